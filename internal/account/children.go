@@ -1,0 +1,617 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/google/uuid"
+
+	"github.com/furrowhq/furrow/internal/failure"
+	"github.com/furrowhq/furrow/internal/filter"
+	"github.com/furrowhq/furrow/internal/orderby"
+)
+
+// ContactFilter is the schema of ListContacts filters.
+var ContactFilter = filter.Schema{
+	"display_name":    {Kind: filter.String},
+	"email":           {Kind: filter.String},
+	"seniority_level": {Kind: filter.Enum, Values: enumValues("SENIORITY_LEVEL_", SeniorityLevels)},
+	"decision_role":   {Kind: filter.Enum, Values: enumValues("DECISION_ROLE_", DecisionRoles)},
+	"attitude":        {Kind: filter.Enum, Values: enumValues("ATTITUDE_", Attitudes)},
+	"primary":         {Kind: filter.Bool},
+}
+
+// DealFilter is the schema of ListDeals filters; close_date compares as YYYY-MM-DD.
+var DealFilter = filter.Schema{
+	"kind":          {Kind: filter.Enum, Values: enumValues("DEAL_KIND_", DealKinds)},
+	"product":       {Kind: filter.String},
+	"currency_code": {Kind: filter.String},
+	"close_date":    {Kind: filter.String},
+}
+
+// InteractionFilter is the schema of ListInteractions filters.
+var InteractionFilter = filter.Schema{
+	"kind":       {Kind: filter.Enum, Values: enumValues("INTERACTION_KIND_", InteractionKinds)},
+	"occur_time": {Kind: filter.Timestamp},
+}
+
+func notFound(kind, name string) error {
+	return failure.Newf(failure.NotFound, "%s %q not found", kind, name).WithResource(name)
+}
+
+// childNotFound maps a store's ErrNotFound for a child resource.
+func childNotFound(err error, kind, name string) error {
+	if errors.Is(err, ErrNotFound) {
+		return notFound(kind, name)
+	}
+	return err
+}
+
+// replayChild returns the child a committed create with requestID made, for a create
+// that failed because a concurrent retry of the same request won.
+func replayChild[T any](ctx context.Context, s *Service, scope, requestID string, get func(uuid.UUID) (T, error)) (T, bool) {
+	var zero T
+	if requestID == "" {
+		return zero, false
+	}
+	id, err := s.store.LookupRequest(ctx, scope, requestID)
+	if err != nil {
+		return zero, false
+	}
+	v, err := get(id)
+	return v, err == nil
+}
+
+// ---- contacts
+
+// CreateContact adds a contact; the account's first contact becomes primary.
+func (s *Service) CreateContact(ctx context.Context, account uuid.UUID, in Contact, requestID string) (*Contact, error) {
+	c := in
+	normalizeContact(&c)
+	if err := failure.InvalidFields(validateContact(&c, "contact.")); err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	c.ID, c.AccountID, c.CreateTime, c.UpdateTime, c.Revision, c.Primary = newID(), account, now, now, 1, false
+	scope := "contact:" + account.String()
+	var out *Contact
+	err := s.store.WithTx(ctx, func(tx Tx) error {
+		if _, err := lockLive(ctx, tx, account, ""); err != nil {
+			return err
+		}
+		if id, err := tx.LookupRequest(ctx, scope, requestID); err == nil && requestID != "" {
+			out, err = tx.GetContact(ctx, account, id)
+			return childNotFound(err, "contact", ContactName(account, id))
+		}
+		n, err := tx.CountContacts(ctx, account)
+		if err != nil {
+			return err
+		}
+		if err := tx.InsertContact(ctx, &c); err != nil {
+			return err
+		}
+		if n == 0 {
+			if err := tx.SetPrimary(ctx, account, c.ID, now); err != nil {
+				return err
+			}
+			if err := tx.InsertPrimaryContactChange(ctx, &PrimaryContactChange{ID: newID(), AccountID: account, ToContact: c.ID, Reason: "first contact", ChangeTime: now}); err != nil {
+				return err
+			}
+			c.Primary = true
+		}
+		if requestID != "" {
+			if err := tx.InsertRequest(ctx, scope, requestID, c.ID, now); err != nil {
+				return err
+			}
+		}
+		out = &c
+		return nil
+	})
+	if err != nil {
+		if prev, ok := replayChild(ctx, s, scope, requestID, func(id uuid.UUID) (*Contact, error) { return s.store.GetContact(ctx, account, id) }); ok {
+			return prev, nil
+		}
+	}
+	return out, err
+}
+
+// GetContact returns a contact.
+func (s *Service) GetContact(ctx context.Context, account, id uuid.UUID) (*Contact, error) {
+	c, err := s.store.GetContact(ctx, account, id)
+	return c, childNotFound(err, "contact", ContactName(account, id))
+}
+
+// ListContacts lists an account's contacts, primary first.
+func (s *Service) ListContacts(ctx context.Context, account uuid.UUID, r ListRequest) (*Page[*Contact], error) {
+	if _, err := s.getAccount(ctx, s.store, account); err != nil {
+		return nil, err
+	}
+	p, fp, err := listParams(r, ContactFilter, nil, []orderby.Term{{Field: "primary", Desc: true}, {Field: "create_time"}}, AccountName(account)+"/contacts")
+	if err != nil {
+		return nil, err
+	}
+	items, next, err := s.store.ListContacts(ctx, account, p)
+	return finishPage(items, next, fp, err)
+}
+
+var contactMaskable = []string{"display_name", "title", "email", "phone", "seniority_level", "decision_role", "attitude"}
+
+// UpdateContact changes a contact's fields named by mask.
+func (s *Service) UpdateContact(ctx context.Context, account, id uuid.UUID, patch Contact, mask []string, etag string) (*Contact, error) {
+	mask, err := expandMask(mask, contactMaskable, "update_mask")
+	if err != nil {
+		return nil, err
+	}
+	var out *Contact
+	err = s.store.WithTx(ctx, func(tx Tx) error {
+		if _, err := lockLive(ctx, tx, account, ""); err != nil {
+			return err
+		}
+		cur, err := tx.GetContact(ctx, account, id)
+		if err != nil {
+			return childNotFound(err, "contact", ContactName(account, id))
+		}
+		if etag != "" && !etagMatches(etag, cur.Revision) {
+			return staleEtag(cur.Name(), etag, cur.Etag())
+		}
+		next := *cur
+		for _, f := range mask {
+			switch f {
+			case "display_name":
+				next.DisplayName = patch.DisplayName
+			case "title":
+				next.Title = patch.Title
+			case "email":
+				next.Email = patch.Email
+			case "phone":
+				next.Phone = patch.Phone
+			case "seniority_level":
+				next.SeniorityLevel = patch.SeniorityLevel
+			case "decision_role":
+				next.DecisionRole = patch.DecisionRole
+			case "attitude":
+				next.Attitude = patch.Attitude
+			}
+		}
+		normalizeContact(&next)
+		if err := failure.InvalidFields(validateContact(&next, "contact.")); err != nil {
+			return err
+		}
+		if next == *cur {
+			out = cur
+			return nil
+		}
+		next.UpdateTime, next.Revision = s.clock(), cur.Revision+1
+		if err := tx.UpdateContact(ctx, &next, cur.Revision); err != nil {
+			if errors.Is(err, ErrStale) {
+				return staleEtag(cur.Name(), etag, "newer")
+			}
+			return err
+		}
+		out = &next
+		return nil
+	})
+	return out, err
+}
+
+// DeleteContact deletes a contact; the primary contact can go only when it is the last.
+func (s *Service) DeleteContact(ctx context.Context, account, id uuid.UUID, etag string) error {
+	return s.store.WithTx(ctx, func(tx Tx) error {
+		if _, err := lockLive(ctx, tx, account, ""); err != nil {
+			return err
+		}
+		cur, err := tx.GetContact(ctx, account, id)
+		if err != nil {
+			return childNotFound(err, "contact", ContactName(account, id))
+		}
+		if etag != "" && !etagMatches(etag, cur.Revision) {
+			return staleEtag(cur.Name(), etag, cur.Etag())
+		}
+		if cur.Primary {
+			n, err := tx.CountContacts(ctx, account)
+			if err != nil {
+				return err
+			}
+			if n > 1 {
+				return failure.Newf(failure.FailedPrecondition, "contact %q is the primary contact of %s: make another contact primary (SetPrimaryContact) before deleting it", cur.Name(), AccountName(account)).
+					WithReason("PRIMARY_CONTACT").WithResource(cur.Name())
+			}
+		}
+		return tx.DeleteContact(ctx, account, id)
+	})
+}
+
+// SetPrimaryContact makes a contact the primary one and records the change.
+func (s *Service) SetPrimaryContact(ctx context.Context, account, id uuid.UUID, reason string) (*Contact, error) {
+	var out *Contact
+	err := s.store.WithTx(ctx, func(tx Tx) error {
+		a, err := lockLive(ctx, tx, account, "")
+		if err != nil {
+			return err
+		}
+		c, err := tx.GetContact(ctx, account, id)
+		if err != nil {
+			return childNotFound(err, "contact", ContactName(account, id))
+		}
+		if c.Primary {
+			return failure.Newf(failure.FailedPrecondition, "contact %q is already the primary contact", c.Name()).WithResource(c.Name())
+		}
+		now := s.clock()
+		if err := tx.SetPrimary(ctx, account, id, now); err != nil {
+			return err
+		}
+		if err := tx.InsertPrimaryContactChange(ctx, &PrimaryContactChange{ID: newID(), AccountID: account, FromContact: a.PrimaryContact, ToContact: id, Reason: strings.TrimSpace(reason), ChangeTime: now}); err != nil {
+			return err
+		}
+		out, err = tx.GetContact(ctx, account, id)
+		return err
+	})
+	return out, err
+}
+
+// ListPrimaryContactChanges lists an account's primary contact changes, oldest first.
+func (s *Service) ListPrimaryContactChanges(ctx context.Context, account uuid.UUID, size int32, token string) (*Page[*PrimaryContactChange], error) {
+	return historyPage(ctx, s, account, "primary", size, token, s.store.ListPrimaryContactChanges)
+}
+
+// ---- deals
+
+// checkDealKind enforces that the account's earliest deal, and only it, is its first
+// purchase; an unspecified kind is inferred. first is the earliest other deal (nil if none).
+func checkDealKind(d *Deal, first *Deal) error {
+	if first == nil {
+		if d.Kind == "" {
+			d.Kind = KindFirstPurchase
+		}
+		if d.Kind != KindFirstPurchase {
+			return failure.Newf(failure.FailedPrecondition, "this is the account's first deal, so its kind is FIRST_PURCHASE, not %s", d.Kind).WithReason("DEAL_KIND_MISMATCH")
+		}
+		return nil
+	}
+	if d.CloseDate.Before(first.CloseDate) {
+		return failure.Newf(failure.FailedPrecondition, "the deal closes on %s, before the account's first purchase %q (%s); correct that deal first",
+			d.CloseDate.Format("2006-01-02"), first.Name(), first.CloseDate.Format("2006-01-02")).WithReason("DEAL_BEFORE_FIRST_PURCHASE").WithResource(first.Name())
+	}
+	if d.Kind == "" {
+		d.Kind = KindRepurchase
+	}
+	if d.Kind == KindFirstPurchase {
+		return failure.Newf(failure.FailedPrecondition, "the account's first purchase is already %q (%s); a later deal is a repurchase, upsell, renewal or referral",
+			first.Name(), first.CloseDate.Format("2006-01-02")).WithReason("DEAL_KIND_MISMATCH").WithResource(first.Name())
+	}
+	return nil
+}
+
+func firstDeal(ctx context.Context, tx Tx, account, exclude uuid.UUID) (*Deal, error) {
+	f, err := tx.FirstDeal(ctx, account, exclude)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	return f, err
+}
+
+// CreateDeal records a deal, checking its kind against the account's history.
+func (s *Service) CreateDeal(ctx context.Context, account uuid.UUID, in Deal, requestID string) (*Deal, error) {
+	d := in
+	if err := failure.InvalidFields(validateDeal(&d, "deal.")); err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	d.ID, d.AccountID, d.CreateTime, d.UpdateTime, d.Revision = newID(), account, now, now, 1
+	scope := "deal:" + account.String()
+	var out *Deal
+	err := s.store.WithTx(ctx, func(tx Tx) error {
+		if _, err := lockLive(ctx, tx, account, ""); err != nil {
+			return err
+		}
+		if id, err := tx.LookupRequest(ctx, scope, requestID); err == nil && requestID != "" {
+			out, err = tx.GetDeal(ctx, account, id)
+			return err
+		}
+		first, err := firstDeal(ctx, tx, account, uuid.Nil)
+		if err != nil {
+			return err
+		}
+		if err := checkDealKind(&d, first); err != nil {
+			return err
+		}
+		if err := tx.InsertDeal(ctx, &d); err != nil {
+			return err
+		}
+		if requestID != "" {
+			if err := tx.InsertRequest(ctx, scope, requestID, d.ID, now); err != nil {
+				return err
+			}
+		}
+		out = &d
+		return nil
+	})
+	if err != nil {
+		if prev, ok := replayChild(ctx, s, scope, requestID, func(id uuid.UUID) (*Deal, error) { return s.store.GetDeal(ctx, account, id) }); ok {
+			return prev, nil
+		}
+	}
+	return out, err
+}
+
+// GetDeal returns a deal.
+func (s *Service) GetDeal(ctx context.Context, account, id uuid.UUID) (*Deal, error) {
+	d, err := s.store.GetDeal(ctx, account, id)
+	return d, childNotFound(err, "deal", AccountName(account)+"/deals/"+id.String())
+}
+
+// ListDeals lists an account's deals.
+func (s *Service) ListDeals(ctx context.Context, account uuid.UUID, r ListRequest) (*Page[*Deal], error) {
+	if _, err := s.getAccount(ctx, s.store, account); err != nil {
+		return nil, err
+	}
+	p, fp, err := listParams(r, DealFilter, []string{"close_date", "create_time"}, []orderby.Term{{Field: "close_date", Desc: true}}, AccountName(account)+"/deals")
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDateFilter(p.Filter); err != nil {
+		return nil, err
+	}
+	items, next, err := s.store.ListDeals(ctx, account, p)
+	return finishPage(items, next, fp, err)
+}
+
+// checkDateFilter requires close_date filter values to be dates (YYYY-MM-DD), since
+// they are compared as text.
+func checkDateFilter(e filter.Expr) error {
+	var bad error
+	var walk func(filter.Expr)
+	walk = func(e filter.Expr) {
+		switch n := e.(type) {
+		case *filter.And:
+			for _, t := range n.Terms {
+				walk(t)
+			}
+		case *filter.Or:
+			for _, t := range n.Terms {
+				walk(t)
+			}
+		case *filter.Not:
+			walk(n.X)
+		case *filter.Compare:
+			if v, ok := n.Value.(string); ok && n.Field == "close_date" && (n.Op == filter.OpPrefix || !isDate(v)) {
+				bad = failure.InvalidFields([]failure.Violation{{Field: "filter", Description: fmt.Sprintf("close_date compares with a date written YYYY-MM-DD, got %q", v)}})
+			}
+		}
+	}
+	walk(e)
+	return bad
+}
+
+func isDate(s string) bool {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
+		return false
+	}
+	for i, r := range s {
+		if i != 4 && i != 7 && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+var dealMaskable = []string{"amount", "close_date", "kind", "product"}
+
+// UpdateDeal changes a deal's fields named by mask, with the same kind checks.
+func (s *Service) UpdateDeal(ctx context.Context, account, id uuid.UUID, patch Deal, mask []string, etag string) (*Deal, error) {
+	mask, err := expandMask(mask, dealMaskable, "update_mask")
+	if err != nil {
+		return nil, err
+	}
+	name := AccountName(account) + "/deals/" + id.String()
+	var out *Deal
+	err = s.store.WithTx(ctx, func(tx Tx) error {
+		if _, err := lockLive(ctx, tx, account, ""); err != nil {
+			return err
+		}
+		cur, err := tx.GetDeal(ctx, account, id)
+		if err != nil {
+			return childNotFound(err, "deal", name)
+		}
+		if etag != "" && !etagMatches(etag, cur.Revision) {
+			return staleEtag(name, etag, cur.Etag())
+		}
+		next := *cur
+		for _, f := range mask {
+			switch f {
+			case "amount":
+				next.Amount = patch.Amount
+			case "close_date":
+				next.CloseDate = patch.CloseDate
+			case "kind":
+				next.Kind = patch.Kind
+			case "product":
+				next.Product = patch.Product
+			}
+		}
+		if err := failure.InvalidFields(validateDeal(&next, "deal.")); err != nil {
+			return err
+		}
+		first, err := firstDeal(ctx, tx, account, id)
+		if err != nil {
+			return err
+		}
+		if err := checkDealKind(&next, first); err != nil {
+			return err
+		}
+		if next == *cur {
+			out = cur
+			return nil
+		}
+		next.UpdateTime, next.Revision = s.clock(), cur.Revision+1
+		if err := tx.UpdateDeal(ctx, &next, cur.Revision); err != nil {
+			if errors.Is(err, ErrStale) {
+				return staleEtag(name, etag, "newer")
+			}
+			return err
+		}
+		out = &next
+		return nil
+	})
+	return out, err
+}
+
+// DeleteDeal deletes a deal; the first purchase can go only when it is the last deal.
+func (s *Service) DeleteDeal(ctx context.Context, account, id uuid.UUID, etag string) error {
+	name := AccountName(account) + "/deals/" + id.String()
+	return s.store.WithTx(ctx, func(tx Tx) error {
+		if _, err := lockLive(ctx, tx, account, ""); err != nil {
+			return err
+		}
+		cur, err := tx.GetDeal(ctx, account, id)
+		if err != nil {
+			return childNotFound(err, "deal", name)
+		}
+		if etag != "" && !etagMatches(etag, cur.Revision) {
+			return staleEtag(name, etag, cur.Etag())
+		}
+		if cur.Kind == KindFirstPurchase {
+			other, err := firstDeal(ctx, tx, account, id)
+			if err != nil {
+				return err
+			}
+			if other != nil {
+				return failure.Newf(failure.FailedPrecondition, "deal %q is the account's first purchase and later deals exist; delete or correct them first", name).
+					WithReason("FIRST_PURCHASE").WithResource(name)
+			}
+		}
+		return tx.DeleteDeal(ctx, account, id)
+	})
+}
+
+// ---- interactions
+
+// CreateInteraction records a follow-up.
+func (s *Service) CreateInteraction(ctx context.Context, account uuid.UUID, in Interaction, requestID string) (*Interaction, error) {
+	i := in
+	i.Participants = slices.Clone(in.Participants)
+	now := s.clock()
+	if err := failure.InvalidFields(validateInteraction(&i, "interaction.", now)); err != nil {
+		return nil, err
+	}
+	i.OccurTime = i.OccurTime.UTC().Truncate(1000)
+	i.ID, i.AccountID, i.CreateTime, i.UpdateTime, i.Revision = newID(), account, now, now, 1
+	scope := "interaction:" + account.String()
+	var out *Interaction
+	err := s.store.WithTx(ctx, func(tx Tx) error {
+		if _, err := lockLive(ctx, tx, account, ""); err != nil {
+			return err
+		}
+		if id, err := tx.LookupRequest(ctx, scope, requestID); err == nil && requestID != "" {
+			out, err = tx.GetInteraction(ctx, account, id)
+			return err
+		}
+		if err := tx.InsertInteraction(ctx, &i); err != nil {
+			return err
+		}
+		if requestID != "" {
+			if err := tx.InsertRequest(ctx, scope, requestID, i.ID, now); err != nil {
+				return err
+			}
+		}
+		out = &i
+		return nil
+	})
+	if err != nil {
+		if prev, ok := replayChild(ctx, s, scope, requestID, func(id uuid.UUID) (*Interaction, error) { return s.store.GetInteraction(ctx, account, id) }); ok {
+			return prev, nil
+		}
+	}
+	return out, err
+}
+
+// GetInteraction returns an interaction.
+func (s *Service) GetInteraction(ctx context.Context, account, id uuid.UUID) (*Interaction, error) {
+	i, err := s.store.GetInteraction(ctx, account, id)
+	return i, childNotFound(err, "interaction", AccountName(account)+"/interactions/"+id.String())
+}
+
+// ListInteractions is the account's timeline, newest first.
+func (s *Service) ListInteractions(ctx context.Context, account uuid.UUID, r ListRequest) (*Page[*Interaction], error) {
+	if _, err := s.getAccount(ctx, s.store, account); err != nil {
+		return nil, err
+	}
+	p, fp, err := listParams(r, InteractionFilter, nil, []orderby.Term{{Field: "occur_time", Desc: true}}, AccountName(account)+"/interactions")
+	if err != nil {
+		return nil, err
+	}
+	items, next, err := s.store.ListInteractions(ctx, account, p)
+	return finishPage(items, next, fp, err)
+}
+
+var interactionMaskable = []string{"kind", "occur_time", "participants", "summary"}
+
+// UpdateInteraction changes an interaction's fields named by mask.
+func (s *Service) UpdateInteraction(ctx context.Context, account, id uuid.UUID, patch Interaction, mask []string, etag string) (*Interaction, error) {
+	mask, err := expandMask(mask, interactionMaskable, "update_mask")
+	if err != nil {
+		return nil, err
+	}
+	name := AccountName(account) + "/interactions/" + id.String()
+	var out *Interaction
+	err = s.store.WithTx(ctx, func(tx Tx) error {
+		if _, err := lockLive(ctx, tx, account, ""); err != nil {
+			return err
+		}
+		cur, err := tx.GetInteraction(ctx, account, id)
+		if err != nil {
+			return childNotFound(err, "interaction", name)
+		}
+		if etag != "" && !etagMatches(etag, cur.Revision) {
+			return staleEtag(name, etag, cur.Etag())
+		}
+		next := *cur
+		for _, f := range mask {
+			switch f {
+			case "kind":
+				next.Kind = patch.Kind
+			case "occur_time":
+				next.OccurTime = patch.OccurTime.UTC().Truncate(1000)
+			case "participants":
+				next.Participants = slices.Clone(patch.Participants)
+			case "summary":
+				next.Summary = patch.Summary
+			}
+		}
+		now := s.clock()
+		if err := failure.InvalidFields(validateInteraction(&next, "interaction.", now)); err != nil {
+			return err
+		}
+		next.UpdateTime, next.Revision = now, cur.Revision+1
+		if err := tx.UpdateInteraction(ctx, &next, cur.Revision); err != nil {
+			if errors.Is(err, ErrStale) {
+				return staleEtag(name, etag, "newer")
+			}
+			return err
+		}
+		out = &next
+		return nil
+	})
+	return out, err
+}
+
+// DeleteInteraction deletes an interaction.
+func (s *Service) DeleteInteraction(ctx context.Context, account, id uuid.UUID, etag string) error {
+	name := AccountName(account) + "/interactions/" + id.String()
+	return s.store.WithTx(ctx, func(tx Tx) error {
+		if _, err := lockLive(ctx, tx, account, ""); err != nil {
+			return err
+		}
+		cur, err := tx.GetInteraction(ctx, account, id)
+		if err != nil {
+			return childNotFound(err, "interaction", name)
+		}
+		if etag != "" && !etagMatches(etag, cur.Revision) {
+			return staleEtag(name, etag, cur.Etag())
+		}
+		return tx.DeleteInteraction(ctx, account, id)
+	})
+}

@@ -1,0 +1,602 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/furrowhq/furrow/internal/failure"
+	"github.com/furrowhq/furrow/internal/filter"
+	"github.com/furrowhq/furrow/internal/orderby"
+	"github.com/furrowhq/furrow/internal/page"
+)
+
+// Service implements the archive's use cases.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+// NewService returns a Service over store. now may be nil (time.Now).
+func NewService(store Store, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: store, now: now}
+}
+
+// clock returns the current time at the precision both databases keep (microseconds),
+// so what a call returns equals what a later read returns.
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// Page is one page of a List.
+type Page[T any] struct {
+	Items         []T
+	NextPageToken string
+}
+
+// ListRequest is a List call's paging, filtering and ordering as the caller sent them.
+type ListRequest struct {
+	PageSize    int32
+	PageToken   string
+	Filter      string
+	OrderBy     string
+	ShowDeleted bool
+}
+
+// enumValues lists an enum's filter spellings: "KEY" and "REVENUE_TIER_KEY".
+func enumValues(prefix string, vs []string) []string {
+	out := slices.Clone(vs)
+	for _, v := range vs {
+		out = append(out, prefix+v)
+	}
+	return out
+}
+
+// AccountFilter is the schema of ListAccounts filters. Enum filters accept the API's
+// full enum names or the short ones; the store strips the prefix.
+var AccountFilter = filter.Schema{
+	"display_name":    {Kind: filter.String},
+	"tax_id":          {Kind: filter.String},
+	"domain":          {Kind: filter.String},
+	"industry":        {Kind: filter.String},
+	"region":          {Kind: filter.String},
+	"owner":           {Kind: filter.String},
+	"first_owner":     {Kind: filter.String},
+	"size":            {Kind: filter.Enum, Values: enumValues("COMPANY_SIZE_", Sizes)},
+	"revenue_tier":    {Kind: filter.Enum, Values: enumValues("REVENUE_TIER_", RevenueTiers)},
+	"strategic_role":  {Kind: filter.Enum, Values: enumValues("STRATEGIC_ROLE_", StrategicRoles)},
+	"activity_status": {Kind: filter.Enum, Values: enumValues("ACTIVITY_STATUS_", ActivityStatuses)},
+	"funnel_stage":    {Kind: filter.Enum, Values: enumValues("FUNNEL_STAGE_", FunnelStages)},
+	"labels":          {Kind: filter.StringList},
+	"external_ids":    {Kind: filter.Map},
+	"create_time":     {Kind: filter.Timestamp},
+	"update_time":     {Kind: filter.Timestamp},
+}
+
+// AccountOrder lists the fields ListAccounts can order by.
+var AccountOrder = []string{"display_name", "create_time", "update_time"}
+
+// listParams checks a List request against a filter schema and orderable fields.
+// scope binds page tokens to the collection (e.g. the parent).
+func listParams(r ListRequest, schema filter.Schema, orderable []string, defaultOrder []orderby.Term, scope string) (ListParams, string, error) {
+	var vs []failure.Violation
+	expr, err := filter.ParseAndCheck(r.Filter, schema)
+	if err != nil {
+		vs = append(vs, failure.Violation{Field: "filter", Description: err.Error()})
+	}
+	order, err := orderby.Parse(r.OrderBy, orderable)
+	if err != nil {
+		vs = append(vs, failure.Violation{Field: "order_by", Description: err.Error()})
+	}
+	if len(vs) > 0 {
+		return ListParams{}, "", failure.InvalidFields(vs)
+	}
+	if len(order) == 0 {
+		order = defaultOrder
+	}
+	fp := page.Fingerprint(scope, filter.Format(expr), orderby.String(order), fmt.Sprint(r.ShowDeleted))
+	after, ok, err := page.Decode(r.PageToken, fp)
+	if err != nil {
+		return ListParams{}, "", failure.InvalidFields([]failure.Violation{{Field: "page_token", Description: err.Error()}})
+	}
+	p := ListParams{Filter: expr, Order: order, Size: page.Size(r.PageSize), ShowDeleted: r.ShowDeleted}
+	if ok {
+		p.After = &after
+	}
+	return p, fp, nil
+}
+
+// finishPage encodes the next page token, translating a store's ErrBadCursor.
+func finishPage[T any](items []T, next *page.Cursor, fp string, err error) (*Page[T], error) {
+	if errors.Is(err, ErrBadCursor) {
+		return nil, failure.InvalidFields([]failure.Violation{{Field: "page_token", Description: "page_token is malformed"}})
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := &Page[T]{Items: items}
+	if next != nil {
+		tok, err := page.EncodeChecked(fp, *next)
+		if err != nil {
+			return nil, err
+		}
+		out.NextPageToken = tok
+	}
+	return out, nil
+}
+
+// historyPage lists a history collection of an existing account.
+func historyPage[T any](ctx context.Context, s *Service, account uuid.UUID, kind string, size int32, token string,
+	list func(context.Context, uuid.UUID, int, *page.Cursor) ([]T, *page.Cursor, error)) (*Page[T], error) {
+	if _, err := s.getAccount(ctx, s.store, account); err != nil {
+		return nil, err
+	}
+	fp := page.Fingerprint(kind, account.String())
+	after, ok, err := page.Decode(token, fp)
+	if err != nil {
+		return nil, failure.InvalidFields([]failure.Violation{{Field: "page_token", Description: err.Error()}})
+	}
+	var ap *page.Cursor
+	if ok {
+		ap = &after
+	}
+	items, next, err := list(ctx, account, page.Size(size), ap)
+	return finishPage(items, next, fp, err)
+}
+
+func (s *Service) getAccount(ctx context.Context, r Reader, id uuid.UUID) (*Account, error) {
+	a, err := r.GetAccount(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, failure.Newf(failure.NotFound, "account %q not found", AccountName(id)).WithResource(AccountName(id))
+	}
+	return a, err
+}
+
+// lockLive locks a live account for a write, checking the caller's etag if given.
+func lockLive(ctx context.Context, tx Tx, id uuid.UUID, etag string) (*Account, error) {
+	a, err := tx.LockAccount(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, failure.Newf(failure.NotFound, "account %q not found", AccountName(id)).WithResource(AccountName(id))
+	}
+	if err != nil {
+		return nil, err
+	}
+	if etag != "" && !etagMatches(etag, a.Revision) {
+		return nil, staleEtag(a.Name(), etag, a.Etag())
+	}
+	if a.Deleted() {
+		return nil, failure.Newf(failure.FailedPrecondition, "account %q is deleted; undelete it first", a.Name()).
+			WithReason("ACCOUNT_DELETED").WithResource(a.Name())
+	}
+	return a, nil
+}
+
+func staleEtag(name, given, current string) error {
+	return failure.Newf(failure.Aborted, "%s was changed by someone else (etag %q is stale, current is %q): read it again and retry", name, given, current).
+		WithReason("STALE_ETAG").WithResource(name)
+}
+
+// GetAccount returns an account, deleted or not.
+func (s *Service) GetAccount(ctx context.Context, id uuid.UUID) (*Account, error) {
+	return s.getAccount(ctx, s.store, id)
+}
+
+// ListAccounts lists accounts.
+func (s *Service) ListAccounts(ctx context.Context, r ListRequest) (*Page[*Account], error) {
+	p, fp, err := listParams(r, AccountFilter, AccountOrder, []orderby.Term{{Field: "create_time"}}, "accounts")
+	if err != nil {
+		return nil, err
+	}
+	items, next, err := s.store.ListAccounts(ctx, p)
+	return finishPage(items, next, fp, err)
+}
+
+// CreateAccount creates an account; with a requestID, a retry returns the first result.
+func (s *Service) CreateAccount(ctx context.Context, in Account, requestID string) (*Account, error) {
+	a := in
+	a.Labels = slices.Clone(in.Labels)
+	a.ExternalIDs = cloneMap(in.ExternalIDs)
+	a.Owner, a.FirstOwner, a.DeleteTime, a.PrimaryContact = "", "", nil, uuid.Nil
+	if a.ActivityStatus == "" {
+		a.ActivityStatus = "NEW"
+	}
+	if a.FunnelStage == "" {
+		a.FunnelStage = FunnelStages[0]
+	}
+	normalizeAccount(&a)
+	if err := failure.InvalidFields(validateAccount(&a, "account.")); err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	a.ID, a.CreateTime, a.UpdateTime, a.Revision = newID(), now, now, 1
+	var out *Account
+	err := s.store.WithTx(ctx, func(tx Tx) error {
+		if prev, err := s.replay(ctx, tx, "account", requestID); err != nil || prev != nil {
+			out = prev
+			return err
+		}
+		if err := s.checkDuplicate(ctx, tx, &a); err != nil {
+			return err
+		}
+		if err := tx.InsertAccount(ctx, &a); err != nil {
+			return err
+		}
+		if err := tx.InsertStageChange(ctx, &StageChange{ID: newID(), AccountID: a.ID, ToStage: a.FunnelStage, ChangeTime: now}); err != nil {
+			return err
+		}
+		if requestID != "" {
+			if err := tx.InsertRequest(ctx, "account", requestID, a.ID, now); err != nil {
+				return err
+			}
+		}
+		out = &a
+		return nil
+	})
+	if err != nil && requestID != "" {
+		// A concurrent retry of the same request may have committed while this one ran
+		// (and made it look like a duplicate): return that result.
+		if prev, rerr := s.replay(ctx, s.store, "account", requestID); rerr == nil && prev != nil {
+			return prev, nil
+		}
+	}
+	if errors.Is(err, ErrUnique) {
+		// A concurrent create of a duplicate won the race: name it.
+		if derr := s.checkDuplicate(ctx, s.store, &a); derr != nil {
+			return nil, derr
+		}
+		return nil, failure.Newf(failure.AlreadyExists, "an account with the same tax id, domain or external id already exists").WithReason("DUPLICATE_ACCOUNT")
+	}
+	return out, err
+}
+
+// replay returns the account an earlier create with requestID made, if any.
+func (s *Service) replay(ctx context.Context, r Reader, scope, requestID string) (*Account, error) {
+	if requestID == "" {
+		return nil, nil
+	}
+	id, err := r.LookupRequest(ctx, scope, requestID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return s.getAccount(ctx, r, id)
+}
+
+// checkDuplicate fails with AlreadyExists, naming the account, when a live account other
+// than a duplicates it.
+func (s *Service) checkDuplicate(ctx context.Context, r Reader, a *Account) error {
+	k := a.Keys()
+	dup, err := r.FindDuplicate(ctx, a)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	dk := dup.Keys()
+	var why string
+	switch {
+	case k.TaxID != "" && k.TaxID == dk.TaxID:
+		why = fmt.Sprintf("tax id %q", a.TaxID)
+	case k.Domain != "" && k.Domain == dk.Domain:
+		why = fmt.Sprintf("domain %q", a.Domain)
+	case sharedExternalID(a.ExternalIDs, dup.ExternalIDs) != "":
+		sys := sharedExternalID(a.ExternalIDs, dup.ExternalIDs)
+		why = fmt.Sprintf("external id %s %q", sys, a.ExternalIDs[sys])
+	default:
+		why = fmt.Sprintf("name %q", a.DisplayName)
+	}
+	return failure.Newf(failure.AlreadyExists, "account %q (%s) already has the %s", dup.Name(), dup.DisplayName, why).
+		WithReason("DUPLICATE_ACCOUNT").WithResource(dup.Name())
+}
+
+// accountMaskable are the fields UpdateAccount may change.
+var accountMaskable = []string{"display_name", "tax_id", "domain", "industry", "region", "size", "labels",
+	"external_ids", "revenue_tier", "strategic_role", "activity_status", "funnel_stage"}
+
+// UpdateAccount applies the fields of patch named by mask ("*" for all) to account id.
+func (s *Service) UpdateAccount(ctx context.Context, id uuid.UUID, patch Account, mask []string, etag string) (*Account, error) {
+	mask, err := expandMask(mask, accountMaskable, "update_mask")
+	if err != nil {
+		return nil, err
+	}
+	var out *Account
+	err = s.store.WithTx(ctx, func(tx Tx) error {
+		cur, err := lockLive(ctx, tx, id, etag)
+		if err != nil {
+			return err
+		}
+		next := *cur
+		for _, f := range mask {
+			applyAccountField(&next, &patch, f)
+		}
+		normalizeAccount(&next)
+		if err := failure.InvalidFields(validateAccount(&next, "account.")); err != nil {
+			return err
+		}
+		if accountEqual(cur, &next) {
+			out = cur
+			return nil
+		}
+		if next.Keys() != cur.Keys() || !mapsEqual(next.ExternalIDs, cur.ExternalIDs) {
+			if err := s.checkDuplicate(ctx, tx, &next); err != nil {
+				return err
+			}
+		}
+		now := s.clock()
+		next.UpdateTime, next.Revision = now, cur.Revision+1
+		if next.FunnelStage != cur.FunnelStage {
+			if err := tx.InsertStageChange(ctx, &StageChange{ID: newID(), AccountID: id, FromStage: cur.FunnelStage, ToStage: next.FunnelStage, ChangeTime: now}); err != nil {
+				return err
+			}
+		}
+		if err := s.writeAccount(ctx, tx, &next, cur.Revision); err != nil {
+			return err
+		}
+		out = &next
+		return nil
+	})
+	if errors.Is(err, ErrUnique) {
+		return nil, failure.Newf(failure.AlreadyExists, "another account already has this tax id, domain or external id").WithReason("DUPLICATE_ACCOUNT")
+	}
+	return out, err
+}
+
+func (s *Service) writeAccount(ctx context.Context, tx Tx, a *Account, prev int64) error {
+	err := tx.UpdateAccount(ctx, a, prev)
+	if errors.Is(err, ErrStale) {
+		return staleEtag(a.Name(), etag(prev), "newer")
+	}
+	return err
+}
+
+func applyAccountField(dst, src *Account, f string) {
+	switch f {
+	case "display_name":
+		dst.DisplayName = src.DisplayName
+	case "tax_id":
+		dst.TaxID = src.TaxID
+	case "domain":
+		dst.Domain = src.Domain
+	case "industry":
+		dst.Industry = src.Industry
+	case "region":
+		dst.Region = src.Region
+	case "size":
+		dst.Size = src.Size
+	case "labels":
+		dst.Labels = slices.Clone(src.Labels)
+	case "external_ids":
+		dst.ExternalIDs = cloneMap(src.ExternalIDs)
+	case "revenue_tier":
+		dst.RevenueTier = src.RevenueTier
+	case "strategic_role":
+		dst.StrategicRole = src.StrategicRole
+	case "activity_status":
+		dst.ActivityStatus = src.ActivityStatus
+	case "funnel_stage":
+		dst.FunnelStage = src.FunnelStage
+	}
+}
+
+func accountEqual(a, b *Account) bool {
+	return a.DisplayName == b.DisplayName && a.TaxID == b.TaxID && a.Domain == b.Domain &&
+		a.Industry == b.Industry && a.Region == b.Region && a.Size == b.Size &&
+		slices.Equal(a.Labels, b.Labels) && mapsEqual(a.ExternalIDs, b.ExternalIDs) &&
+		a.RevenueTier == b.RevenueTier && a.StrategicRole == b.StrategicRole &&
+		a.ActivityStatus == b.ActivityStatus && a.FunnelStage == b.FunnelStage
+}
+
+// DeleteAccount soft-deletes an account.
+func (s *Service) DeleteAccount(ctx context.Context, id uuid.UUID, etag string) (*Account, error) {
+	var out *Account
+	err := s.store.WithTx(ctx, func(tx Tx) error {
+		a, err := tx.LockAccount(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			return failure.Newf(failure.NotFound, "account %q not found", AccountName(id)).WithResource(AccountName(id))
+		}
+		if err != nil {
+			return err
+		}
+		if etag != "" && !etagMatches(etag, a.Revision) {
+			return staleEtag(a.Name(), etag, a.Etag())
+		}
+		if a.Deleted() {
+			return failure.Newf(failure.FailedPrecondition, "account %q is already deleted", a.Name()).WithReason("ACCOUNT_DELETED").WithResource(a.Name())
+		}
+		next := *a
+		now := s.clock()
+		next.DeleteTime, next.UpdateTime, next.Revision = &now, now, a.Revision+1
+		if err := s.writeAccount(ctx, tx, &next, a.Revision); err != nil {
+			return err
+		}
+		out = &next
+		return nil
+	})
+	return out, err
+}
+
+// UndeleteAccount restores a soft-deleted account.
+func (s *Service) UndeleteAccount(ctx context.Context, id uuid.UUID, etag string) (*Account, error) {
+	var out *Account
+	err := s.store.WithTx(ctx, func(tx Tx) error {
+		a, err := tx.LockAccount(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			return failure.Newf(failure.NotFound, "account %q not found", AccountName(id)).WithResource(AccountName(id))
+		}
+		if err != nil {
+			return err
+		}
+		if etag != "" && !etagMatches(etag, a.Revision) {
+			return staleEtag(a.Name(), etag, a.Etag())
+		}
+		if !a.Deleted() {
+			return failure.Newf(failure.FailedPrecondition, "account %q is not deleted", a.Name()).WithResource(a.Name())
+		}
+		if err := s.checkDuplicate(ctx, tx, a); err != nil {
+			return err
+		}
+		next := *a
+		now := s.clock()
+		next.DeleteTime, next.UpdateTime, next.Revision = nil, now, a.Revision+1
+		if err := s.writeAccount(ctx, tx, &next, a.Revision); err != nil {
+			return err
+		}
+		out = &next
+		return nil
+	})
+	if errors.Is(err, ErrUnique) {
+		return nil, failure.Newf(failure.AlreadyExists, "a live account now has this account's tax id, domain or external id").WithReason("DUPLICATE_ACCOUNT")
+	}
+	return out, err
+}
+
+// ClaimAccount registers the first owner of an unowned account.
+func (s *Service) ClaimAccount(ctx context.Context, id uuid.UUID, owner, reason, etag string) (*Account, error) {
+	owner = strings.TrimSpace(owner)
+	if owner == "" {
+		return nil, failure.InvalidFields([]failure.Violation{{Field: "owner", Description: "owner is required"}})
+	}
+	var out *Account
+	err := s.store.WithTx(ctx, func(tx Tx) error {
+		a, err := lockLive(ctx, tx, id, etag)
+		if err != nil {
+			return err
+		}
+		if a.Owner != "" {
+			return failure.Newf(failure.FailedPrecondition, "account %q is already owned by %q; a customer has one owner: use TransferAccount to move it", a.Name(), a.Owner).
+				WithReason("ACCOUNT_ALREADY_OWNED").WithResource(a.Name())
+		}
+		now := s.clock()
+		next := *a
+		next.Owner, next.UpdateTime, next.Revision = owner, now, a.Revision+1
+		if next.FirstOwner == "" {
+			next.FirstOwner = owner
+		}
+		if err := tx.InsertOwnershipPeriod(ctx, &OwnershipPeriod{ID: newID(), AccountID: id, Owner: owner, StartTime: now, Kind: OwnershipClaim, Reason: strings.TrimSpace(reason)}); err != nil {
+			return err
+		}
+		if err := s.writeAccount(ctx, tx, &next, a.Revision); err != nil {
+			return err
+		}
+		out = &next
+		return nil
+	})
+	return out, err
+}
+
+// TransferAccount moves an owned account to newOwner.
+func (s *Service) TransferAccount(ctx context.Context, id uuid.UUID, newOwner, reason, etag string) (*Account, error) {
+	newOwner, reason = strings.TrimSpace(newOwner), strings.TrimSpace(reason)
+	var vs []failure.Violation
+	if newOwner == "" {
+		vs = append(vs, failure.Violation{Field: "new_owner", Description: "new_owner is required"})
+	}
+	if reason == "" {
+		vs = append(vs, failure.Violation{Field: "reason", Description: "reason is required: it explains the transfer in the ownership history"})
+	}
+	if err := failure.InvalidFields(vs); err != nil {
+		return nil, err
+	}
+	var out *Account
+	err := s.store.WithTx(ctx, func(tx Tx) error {
+		a, err := lockLive(ctx, tx, id, etag)
+		if err != nil {
+			return err
+		}
+		if a.Owner == "" {
+			return failure.Newf(failure.FailedPrecondition, "account %q has no owner yet: use ClaimAccount", a.Name()).
+				WithReason("ACCOUNT_NOT_OWNED").WithResource(a.Name())
+		}
+		if a.Owner == newOwner {
+			return failure.Newf(failure.FailedPrecondition, "account %q is already owned by %q", a.Name(), newOwner).WithResource(a.Name())
+		}
+		now := s.clock()
+		if err := tx.EndOwnershipPeriod(ctx, id, now); err != nil {
+			return err
+		}
+		if err := tx.InsertOwnershipPeriod(ctx, &OwnershipPeriod{ID: newID(), AccountID: id, Owner: newOwner, StartTime: now, Kind: OwnershipTransfer, Reason: reason}); err != nil {
+			return err
+		}
+		next := *a
+		next.Owner, next.UpdateTime, next.Revision = newOwner, now, a.Revision+1
+		if err := s.writeAccount(ctx, tx, &next, a.Revision); err != nil {
+			return err
+		}
+		out = &next
+		return nil
+	})
+	return out, err
+}
+
+// ListOwnershipHistory lists an account's ownership periods, oldest first.
+func (s *Service) ListOwnershipHistory(ctx context.Context, id uuid.UUID, size int32, token string) (*Page[*OwnershipPeriod], error) {
+	return historyPage(ctx, s, id, "ownership", size, token, s.store.ListOwnershipPeriods)
+}
+
+// ListStageChanges lists an account's funnel stage changes, oldest first.
+func (s *Service) ListStageChanges(ctx context.Context, id uuid.UUID, size int32, token string) (*Page[*StageChange], error) {
+	return historyPage(ctx, s, id, "stages", size, token, s.store.ListStageChanges)
+}
+
+// expandMask checks mask against the maskable fields; "*" means all of them.
+func expandMask(mask, maskable []string, field string) ([]string, error) {
+	if slices.Contains(mask, "*") {
+		if len(mask) > 1 {
+			return nil, failure.InvalidFields([]failure.Violation{{Field: field, Description: "`*` cannot be combined with other paths"}})
+		}
+		return maskable, nil
+	}
+	for _, p := range mask {
+		if !slices.Contains(maskable, p) {
+			return nil, failure.InvalidFields([]failure.Violation{{Field: field, Description: fmt.Sprintf("%q cannot be updated; updatable fields: %s", p, strings.Join(maskable, ", "))}})
+		}
+	}
+	if len(mask) == 0 {
+		return nil, failure.InvalidFields([]failure.Violation{{Field: field, Description: "no field to update"}})
+	}
+	return mask, nil
+}
+
+// sharedExternalID returns a system in which a and b have the same id, or "".
+func sharedExternalID(a, b map[string]string) string {
+	for sys, id := range a {
+		if b[sys] == id {
+			return sys
+		}
+	}
+	return ""
+}
+
+func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+
+func cloneMap(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+func mapsEqual(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,101 @@
+package account
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/furrowhq/furrow/internal/filter"
+	"github.com/furrowhq/furrow/internal/orderby"
+	"github.com/furrowhq/furrow/internal/page"
+)
+
+// Errors a Store returns; the service turns them into failures for callers.
+var (
+	ErrNotFound = errors.New("not found")
+	// ErrStale means a row changed since it was read (its revision moved).
+	ErrStale = errors.New("revision changed")
+	// ErrUnique means a write broke a uniqueness constraint (a concurrent duplicate).
+	ErrUnique = errors.New("unique constraint")
+	// ErrBadCursor means a page cursor's keys do not parse.
+	ErrBadCursor = errors.New("bad cursor")
+)
+
+// Store persists the archive. Every write of a use case happens in one WithTx call.
+type Store interface {
+	// WithTx runs fn in a transaction, committed when fn returns nil.
+	WithTx(ctx context.Context, fn func(tx Tx) error) error
+	Reader
+}
+
+// ListParams are a checked List request.
+type ListParams struct {
+	Filter      filter.Expr
+	Order       []orderby.Term // without the id tie-breaker, which the store adds
+	Size        int
+	After       *page.Cursor
+	ShowDeleted bool
+}
+
+// Reader reads the archive (inside or outside a transaction).
+type Reader interface {
+	GetAccount(ctx context.Context, id uuid.UUID) (*Account, error)
+	ListAccounts(ctx context.Context, p ListParams) ([]*Account, *page.Cursor, error)
+	// FindDuplicate returns a live account other than a itself that a would duplicate:
+	// same normalised tax id, same normalised domain, an external id in common, or, when
+	// a has neither tax id nor domain, the same normalised name. ErrNotFound if none.
+	FindDuplicate(ctx context.Context, a *Account) (*Account, error)
+	ListOwnershipPeriods(ctx context.Context, account uuid.UUID, size int, after *page.Cursor) ([]*OwnershipPeriod, *page.Cursor, error)
+	ListStageChanges(ctx context.Context, account uuid.UUID, size int, after *page.Cursor) ([]*StageChange, *page.Cursor, error)
+	ListPrimaryContactChanges(ctx context.Context, account uuid.UUID, size int, after *page.Cursor) ([]*PrimaryContactChange, *page.Cursor, error)
+
+	GetContact(ctx context.Context, account, id uuid.UUID) (*Contact, error)
+	ListContacts(ctx context.Context, account uuid.UUID, p ListParams) ([]*Contact, *page.Cursor, error)
+	CountContacts(ctx context.Context, account uuid.UUID) (int, error)
+
+	GetDeal(ctx context.Context, account, id uuid.UUID) (*Deal, error)
+	ListDeals(ctx context.Context, account uuid.UUID, p ListParams) ([]*Deal, *page.Cursor, error)
+	// FirstDeal returns the account's earliest deal other than exclude, or ErrNotFound.
+	FirstDeal(ctx context.Context, account, exclude uuid.UUID) (*Deal, error)
+
+	GetInteraction(ctx context.Context, account, id uuid.UUID) (*Interaction, error)
+	ListInteractions(ctx context.Context, account uuid.UUID, p ListParams) ([]*Interaction, *page.Cursor, error)
+
+	// LookupRequest returns the resource a create with (scope, requestID) made, or ErrNotFound.
+	LookupRequest(ctx context.Context, scope, requestID string) (uuid.UUID, error)
+}
+
+// Tx is a transaction: reads see its writes.
+type Tx interface {
+	Reader
+	// LockAccount reads the account and locks it until the transaction ends, so that
+	// concurrent changes of one account (claims, primary contact, first purchase)
+	// happen one after the other.
+	LockAccount(ctx context.Context, id uuid.UUID) (*Account, error)
+	InsertAccount(ctx context.Context, a *Account) error
+	// UpdateAccount writes a, provided its stored revision is still prevRevision (else ErrStale).
+	UpdateAccount(ctx context.Context, a *Account, prevRevision int64) error
+	InsertOwnershipPeriod(ctx context.Context, p *OwnershipPeriod) error
+	// EndOwnershipPeriod closes the account's open period at t.
+	EndOwnershipPeriod(ctx context.Context, account uuid.UUID, t time.Time) error
+	InsertStageChange(ctx context.Context, c *StageChange) error
+	InsertPrimaryContactChange(ctx context.Context, c *PrimaryContactChange) error
+
+	InsertContact(ctx context.Context, c *Contact) error
+	UpdateContact(ctx context.Context, c *Contact, prevRevision int64) error
+	DeleteContact(ctx context.Context, account, id uuid.UUID) error
+	// SetPrimary makes contact id the account's only primary contact.
+	SetPrimary(ctx context.Context, account, id uuid.UUID, t time.Time) error
+
+	InsertDeal(ctx context.Context, d *Deal) error
+	UpdateDeal(ctx context.Context, d *Deal, prevRevision int64) error
+	DeleteDeal(ctx context.Context, account, id uuid.UUID) error
+
+	InsertInteraction(ctx context.Context, i *Interaction) error
+	UpdateInteraction(ctx context.Context, i *Interaction, prevRevision int64) error
+	DeleteInteraction(ctx context.Context, account, id uuid.UUID) error
+
+	InsertRequest(ctx context.Context, scope, requestID string, resource uuid.UUID, t time.Time) error
+}

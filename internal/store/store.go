@@ -1,0 +1,84 @@
+// Package store persists the customer archive with ent, on SQLite or PostgreSQL. It
+// implements the Store interfaces the domain packages declare, maps ent and driver
+// errors to the domain's errors, and converts between ent rows and domain values.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"entgo.io/ent/dialect"
+	entsql "entgo.io/ent/dialect/sql"
+
+	"github.com/furrowhq/furrow/ent"
+	"github.com/furrowhq/furrow/internal/account"
+	"github.com/furrowhq/furrow/internal/database"
+)
+
+// Store is the ent-backed store.
+type Store struct {
+	queries
+	client *ent.Client
+}
+
+// queries are the reads and writes shared by the store and its transactions.
+type queries struct {
+	c       *ent.Client
+	dialect string
+}
+
+// New returns a Store over db.
+func New(db *database.DB) *Store {
+	client := ent.NewClient(ent.Driver(entsql.OpenDB(db.Dialect, db.DB)))
+	return &Store{queries: queries{c: client, dialect: db.Dialect}, client: client}
+}
+
+// Client returns the ent client, for tools (seed, benchmarks) that write in bulk.
+func (s *Store) Client() *ent.Client { return s.client }
+
+var _ account.Store = (*Store)(nil)
+
+// WithTx runs fn in a transaction; it is rolled back when fn fails or panics.
+func (s *Store) WithTx(ctx context.Context, fn func(tx account.Tx) error) (err error) {
+	tx, err := s.client.Tx(ctx)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+	}()
+	if err := fn(&txQueries{queries{c: tx.Client(), dialect: s.dialect}}); err != nil {
+		if rerr := tx.Rollback(); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return mapErr(fmt.Errorf("commit: %w", err))
+	}
+	return nil
+}
+
+// txQueries are queries inside a transaction.
+type txQueries struct{ queries }
+
+var _ account.Tx = (*txQueries)(nil)
+
+// mapErr turns ent's errors into the domain's.
+func mapErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case ent.IsNotFound(err):
+		return fmt.Errorf("%w: %v", account.ErrNotFound, err)
+	case ent.IsConstraintError(err):
+		return fmt.Errorf("%w: %v", account.ErrUnique, err)
+	}
+	return err
+}
+
+func (q queries) postgres() bool { return q.dialect == dialect.Postgres }
