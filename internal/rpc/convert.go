@@ -138,7 +138,7 @@ func updatePaths(mask *fieldmaskpb.FieldMask, msg protoreflect.ProtoMessage) []s
 		if i := strings.IndexByte(p, '.'); i >= 0 {
 			p = p[:i]
 		}
-		if p == "name" || p == "etag" || seen[p] {
+		if p == "name" || p == "etag" || outputOnly[p] || seen[p] {
 			return
 		}
 		seen[p] = true

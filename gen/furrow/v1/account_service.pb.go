@@ -277,7 +277,8 @@ type UpdateAccountRequest struct {
 	// the etag last read.
 	Account *Account `protobuf:"bytes,1,opt,name=account,proto3" json:"account,omitempty"`
 	// update_mask names the fields to change (AIP-134); `*` replaces every mutable field.
-	// Without a mask, the fields that are set are changed.
+	// Without a mask, the fields that are set are changed. name, etag and output-only
+	// fields may be named (a resource read earlier can be sent back) and are ignored.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1071,7 +1072,8 @@ type UpdateContactRequest struct {
 	// the etag last read.
 	Contact *Contact `protobuf:"bytes,1,opt,name=contact,proto3" json:"contact,omitempty"`
 	// update_mask names the fields to change (AIP-134); `*` replaces every mutable field.
-	// Without a mask, the fields that are set are changed.
+	// Without a mask, the fields that are set are changed. name, etag and output-only
+	// fields may be named (a resource read earlier can be sent back) and are ignored.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1608,7 +1610,8 @@ type UpdateDealRequest struct {
 	// the etag last read.
 	Deal *Deal `protobuf:"bytes,1,opt,name=deal,proto3" json:"deal,omitempty"`
 	// update_mask names the fields to change (AIP-134); `*` replaces every mutable field.
-	// Without a mask, the fields that are set are changed.
+	// Without a mask, the fields that are set are changed. name, etag and output-only
+	// fields may be named (a resource read earlier can be sent back) and are ignored.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1961,7 +1964,8 @@ type UpdateInteractionRequest struct {
 	// the etag last read.
 	Interaction *Interaction `protobuf:"bytes,1,opt,name=interaction,proto3" json:"interaction,omitempty"`
 	// update_mask names the fields to change (AIP-134); `*` replaces every mutable field.
-	// Without a mask, the fields that are set are changed.
+	// Without a mask, the fields that are set are changed. name, etag and output-only
+	// fields may be named (a resource read earlier can be sent back) and are ignored.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -2087,11 +2091,11 @@ const file_furrow_v1_account_service_proto_rawDesc = "" +
 	"\x14CreateAccountRequest\x127\n" +
 	"\aaccount\x18\x01 \x01(\v2\x12.furrow.v1.AccountB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\aaccount\x12:\n" +
 	"\n" +
-	"request_id\x18\x02 \x01(\tB\x1b\xbaH\x18r\x16\x18d2\x12^[A-Za-z0-9_.:-]*$R\trequestId\"\x8d\x04\n" +
+	"request_id\x18\x02 \x01(\tB\x1b\xbaH\x18r\x16\x18d2\x12^[A-Za-z0-9_.:-]*$R\trequestId\"\xdd\x04\n" +
 	"\x14UpdateAccountRequest\x127\n" +
-	"\aaccount\x18\x01 \x01(\v2\x12.furrow.v1.AccountB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\aaccount\x12\xbb\x03\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xfd\x02\xbaH\xf9\x02\xba\x01\xf5\x02\n" +
-	"\x11update_mask.paths\x12\xa8\x01update_mask may name only: display_name, tax_id, domain, industry, region, size, labels, external_ids, revenue_tier, strategic_role, activity_status, funnel_stage, or *\x1a\xb4\x01this.paths.all(p, p == '*' || p.matches('^(display_name|tax_id|domain|industry|region|size|labels|external_ids|revenue_tier|strategic_role|activity_status|funnel_stage)([.].+)?$'))R\n" +
+	"\aaccount\x18\x01 \x01(\v2\x12.furrow.v1.AccountB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\aaccount\x12\x8b\x04\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xcd\x03\xbaH\xc9\x03\xba\x01\xc5\x03\n" +
+	"\x11update_mask.paths\x12\xa8\x01update_mask may name only: display_name, tax_id, domain, industry, region, size, labels, external_ids, revenue_tier, strategic_role, activity_status, funnel_stage, or *\x1a\x84\x02this.paths.all(p, p == '*' || p.matches('^(name|etag|create_time|update_time|delete_time|owner|first_owner|primary_contact|display_name|tax_id|domain|industry|region|size|labels|external_ids|revenue_tier|strategic_role|activity_status|funnel_stage)([.].+)?$'))R\n" +
 	"updateMask\"\xb1\x01\n" +
 	"\x14DeleteAccountRequest\x12|\n" +
 	"\x04name\x18\x01 \x01(\tBh\xe0A\x02\xfaA\x14\n" +
@@ -2149,11 +2153,11 @@ const file_furrow_v1_account_service_proto_rawDesc = "" +
 	"\x06filter\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\"n\n" +
 	"\x14ListContactsResponse\x12.\n" +
 	"\bcontacts\x18\x01 \x03(\v2\x12.furrow.v1.ContactR\bcontacts\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x98\x03\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc3\x03\n" +
 	"\x14UpdateContactRequest\x127\n" +
-	"\acontact\x18\x01 \x01(\v2\x12.furrow.v1.ContactB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\acontact\x12\xc6\x02\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\x88\x02\xbaH\x84\x02\xba\x01\x80\x02\n" +
-	"\x11update_mask.paths\x12lupdate_mask may name only: display_name, title, email, phone, seniority_level, decision_role, attitude, or *\x1a}this.paths.all(p, p == '*' || p.matches('^(display_name|title|email|phone|seniority_level|decision_role|attitude)([.].+)?$'))R\n" +
+	"\acontact\x18\x01 \x01(\v2\x12.furrow.v1.ContactB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\acontact\x12\xf1\x02\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xb3\x02\xbaH\xaf\x02\xba\x01\xab\x02\n" +
+	"\x11update_mask.paths\x12lupdate_mask may name only: display_name, title, email, phone, seniority_level, decision_role, attitude, or *\x1a\xa7\x01this.paths.all(p, p == '*' || p.matches('^(name|etag|create_time|update_time|primary|display_name|title|email|phone|seniority_level|decision_role|attitude)([.].+)?$'))R\n" +
 	"updateMask\"\xfc\x01\n" +
 	"\x14DeleteContactRequest\x12\xc6\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xb1\x01\xe0A\x02\xfaA\x14\n" +
@@ -2191,11 +2195,11 @@ const file_furrow_v1_account_service_proto_rawDesc = "" +
 	"\border_by\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\aorderBy\"b\n" +
 	"\x11ListDealsResponse\x12%\n" +
 	"\x05deals\x18\x01 \x03(\v2\x0f.furrow.v1.DealR\x05deals\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbb\x02\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xdd\x02\n" +
 	"\x11UpdateDealRequest\x12.\n" +
-	"\x04deal\x18\x01 \x01(\v2\x0f.furrow.v1.DealB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x04deal\x12\xf5\x01\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xb7\x01\xbaH\xb3\x01\xba\x01\xaf\x01\n" +
-	"\x11update_mask.paths\x12Bupdate_mask may name only: amount, close_date, kind, product, or *\x1aVthis.paths.all(p, p == '*' || p.matches('^(amount|close_date|kind|product)([.].+)?$'))R\n" +
+	"\x04deal\x18\x01 \x01(\v2\x0f.furrow.v1.DealB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x04deal\x12\x97\x02\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xd9\x01\xbaH\xd5\x01\xba\x01\xd1\x01\n" +
+	"\x11update_mask.paths\x12Bupdate_mask may name only: amount, close_date, kind, product, or *\x1axthis.paths.all(p, p == '*' || p.matches('^(name|etag|create_time|update_time|amount|close_date|kind|product)([.].+)?$'))R\n" +
 	"updateMask\"\xf3\x01\n" +
 	"\x11DeleteDealRequest\x12\xc0\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xab\x01\xe0A\x02\xfaA\x11\n" +
@@ -2219,11 +2223,11 @@ const file_furrow_v1_account_service_proto_rawDesc = "" +
 	"\x06filter\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\x06filter\"~\n" +
 	"\x18ListInteractionsResponse\x12:\n" +
 	"\finteractions\x18\x01 \x03(\v2\x16.furrow.v1.InteractionR\finteractions\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xe3\x02\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x85\x03\n" +
 	"\x18UpdateInteractionRequest\x12C\n" +
-	"\vinteraction\x18\x01 \x01(\v2\x16.furrow.v1.InteractionB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\vinteraction\x12\x81\x02\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xc3\x01\xbaH\xbf\x01\xba\x01\xbb\x01\n" +
-	"\x11update_mask.paths\x12Hupdate_mask may name only: kind, occur_time, participants, summary, or *\x1a\\this.paths.all(p, p == '*' || p.matches('^(kind|occur_time|participants|summary)([.].+)?$'))R\n" +
+	"\vinteraction\x18\x01 \x01(\v2\x16.furrow.v1.InteractionB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\vinteraction\x12\xa3\x02\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xe5\x01\xbaH\xe1\x01\xba\x01\xdd\x01\n" +
+	"\x11update_mask.paths\x12Hupdate_mask may name only: kind, occur_time, participants, summary, or *\x1a~this.paths.all(p, p == '*' || p.matches('^(name|etag|create_time|update_time|kind|occur_time|participants|summary)([.].+)?$'))R\n" +
 	"updateMask\"\x88\x02\n" +
 	"\x18DeleteInteractionRequest\x12\xce\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xb9\x01\xe0A\x02\xfaA\x18\n" +
