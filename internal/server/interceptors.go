@@ -125,6 +125,7 @@ func validationStatus(err error) error {
 	var verr *protovalidate.ValidationError
 	if !errors.As(err, &verr) {
 		// A rule that does not compile is our bug, not the caller's.
+		slog.Error("request validation failed to run", "err", err)
 		return status.Error(codes.Internal, "request validation failed to run; it has been logged")
 	}
 	br := &errdetails.BadRequest{}

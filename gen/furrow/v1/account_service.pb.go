@@ -2074,10 +2074,11 @@ var File_furrow_v1_account_service_proto protoreflect.FileDescriptor
 
 const file_furrow_v1_account_service_proto_rawDesc = "" +
 	"\n" +
-	"\x1ffurrow/v1/account_service.proto\x12\tfurrow.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17furrow/v1/account.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\x91\x01\n" +
-	"\x11GetAccountRequest\x12|\n" +
-	"\x04name\x18\x01 \x01(\tBh\xe0A\x02\xfaA\x14\n" +
-	"\x12furrow.dev/Account\xbaHKrI2G^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\"\xd2\x01\n" +
+	"\x1ffurrow/v1/account_service.proto\x12\tfurrow.v1\x1a\x1bbuf/validate/validate.proto\x1a\x17furrow/v1/account.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x17google/api/client.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\"\xfc\x01\n" +
+	"\x11GetAccountRequest\x12\xe6\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xd1\x01\xe0A\x02\xfaA\x14\n" +
+	"\x12furrow.dev/Account\xbaH\xb3\x01\xba\x01\xaf\x01\n" +
+	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aWthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\"\xd2\x01\n" +
 	"\x13ListAccountsRequest\x12(\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\bpageSize\x12'\n" +
 	"\n" +
@@ -2096,57 +2097,66 @@ const file_furrow_v1_account_service_proto_rawDesc = "" +
 	"\aaccount\x18\x01 \x01(\v2\x12.furrow.v1.AccountB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\aaccount\x12\x8b\x04\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xcd\x03\xbaH\xc9\x03\xba\x01\xc5\x03\n" +
 	"\x11update_mask.paths\x12\xa8\x01update_mask may name only: display_name, tax_id, domain, industry, region, size, labels, external_ids, revenue_tier, strategic_role, activity_status, funnel_stage, or *\x1a\x84\x02this.paths.all(p, p == '*' || p.matches('^(name|etag|create_time|update_time|delete_time|owner|first_owner|primary_contact|display_name|tax_id|domain|industry|region|size|labels|external_ids|revenue_tier|strategic_role|activity_status|funnel_stage)([.].+)?$'))R\n" +
-	"updateMask\"\xb1\x01\n" +
-	"\x14DeleteAccountRequest\x12|\n" +
-	"\x04name\x18\x01 \x01(\tBh\xe0A\x02\xfaA\x14\n" +
-	"\x12furrow.dev/Account\xbaHKrI2G^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12\x1b\n" +
-	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xb3\x01\n" +
-	"\x16UndeleteAccountRequest\x12|\n" +
-	"\x04name\x18\x01 \x01(\tBh\xe0A\x02\xfaA\x14\n" +
-	"\x12furrow.dev/Account\xbaHKrI2G^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12\x1b\n" +
-	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xfb\x01\n" +
-	"\x13ClaimAccountRequest\x12|\n" +
-	"\x04name\x18\x01 \x01(\tBh\xe0A\x02\xfaA\x14\n" +
-	"\x12furrow.dev/Account\xbaHKrI2G^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12'\n" +
+	"updateMask\"\x9c\x02\n" +
+	"\x14DeleteAccountRequest\x12\xe6\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xd1\x01\xe0A\x02\xfaA\x14\n" +
+	"\x12furrow.dev/Account\xbaH\xb3\x01\xba\x01\xaf\x01\n" +
+	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aWthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12\x1b\n" +
+	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\x9e\x02\n" +
+	"\x16UndeleteAccountRequest\x12\xe6\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xd1\x01\xe0A\x02\xfaA\x14\n" +
+	"\x12furrow.dev/Account\xbaH\xb3\x01\xba\x01\xaf\x01\n" +
+	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aWthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12\x1b\n" +
+	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xe6\x02\n" +
+	"\x13ClaimAccountRequest\x12\xe6\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xd1\x01\xe0A\x02\xfaA\x14\n" +
+	"\x12furrow.dev/Account\xbaH\xb3\x01\xba\x01\xaf\x01\n" +
+	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aWthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12'\n" +
 	"\x05owner\x18\x02 \x01(\tB\x11\xe0A\x02\xbaH\vr\t\x10\x01\x18\xc8\x012\x02\\SR\x05owner\x12 \n" +
 	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06reason\x12\x1b\n" +
-	"\x04etag\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\x8e\x02\n" +
-	"\x16TransferAccountRequest\x12|\n" +
-	"\x04name\x18\x01 \x01(\tBh\xe0A\x02\xfaA\x14\n" +
-	"\x12furrow.dev/Account\xbaHKrI2G^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12.\n" +
+	"\x04etag\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xf9\x02\n" +
+	"\x16TransferAccountRequest\x12\xe6\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xd1\x01\xe0A\x02\xfaA\x14\n" +
+	"\x12furrow.dev/Account\xbaH\xb3\x01\xba\x01\xaf\x01\n" +
+	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aWthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12.\n" +
 	"\tnew_owner\x18\x02 \x01(\tB\x11\xe0A\x02\xbaH\vr\t\x10\x01\x18\xc8\x012\x02\\SR\bnewOwner\x12)\n" +
 	"\x06reason\x18\x03 \x01(\tB\x11\xe0A\x02\xbaH\vr\t\x10\x01\x18\xf4\x032\x02\\SR\x06reason\x12\x1b\n" +
-	"\x04etag\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xf3\x01\n" +
-	"\x1bListOwnershipHistoryRequest\x12\x80\x01\n" +
-	"\x06parent\x18\x01 \x01(\tBh\xe0A\x02\xfaA\x14\n" +
-	"\x12furrow.dev/Account\xbaHKrI2G^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x06parent\x12(\n" +
+	"\x04etag\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xdd\x02\n" +
+	"\x1bListOwnershipHistoryRequest\x12\xea\x01\n" +
+	"\x06parent\x18\x01 \x01(\tB\xd1\x01\xe0A\x02\xfaA\x14\n" +
+	"\x12furrow.dev/Account\xbaH\xb3\x01\xba\x01\xaf\x01\n" +
+	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aWthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x06parent\x12(\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"|\n" +
 	"\x1cListOwnershipHistoryResponse\x124\n" +
 	"\aperiods\x18\x01 \x03(\v2\x1a.furrow.v1.OwnershipPeriodR\aperiods\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xef\x01\n" +
-	"\x17ListStageChangesRequest\x12\x80\x01\n" +
-	"\x06parent\x18\x01 \x01(\tBh\xe0A\x02\xfaA\x14\n" +
-	"\x12furrow.dev/Account\xbaHKrI2G^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x06parent\x12(\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd9\x02\n" +
+	"\x17ListStageChangesRequest\x12\xea\x01\n" +
+	"\x06parent\x18\x01 \x01(\tB\xd1\x01\xe0A\x02\xfaA\x14\n" +
+	"\x12furrow.dev/Account\xbaH\xb3\x01\xba\x01\xaf\x01\n" +
+	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aWthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x06parent\x12(\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"\x7f\n" +
 	"\x18ListStageChangesResponse\x12;\n" +
 	"\rstage_changes\x18\x01 \x03(\v2\x16.furrow.v1.StageChangeR\fstageChanges\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8e\x02\n" +
-	"\x14CreateContactRequest\x12\x80\x01\n" +
-	"\x06parent\x18\x01 \x01(\tBh\xe0A\x02\xfaA\x14\n" +
-	"\x12furrow.dev/Account\xbaHKrI2G^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x06parent\x127\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xf8\x02\n" +
+	"\x14CreateContactRequest\x12\xea\x01\n" +
+	"\x06parent\x18\x01 \x01(\tB\xd1\x01\xe0A\x02\xfaA\x14\n" +
+	"\x12furrow.dev/Account\xbaH\xb3\x01\xba\x01\xaf\x01\n" +
+	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aWthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x06parent\x127\n" +
 	"\acontact\x18\x02 \x01(\v2\x12.furrow.v1.ContactB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\acontact\x12:\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\x1b\xbaH\x18r\x16\x18d2\x12^[A-Za-z0-9_.:-]*$R\trequestId\"\xdc\x01\n" +
-	"\x11GetContactRequest\x12\xc6\x01\n" +
-	"\x04name\x18\x01 \x01(\tB\xb1\x01\xe0A\x02\xfaA\x14\n" +
-	"\x12furrow.dev/Contact\xbaH\x93\x01r\x90\x012\x8d\x01^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/contacts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\"\x8d\x02\n" +
-	"\x13ListContactsRequest\x12\x80\x01\n" +
-	"\x06parent\x18\x01 \x01(\tBh\xe0A\x02\xfaA\x14\n" +
-	"\x12furrow.dev/Account\xbaHKrI2G^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x06parent\x12(\n" +
+	"request_id\x18\x03 \x01(\tB\x1b\xbaH\x18r\x16\x18d2\x12^[A-Za-z0-9_.:-]*$R\trequestId\"\xd6\x02\n" +
+	"\x11GetContactRequest\x12\xc0\x02\n" +
+	"\x04name\x18\x01 \x01(\tB\xab\x02\xe0A\x02\xfaA\x14\n" +
+	"\x12furrow.dev/Contact\xbaH\x8d\x02\xba\x01\x89\x02\n" +
+	"\rresource_name\x12Xmust be a resource name of the form accounts/{account}/contacts/{contact}, with UUID ids\x1a\x9d\x01this.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/contacts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\"\xf7\x02\n" +
+	"\x13ListContactsRequest\x12\xea\x01\n" +
+	"\x06parent\x18\x01 \x01(\tB\xd1\x01\xe0A\x02\xfaA\x14\n" +
+	"\x12furrow.dev/Account\xbaH\xb3\x01\xba\x01\xaf\x01\n" +
+	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aWthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x06parent\x12(\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\x12 \n" +
@@ -2158,36 +2168,42 @@ const file_furrow_v1_account_service_proto_rawDesc = "" +
 	"\acontact\x18\x01 \x01(\v2\x12.furrow.v1.ContactB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\acontact\x12\xf1\x02\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xb3\x02\xbaH\xaf\x02\xba\x01\xab\x02\n" +
 	"\x11update_mask.paths\x12lupdate_mask may name only: display_name, title, email, phone, seniority_level, decision_role, attitude, or *\x1a\xa7\x01this.paths.all(p, p == '*' || p.matches('^(name|etag|create_time|update_time|primary|display_name|title|email|phone|seniority_level|decision_role|attitude)([.].+)?$'))R\n" +
-	"updateMask\"\xfc\x01\n" +
-	"\x14DeleteContactRequest\x12\xc6\x01\n" +
-	"\x04name\x18\x01 \x01(\tB\xb1\x01\xe0A\x02\xfaA\x14\n" +
-	"\x12furrow.dev/Contact\xbaH\x93\x01r\x90\x012\x8d\x01^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/contacts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12\x1b\n" +
-	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\x85\x02\n" +
-	"\x18SetPrimaryContactRequest\x12\xc6\x01\n" +
-	"\x04name\x18\x01 \x01(\tB\xb1\x01\xe0A\x02\xfaA\x14\n" +
-	"\x12furrow.dev/Contact\xbaH\x93\x01r\x90\x012\x8d\x01^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/contacts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12 \n" +
-	"\x06reason\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06reason\"\xf8\x01\n" +
-	" ListPrimaryContactChangesRequest\x12\x80\x01\n" +
-	"\x06parent\x18\x01 \x01(\tBh\xe0A\x02\xfaA\x14\n" +
-	"\x12furrow.dev/Account\xbaHKrI2G^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x06parent\x12(\n" +
+	"updateMask\"\xf6\x02\n" +
+	"\x14DeleteContactRequest\x12\xc0\x02\n" +
+	"\x04name\x18\x01 \x01(\tB\xab\x02\xe0A\x02\xfaA\x14\n" +
+	"\x12furrow.dev/Contact\xbaH\x8d\x02\xba\x01\x89\x02\n" +
+	"\rresource_name\x12Xmust be a resource name of the form accounts/{account}/contacts/{contact}, with UUID ids\x1a\x9d\x01this.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/contacts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12\x1b\n" +
+	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xff\x02\n" +
+	"\x18SetPrimaryContactRequest\x12\xc0\x02\n" +
+	"\x04name\x18\x01 \x01(\tB\xab\x02\xe0A\x02\xfaA\x14\n" +
+	"\x12furrow.dev/Contact\xbaH\x8d\x02\xba\x01\x89\x02\n" +
+	"\rresource_name\x12Xmust be a resource name of the form accounts/{account}/contacts/{contact}, with UUID ids\x1a\x9d\x01this.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/contacts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12 \n" +
+	"\x06reason\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06reason\"\xe2\x02\n" +
+	" ListPrimaryContactChangesRequest\x12\xea\x01\n" +
+	"\x06parent\x18\x01 \x01(\tB\xd1\x01\xe0A\x02\xfaA\x14\n" +
+	"\x12furrow.dev/Account\xbaH\xb3\x01\xba\x01\xaf\x01\n" +
+	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aWthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x06parent\x12(\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"\x86\x01\n" +
 	"!ListPrimaryContactChangesResponse\x129\n" +
 	"\achanges\x18\x01 \x03(\v2\x1f.furrow.v1.PrimaryContactChangeR\achanges\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x82\x02\n" +
-	"\x11CreateDealRequest\x12\x80\x01\n" +
-	"\x06parent\x18\x01 \x01(\tBh\xe0A\x02\xfaA\x14\n" +
-	"\x12furrow.dev/Account\xbaHKrI2G^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x06parent\x12.\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xec\x02\n" +
+	"\x11CreateDealRequest\x12\xea\x01\n" +
+	"\x06parent\x18\x01 \x01(\tB\xd1\x01\xe0A\x02\xfaA\x14\n" +
+	"\x12furrow.dev/Account\xbaH\xb3\x01\xba\x01\xaf\x01\n" +
+	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aWthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x06parent\x12.\n" +
 	"\x04deal\x18\x02 \x01(\v2\x0f.furrow.v1.DealB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x04deal\x12:\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\x1b\xbaH\x18r\x16\x18d2\x12^[A-Za-z0-9_.:-]*$R\trequestId\"\xd3\x01\n" +
-	"\x0eGetDealRequest\x12\xc0\x01\n" +
-	"\x04name\x18\x01 \x01(\tB\xab\x01\xe0A\x02\xfaA\x11\n" +
-	"\x0ffurrow.dev/Deal\xbaH\x90\x01r\x8d\x012\x8a\x01^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/deals/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\"\xaf\x02\n" +
-	"\x10ListDealsRequest\x12\x80\x01\n" +
-	"\x06parent\x18\x01 \x01(\tBh\xe0A\x02\xfaA\x14\n" +
-	"\x12furrow.dev/Account\xbaHKrI2G^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x06parent\x12(\n" +
+	"request_id\x18\x03 \x01(\tB\x1b\xbaH\x18r\x16\x18d2\x12^[A-Za-z0-9_.:-]*$R\trequestId\"\xc7\x02\n" +
+	"\x0eGetDealRequest\x12\xb4\x02\n" +
+	"\x04name\x18\x01 \x01(\tB\x9f\x02\xe0A\x02\xfaA\x11\n" +
+	"\x0ffurrow.dev/Deal\xbaH\x84\x02\xba\x01\x80\x02\n" +
+	"\rresource_name\x12Rmust be a resource name of the form accounts/{account}/deals/{deal}, with UUID ids\x1a\x9a\x01this.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/deals/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\"\x99\x03\n" +
+	"\x10ListDealsRequest\x12\xea\x01\n" +
+	"\x06parent\x18\x01 \x01(\tB\xd1\x01\xe0A\x02\xfaA\x14\n" +
+	"\x12furrow.dev/Account\xbaH\xb3\x01\xba\x01\xaf\x01\n" +
+	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aWthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x06parent\x12(\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\x12 \n" +
@@ -2200,23 +2216,27 @@ const file_furrow_v1_account_service_proto_rawDesc = "" +
 	"\x04deal\x18\x01 \x01(\v2\x0f.furrow.v1.DealB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x04deal\x12\x97\x02\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xd9\x01\xbaH\xd5\x01\xba\x01\xd1\x01\n" +
 	"\x11update_mask.paths\x12Bupdate_mask may name only: amount, close_date, kind, product, or *\x1axthis.paths.all(p, p == '*' || p.matches('^(name|etag|create_time|update_time|amount|close_date|kind|product)([.].+)?$'))R\n" +
-	"updateMask\"\xf3\x01\n" +
-	"\x11DeleteDealRequest\x12\xc0\x01\n" +
-	"\x04name\x18\x01 \x01(\tB\xab\x01\xe0A\x02\xfaA\x11\n" +
-	"\x0ffurrow.dev/Deal\xbaH\x90\x01r\x8d\x012\x8a\x01^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/deals/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12\x1b\n" +
-	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\x9e\x02\n" +
-	"\x18CreateInteractionRequest\x12\x80\x01\n" +
-	"\x06parent\x18\x01 \x01(\tBh\xe0A\x02\xfaA\x14\n" +
-	"\x12furrow.dev/Account\xbaHKrI2G^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x06parent\x12C\n" +
+	"updateMask\"\xe7\x02\n" +
+	"\x11DeleteDealRequest\x12\xb4\x02\n" +
+	"\x04name\x18\x01 \x01(\tB\x9f\x02\xe0A\x02\xfaA\x11\n" +
+	"\x0ffurrow.dev/Deal\xbaH\x84\x02\xba\x01\x80\x02\n" +
+	"\rresource_name\x12Rmust be a resource name of the form accounts/{account}/deals/{deal}, with UUID ids\x1a\x9a\x01this.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/deals/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12\x1b\n" +
+	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\x88\x03\n" +
+	"\x18CreateInteractionRequest\x12\xea\x01\n" +
+	"\x06parent\x18\x01 \x01(\tB\xd1\x01\xe0A\x02\xfaA\x14\n" +
+	"\x12furrow.dev/Account\xbaH\xb3\x01\xba\x01\xaf\x01\n" +
+	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aWthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x06parent\x12C\n" +
 	"\vinteraction\x18\x02 \x01(\v2\x16.furrow.v1.InteractionB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\vinteraction\x12:\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\x1b\xbaH\x18r\x16\x18d2\x12^[A-Za-z0-9_.:-]*$R\trequestId\"\xe8\x01\n" +
-	"\x15GetInteractionRequest\x12\xce\x01\n" +
-	"\x04name\x18\x01 \x01(\tB\xb9\x01\xe0A\x02\xfaA\x18\n" +
-	"\x16furrow.dev/Interaction\xbaH\x97\x01r\x94\x012\x91\x01^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/interactions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\"\x91\x02\n" +
-	"\x17ListInteractionsRequest\x12\x80\x01\n" +
-	"\x06parent\x18\x01 \x01(\tBh\xe0A\x02\xfaA\x14\n" +
-	"\x12furrow.dev/Account\xbaHKrI2G^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x06parent\x12(\n" +
+	"request_id\x18\x03 \x01(\tB\x1b\xbaH\x18r\x16\x18d2\x12^[A-Za-z0-9_.:-]*$R\trequestId\"\xea\x02\n" +
+	"\x15GetInteractionRequest\x12\xd0\x02\n" +
+	"\x04name\x18\x01 \x01(\tB\xbb\x02\xe0A\x02\xfaA\x18\n" +
+	"\x16furrow.dev/Interaction\xbaH\x99\x02\xba\x01\x95\x02\n" +
+	"\rresource_name\x12`must be a resource name of the form accounts/{account}/interactions/{interaction}, with UUID ids\x1a\xa1\x01this.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/interactions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\"\xfb\x02\n" +
+	"\x17ListInteractionsRequest\x12\xea\x01\n" +
+	"\x06parent\x18\x01 \x01(\tB\xd1\x01\xe0A\x02\xfaA\x14\n" +
+	"\x12furrow.dev/Account\xbaH\xb3\x01\xba\x01\xaf\x01\n" +
+	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aWthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x06parent\x12(\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\x12 \n" +
@@ -2228,10 +2248,11 @@ const file_furrow_v1_account_service_proto_rawDesc = "" +
 	"\vinteraction\x18\x01 \x01(\v2\x16.furrow.v1.InteractionB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\vinteraction\x12\xa3\x02\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xe5\x01\xbaH\xe1\x01\xba\x01\xdd\x01\n" +
 	"\x11update_mask.paths\x12Hupdate_mask may name only: kind, occur_time, participants, summary, or *\x1a~this.paths.all(p, p == '*' || p.matches('^(name|etag|create_time|update_time|kind|occur_time|participants|summary)([.].+)?$'))R\n" +
-	"updateMask\"\x88\x02\n" +
-	"\x18DeleteInteractionRequest\x12\xce\x01\n" +
-	"\x04name\x18\x01 \x01(\tB\xb9\x01\xe0A\x02\xfaA\x18\n" +
-	"\x16furrow.dev/Interaction\xbaH\x97\x01r\x94\x012\x91\x01^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/interactions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$R\x04name\x12\x1b\n" +
+	"updateMask\"\x8a\x03\n" +
+	"\x18DeleteInteractionRequest\x12\xd0\x02\n" +
+	"\x04name\x18\x01 \x01(\tB\xbb\x02\xe0A\x02\xfaA\x18\n" +
+	"\x16furrow.dev/Interaction\xbaH\x99\x02\xba\x01\x95\x02\n" +
+	"\rresource_name\x12`must be a resource name of the form accounts/{account}/interactions/{interaction}, with UUID ids\x1a\xa1\x01this.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/interactions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12\x1b\n" +
 	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag2\xa6\x1c\n" +
 	"\x0eAccountService\x12d\n" +
 	"\n" +
