@@ -63,7 +63,7 @@ func start(t *testing.T, dialect string) *env {
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := app.NewServer(ctx, db, server.Config{
 		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
-		Logger:   slog.New(slog.NewJSONHandler(logs, nil)),
+		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
 	})
 	if err != nil {
 		cancel()
