@@ -1,0 +1,273 @@
+package seed
+
+import (
+	"context"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/furrowhq/furrow/internal/account"
+	"github.com/furrowhq/furrow/internal/database"
+	"github.com/furrowhq/furrow/internal/store"
+)
+
+func newService(t *testing.T) *account.Service {
+	t.Helper()
+	ctx := context.Background()
+	db, err := database.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "seed.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return account.NewService(store.New(db), nil)
+}
+
+// all pages through a List call.
+func all[T any](t *testing.T, list func(token string) (*account.Page[T], error)) []T {
+	t.Helper()
+	var out []T
+	token := ""
+	for {
+		p, err := list(token)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, p.Items...)
+		if p.NextPageToken == "" {
+			return out
+		}
+		token = p.NextPageToken
+	}
+}
+
+func TestRun(t *testing.T) {
+	ctx := context.Background()
+	svc := newService(t)
+	opt := Options{Accounts: 40, Seed: 1}
+
+	st, err := Run(ctx, svc, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("first run: %+v", st)
+	if st.Accounts != 40 || st.Skipped != 0 {
+		t.Errorf("Accounts, Skipped = %d, %d; want 40, 0", st.Accounts, st.Skipped)
+	}
+	if st.Contacts < st.Accounts || st.Contacts > 5*st.Accounts {
+		t.Errorf("Contacts = %d; want 1–5 per account", st.Contacts)
+	}
+	if st.Interactions < 2*st.Accounts || st.Interactions > 12*st.Accounts {
+		t.Errorf("Interactions = %d; want 2–12 per account", st.Interactions)
+	}
+	if st.Deals <= 0 || st.Deals > 6*st.Accounts {
+		t.Errorf("Deals = %d; want 1–6 per customer", st.Deals)
+	}
+	if st.Claims <= 0 || st.Claims > st.Accounts || st.Transfers <= 0 || st.Transfers > st.Claims {
+		t.Errorf("Claims, Transfers = %d, %d; want 0 < transfers <= claims <= accounts", st.Claims, st.Transfers)
+	}
+
+	accounts := all(t, func(tok string) (*account.Page[*account.Account], error) {
+		return svc.ListAccounts(ctx, account.ListRequest{PageSize: 17, PageToken: tok})
+	})
+	if len(accounts) != 40 {
+		t.Fatalf("ListAccounts returned %d accounts; want 40", len(accounts))
+	}
+
+	var contacts, deals, interactions, claimed, transferred, chinese, withTax, withDomain int
+	now := time.Now()
+	for _, a := range accounts {
+		if strings.HasSuffix(a.DisplayName, "有限公司") || strings.Contains(a.DisplayName, "市") {
+			chinese++
+		}
+		if a.TaxID != "" {
+			withTax++
+		}
+		if a.Domain != "" {
+			withDomain++
+		}
+		stage := indexOf(account.FunnelStages, a.FunnelStage)
+
+		changes := all(t, func(tok string) (*account.Page[*account.StageChange], error) {
+			return svc.ListStageChanges(ctx, a.ID, 0, tok)
+		})
+		if len(changes) != stage+1 {
+			t.Errorf("%s at %s has %d stage changes; want %d", a.DisplayName, a.FunnelStage, len(changes), stage+1)
+		}
+
+		owners := all(t, func(tok string) (*account.Page[*account.OwnershipPeriod], error) {
+			return svc.ListOwnershipHistory(ctx, a.ID, 0, tok)
+		})
+		if a.Owner != "" {
+			claimed++
+			if len(owners) == 0 || owners[0].Kind != account.OwnershipClaim || owners[0].Owner != a.FirstOwner {
+				t.Errorf("%s: ownership history %v does not start with a claim by %s", a.DisplayName, owners, a.FirstOwner)
+			}
+		}
+		for _, o := range owners {
+			if o.Kind == account.OwnershipTransfer {
+				transferred++
+				if o.Reason == "" {
+					t.Errorf("%s: transfer without a reason", a.DisplayName)
+				}
+			}
+		}
+
+		cs := all(t, func(tok string) (*account.Page[*account.Contact], error) {
+			return svc.ListContacts(ctx, a.ID, account.ListRequest{PageToken: tok})
+		})
+		contacts += len(cs)
+		primaries := 0
+		for _, c := range cs {
+			if c.Primary {
+				primaries++
+			}
+			if a.Domain != "" && c.Email != "" && !strings.HasSuffix(c.Email, "@"+a.Domain) {
+				t.Errorf("%s: contact email %q is not on %s", a.DisplayName, c.Email, a.Domain)
+			}
+		}
+		if len(cs) == 0 || len(cs) > 5 || primaries != 1 {
+			t.Errorf("%s: %d contacts, %d primary; want 1–5 with one primary", a.DisplayName, len(cs), primaries)
+		}
+
+		ds := all(t, func(tok string) (*account.Page[*account.Deal], error) {
+			return svc.ListDeals(ctx, a.ID, account.ListRequest{PageToken: tok})
+		})
+		deals += len(ds)
+		if (stage >= dealStage) != (len(ds) > 0) {
+			t.Errorf("%s at %s has %d deals", a.DisplayName, a.FunnelStage, len(ds))
+		}
+		var first *account.Deal
+		firsts := 0
+		for _, d := range ds {
+			if d.Kind == account.KindFirstPurchase {
+				firsts++
+				first = d
+			}
+		}
+		if len(ds) > 0 {
+			if firsts != 1 {
+				t.Errorf("%s: %d FIRST_PURCHASE deals; want 1", a.DisplayName, firsts)
+			} else {
+				for _, d := range ds {
+					if d.CloseDate.Before(first.CloseDate) {
+						t.Errorf("%s: %s deal of %s closes before the first purchase (%s)", a.DisplayName, d.Kind, d.CloseDate, first.CloseDate)
+					}
+				}
+			}
+		}
+
+		is := all(t, func(tok string) (*account.Page[*account.Interaction], error) {
+			return svc.ListInteractions(ctx, a.ID, account.ListRequest{PageToken: tok})
+		})
+		interactions += len(is)
+		for _, in := range is {
+			if in.OccurTime.After(now) || in.Summary == "" {
+				t.Errorf("%s: interaction at %s (%q) is in the future or has no summary", a.DisplayName, in.OccurTime, in.Summary)
+			}
+		}
+	}
+	if contacts != st.Contacts || deals != st.Deals || interactions != st.Interactions {
+		t.Errorf("stored contacts, deals, interactions = %d, %d, %d; Stats say %d, %d, %d",
+			contacts, deals, interactions, st.Contacts, st.Deals, st.Interactions)
+	}
+	if claimed != st.Claims || transferred != st.Transfers {
+		t.Errorf("owned, transferred accounts = %d, %d; Stats say %d claims, %d transfers", claimed, transferred, st.Claims, st.Transfers)
+	}
+	if transferred == 0 {
+		t.Error("no account has a TRANSFER in its ownership history")
+	}
+	if chinese == 0 || chinese == 40 {
+		t.Errorf("%d of 40 names are Chinese; want a mix", chinese)
+	}
+	if withTax < 20 || withDomain < 20 {
+		t.Errorf("%d accounts with a tax id, %d with a domain; want most", withTax, withDomain)
+	}
+
+	// A second run finds every account and creates nothing.
+	again, err := Run(ctx, svc, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := (Stats{Skipped: 40}); again != want {
+		t.Errorf("second run: %+v; want %+v", again, want)
+	}
+	accounts = all(t, func(tok string) (*account.Page[*account.Account], error) {
+		return svc.ListAccounts(ctx, account.ListRequest{PageSize: 100, PageToken: tok})
+	})
+	if len(accounts) != 40 {
+		t.Errorf("after the second run there are %d accounts; want 40", len(accounts))
+	}
+}
+
+func indexOf(s []string, v string) int {
+	for i, x := range s {
+		if x == v {
+			return i
+		}
+	}
+	return -1
+}
+
+// TestPlansDeterministicAndUnique checks, without a database, that a seed always draws
+// the same dataset and that its duplicate-detection keys never collide, even when the
+// word lists run short.
+func TestPlansDeterministicAndUnique(t *testing.T) {
+	today := time.Date(2026, 3, 15, 0, 0, 0, 0, time.UTC)
+	a, b := makePlans(300, 7, today), makePlans(300, 7, today)
+	if !reflect.DeepEqual(a, b) {
+		t.Fatal("the same seed drew different plans")
+	}
+	if reflect.DeepEqual(a, makePlans(300, 8, today)) {
+		t.Fatal("different seeds drew the same plans")
+	}
+
+	plans := makePlans(3000, 1, today)
+	names, taxIDs, domains, ext := map[string]string{}, map[string]string{}, map[string]string{}, map[string]string{}
+	var tiers [4]int
+	for _, p := range plans {
+		acc := p.account
+		check := func(kind string, seen map[string]string, key string) {
+			if key == "" {
+				return
+			}
+			if prev, ok := seen[key]; ok {
+				t.Errorf("%s %q of %q already used by %q", kind, key, acc.DisplayName, prev)
+			}
+			seen[key] = acc.DisplayName
+		}
+		check("name", names, account.NormalizeName(acc.DisplayName))
+		check("tax id", taxIDs, account.NormalizeTaxID(acc.TaxID))
+		check("domain", domains, account.NormalizeDomain(acc.Domain))
+		for _, sys := range []string{"salesforce", "hubspot"} {
+			if id := acc.ExternalIDs[sys]; id != "" {
+				check("external id", ext, sys+":"+id)
+			}
+		}
+		if len(acc.TaxID) == 18 && strings.Trim(acc.TaxID, usccChars) == "" && acc.TaxID[17] != usccCheck(acc.TaxID[:17]) {
+			t.Errorf("tax id %s has a bad check character", acc.TaxID)
+		}
+		tiers[indexOf(account.RevenueTiers, acc.RevenueTier)+1]++
+		for i, d := range p.deals {
+			if (i == 0) != (d.Kind == account.KindFirstPurchase) || (i > 0 && !d.CloseDate.After(p.deals[i-1].CloseDate)) {
+				t.Fatalf("%s: deals out of order or of the wrong kind: %+v", acc.DisplayName, p.deals)
+			}
+			if !d.CloseDate.Before(today) || d.Amount.MinorUnits <= 0 {
+				t.Fatalf("%s: bad deal %+v", acc.DisplayName, d)
+			}
+		}
+		for _, in := range p.interactions {
+			if !in.OccurTime.Before(today) || in.OccurTime.Before(today.AddDate(0, -19, 0)) {
+				t.Fatalf("%s: interaction at %s is outside the last 18 months", acc.DisplayName, in.OccurTime)
+			}
+		}
+	}
+	// KEY accounts are about 10%, unspecified ones about 10%.
+	if tiers[1] < 200 || tiers[1] > 400 || tiers[0] < 200 || tiers[0] > 400 {
+		t.Errorf("tier counts (unspecified, KEY, GENERAL, SMALL) = %v", tiers)
+	}
+}
