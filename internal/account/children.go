@@ -65,6 +65,23 @@ func replayChild[T any](ctx context.Context, s *Service, scope, requestID string
 	return v, err == nil
 }
 
+// lockChild locks the live account and reads one of its children, checking the
+// caller's etag: how every child update and delete starts.
+func lockChild[T interface{ Etag() string }](ctx context.Context, tx Tx, account uuid.UUID, etag, kind, name string, get func() (T, error)) (T, error) {
+	var zero T
+	if _, err := lockLive(ctx, tx, account, ""); err != nil {
+		return zero, err
+	}
+	c, err := get()
+	if err != nil {
+		return zero, childNotFound(err, kind, name)
+	}
+	if etag != "" && !etagMatches(etag, c.Etag()) {
+		return zero, staleEtag(name, etag, c.Etag())
+	}
+	return c, nil
+}
+
 // ---- contacts
 
 // CreateContact adds a contact; the account's first contact becomes primary.
@@ -147,15 +164,9 @@ func (s *Service) UpdateContact(ctx context.Context, account, id uuid.UUID, patc
 	}
 	var out *Contact
 	err = s.store.WithTx(ctx, func(tx Tx) error {
-		if _, err := lockLive(ctx, tx, account, ""); err != nil {
-			return err
-		}
-		cur, err := tx.GetContact(ctx, account, id)
+		cur, err := lockChild(ctx, tx, account, etag, "contact", ContactName(account, id), func() (*Contact, error) { return tx.GetContact(ctx, account, id) })
 		if err != nil {
-			return childNotFound(err, "contact", ContactName(account, id))
-		}
-		if etag != "" && !etagMatches(etag, cur.Revision) {
-			return staleEtag(cur.Name(), etag, cur.Etag())
+			return err
 		}
 		next := *cur
 		for _, f := range mask {
@@ -200,15 +211,9 @@ func (s *Service) UpdateContact(ctx context.Context, account, id uuid.UUID, patc
 // DeleteContact deletes a contact; the primary contact can go only when it is the last.
 func (s *Service) DeleteContact(ctx context.Context, account, id uuid.UUID, etag string) error {
 	return s.store.WithTx(ctx, func(tx Tx) error {
-		if _, err := lockLive(ctx, tx, account, ""); err != nil {
-			return err
-		}
-		cur, err := tx.GetContact(ctx, account, id)
+		cur, err := lockChild(ctx, tx, account, etag, "contact", ContactName(account, id), func() (*Contact, error) { return tx.GetContact(ctx, account, id) })
 		if err != nil {
-			return childNotFound(err, "contact", ContactName(account, id))
-		}
-		if etag != "" && !etagMatches(etag, cur.Revision) {
-			return staleEtag(cur.Name(), etag, cur.Etag())
+			return err
 		}
 		if cur.Primary {
 			n, err := tx.CountContacts(ctx, account)
@@ -409,15 +414,9 @@ func (s *Service) UpdateDeal(ctx context.Context, account, id uuid.UUID, patch D
 	name := AccountName(account) + "/deals/" + id.String()
 	var out *Deal
 	err = s.store.WithTx(ctx, func(tx Tx) error {
-		if _, err := lockLive(ctx, tx, account, ""); err != nil {
-			return err
-		}
-		cur, err := tx.GetDeal(ctx, account, id)
+		cur, err := lockChild(ctx, tx, account, etag, "deal", name, func() (*Deal, error) { return tx.GetDeal(ctx, account, id) })
 		if err != nil {
-			return childNotFound(err, "deal", name)
-		}
-		if etag != "" && !etagMatches(etag, cur.Revision) {
-			return staleEtag(name, etag, cur.Etag())
+			return err
 		}
 		next := *cur
 		for _, f := range mask {
@@ -463,15 +462,9 @@ func (s *Service) UpdateDeal(ctx context.Context, account, id uuid.UUID, patch D
 func (s *Service) DeleteDeal(ctx context.Context, account, id uuid.UUID, etag string) error {
 	name := AccountName(account) + "/deals/" + id.String()
 	return s.store.WithTx(ctx, func(tx Tx) error {
-		if _, err := lockLive(ctx, tx, account, ""); err != nil {
-			return err
-		}
-		cur, err := tx.GetDeal(ctx, account, id)
+		cur, err := lockChild(ctx, tx, account, etag, "deal", name, func() (*Deal, error) { return tx.GetDeal(ctx, account, id) })
 		if err != nil {
-			return childNotFound(err, "deal", name)
-		}
-		if etag != "" && !etagMatches(etag, cur.Revision) {
-			return staleEtag(name, etag, cur.Etag())
+			return err
 		}
 		if cur.Kind == KindFirstPurchase {
 			other, err := firstDeal(ctx, tx, account, id)
@@ -558,15 +551,9 @@ func (s *Service) UpdateInteraction(ctx context.Context, account, id uuid.UUID, 
 	name := AccountName(account) + "/interactions/" + id.String()
 	var out *Interaction
 	err = s.store.WithTx(ctx, func(tx Tx) error {
-		if _, err := lockLive(ctx, tx, account, ""); err != nil {
-			return err
-		}
-		cur, err := tx.GetInteraction(ctx, account, id)
+		cur, err := lockChild(ctx, tx, account, etag, "interaction", name, func() (*Interaction, error) { return tx.GetInteraction(ctx, account, id) })
 		if err != nil {
-			return childNotFound(err, "interaction", name)
-		}
-		if etag != "" && !etagMatches(etag, cur.Revision) {
-			return staleEtag(name, etag, cur.Etag())
+			return err
 		}
 		next := *cur
 		for _, f := range mask {
@@ -602,15 +589,8 @@ func (s *Service) UpdateInteraction(ctx context.Context, account, id uuid.UUID, 
 func (s *Service) DeleteInteraction(ctx context.Context, account, id uuid.UUID, etag string) error {
 	name := AccountName(account) + "/interactions/" + id.String()
 	return s.store.WithTx(ctx, func(tx Tx) error {
-		if _, err := lockLive(ctx, tx, account, ""); err != nil {
+		if _, err := lockChild(ctx, tx, account, etag, "interaction", name, func() (*Interaction, error) { return tx.GetInteraction(ctx, account, id) }); err != nil {
 			return err
-		}
-		cur, err := tx.GetInteraction(ctx, account, id)
-		if err != nil {
-			return childNotFound(err, "interaction", name)
-		}
-		if etag != "" && !etagMatches(etag, cur.Revision) {
-			return staleEtag(name, etag, cur.Etag())
 		}
 		return tx.DeleteInteraction(ctx, account, id)
 	})

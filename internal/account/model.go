@@ -200,16 +200,16 @@ type PrimaryContactChange struct {
 // etag is the revision in decimal: it changes on every write of the resource.
 func etag(rev int64) string { return strconv.FormatInt(rev, 10) }
 
-// etagMatches reports whether a caller's etag matches rev; quotes and a weak prefix
+// etagMatches reports whether a caller's etag matches the current one; quotes and a weak prefix
 // (W/"3") are accepted since HTTP clients add them.
-func etagMatches(given string, rev int64) bool {
+func etagMatches(given, current string) bool {
 	if len(given) > 2 && given[:2] == "W/" {
 		given = given[2:]
 	}
 	if len(given) >= 2 && given[0] == '"' && given[len(given)-1] == '"' {
 		given = given[1 : len(given)-1]
 	}
-	return given == etag(rev)
+	return given == current
 }
 
 func validEnum(v string, values []string) bool { return v == "" || slices.Contains(values, v) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -167,7 +168,7 @@ func lockLive(ctx context.Context, tx Tx, id uuid.UUID, etag string) (*Account, 
 	if err != nil {
 		return nil, err
 	}
-	if etag != "" && !etagMatches(etag, a.Revision) {
+	if etag != "" && !etagMatches(etag, a.Etag()) {
 		return nil, staleEtag(a.Name(), etag, a.Etag())
 	}
 	if a.Deleted() {
@@ -326,7 +327,7 @@ func (s *Service) UpdateAccount(ctx context.Context, id uuid.UUID, patch Account
 			out = cur
 			return nil
 		}
-		if next.Keys() != cur.Keys() || !mapsEqual(next.ExternalIDs, cur.ExternalIDs) {
+		if next.Keys() != cur.Keys() || !maps.Equal(next.ExternalIDs, cur.ExternalIDs) {
 			if err := s.checkDuplicate(ctx, tx, &next); err != nil {
 				return err
 			}
@@ -390,7 +391,7 @@ func applyAccountField(dst, src *Account, f string) {
 func accountEqual(a, b *Account) bool {
 	return a.DisplayName == b.DisplayName && a.TaxID == b.TaxID && a.Domain == b.Domain &&
 		a.Industry == b.Industry && a.Region == b.Region && a.Size == b.Size &&
-		slices.Equal(a.Labels, b.Labels) && mapsEqual(a.ExternalIDs, b.ExternalIDs) &&
+		slices.Equal(a.Labels, b.Labels) && maps.Equal(a.ExternalIDs, b.ExternalIDs) &&
 		a.RevenueTier == b.RevenueTier && a.StrategicRole == b.StrategicRole &&
 		a.ActivityStatus == b.ActivityStatus && a.FunnelStage == b.FunnelStage
 }
@@ -406,7 +407,7 @@ func (s *Service) DeleteAccount(ctx context.Context, id uuid.UUID, etag string) 
 		if err != nil {
 			return err
 		}
-		if etag != "" && !etagMatches(etag, a.Revision) {
+		if etag != "" && !etagMatches(etag, a.Etag()) {
 			return staleEtag(a.Name(), etag, a.Etag())
 		}
 		if a.Deleted() {
@@ -435,7 +436,7 @@ func (s *Service) UndeleteAccount(ctx context.Context, id uuid.UUID, etag string
 		if err != nil {
 			return err
 		}
-		if etag != "" && !etagMatches(etag, a.Revision) {
+		if etag != "" && !etagMatches(etag, a.Etag()) {
 			return staleEtag(a.Name(), etag, a.Etag())
 		}
 		if !a.Deleted() {
@@ -587,16 +588,4 @@ func cloneMap(m map[string]string) map[string]string {
 		out[k] = v
 	}
 	return out
-}
-
-func mapsEqual(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -247,7 +249,7 @@ func (q txQueries) UpdateAccount(ctx context.Context, a *account.Account, prev i
 		return account.ErrStale
 	}
 	old := toAccount(cur)
-	if !equalStrings(old.Labels, a.Labels) || !equalMaps(old.ExternalIDs, a.ExternalIDs) {
+	if !slices.Equal(old.Labels, a.Labels) || !maps.Equal(old.ExternalIDs, a.ExternalIDs) {
 		return q.writeAccountSets(ctx, a, true)
 	}
 	return nil
@@ -278,28 +280,4 @@ func (q queries) LookupRequest(ctx context.Context, scope, requestID string) (uu
 
 func (q txQueries) InsertRequest(ctx context.Context, scope, requestID string, resource uuid.UUID, t time.Time) error {
 	return mapErr(q.c.RequestRecord.Create().SetScope(scope).SetRequestID(requestID).SetResourceID(resource).SetCreateTime(t).Exec(ctx))
-}
-
-func equalStrings(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-func equalMaps(a, b map[string]string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || w != v {
-			return false
-		}
-	}
-	return true
 }

@@ -21,29 +21,24 @@ import (
 
 // ---- histories: oldest first, keyset on (time, id)
 
-// historyOrder is the ordering of every history list.
-func historyOrder(col string) []keyTerm {
-	return []keyTerm{{col: col, kind: keyTime}, {col: "id", kind: keyUUID}}
+// historyOrder orders a history by its time column, then id.
+func historyOrder(col string) ([]orderby.Term, map[string]sortCol) {
+	return []orderby.Term{{Field: "time"}}, map[string]sortCol{"time": {col: col, kind: keyTime}}
 }
 
 func (q queries) ListOwnershipPeriods(ctx context.Context, acc uuid.UUID, size int, after *page.Cursor) ([]*account.OwnershipPeriod, *page.Cursor, error) {
-	ks := historyOrder(ownershipperiod.FieldStartTime)
-	var seekErr error
-	rows, err := q.c.OwnershipPeriod.Query().Where(ownershipperiod.AccountID(acc), func(s *sql.Selector) {
-		seekErr = orderAndSeek(s, ks, after)
-	}).Limit(size + 1).All(ctx)
-	if seekErr != nil {
-		return nil, nil, seekErr
-	}
+	order, cols := historyOrder(ownershipperiod.FieldStartTime)
+	rows, next, err := listChildren(ctx, q.c.OwnershipPeriod.Query().Where(ownershipperiod.AccountID(acc)),
+		account.ListParams{Order: order, Size: size, After: after}, nil, cols,
+		func(r *ent.OwnershipPeriod, col string) any {
+			if col == "id" {
+				return r.ID
+			}
+			return r.StartTime
+		})
 	if err != nil {
-		return nil, nil, mapErr(err)
+		return nil, nil, err
 	}
-	rows, next := cut(rows, size, ks, func(r *ent.OwnershipPeriod, col string) any {
-		if col == "id" {
-			return r.ID
-		}
-		return r.StartTime
-	})
 	out := make([]*account.OwnershipPeriod, len(rows))
 	for i, r := range rows {
 		out[i] = &account.OwnershipPeriod{ID: r.ID, AccountID: r.AccountID, Owner: r.Owner, StartTime: r.StartTime.UTC(), EndTime: utcPtr(r.EndTime), Kind: r.Kind, Reason: r.Reason}
@@ -52,23 +47,18 @@ func (q queries) ListOwnershipPeriods(ctx context.Context, acc uuid.UUID, size i
 }
 
 func (q queries) ListStageChanges(ctx context.Context, acc uuid.UUID, size int, after *page.Cursor) ([]*account.StageChange, *page.Cursor, error) {
-	ks := historyOrder(stagechange.FieldChangeTime)
-	var seekErr error
-	rows, err := q.c.StageChange.Query().Where(stagechange.AccountID(acc), func(s *sql.Selector) {
-		seekErr = orderAndSeek(s, ks, after)
-	}).Limit(size + 1).All(ctx)
-	if seekErr != nil {
-		return nil, nil, seekErr
-	}
+	order, cols := historyOrder(stagechange.FieldChangeTime)
+	rows, next, err := listChildren(ctx, q.c.StageChange.Query().Where(stagechange.AccountID(acc)),
+		account.ListParams{Order: order, Size: size, After: after}, nil, cols,
+		func(r *ent.StageChange, col string) any {
+			if col == "id" {
+				return r.ID
+			}
+			return r.ChangeTime
+		})
 	if err != nil {
-		return nil, nil, mapErr(err)
+		return nil, nil, err
 	}
-	rows, next := cut(rows, size, ks, func(r *ent.StageChange, col string) any {
-		if col == "id" {
-			return r.ID
-		}
-		return r.ChangeTime
-	})
 	out := make([]*account.StageChange, len(rows))
 	for i, r := range rows {
 		out[i] = &account.StageChange{ID: r.ID, AccountID: r.AccountID, FromStage: r.FromStage, ToStage: r.ToStage, ChangeTime: r.ChangeTime.UTC()}
@@ -77,23 +67,18 @@ func (q queries) ListStageChanges(ctx context.Context, acc uuid.UUID, size int, 
 }
 
 func (q queries) ListPrimaryContactChanges(ctx context.Context, acc uuid.UUID, size int, after *page.Cursor) ([]*account.PrimaryContactChange, *page.Cursor, error) {
-	ks := historyOrder(primarycontactchange.FieldChangeTime)
-	var seekErr error
-	rows, err := q.c.PrimaryContactChange.Query().Where(primarycontactchange.AccountID(acc), func(s *sql.Selector) {
-		seekErr = orderAndSeek(s, ks, after)
-	}).Limit(size + 1).All(ctx)
-	if seekErr != nil {
-		return nil, nil, seekErr
-	}
+	order, cols := historyOrder(primarycontactchange.FieldChangeTime)
+	rows, next, err := listChildren(ctx, q.c.PrimaryContactChange.Query().Where(primarycontactchange.AccountID(acc)),
+		account.ListParams{Order: order, Size: size, After: after}, nil, cols,
+		func(r *ent.PrimaryContactChange, col string) any {
+			if col == "id" {
+				return r.ID
+			}
+			return r.ChangeTime
+		})
 	if err != nil {
-		return nil, nil, mapErr(err)
+		return nil, nil, err
 	}
-	rows, next := cut(rows, size, ks, func(r *ent.PrimaryContactChange, col string) any {
-		if col == "id" {
-			return r.ID
-		}
-		return r.ChangeTime
-	})
 	out := make([]*account.PrimaryContactChange, len(rows))
 	for i, r := range rows {
 		c := &account.PrimaryContactChange{ID: r.ID, AccountID: r.AccountID, ToContact: r.ToContactID, Reason: r.Reason, ChangeTime: r.ChangeTime.UTC()}
@@ -170,13 +155,6 @@ func (q queries) ListContacts(ctx context.Context, acc uuid.UUID, p account.List
 		out[i] = toContact(r)
 	}
 	return out, next, nil
-}
-
-// childQuery is what listChildren needs of an ent query.
-type childQuery[T any, Q any] interface {
-	Where(...func(*sql.Selector)) Q
-	Limit(int) Q
-	All(context.Context) ([]T, error)
 }
 
 // listChildren runs a filtered, ordered keyset page of a child collection.
@@ -418,5 +396,3 @@ func utcPtr(t *time.Time) *time.Time {
 	u := t.UTC()
 	return &u
 }
-
-var _ = orderby.Term{}
