@@ -344,6 +344,19 @@ func TestListFilterOrderPaging(t *testing.T) {
 				t.Errorf("filter %q: %d accounts, want %d", filter, got, want)
 			}
 		}
+		// Filter values are bound arguments, never SQL.
+		if got := count(`display_name = "x'; DROP TABLE accounts; --"`); got != 0 {
+			t.Errorf("injection-shaped filter matched %d", got)
+		}
+		if got := count(`display_name = "%"`); got != 0 {
+			t.Errorf("a %% value matched %d accounts", got)
+		}
+		if got := count(`display_name = "Org_0*"`); got != 0 {
+			t.Errorf("an _ in a prefix is a wildcard: matched %d", got)
+		}
+		if got := count(""); got != 25 {
+			t.Errorf("after injection attempts: %d accounts", got)
+		}
 		_, err := svc.ListAccounts(ctx, account.ListRequest{Filter: `colour = "red"`})
 		f := wantKind(t, err, failure.Invalid)
 		if f.Violations[0].Field != "filter" {

@@ -25,6 +25,7 @@ import (
 
 	furrowv1 "github.com/furrowhq/furrow/gen/furrow/v1"
 	"github.com/furrowhq/furrow/internal/app"
+	"github.com/furrowhq/furrow/internal/database"
 	"github.com/furrowhq/furrow/internal/server"
 	"github.com/furrowhq/furrow/internal/testdb"
 )
@@ -464,4 +465,70 @@ func TestOperability(t *testing.T) {
 		t.Errorf("x-request-id header = %v", got)
 	}
 	_ = time.Second
+}
+
+// TestTwoReplicas runs two servers over one PostgreSQL database, as replicas would:
+// what one writes the other reads, and concurrent claims through both leave exactly one
+// owner.
+func TestTwoReplicas(t *testing.T) {
+	ctx := context.Background()
+	url := testdb.URL(t, testdb.Dialects[1])
+	var clients []furrowv1.AccountServiceClient
+	for i := 0; i < 2; i++ {
+		db, err := database.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		if _, err := db.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		sctx, cancel := context.WithCancel(ctx)
+		srv, err := app.NewServer(sctx, db, server.Config{GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		if err != nil {
+			cancel()
+			t.Fatal(err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- srv.Serve(sctx) }()
+		conn, err := grpc.NewClient(srv.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { conn.Close(); cancel(); <-done })
+		clients = append(clients, furrowv1.NewAccountServiceClient(conn))
+	}
+	a, err := clients[0].CreateAccount(ctx, &furrowv1.CreateAccountRequest{Account: &furrowv1.Account{DisplayName: "Shared"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := clients[1].GetAccount(ctx, &furrowv1.GetAccountRequest{Name: a.GetName()}); err != nil || got.GetDisplayName() != "Shared" {
+		t.Fatalf("replica read: %v %v", got, err)
+	}
+	const n = 10
+	var wg sync.WaitGroup
+	codesSeen := make([]codes.Code, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := clients[i%2].ClaimAccount(ctx, &furrowv1.ClaimAccountRequest{Name: a.GetName(), Owner: fmt.Sprintf("rep%d@x", i)})
+			codesSeen[i] = status.Code(err)
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, c := range codesSeen {
+		switch c {
+		case codes.OK:
+			ok++
+		case codes.FailedPrecondition:
+		default:
+			t.Errorf("claim returned %v", c)
+		}
+	}
+	h, err := clients[1].ListOwnershipHistory(ctx, &furrowv1.ListOwnershipHistoryRequest{Parent: a.GetName()})
+	if ok != 1 || err != nil || len(h.GetPeriods()) != 1 {
+		t.Errorf("%d claims won, history %v (%v); want exactly one", ok, h.GetPeriods(), err)
+	}
 }
