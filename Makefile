@@ -37,10 +37,9 @@ migration:
 check-migrations:
 	go run ./cmd/migrategen -check
 
-## check-generated: fail when committed gen/ or ent/ differ from a fresh generation
-check-generated: generate
-	@git diff --exit-code --stat -- gen ent api || { echo "generated code is out of date: run 'make generate' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- gen ent api)" || { git status --porcelain -- gen ent api; echo "untracked generated files: run 'make generate' and commit"; exit 1; }
+## check-generated: fail when regenerating would change api/, gen/ or ent/
+check-generated: protos
+	./scripts/check-generated.sh
 
 lint: protos
 	$(BUF) lint
@@ -50,8 +49,8 @@ lint: protos
 breaking: protos
 	rm -rf .build/against && git worktree add --detach .build/against main
 	ln -s $(CURDIR)/third_party .build/against/third_party
-	cd .build/against && $(BUF) build api -o $(CURDIR)/.build/against.binpb || true
-	git worktree remove --force .build/against
+	cd .build/against && $(BUF) build api -o $(CURDIR)/.build/against.binpb; \
+	  status=$$?; git worktree remove --force .build/against; exit $$status
 	$(BUF) breaking api --against .build/against.binpb
 
 fmt:

@@ -24,6 +24,8 @@ type AccountExternalID struct {
 	System string `json:"system,omitempty"`
 	// ExternalID holds the value of the "external_id" field.
 	ExternalID string `json:"external_id,omitempty"`
+	// AccountDeleted holds the value of the "account_deleted" field.
+	AccountDeleted bool `json:"account_deleted,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the AccountExternalIDQuery when eager-loading is set.
 	Edges        AccountExternalIDEdges `json:"edges"`
@@ -55,6 +57,8 @@ func (*AccountExternalID) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case accountexternalid.FieldAccountDeleted:
+			values[i] = new(sql.NullBool)
 		case accountexternalid.FieldID:
 			values[i] = new(sql.NullInt64)
 		case accountexternalid.FieldSystem, accountexternalid.FieldExternalID:
@@ -99,6 +103,12 @@ func (_m *AccountExternalID) assignValues(columns []string, values []any) error 
 				return fmt.Errorf("unexpected type %T for field external_id", values[i])
 			} else if value.Valid {
 				_m.ExternalID = value.String
+			}
+		case accountexternalid.FieldAccountDeleted:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field account_deleted", values[i])
+			} else if value.Valid {
+				_m.AccountDeleted = value.Bool
 			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
@@ -149,6 +159,9 @@ func (_m *AccountExternalID) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("external_id=")
 	builder.WriteString(_m.ExternalID)
+	builder.WriteString(", ")
+	builder.WriteString("account_deleted=")
+	builder.WriteString(fmt.Sprintf("%v", _m.AccountDeleted))
 	builder.WriteByte(')')
 	return builder.String()
 }

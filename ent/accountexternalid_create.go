@@ -41,6 +41,20 @@ func (_c *AccountExternalIDCreate) SetExternalID(v string) *AccountExternalIDCre
 	return _c
 }
 
+// SetAccountDeleted sets the "account_deleted" field.
+func (_c *AccountExternalIDCreate) SetAccountDeleted(v bool) *AccountExternalIDCreate {
+	_c.mutation.SetAccountDeleted(v)
+	return _c
+}
+
+// SetNillableAccountDeleted sets the "account_deleted" field if the given value is not nil.
+func (_c *AccountExternalIDCreate) SetNillableAccountDeleted(v *bool) *AccountExternalIDCreate {
+	if v != nil {
+		_c.SetAccountDeleted(*v)
+	}
+	return _c
+}
+
 // SetAccount sets the "account" edge to the Account entity.
 func (_c *AccountExternalIDCreate) SetAccount(v *Account) *AccountExternalIDCreate {
 	return _c.SetAccountID(v.ID)
@@ -53,6 +67,7 @@ func (_c *AccountExternalIDCreate) Mutation() *AccountExternalIDMutation {
 
 // Save creates the AccountExternalID in the database.
 func (_c *AccountExternalIDCreate) Save(ctx context.Context) (*AccountExternalID, error) {
+	_c.defaults()
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -78,6 +93,14 @@ func (_c *AccountExternalIDCreate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_c *AccountExternalIDCreate) defaults() {
+	if _, ok := _c.mutation.AccountDeleted(); !ok {
+		v := accountexternalid.DefaultAccountDeleted
+		_c.mutation.SetAccountDeleted(v)
+	}
+}
+
 // check runs all checks and user-defined validators on the builder.
 func (_c *AccountExternalIDCreate) check() error {
 	if _, ok := _c.mutation.AccountID(); !ok {
@@ -88,6 +111,9 @@ func (_c *AccountExternalIDCreate) check() error {
 	}
 	if _, ok := _c.mutation.ExternalID(); !ok {
 		return &ValidationError{Name: "external_id", err: errors.New(`ent: missing required field "AccountExternalID.external_id"`)}
+	}
+	if _, ok := _c.mutation.AccountDeleted(); !ok {
+		return &ValidationError{Name: "account_deleted", err: errors.New(`ent: missing required field "AccountExternalID.account_deleted"`)}
 	}
 	if len(_c.mutation.AccountIDs()) == 0 {
 		return &ValidationError{Name: "account", err: errors.New(`ent: missing required edge "AccountExternalID.account"`)}
@@ -126,6 +152,10 @@ func (_c *AccountExternalIDCreate) createSpec() (*AccountExternalID, *sqlgraph.C
 	if value, ok := _c.mutation.ExternalID(); ok {
 		_spec.SetField(accountexternalid.FieldExternalID, field.TypeString, value)
 		_node.ExternalID = value
+	}
+	if value, ok := _c.mutation.AccountDeleted(); ok {
+		_spec.SetField(accountexternalid.FieldAccountDeleted, field.TypeBool, value)
+		_node.AccountDeleted = value
 	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -232,6 +262,18 @@ func (u *AccountExternalIDUpsert) UpdateExternalID() *AccountExternalIDUpsert {
 	return u
 }
 
+// SetAccountDeleted sets the "account_deleted" field.
+func (u *AccountExternalIDUpsert) SetAccountDeleted(v bool) *AccountExternalIDUpsert {
+	u.Set(accountexternalid.FieldAccountDeleted, v)
+	return u
+}
+
+// UpdateAccountDeleted sets the "account_deleted" field to the value that was provided on create.
+func (u *AccountExternalIDUpsert) UpdateAccountDeleted() *AccountExternalIDUpsert {
+	u.SetExcluded(accountexternalid.FieldAccountDeleted)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create.
 // Using this option is equivalent to using:
 //
@@ -314,6 +356,20 @@ func (u *AccountExternalIDUpsertOne) UpdateExternalID() *AccountExternalIDUpsert
 	})
 }
 
+// SetAccountDeleted sets the "account_deleted" field.
+func (u *AccountExternalIDUpsertOne) SetAccountDeleted(v bool) *AccountExternalIDUpsertOne {
+	return u.Update(func(s *AccountExternalIDUpsert) {
+		s.SetAccountDeleted(v)
+	})
+}
+
+// UpdateAccountDeleted sets the "account_deleted" field to the value that was provided on create.
+func (u *AccountExternalIDUpsertOne) UpdateAccountDeleted() *AccountExternalIDUpsertOne {
+	return u.Update(func(s *AccountExternalIDUpsert) {
+		s.UpdateAccountDeleted()
+	})
+}
+
 // Exec executes the query.
 func (u *AccountExternalIDUpsertOne) Exec(ctx context.Context) error {
 	if len(u.create.conflict) == 0 {
@@ -366,6 +422,7 @@ func (_c *AccountExternalIDCreateBulk) Save(ctx context.Context) ([]*AccountExte
 	for i := range _c.builders {
 		func(i int, root context.Context) {
 			builder := _c.builders[i]
+			builder.defaults()
 			var mut Mutator = MutateFunc(func(ctx context.Context, m Mutation) (Value, error) {
 				mutation, ok := m.(*AccountExternalIDMutation)
 				if !ok {
@@ -556,6 +613,20 @@ func (u *AccountExternalIDUpsertBulk) SetExternalID(v string) *AccountExternalID
 func (u *AccountExternalIDUpsertBulk) UpdateExternalID() *AccountExternalIDUpsertBulk {
 	return u.Update(func(s *AccountExternalIDUpsert) {
 		s.UpdateExternalID()
+	})
+}
+
+// SetAccountDeleted sets the "account_deleted" field.
+func (u *AccountExternalIDUpsertBulk) SetAccountDeleted(v bool) *AccountExternalIDUpsertBulk {
+	return u.Update(func(s *AccountExternalIDUpsert) {
+		s.SetAccountDeleted(v)
+	})
+}
+
+// UpdateAccountDeleted sets the "account_deleted" field to the value that was provided on create.
+func (u *AccountExternalIDUpsertBulk) UpdateAccountDeleted() *AccountExternalIDUpsertBulk {
+	return u.Update(func(s *AccountExternalIDUpsert) {
+		s.UpdateAccountDeleted()
 	})
 }
 

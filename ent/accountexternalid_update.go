@@ -72,6 +72,20 @@ func (_u *AccountExternalIDUpdate) SetNillableExternalID(v *string) *AccountExte
 	return _u
 }
 
+// SetAccountDeleted sets the "account_deleted" field.
+func (_u *AccountExternalIDUpdate) SetAccountDeleted(v bool) *AccountExternalIDUpdate {
+	_u.mutation.SetAccountDeleted(v)
+	return _u
+}
+
+// SetNillableAccountDeleted sets the "account_deleted" field if the given value is not nil.
+func (_u *AccountExternalIDUpdate) SetNillableAccountDeleted(v *bool) *AccountExternalIDUpdate {
+	if v != nil {
+		_u.SetAccountDeleted(*v)
+	}
+	return _u
+}
+
 // SetAccount sets the "account" edge to the Account entity.
 func (_u *AccountExternalIDUpdate) SetAccount(v *Account) *AccountExternalIDUpdate {
 	return _u.SetAccountID(v.ID)
@@ -146,6 +160,9 @@ func (_u *AccountExternalIDUpdate) sqlSave(ctx context.Context) (_node int, err 
 	}
 	if value, ok := _u.mutation.ExternalID(); ok {
 		_spec.SetField(accountexternalid.FieldExternalID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.AccountDeleted(); ok {
+		_spec.SetField(accountexternalid.FieldAccountDeleted, field.TypeBool, value)
 	}
 	if _u.mutation.AccountCleared() {
 		edge := &sqlgraph.EdgeSpec{
@@ -236,6 +253,20 @@ func (_u *AccountExternalIDUpdateOne) SetExternalID(v string) *AccountExternalID
 func (_u *AccountExternalIDUpdateOne) SetNillableExternalID(v *string) *AccountExternalIDUpdateOne {
 	if v != nil {
 		_u.SetExternalID(*v)
+	}
+	return _u
+}
+
+// SetAccountDeleted sets the "account_deleted" field.
+func (_u *AccountExternalIDUpdateOne) SetAccountDeleted(v bool) *AccountExternalIDUpdateOne {
+	_u.mutation.SetAccountDeleted(v)
+	return _u
+}
+
+// SetNillableAccountDeleted sets the "account_deleted" field if the given value is not nil.
+func (_u *AccountExternalIDUpdateOne) SetNillableAccountDeleted(v *bool) *AccountExternalIDUpdateOne {
+	if v != nil {
+		_u.SetAccountDeleted(*v)
 	}
 	return _u
 }
@@ -344,6 +375,9 @@ func (_u *AccountExternalIDUpdateOne) sqlSave(ctx context.Context) (_node *Accou
 	}
 	if value, ok := _u.mutation.ExternalID(); ok {
 		_spec.SetField(accountexternalid.FieldExternalID, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.AccountDeleted(); ok {
+		_spec.SetField(accountexternalid.FieldAccountDeleted, field.TypeBool, value)
 	}
 	if _u.mutation.AccountCleared() {
 		edge := &sqlgraph.EdgeSpec{

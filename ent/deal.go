@@ -37,6 +37,10 @@ type Deal struct {
 	Kind string `json:"kind,omitempty"`
 	// Product holds the value of the "product" field.
 	Product string `json:"product,omitempty"`
+	// Status holds the value of the "status" field.
+	Status string `json:"status,omitempty"`
+	// IsFirst holds the value of the "is_first" field.
+	IsFirst bool `json:"is_first,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the DealQuery when eager-loading is set.
 	Edges        DealEdges `json:"edges"`
@@ -68,9 +72,11 @@ func (*Deal) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
+		case deal.FieldIsFirst:
+			values[i] = new(sql.NullBool)
 		case deal.FieldRevision, deal.FieldAmountMinor:
 			values[i] = new(sql.NullInt64)
-		case deal.FieldCurrencyCode, deal.FieldKind, deal.FieldProduct:
+		case deal.FieldCurrencyCode, deal.FieldKind, deal.FieldProduct, deal.FieldStatus:
 			values[i] = new(sql.NullString)
 		case deal.FieldCreateTime, deal.FieldUpdateTime, deal.FieldCloseDate:
 			values[i] = new(sql.NullTime)
@@ -151,6 +157,18 @@ func (_m *Deal) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Product = value.String
 			}
+		case deal.FieldStatus:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field status", values[i])
+			} else if value.Valid {
+				_m.Status = value.String
+			}
+		case deal.FieldIsFirst:
+			if value, ok := values[i].(*sql.NullBool); !ok {
+				return fmt.Errorf("unexpected type %T for field is_first", values[i])
+			} else if value.Valid {
+				_m.IsFirst = value.Bool
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -218,6 +236,12 @@ func (_m *Deal) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("product=")
 	builder.WriteString(_m.Product)
+	builder.WriteString(", ")
+	builder.WriteString("status=")
+	builder.WriteString(_m.Status)
+	builder.WriteString(", ")
+	builder.WriteString("is_first=")
+	builder.WriteString(fmt.Sprintf("%v", _m.IsFirst))
 	builder.WriteByte(')')
 	return builder.String()
 }

@@ -95,6 +95,34 @@ func (_c *DealCreate) SetNillableProduct(v *string) *DealCreate {
 	return _c
 }
 
+// SetStatus sets the "status" field.
+func (_c *DealCreate) SetStatus(v string) *DealCreate {
+	_c.mutation.SetStatus(v)
+	return _c
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_c *DealCreate) SetNillableStatus(v *string) *DealCreate {
+	if v != nil {
+		_c.SetStatus(*v)
+	}
+	return _c
+}
+
+// SetIsFirst sets the "is_first" field.
+func (_c *DealCreate) SetIsFirst(v bool) *DealCreate {
+	_c.mutation.SetIsFirst(v)
+	return _c
+}
+
+// SetNillableIsFirst sets the "is_first" field if the given value is not nil.
+func (_c *DealCreate) SetNillableIsFirst(v *bool) *DealCreate {
+	if v != nil {
+		_c.SetIsFirst(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *DealCreate) SetID(v uuid.UUID) *DealCreate {
 	_c.mutation.SetID(v)
@@ -149,6 +177,14 @@ func (_c *DealCreate) defaults() {
 		v := deal.DefaultProduct
 		_c.mutation.SetProduct(v)
 	}
+	if _, ok := _c.mutation.Status(); !ok {
+		v := deal.DefaultStatus
+		_c.mutation.SetStatus(v)
+	}
+	if _, ok := _c.mutation.IsFirst(); !ok {
+		v := deal.DefaultIsFirst
+		_c.mutation.SetIsFirst(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -179,6 +215,12 @@ func (_c *DealCreate) check() error {
 	}
 	if _, ok := _c.mutation.Product(); !ok {
 		return &ValidationError{Name: "product", err: errors.New(`ent: missing required field "Deal.product"`)}
+	}
+	if _, ok := _c.mutation.Status(); !ok {
+		return &ValidationError{Name: "status", err: errors.New(`ent: missing required field "Deal.status"`)}
+	}
+	if _, ok := _c.mutation.IsFirst(); !ok {
+		return &ValidationError{Name: "is_first", err: errors.New(`ent: missing required field "Deal.is_first"`)}
 	}
 	if len(_c.mutation.AccountIDs()) == 0 {
 		return &ValidationError{Name: "account", err: errors.New(`ent: missing required edge "Deal.account"`)}
@@ -250,6 +292,14 @@ func (_c *DealCreate) createSpec() (*Deal, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Product(); ok {
 		_spec.SetField(deal.FieldProduct, field.TypeString, value)
 		_node.Product = value
+	}
+	if value, ok := _c.mutation.Status(); ok {
+		_spec.SetField(deal.FieldStatus, field.TypeString, value)
+		_node.Status = value
+	}
+	if value, ok := _c.mutation.IsFirst(); ok {
+		_spec.SetField(deal.FieldIsFirst, field.TypeBool, value)
+		_node.IsFirst = value
 	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -416,6 +466,30 @@ func (u *DealUpsert) UpdateProduct() *DealUpsert {
 	return u
 }
 
+// SetStatus sets the "status" field.
+func (u *DealUpsert) SetStatus(v string) *DealUpsert {
+	u.Set(deal.FieldStatus, v)
+	return u
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *DealUpsert) UpdateStatus() *DealUpsert {
+	u.SetExcluded(deal.FieldStatus)
+	return u
+}
+
+// SetIsFirst sets the "is_first" field.
+func (u *DealUpsert) SetIsFirst(v bool) *DealUpsert {
+	u.Set(deal.FieldIsFirst, v)
+	return u
+}
+
+// UpdateIsFirst sets the "is_first" field to the value that was provided on create.
+func (u *DealUpsert) UpdateIsFirst() *DealUpsert {
+	u.SetExcluded(deal.FieldIsFirst)
+	return u
+}
+
 // UpdateNewValues updates the mutable fields using the new values that were set on create except the ID field.
 // Using this option is equivalent to using:
 //
@@ -579,6 +653,34 @@ func (u *DealUpsertOne) SetProduct(v string) *DealUpsertOne {
 func (u *DealUpsertOne) UpdateProduct() *DealUpsertOne {
 	return u.Update(func(s *DealUpsert) {
 		s.UpdateProduct()
+	})
+}
+
+// SetStatus sets the "status" field.
+func (u *DealUpsertOne) SetStatus(v string) *DealUpsertOne {
+	return u.Update(func(s *DealUpsert) {
+		s.SetStatus(v)
+	})
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *DealUpsertOne) UpdateStatus() *DealUpsertOne {
+	return u.Update(func(s *DealUpsert) {
+		s.UpdateStatus()
+	})
+}
+
+// SetIsFirst sets the "is_first" field.
+func (u *DealUpsertOne) SetIsFirst(v bool) *DealUpsertOne {
+	return u.Update(func(s *DealUpsert) {
+		s.SetIsFirst(v)
+	})
+}
+
+// UpdateIsFirst sets the "is_first" field to the value that was provided on create.
+func (u *DealUpsertOne) UpdateIsFirst() *DealUpsertOne {
+	return u.Update(func(s *DealUpsert) {
+		s.UpdateIsFirst()
 	})
 }
 
@@ -912,6 +1014,34 @@ func (u *DealUpsertBulk) SetProduct(v string) *DealUpsertBulk {
 func (u *DealUpsertBulk) UpdateProduct() *DealUpsertBulk {
 	return u.Update(func(s *DealUpsert) {
 		s.UpdateProduct()
+	})
+}
+
+// SetStatus sets the "status" field.
+func (u *DealUpsertBulk) SetStatus(v string) *DealUpsertBulk {
+	return u.Update(func(s *DealUpsert) {
+		s.SetStatus(v)
+	})
+}
+
+// UpdateStatus sets the "status" field to the value that was provided on create.
+func (u *DealUpsertBulk) UpdateStatus() *DealUpsertBulk {
+	return u.Update(func(s *DealUpsert) {
+		s.UpdateStatus()
+	})
+}
+
+// SetIsFirst sets the "is_first" field.
+func (u *DealUpsertBulk) SetIsFirst(v bool) *DealUpsertBulk {
+	return u.Update(func(s *DealUpsert) {
+		s.SetIsFirst(v)
+	})
+}
+
+// UpdateIsFirst sets the "is_first" field to the value that was provided on create.
+func (u *DealUpsertBulk) UpdateIsFirst() *DealUpsertBulk {
+	return u.Update(func(s *DealUpsert) {
+		s.UpdateIsFirst()
 	})
 }
 

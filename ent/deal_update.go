@@ -141,6 +141,34 @@ func (_u *DealUpdate) SetNillableProduct(v *string) *DealUpdate {
 	return _u
 }
 
+// SetStatus sets the "status" field.
+func (_u *DealUpdate) SetStatus(v string) *DealUpdate {
+	_u.mutation.SetStatus(v)
+	return _u
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_u *DealUpdate) SetNillableStatus(v *string) *DealUpdate {
+	if v != nil {
+		_u.SetStatus(*v)
+	}
+	return _u
+}
+
+// SetIsFirst sets the "is_first" field.
+func (_u *DealUpdate) SetIsFirst(v bool) *DealUpdate {
+	_u.mutation.SetIsFirst(v)
+	return _u
+}
+
+// SetNillableIsFirst sets the "is_first" field if the given value is not nil.
+func (_u *DealUpdate) SetNillableIsFirst(v *bool) *DealUpdate {
+	if v != nil {
+		_u.SetIsFirst(*v)
+	}
+	return _u
+}
+
 // Mutation returns the DealMutation object of the builder.
 func (_u *DealUpdate) Mutation() *DealMutation {
 	return _u.mutation
@@ -225,6 +253,12 @@ func (_u *DealUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.Product(); ok {
 		_spec.SetField(deal.FieldProduct, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Status(); ok {
+		_spec.SetField(deal.FieldStatus, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IsFirst(); ok {
+		_spec.SetField(deal.FieldIsFirst, field.TypeBool, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -360,6 +394,34 @@ func (_u *DealUpdateOne) SetNillableProduct(v *string) *DealUpdateOne {
 	return _u
 }
 
+// SetStatus sets the "status" field.
+func (_u *DealUpdateOne) SetStatus(v string) *DealUpdateOne {
+	_u.mutation.SetStatus(v)
+	return _u
+}
+
+// SetNillableStatus sets the "status" field if the given value is not nil.
+func (_u *DealUpdateOne) SetNillableStatus(v *string) *DealUpdateOne {
+	if v != nil {
+		_u.SetStatus(*v)
+	}
+	return _u
+}
+
+// SetIsFirst sets the "is_first" field.
+func (_u *DealUpdateOne) SetIsFirst(v bool) *DealUpdateOne {
+	_u.mutation.SetIsFirst(v)
+	return _u
+}
+
+// SetNillableIsFirst sets the "is_first" field if the given value is not nil.
+func (_u *DealUpdateOne) SetNillableIsFirst(v *bool) *DealUpdateOne {
+	if v != nil {
+		_u.SetIsFirst(*v)
+	}
+	return _u
+}
+
 // Mutation returns the DealMutation object of the builder.
 func (_u *DealUpdateOne) Mutation() *DealMutation {
 	return _u.mutation
@@ -474,6 +536,12 @@ func (_u *DealUpdateOne) sqlSave(ctx context.Context) (_node *Deal, err error) {
 	}
 	if value, ok := _u.mutation.Product(); ok {
 		_spec.SetField(deal.FieldProduct, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Status(); ok {
+		_spec.SetField(deal.FieldStatus, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.IsFirst(); ok {
+		_spec.SetField(deal.FieldIsFirst, field.TypeBool, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Deal{config: _u.config}

@@ -2085,17 +2085,18 @@ func (m *AccountMutation) ResetEdge(name string) error {
 // AccountExternalIDMutation represents an operation that mutates the AccountExternalID nodes in the graph.
 type AccountExternalIDMutation struct {
 	config
-	op             Op
-	typ            string
-	id             *int
-	system         *string
-	external_id    *string
-	clearedFields  map[string]struct{}
-	account        *uuid.UUID
-	clearedaccount bool
-	done           bool
-	oldValue       func(context.Context) (*AccountExternalID, error)
-	predicates     []predicate.AccountExternalID
+	op              Op
+	typ             string
+	id              *int
+	system          *string
+	external_id     *string
+	account_deleted *bool
+	clearedFields   map[string]struct{}
+	account         *uuid.UUID
+	clearedaccount  bool
+	done            bool
+	oldValue        func(context.Context) (*AccountExternalID, error)
+	predicates      []predicate.AccountExternalID
 }
 
 var _ ent.Mutation = (*AccountExternalIDMutation)(nil)
@@ -2304,6 +2305,42 @@ func (m *AccountExternalIDMutation) ResetExternalID() {
 	m.external_id = nil
 }
 
+// SetAccountDeleted sets the "account_deleted" field.
+func (m *AccountExternalIDMutation) SetAccountDeleted(b bool) {
+	m.account_deleted = &b
+}
+
+// AccountDeleted returns the value of the "account_deleted" field in the mutation.
+func (m *AccountExternalIDMutation) AccountDeleted() (r bool, exists bool) {
+	v := m.account_deleted
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountDeleted returns the old "account_deleted" field's value of the AccountExternalID entity.
+// If the AccountExternalID object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountExternalIDMutation) OldAccountDeleted(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountDeleted is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountDeleted requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountDeleted: %w", err)
+	}
+	return oldValue.AccountDeleted, nil
+}
+
+// ResetAccountDeleted resets all changes to the "account_deleted" field.
+func (m *AccountExternalIDMutation) ResetAccountDeleted() {
+	m.account_deleted = nil
+}
+
 // ClearAccount clears the "account" edge to the Account entity.
 func (m *AccountExternalIDMutation) ClearAccount() {
 	m.clearedaccount = true
@@ -2365,7 +2402,7 @@ func (m *AccountExternalIDMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AccountExternalIDMutation) Fields() []string {
-	fields := make([]string, 0, 3)
+	fields := make([]string, 0, 4)
 	if m.account != nil {
 		fields = append(fields, accountexternalid.FieldAccountID)
 	}
@@ -2374,6 +2411,9 @@ func (m *AccountExternalIDMutation) Fields() []string {
 	}
 	if m.external_id != nil {
 		fields = append(fields, accountexternalid.FieldExternalID)
+	}
+	if m.account_deleted != nil {
+		fields = append(fields, accountexternalid.FieldAccountDeleted)
 	}
 	return fields
 }
@@ -2389,6 +2429,8 @@ func (m *AccountExternalIDMutation) Field(name string) (ent.Value, bool) {
 		return m.System()
 	case accountexternalid.FieldExternalID:
 		return m.ExternalID()
+	case accountexternalid.FieldAccountDeleted:
+		return m.AccountDeleted()
 	}
 	return nil, false
 }
@@ -2404,6 +2446,8 @@ func (m *AccountExternalIDMutation) OldField(ctx context.Context, name string) (
 		return m.OldSystem(ctx)
 	case accountexternalid.FieldExternalID:
 		return m.OldExternalID(ctx)
+	case accountexternalid.FieldAccountDeleted:
+		return m.OldAccountDeleted(ctx)
 	}
 	return nil, fmt.Errorf("unknown AccountExternalID field %s", name)
 }
@@ -2433,6 +2477,13 @@ func (m *AccountExternalIDMutation) SetField(name string, value ent.Value) error
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetExternalID(v)
+		return nil
+	case accountexternalid.FieldAccountDeleted:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountDeleted(v)
 		return nil
 	}
 	return fmt.Errorf("unknown AccountExternalID field %s", name)
@@ -2491,6 +2542,9 @@ func (m *AccountExternalIDMutation) ResetField(name string) error {
 		return nil
 	case accountexternalid.FieldExternalID:
 		m.ResetExternalID()
+		return nil
+	case accountexternalid.FieldAccountDeleted:
+		m.ResetAccountDeleted()
 		return nil
 	}
 	return fmt.Errorf("unknown AccountExternalID field %s", name)
@@ -4036,6 +4090,8 @@ type DealMutation struct {
 	close_date      *time.Time
 	kind            *string
 	product         *string
+	status          *string
+	is_first        *bool
 	clearedFields   map[string]struct{}
 	account         *uuid.UUID
 	clearedaccount  bool
@@ -4512,6 +4568,78 @@ func (m *DealMutation) ResetProduct() {
 	m.product = nil
 }
 
+// SetStatus sets the "status" field.
+func (m *DealMutation) SetStatus(s string) {
+	m.status = &s
+}
+
+// Status returns the value of the "status" field in the mutation.
+func (m *DealMutation) Status() (r string, exists bool) {
+	v := m.status
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStatus returns the old "status" field's value of the Deal entity.
+// If the Deal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DealMutation) OldStatus(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStatus is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStatus requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStatus: %w", err)
+	}
+	return oldValue.Status, nil
+}
+
+// ResetStatus resets all changes to the "status" field.
+func (m *DealMutation) ResetStatus() {
+	m.status = nil
+}
+
+// SetIsFirst sets the "is_first" field.
+func (m *DealMutation) SetIsFirst(b bool) {
+	m.is_first = &b
+}
+
+// IsFirst returns the value of the "is_first" field in the mutation.
+func (m *DealMutation) IsFirst() (r bool, exists bool) {
+	v := m.is_first
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIsFirst returns the old "is_first" field's value of the Deal entity.
+// If the Deal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *DealMutation) OldIsFirst(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIsFirst is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIsFirst requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIsFirst: %w", err)
+	}
+	return oldValue.IsFirst, nil
+}
+
+// ResetIsFirst resets all changes to the "is_first" field.
+func (m *DealMutation) ResetIsFirst() {
+	m.is_first = nil
+}
+
 // ClearAccount clears the "account" edge to the Account entity.
 func (m *DealMutation) ClearAccount() {
 	m.clearedaccount = true
@@ -4573,7 +4701,7 @@ func (m *DealMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *DealMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 11)
 	if m.create_time != nil {
 		fields = append(fields, deal.FieldCreateTime)
 	}
@@ -4601,6 +4729,12 @@ func (m *DealMutation) Fields() []string {
 	if m.product != nil {
 		fields = append(fields, deal.FieldProduct)
 	}
+	if m.status != nil {
+		fields = append(fields, deal.FieldStatus)
+	}
+	if m.is_first != nil {
+		fields = append(fields, deal.FieldIsFirst)
+	}
 	return fields
 }
 
@@ -4627,6 +4761,10 @@ func (m *DealMutation) Field(name string) (ent.Value, bool) {
 		return m.Kind()
 	case deal.FieldProduct:
 		return m.Product()
+	case deal.FieldStatus:
+		return m.Status()
+	case deal.FieldIsFirst:
+		return m.IsFirst()
 	}
 	return nil, false
 }
@@ -4654,6 +4792,10 @@ func (m *DealMutation) OldField(ctx context.Context, name string) (ent.Value, er
 		return m.OldKind(ctx)
 	case deal.FieldProduct:
 		return m.OldProduct(ctx)
+	case deal.FieldStatus:
+		return m.OldStatus(ctx)
+	case deal.FieldIsFirst:
+		return m.OldIsFirst(ctx)
 	}
 	return nil, fmt.Errorf("unknown Deal field %s", name)
 }
@@ -4725,6 +4867,20 @@ func (m *DealMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetProduct(v)
+		return nil
+	case deal.FieldStatus:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStatus(v)
+		return nil
+	case deal.FieldIsFirst:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIsFirst(v)
 		return nil
 	}
 	return fmt.Errorf("unknown Deal field %s", name)
@@ -4828,6 +4984,12 @@ func (m *DealMutation) ResetField(name string) error {
 		return nil
 	case deal.FieldProduct:
 		m.ResetProduct()
+		return nil
+	case deal.FieldStatus:
+		m.ResetStatus()
+		return nil
+	case deal.FieldIsFirst:
+		m.ResetIsFirst()
 		return nil
 	}
 	return fmt.Errorf("unknown Deal field %s", name)

@@ -4,6 +4,7 @@ package ent
 
 import (
 	"github.com/furrowhq/furrow/ent/account"
+	"github.com/furrowhq/furrow/ent/accountexternalid"
 	"github.com/furrowhq/furrow/ent/contact"
 	"github.com/furrowhq/furrow/ent/deal"
 	"github.com/furrowhq/furrow/ent/interaction"
@@ -70,6 +71,12 @@ func init() {
 	accountDescFirstOwner := accountFields[14].Descriptor()
 	// account.DefaultFirstOwner holds the default value on creation for the first_owner field.
 	account.DefaultFirstOwner = accountDescFirstOwner.Default.(string)
+	accountexternalidFields := schema.AccountExternalID{}.Fields()
+	_ = accountexternalidFields
+	// accountexternalidDescAccountDeleted is the schema descriptor for account_deleted field.
+	accountexternalidDescAccountDeleted := accountexternalidFields[3].Descriptor()
+	// accountexternalid.DefaultAccountDeleted holds the default value on creation for the account_deleted field.
+	accountexternalid.DefaultAccountDeleted = accountexternalidDescAccountDeleted.Default.(bool)
 	contactMixin := schema.Contact{}.Mixin()
 	contactMixinFields0 := contactMixin[0].Fields()
 	_ = contactMixinFields0
@@ -120,6 +127,14 @@ func init() {
 	dealDescProduct := dealFields[4].Descriptor()
 	// deal.DefaultProduct holds the default value on creation for the product field.
 	deal.DefaultProduct = dealDescProduct.Default.(string)
+	// dealDescStatus is the schema descriptor for status field.
+	dealDescStatus := dealFields[5].Descriptor()
+	// deal.DefaultStatus holds the default value on creation for the status field.
+	deal.DefaultStatus = dealDescStatus.Default.(string)
+	// dealDescIsFirst is the schema descriptor for is_first field.
+	dealDescIsFirst := dealFields[6].Descriptor()
+	// deal.DefaultIsFirst holds the default value on creation for the is_first field.
+	deal.DefaultIsFirst = dealDescIsFirst.Default.(bool)
 	interactionMixin := schema.Interaction{}.Mixin()
 	interactionMixinFields0 := interactionMixin[0].Fields()
 	_ = interactionMixinFields0

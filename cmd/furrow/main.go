@@ -16,12 +16,14 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/furrowhq/furrow/internal/account"
 	"github.com/furrowhq/furrow/internal/app"
 	"github.com/furrowhq/furrow/internal/database"
+	"github.com/furrowhq/furrow/internal/requestid"
 	"github.com/furrowhq/furrow/internal/seed"
 	"github.com/furrowhq/furrow/internal/server"
 	"github.com/furrowhq/furrow/internal/store"
@@ -35,14 +37,19 @@ commands:
   seed      load a realistic demo dataset (a few hundred accounts)
   version   print the version
 
-Run 'furrow <command> -h' for the flags of a command. Every flag has an environment
-fallback (FURROW_<FLAG>, e.g. FURROW_DATABASE_URL).
+Run 'furrow <command> -h' for the flags of a command. The database, log and server
+flags have environment fallbacks (FURROW_<FLAG>, e.g. FURROW_DATABASE_URL).
 `
 
 func main() {
 	// SIGTERM is what orchestrators send; SIGINT is Ctrl-C. (SIGKILL cannot be caught.)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// After the first signal, a second one kills the process at once.
+		<-ctx.Done()
+		stop()
+	}()
 	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "furrow:", err)
 		os.Exit(1)
@@ -68,21 +75,32 @@ func env(name, def string) string {
 	return def
 }
 
-func envBool(name string, def bool) bool {
-	switch os.Getenv(name) {
-	case "1", "true", "TRUE", "yes":
-		return true
-	case "0", "false", "FALSE", "no":
-		return false
+// envBool reads a boolean environment variable; a value it cannot read is an error,
+// not silently the default.
+func envBool(name string, def bool) (bool, error) {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def, nil
 	}
-	return def
+	switch strings.ToLower(v) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "0", "false", "no", "off":
+		return false, nil
+	}
+	return def, fmt.Errorf("%s=%q: want true or false", name, v)
 }
 
-func envDuration(name string, def time.Duration) time.Duration {
-	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
-		return d
+func envDuration(name string, def time.Duration) (time.Duration, error) {
+	v, ok := os.LookupEnv(name)
+	if !ok || v == "" {
+		return def, nil
 	}
-	return def
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return def, fmt.Errorf("%s=%q: want a positive duration such as 15s", name, v)
+	}
+	return d, nil
 }
 
 func parse(cmd string, args []string, stderr io.Writer) (config, error) {
@@ -94,10 +112,18 @@ func parse(cmd string, args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.logFormat, "log-format", env("FURROW_LOG_FORMAT", "text"), "log format: text or json [FURROW_LOG_FORMAT]")
 	fs.StringVar(&c.logLevel, "log-level", env("FURROW_LOG_LEVEL", "info"), "log level: debug, info, warn, error [FURROW_LOG_LEVEL]")
 	if cmd == "serve" {
+		migrate, err := envBool("FURROW_MIGRATE", true)
+		if err != nil {
+			return c, err
+		}
+		timeout, err := envDuration("FURROW_SHUTDOWN_TIMEOUT", 15*time.Second)
+		if err != nil {
+			return c, err
+		}
 		fs.StringVar(&c.grpcAddr, "grpc-addr", env("FURROW_GRPC_ADDR", ":9090"), "gRPC listen address [FURROW_GRPC_ADDR]")
 		fs.StringVar(&c.httpAddr, "http-addr", env("FURROW_HTTP_ADDR", ":8080"), "REST/JSON listen address [FURROW_HTTP_ADDR]")
-		fs.BoolVar(&c.migrate, "migrate", envBool("FURROW_MIGRATE", true), "apply pending migrations at start [FURROW_MIGRATE]")
-		fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", envDuration("FURROW_SHUTDOWN_TIMEOUT", 15*time.Second),
+		fs.BoolVar(&c.migrate, "migrate", migrate, "apply pending migrations at start [FURROW_MIGRATE]")
+		fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", timeout,
 			"how long in-flight requests may finish after SIGTERM [FURROW_SHUTDOWN_TIMEOUT]")
 	}
 	if cmd == "seed" {
@@ -110,6 +136,12 @@ func parse(cmd string, args []string, stderr io.Writer) (config, error) {
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
+	if cmd == "serve" && c.shutdownTimeout <= 0 {
+		return c, fmt.Errorf("--shutdown-timeout %s: want a positive duration", c.shutdownTimeout)
+	}
+	if cmd == "seed" && c.seedAccounts <= 0 {
+		return c, fmt.Errorf("--accounts %d: want at least 1", c.seedAccounts)
+	}
 	return c, nil
 }
 
@@ -121,9 +153,9 @@ func newLogger(c config, w io.Writer) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: level}
 	switch c.logFormat {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(requestid.NewLogHandler(slog.NewTextHandler(w, opts))), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(requestid.NewLogHandler(slog.NewJSONHandler(w, opts))), nil
 	}
 	return nil, fmt.Errorf("log format %q: want text or json", c.logFormat)
 }

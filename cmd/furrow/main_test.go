@@ -3,12 +3,31 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 )
+
+func TestEnvFallbacks(t *testing.T) {
+	t.Setenv("FURROW_MIGRATE", "off")
+	t.Setenv("FURROW_SHUTDOWN_TIMEOUT", "3s")
+	c, err := parse("serve", nil, io.Discard)
+	if err != nil || c.migrate || c.shutdownTimeout != 3*time.Second {
+		t.Errorf("parse = %+v, %v", c, err)
+	}
+	t.Setenv("FURROW_MIGRATE", "maybe")
+	if _, err := parse("serve", nil, io.Discard); err == nil || !strings.Contains(err.Error(), "FURROW_MIGRATE") {
+		t.Errorf("bad FURROW_MIGRATE: %v", err)
+	}
+	t.Setenv("FURROW_MIGRATE", "")
+	t.Setenv("FURROW_SHUTDOWN_TIMEOUT", "soon")
+	if _, err := parse("serve", nil, io.Discard); err == nil || !strings.Contains(err.Error(), "FURROW_SHUTDOWN_TIMEOUT") {
+		t.Errorf("bad FURROW_SHUTDOWN_TIMEOUT: %v", err)
+	}
+}
 
 func TestRunCommands(t *testing.T) {
 	ctx := context.Background()
@@ -24,6 +43,8 @@ func TestRunCommands(t *testing.T) {
 		{args: []string{"serve", "--no-such-flag"}, wantErr: "flag provided but not defined"},
 		{args: []string{"migrate", "--database-url", "mysql://x"}, wantErr: "want postgres://"},
 		{args: []string{"migrate", "--database-url", dbURL, "--log-level", "loud"}, wantErr: `log level "loud"`},
+		{args: []string{"serve", "--shutdown-timeout", "0s"}, wantErr: "want a positive duration"},
+		{args: []string{"seed", "--accounts", "0"}, wantErr: "want at least 1"},
 		{args: []string{"migrate", "--database-url", dbURL}, wantOut: "applied 1 migration(s)"},
 		{args: []string{"migrate", "--database-url", dbURL}, wantOut: "applied 0 migration(s)"},
 		{args: []string{"seed", "--database-url", dbURL, "--accounts", "5"}, wantOut: "seeded 5 accounts (0 already there)"},

@@ -18,6 +18,8 @@ const (
 	FieldSystem = "system"
 	// FieldExternalID holds the string denoting the external_id field in the database.
 	FieldExternalID = "external_id"
+	// FieldAccountDeleted holds the string denoting the account_deleted field in the database.
+	FieldAccountDeleted = "account_deleted"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// Table holds the table name of the accountexternalid in the database.
@@ -37,6 +39,7 @@ var Columns = []string{
 	FieldAccountID,
 	FieldSystem,
 	FieldExternalID,
+	FieldAccountDeleted,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -48,6 +51,11 @@ func ValidColumn(column string) bool {
 	}
 	return false
 }
+
+var (
+	// DefaultAccountDeleted holds the default value on creation for the "account_deleted" field.
+	DefaultAccountDeleted bool
+)
 
 // OrderOption defines the ordering options for the AccountExternalID queries.
 type OrderOption func(*sql.Selector)
@@ -70,6 +78,11 @@ func BySystem(opts ...sql.OrderTermOption) OrderOption {
 // ByExternalID orders the results by the external_id field.
 func ByExternalID(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldExternalID, opts...).ToFunc()
+}
+
+// ByAccountDeleted orders the results by the account_deleted field.
+func ByAccountDeleted(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldAccountDeleted, opts...).ToFunc()
 }
 
 // ByAccountField orders the results by account field.

@@ -69,6 +69,11 @@ func ExternalID(v string) predicate.AccountExternalID {
 	return predicate.AccountExternalID(sql.FieldEQ(FieldExternalID, v))
 }
 
+// AccountDeleted applies equality check predicate on the "account_deleted" field. It's identical to AccountDeletedEQ.
+func AccountDeleted(v bool) predicate.AccountExternalID {
+	return predicate.AccountExternalID(sql.FieldEQ(FieldAccountDeleted, v))
+}
+
 // AccountIDEQ applies the EQ predicate on the "account_id" field.
 func AccountIDEQ(v uuid.UUID) predicate.AccountExternalID {
 	return predicate.AccountExternalID(sql.FieldEQ(FieldAccountID, v))
@@ -217,6 +222,16 @@ func ExternalIDEqualFold(v string) predicate.AccountExternalID {
 // ExternalIDContainsFold applies the ContainsFold predicate on the "external_id" field.
 func ExternalIDContainsFold(v string) predicate.AccountExternalID {
 	return predicate.AccountExternalID(sql.FieldContainsFold(FieldExternalID, v))
+}
+
+// AccountDeletedEQ applies the EQ predicate on the "account_deleted" field.
+func AccountDeletedEQ(v bool) predicate.AccountExternalID {
+	return predicate.AccountExternalID(sql.FieldEQ(FieldAccountDeleted, v))
+}
+
+// AccountDeletedNEQ applies the NEQ predicate on the "account_deleted" field.
+func AccountDeletedNEQ(v bool) predicate.AccountExternalID {
+	return predicate.AccountExternalID(sql.FieldNEQ(FieldAccountDeleted, v))
 }
 
 // HasAccount applies the HasEdge predicate on the "account" edge.

@@ -30,6 +30,10 @@ const (
 	FieldKind = "kind"
 	// FieldProduct holds the string denoting the product field in the database.
 	FieldProduct = "product"
+	// FieldStatus holds the string denoting the status field in the database.
+	FieldStatus = "status"
+	// FieldIsFirst holds the string denoting the is_first field in the database.
+	FieldIsFirst = "is_first"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// Table holds the table name of the deal in the database.
@@ -55,6 +59,8 @@ var Columns = []string{
 	FieldCloseDate,
 	FieldKind,
 	FieldProduct,
+	FieldStatus,
+	FieldIsFirst,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -72,6 +78,10 @@ var (
 	DefaultRevision int64
 	// DefaultProduct holds the default value on creation for the "product" field.
 	DefaultProduct string
+	// DefaultStatus holds the default value on creation for the "status" field.
+	DefaultStatus string
+	// DefaultIsFirst holds the default value on creation for the "is_first" field.
+	DefaultIsFirst bool
 )
 
 // OrderOption defines the ordering options for the Deal queries.
@@ -125,6 +135,16 @@ func ByKind(opts ...sql.OrderTermOption) OrderOption {
 // ByProduct orders the results by the product field.
 func ByProduct(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldProduct, opts...).ToFunc()
+}
+
+// ByStatus orders the results by the status field.
+func ByStatus(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldStatus, opts...).ToFunc()
+}
+
+// ByIsFirst orders the results by the is_first field.
+func ByIsFirst(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldIsFirst, opts...).ToFunc()
 }
 
 // ByAccountField orders the results by account field.

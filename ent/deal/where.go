@@ -101,6 +101,16 @@ func Product(v string) predicate.Deal {
 	return predicate.Deal(sql.FieldEQ(FieldProduct, v))
 }
 
+// Status applies equality check predicate on the "status" field. It's identical to StatusEQ.
+func Status(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldEQ(FieldStatus, v))
+}
+
+// IsFirst applies equality check predicate on the "is_first" field. It's identical to IsFirstEQ.
+func IsFirst(v bool) predicate.Deal {
+	return predicate.Deal(sql.FieldEQ(FieldIsFirst, v))
+}
+
 // CreateTimeEQ applies the EQ predicate on the "create_time" field.
 func CreateTimeEQ(v time.Time) predicate.Deal {
 	return predicate.Deal(sql.FieldEQ(FieldCreateTime, v))
@@ -514,6 +524,81 @@ func ProductEqualFold(v string) predicate.Deal {
 // ProductContainsFold applies the ContainsFold predicate on the "product" field.
 func ProductContainsFold(v string) predicate.Deal {
 	return predicate.Deal(sql.FieldContainsFold(FieldProduct, v))
+}
+
+// StatusEQ applies the EQ predicate on the "status" field.
+func StatusEQ(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldEQ(FieldStatus, v))
+}
+
+// StatusNEQ applies the NEQ predicate on the "status" field.
+func StatusNEQ(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldNEQ(FieldStatus, v))
+}
+
+// StatusIn applies the In predicate on the "status" field.
+func StatusIn(vs ...string) predicate.Deal {
+	return predicate.Deal(sql.FieldIn(FieldStatus, vs...))
+}
+
+// StatusNotIn applies the NotIn predicate on the "status" field.
+func StatusNotIn(vs ...string) predicate.Deal {
+	return predicate.Deal(sql.FieldNotIn(FieldStatus, vs...))
+}
+
+// StatusGT applies the GT predicate on the "status" field.
+func StatusGT(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldGT(FieldStatus, v))
+}
+
+// StatusGTE applies the GTE predicate on the "status" field.
+func StatusGTE(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldGTE(FieldStatus, v))
+}
+
+// StatusLT applies the LT predicate on the "status" field.
+func StatusLT(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldLT(FieldStatus, v))
+}
+
+// StatusLTE applies the LTE predicate on the "status" field.
+func StatusLTE(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldLTE(FieldStatus, v))
+}
+
+// StatusContains applies the Contains predicate on the "status" field.
+func StatusContains(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldContains(FieldStatus, v))
+}
+
+// StatusHasPrefix applies the HasPrefix predicate on the "status" field.
+func StatusHasPrefix(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldHasPrefix(FieldStatus, v))
+}
+
+// StatusHasSuffix applies the HasSuffix predicate on the "status" field.
+func StatusHasSuffix(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldHasSuffix(FieldStatus, v))
+}
+
+// StatusEqualFold applies the EqualFold predicate on the "status" field.
+func StatusEqualFold(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldEqualFold(FieldStatus, v))
+}
+
+// StatusContainsFold applies the ContainsFold predicate on the "status" field.
+func StatusContainsFold(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldContainsFold(FieldStatus, v))
+}
+
+// IsFirstEQ applies the EQ predicate on the "is_first" field.
+func IsFirstEQ(v bool) predicate.Deal {
+	return predicate.Deal(sql.FieldEQ(FieldIsFirst, v))
+}
+
+// IsFirstNEQ applies the NEQ predicate on the "is_first" field.
+func IsFirstNEQ(v bool) predicate.Deal {
+	return predicate.Deal(sql.FieldNEQ(FieldIsFirst, v))
 }
 
 // HasAccount applies the HasEdge predicate on the "account" edge.

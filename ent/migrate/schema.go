@@ -86,6 +86,7 @@ var (
 		{Name: "id", Type: field.TypeInt, Increment: true},
 		{Name: "system", Type: field.TypeString},
 		{Name: "external_id", Type: field.TypeString},
+		{Name: "account_deleted", Type: field.TypeBool, Default: false},
 		{Name: "account_id", Type: field.TypeUUID},
 	}
 	// AccountExternalIdsTable holds the schema information for the "account_external_ids" table.
@@ -96,7 +97,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "account_external_ids_accounts_external_ids",
-				Columns:    []*schema.Column{AccountExternalIdsColumns[3]},
+				Columns:    []*schema.Column{AccountExternalIdsColumns[4]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -106,11 +107,14 @@ var (
 				Name:    "accountexternalid_system_external_id",
 				Unique:  true,
 				Columns: []*schema.Column{AccountExternalIdsColumns[1], AccountExternalIdsColumns[2]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "NOT account_deleted",
+				},
 			},
 			{
 				Name:    "accountexternalid_account_id_system",
 				Unique:  true,
-				Columns: []*schema.Column{AccountExternalIdsColumns[3], AccountExternalIdsColumns[1]},
+				Columns: []*schema.Column{AccountExternalIdsColumns[4], AccountExternalIdsColumns[1]},
 			},
 		},
 	}
@@ -202,6 +206,8 @@ var (
 		{Name: "close_date", Type: field.TypeTime, SchemaType: map[string]string{"postgres": "date"}},
 		{Name: "kind", Type: field.TypeString},
 		{Name: "product", Type: field.TypeString, Default: ""},
+		{Name: "status", Type: field.TypeString, Default: "WON"},
+		{Name: "is_first", Type: field.TypeBool, Default: false},
 		{Name: "account_id", Type: field.TypeUUID},
 	}
 	// DealsTable holds the schema information for the "deals" table.
@@ -212,7 +218,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "deals_accounts_deals",
-				Columns:    []*schema.Column{DealsColumns[9]},
+				Columns:    []*schema.Column{DealsColumns[11]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -221,12 +227,20 @@ var (
 			{
 				Name:    "deal_account_id_close_date_id",
 				Unique:  false,
-				Columns: []*schema.Column{DealsColumns[9], DealsColumns[6], DealsColumns[0]},
+				Columns: []*schema.Column{DealsColumns[11], DealsColumns[6], DealsColumns[0]},
 			},
 			{
 				Name:    "deal_close_date",
 				Unique:  false,
 				Columns: []*schema.Column{DealsColumns[6]},
+			},
+			{
+				Name:    "deal_one_first",
+				Unique:  true,
+				Columns: []*schema.Column{DealsColumns[11]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "is_first",
+				},
 			},
 		},
 	}

@@ -106,6 +106,9 @@ func (AccountExternalID) Fields() []ent.Field {
 		field.UUID("account_id", uuid.UUID{}),
 		field.String("system"),
 		field.String("external_id"),
+		// account_deleted mirrors the account's soft deletion, so a deleted account's
+		// external ids do not block a live one (the unique index skips them).
+		field.Bool("account_deleted").Default(false),
 	}
 }
 
@@ -119,7 +122,7 @@ func (AccountExternalID) Edges() []ent.Edge {
 // Indexes of AccountExternalID.
 func (AccountExternalID) Indexes() []ent.Index {
 	return []ent.Index{
-		index.Fields("system", "external_id").Unique(),
+		index.Fields("system", "external_id").Unique().Annotations(entsql.IndexWhere("NOT account_deleted")),
 		index.Fields("account_id", "system").Unique(),
 	}
 }

@@ -59,8 +59,14 @@ func (Deal) Fields() []ent.Field {
 		field.Int64("amount_minor"),
 		// close_date is a calendar date, stored at midnight UTC (a date column on PostgreSQL).
 		field.Time("close_date").SchemaType(map[string]string{dialect.Postgres: "date"}),
+		// kind is the caller's kind for the deal's role as a later purchase ("" means
+		// REPURCHASE); whether it is the first purchase is is_first.
 		field.String("kind"),
 		field.String("product").Default(""),
+		field.String("status").Default("WON"),
+		// is_first marks the account's earliest won deal (by close_date, id), kept in the
+		// same transaction as every deal write; analytics read it directly.
+		field.Bool("is_first").Default(false),
 	}
 }
 
@@ -72,6 +78,7 @@ func (Deal) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("account_id", "close_date", "id"),
 		index.Fields("close_date"),
+		index.Fields("account_id").Unique().Annotations(entsql.IndexWhere("is_first")).StorageKey("deal_one_first"),
 	}
 }
 

@@ -3,7 +3,6 @@ package account
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 
@@ -22,14 +21,6 @@ var ContactFilter = filter.Schema{
 	"decision_role":   {Kind: filter.Enum, Values: enumValues("DECISION_ROLE_", DecisionRoles)},
 	"attitude":        {Kind: filter.Enum, Values: enumValues("ATTITUDE_", Attitudes)},
 	"primary":         {Kind: filter.Bool},
-}
-
-// DealFilter is the schema of ListDeals filters; close_date compares as YYYY-MM-DD.
-var DealFilter = filter.Schema{
-	"kind":          {Kind: filter.Enum, Values: enumValues("DEAL_KIND_", DealKinds)},
-	"product":       {Kind: filter.String},
-	"currency_code": {Kind: filter.String},
-	"close_date":    {Kind: filter.String},
 }
 
 // InteractionFilter is the schema of ListInteractions filters.
@@ -63,6 +54,16 @@ func replayChild[T any](ctx context.Context, s *Service, scope, requestID string
 	}
 	v, err := get(id)
 	return v, err == nil
+}
+
+// replayed maps a retry whose resource was deleted since the first call.
+func replayed[T any](v T, err error, requestID, name string) (T, error) {
+	if errors.Is(err, ErrNotFound) {
+		return v, failure.Newf(failure.FailedPrecondition,
+			"request_id %q already created %s, which has since been deleted; send a new request_id to create another", requestID, name).
+			WithReason("REQUEST_ALREADY_USED").WithResource(name)
+	}
+	return v, err
 }
 
 // lockChild locks the live account and reads one of its children, checking the
@@ -100,8 +101,9 @@ func (s *Service) CreateContact(ctx context.Context, account uuid.UUID, in Conta
 			return err
 		}
 		if id, err := tx.LookupRequest(ctx, scope, requestID); err == nil && requestID != "" {
-			out, err = tx.GetContact(ctx, account, id)
-			return childNotFound(err, "contact", ContactName(account, id))
+			prev, err := tx.GetContact(ctx, account, id)
+			out, err = replayed(prev, err, requestID, ContactName(account, id))
+			return err
 		}
 		n, err := tx.CountContacts(ctx, account)
 		if err != nil {
@@ -242,7 +244,9 @@ func (s *Service) SetPrimaryContact(ctx context.Context, account, id uuid.UUID, 
 			return childNotFound(err, "contact", ContactName(account, id))
 		}
 		if c.Primary {
-			return failure.Newf(failure.FailedPrecondition, "contact %q is already the primary contact", c.Name()).WithResource(c.Name())
+			// Already done (a double click, a retry): nothing to change or record.
+			out = c
+			return nil
 		}
 		now := s.clock()
 		if err := tx.SetPrimary(ctx, account, id, now); err != nil {
@@ -260,224 +264,6 @@ func (s *Service) SetPrimaryContact(ctx context.Context, account, id uuid.UUID, 
 // ListPrimaryContactChanges lists an account's primary contact changes, oldest first.
 func (s *Service) ListPrimaryContactChanges(ctx context.Context, account uuid.UUID, size int32, token string) (*Page[*PrimaryContactChange], error) {
 	return historyPage(ctx, s, account, "primary", size, token, s.store.ListPrimaryContactChanges)
-}
-
-// ---- deals
-
-// checkDealKind enforces that the account's earliest deal, and only it, is its first
-// purchase; an unspecified kind is inferred. first is the earliest other deal (nil if none).
-func checkDealKind(d *Deal, first *Deal) error {
-	if first == nil {
-		if d.Kind == "" {
-			d.Kind = KindFirstPurchase
-		}
-		if d.Kind != KindFirstPurchase {
-			return failure.Newf(failure.FailedPrecondition, "this is the account's first deal, so its kind is FIRST_PURCHASE, not %s", d.Kind).WithReason("DEAL_KIND_MISMATCH")
-		}
-		return nil
-	}
-	if d.CloseDate.Before(first.CloseDate) {
-		return failure.Newf(failure.FailedPrecondition, "the deal closes on %s, before the account's first purchase %q (%s); correct that deal first",
-			d.CloseDate.Format("2006-01-02"), first.Name(), first.CloseDate.Format("2006-01-02")).WithReason("DEAL_BEFORE_FIRST_PURCHASE").WithResource(first.Name())
-	}
-	if d.Kind == "" {
-		d.Kind = KindRepurchase
-	}
-	if d.Kind == KindFirstPurchase {
-		return failure.Newf(failure.FailedPrecondition, "the account's first purchase is already %q (%s); a later deal is a repurchase, upsell, renewal or referral",
-			first.Name(), first.CloseDate.Format("2006-01-02")).WithReason("DEAL_KIND_MISMATCH").WithResource(first.Name())
-	}
-	return nil
-}
-
-func firstDeal(ctx context.Context, tx Tx, account, exclude uuid.UUID) (*Deal, error) {
-	f, err := tx.FirstDeal(ctx, account, exclude)
-	if errors.Is(err, ErrNotFound) {
-		return nil, nil
-	}
-	return f, err
-}
-
-// CreateDeal records a deal, checking its kind against the account's history.
-func (s *Service) CreateDeal(ctx context.Context, account uuid.UUID, in Deal, requestID string) (*Deal, error) {
-	d := in
-	if err := failure.InvalidFields(validateDeal(&d, "deal.")); err != nil {
-		return nil, err
-	}
-	now := s.clock()
-	d.ID, d.AccountID, d.CreateTime, d.UpdateTime, d.Revision = newID(), account, now, now, 1
-	scope := "deal:" + account.String()
-	var out *Deal
-	err := s.store.WithTx(ctx, func(tx Tx) error {
-		if _, err := lockLive(ctx, tx, account, ""); err != nil {
-			return err
-		}
-		if id, err := tx.LookupRequest(ctx, scope, requestID); err == nil && requestID != "" {
-			out, err = tx.GetDeal(ctx, account, id)
-			return err
-		}
-		first, err := firstDeal(ctx, tx, account, uuid.Nil)
-		if err != nil {
-			return err
-		}
-		if err := checkDealKind(&d, first); err != nil {
-			return err
-		}
-		if err := tx.InsertDeal(ctx, &d); err != nil {
-			return err
-		}
-		if requestID != "" {
-			if err := tx.InsertRequest(ctx, scope, requestID, d.ID, now); err != nil {
-				return err
-			}
-		}
-		out = &d
-		return nil
-	})
-	if err != nil {
-		if prev, ok := replayChild(ctx, s, scope, requestID, func(id uuid.UUID) (*Deal, error) { return s.store.GetDeal(ctx, account, id) }); ok {
-			return prev, nil
-		}
-	}
-	return out, err
-}
-
-// GetDeal returns a deal.
-func (s *Service) GetDeal(ctx context.Context, account, id uuid.UUID) (*Deal, error) {
-	d, err := s.store.GetDeal(ctx, account, id)
-	return d, childNotFound(err, "deal", AccountName(account)+"/deals/"+id.String())
-}
-
-// ListDeals lists an account's deals.
-func (s *Service) ListDeals(ctx context.Context, account uuid.UUID, r ListRequest) (*Page[*Deal], error) {
-	if _, err := s.getAccount(ctx, s.store, account); err != nil {
-		return nil, err
-	}
-	p, fp, err := listParams(r, DealFilter, []string{"close_date", "create_time"}, []orderby.Term{{Field: "close_date", Desc: true}}, AccountName(account)+"/deals")
-	if err != nil {
-		return nil, err
-	}
-	if err := checkDateFilter(p.Filter); err != nil {
-		return nil, err
-	}
-	items, next, err := s.store.ListDeals(ctx, account, p)
-	return finishPage(items, next, fp, err)
-}
-
-// checkDateFilter requires close_date filter values to be dates (YYYY-MM-DD), since
-// they are compared as text.
-func checkDateFilter(e filter.Expr) error {
-	var bad error
-	var walk func(filter.Expr)
-	walk = func(e filter.Expr) {
-		switch n := e.(type) {
-		case *filter.And:
-			for _, t := range n.Terms {
-				walk(t)
-			}
-		case *filter.Or:
-			for _, t := range n.Terms {
-				walk(t)
-			}
-		case *filter.Not:
-			walk(n.X)
-		case *filter.Compare:
-			if v, ok := n.Value.(string); ok && n.Field == "close_date" && (n.Op == filter.OpPrefix || !isDate(v)) {
-				bad = failure.InvalidFields([]failure.Violation{{Field: "filter", Description: fmt.Sprintf("close_date compares with a date written YYYY-MM-DD, got %q", v)}})
-			}
-		}
-	}
-	walk(e)
-	return bad
-}
-
-func isDate(s string) bool {
-	if len(s) != 10 || s[4] != '-' || s[7] != '-' {
-		return false
-	}
-	for i, r := range s {
-		if i != 4 && i != 7 && (r < '0' || r > '9') {
-			return false
-		}
-	}
-	return true
-}
-
-var dealMaskable = []string{"amount", "close_date", "kind", "product"}
-
-// UpdateDeal changes a deal's fields named by mask, with the same kind checks.
-func (s *Service) UpdateDeal(ctx context.Context, account, id uuid.UUID, patch Deal, mask []string, etag string) (*Deal, error) {
-	mask, err := expandMask(mask, dealMaskable, "update_mask")
-	if err != nil {
-		return nil, err
-	}
-	name := AccountName(account) + "/deals/" + id.String()
-	var out *Deal
-	err = s.store.WithTx(ctx, func(tx Tx) error {
-		cur, err := lockChild(ctx, tx, account, etag, "deal", name, func() (*Deal, error) { return tx.GetDeal(ctx, account, id) })
-		if err != nil {
-			return err
-		}
-		next := *cur
-		for _, f := range mask {
-			switch f {
-			case "amount":
-				next.Amount = patch.Amount
-			case "close_date":
-				next.CloseDate = patch.CloseDate
-			case "kind":
-				next.Kind = patch.Kind
-			case "product":
-				next.Product = patch.Product
-			}
-		}
-		if err := failure.InvalidFields(validateDeal(&next, "deal.")); err != nil {
-			return err
-		}
-		first, err := firstDeal(ctx, tx, account, id)
-		if err != nil {
-			return err
-		}
-		if err := checkDealKind(&next, first); err != nil {
-			return err
-		}
-		if next == *cur {
-			out = cur
-			return nil
-		}
-		next.UpdateTime, next.Revision = s.clock(), cur.Revision+1
-		if err := tx.UpdateDeal(ctx, &next, cur.Revision); err != nil {
-			if errors.Is(err, ErrStale) {
-				return staleEtag(name, etag, "newer")
-			}
-			return err
-		}
-		out = &next
-		return nil
-	})
-	return out, err
-}
-
-// DeleteDeal deletes a deal; the first purchase can go only when it is the last deal.
-func (s *Service) DeleteDeal(ctx context.Context, account, id uuid.UUID, etag string) error {
-	name := AccountName(account) + "/deals/" + id.String()
-	return s.store.WithTx(ctx, func(tx Tx) error {
-		cur, err := lockChild(ctx, tx, account, etag, "deal", name, func() (*Deal, error) { return tx.GetDeal(ctx, account, id) })
-		if err != nil {
-			return err
-		}
-		if cur.Kind == KindFirstPurchase {
-			other, err := firstDeal(ctx, tx, account, id)
-			if err != nil {
-				return err
-			}
-			if other != nil {
-				return failure.Newf(failure.FailedPrecondition, "deal %q is the account's first purchase and later deals exist; delete or correct them first", name).
-					WithReason("FIRST_PURCHASE").WithResource(name)
-			}
-		}
-		return tx.DeleteDeal(ctx, account, id)
-	})
 }
 
 // ---- interactions
@@ -499,7 +285,8 @@ func (s *Service) CreateInteraction(ctx context.Context, account uuid.UUID, in I
 			return err
 		}
 		if id, err := tx.LookupRequest(ctx, scope, requestID); err == nil && requestID != "" {
-			out, err = tx.GetInteraction(ctx, account, id)
+			prev, err := tx.GetInteraction(ctx, account, id)
+			out, err = replayed(prev, err, requestID, AccountName(account)+"/interactions/"+id.String())
 			return err
 		}
 		if err := tx.InsertInteraction(ctx, &i); err != nil {
@@ -571,6 +358,10 @@ func (s *Service) UpdateInteraction(ctx context.Context, account, id uuid.UUID, 
 		now := s.clock()
 		if err := failure.InvalidFields(validateInteraction(&next, "interaction.", now)); err != nil {
 			return err
+		}
+		if next.Kind == cur.Kind && next.OccurTime.Equal(cur.OccurTime) && next.Summary == cur.Summary && slices.Equal(next.Participants, cur.Participants) {
+			out = cur
+			return nil
 		}
 		next.UpdateTime, next.Revision = now, cur.Revision+1
 		if err := tx.UpdateInteraction(ctx, &next, cur.Revision); err != nil {

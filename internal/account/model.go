@@ -134,6 +134,8 @@ type Deal struct {
 	Amount     Money
 	CloseDate  time.Time // a calendar date: midnight UTC
 	Kind       string
+	Status     string
+	First      bool // the account's first purchase: its earliest won deal
 	Product    string
 	CreateTime time.Time
 	UpdateTime time.Time
@@ -141,7 +143,7 @@ type Deal struct {
 }
 
 // Name returns d's resource name.
-func (d *Deal) Name() string { return AccountName(d.AccountID) + "/deals/" + d.ID.String() }
+func (d *Deal) Name() string { return dealName(d.AccountID, d.ID) }
 
 // Etag returns d's current etag.
 func (d *Deal) Etag() string { return etag(d.Revision) }

@@ -47,12 +47,9 @@ var legalForms = []string{
 // NormalizeName folds an organisation name to lower-case letters and digits without a
 // trailing legal form.
 func NormalizeName(s string) string {
-	var words []string
-	for _, f := range strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+	words := strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
 		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	}) {
-		words = append(words, f)
-	}
+	})
 	// Drop trailing legal forms ("acme co ltd" -> "acme"), keeping at least one word.
 	for len(words) > 1 && isLegalForm(words[len(words)-1]) {
 		words = words[:len(words)-1]

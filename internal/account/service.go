@@ -89,11 +89,11 @@ func listParams(r ListRequest, schema filter.Schema, orderable []string, default
 	var vs []failure.Violation
 	expr, err := filter.ParseAndCheck(r.Filter, schema)
 	if err != nil {
-		vs = append(vs, failure.Violation{Field: "filter", Description: err.Error()})
+		vs = append(vs, failure.Violation{Field: "filter", Description: strings.TrimPrefix(err.Error(), "filter: ")})
 	}
 	order, err := orderby.Parse(r.OrderBy, orderable)
 	if err != nil {
-		vs = append(vs, failure.Violation{Field: "order_by", Description: err.Error()})
+		vs = append(vs, failure.Violation{Field: "order_by", Description: strings.TrimPrefix(err.Error(), "order_by: ")})
 	}
 	if len(vs) > 0 {
 		return ListParams{}, "", failure.InvalidFields(vs)
@@ -222,6 +222,9 @@ func (s *Service) CreateAccount(ctx context.Context, in Account, requestID strin
 			out = prev
 			return err
 		}
+		if err := tx.LockKeys(ctx, a.Keys()); err != nil {
+			return err
+		}
 		if err := s.checkDuplicate(ctx, tx, &a); err != nil {
 			return err
 		}
@@ -283,19 +286,20 @@ func (s *Service) checkDuplicate(ctx context.Context, r Reader, a *Account) erro
 		return err
 	}
 	dk := dup.Keys()
+	// Quote the existing account's own values: they may be spelled differently.
 	var why string
 	switch {
 	case k.TaxID != "" && k.TaxID == dk.TaxID:
-		why = fmt.Sprintf("tax id %q", a.TaxID)
+		why = fmt.Sprintf("the same tax id (%q)", dup.TaxID)
 	case k.Domain != "" && k.Domain == dk.Domain:
-		why = fmt.Sprintf("domain %q", a.Domain)
+		why = fmt.Sprintf("the same domain (%q)", dup.Domain)
 	case sharedExternalID(a.ExternalIDs, dup.ExternalIDs) != "":
 		sys := sharedExternalID(a.ExternalIDs, dup.ExternalIDs)
-		why = fmt.Sprintf("external id %s %q", sys, a.ExternalIDs[sys])
+		why = fmt.Sprintf("the same %s id (%q)", sys, dup.ExternalIDs[sys])
 	default:
-		why = fmt.Sprintf("name %q", a.DisplayName)
+		why = "the same name"
 	}
-	return failure.Newf(failure.AlreadyExists, "account %q (%s) already has the %s", dup.Name(), dup.DisplayName, why).
+	return failure.Newf(failure.AlreadyExists, "account %q (%s) has %s; a customer is recorded once", dup.Name(), dup.DisplayName, why).
 		WithReason("DUPLICATE_ACCOUNT").WithResource(dup.Name())
 }
 
@@ -328,6 +332,9 @@ func (s *Service) UpdateAccount(ctx context.Context, id uuid.UUID, patch Account
 			return nil
 		}
 		if next.Keys() != cur.Keys() || !maps.Equal(next.ExternalIDs, cur.ExternalIDs) {
+			if err := tx.LockKeys(ctx, next.Keys()); err != nil {
+				return err
+			}
 			if err := s.checkDuplicate(ctx, tx, &next); err != nil {
 				return err
 			}
@@ -441,6 +448,9 @@ func (s *Service) UndeleteAccount(ctx context.Context, id uuid.UUID, etag string
 		}
 		if !a.Deleted() {
 			return failure.Newf(failure.FailedPrecondition, "account %q is not deleted", a.Name()).WithResource(a.Name())
+		}
+		if err := tx.LockKeys(ctx, a.Keys()); err != nil {
+			return err
 		}
 		if err := s.checkDuplicate(ctx, tx, a); err != nil {
 			return err

@@ -3,6 +3,7 @@ package account_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -115,12 +116,70 @@ func TestDuplicates(t *testing.T) {
 		mustCreate(t, svc, account.Account{DisplayName: "Acme Reborn", TaxID: "913100-00AB"})
 		_, err := svc.UndeleteAccount(ctx, base.ID, "")
 		wantKind(t, err, failure.AlreadyExists)
+		// A deleted account's external id is free for a live one, and then blocks its undelete.
+		if _, err := svc.DeleteAccount(ctx, ext.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		ext2 := mustCreate(t, svc, account.Account{DisplayName: "Ext Two", ExternalIDs: map[string]string{"crm": "42"}})
+		_, err = svc.UndeleteAccount(ctx, ext.ID, "")
+		if f := wantKind(t, err, failure.AlreadyExists); f.Resource != ext2.Name() {
+			t.Errorf("undelete conflict names %q, want %q", f.Resource, ext2.Name())
+		}
+		if _, err := svc.DeleteAccount(ctx, ext2.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := svc.UndeleteAccount(ctx, ext.ID, ""); err != nil {
+			t.Fatalf("undelete after the conflict went away: %v", err)
+		}
 		// Updating into a duplicate fails and changes nothing.
 		_, err = svc.UpdateAccount(ctx, ext.ID, account.Account{TaxID: "91310000ab", DisplayName: "Renamed"}, []string{"tax_id", "display_name"}, "")
 		wantKind(t, err, failure.AlreadyExists)
 		got, _ := svc.GetAccount(ctx, ext.ID)
-		if got.DisplayName != "Ext Co" || got.TaxID != "" || got.Revision != 1 {
+		if got.DisplayName != "Ext Co" || got.TaxID != "" || got.Revision != 3 {
 			t.Errorf("after failed update: %+v", got)
+		}
+	})
+}
+
+// TestConcurrentDuplicates creates the same organisation from many goroutines: exactly
+// one create wins, whichever key makes them duplicates.
+func TestConcurrentDuplicates(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		svc := newService(db)
+		for _, in := range []account.Account{
+			{DisplayName: "Race By Name Ltd"},
+			{DisplayName: "Race By Domain", Domain: "race-domain.example"},
+			{DisplayName: "Race By Ext", ExternalIDs: map[string]string{"erp": "E-1"}},
+		} {
+			const n = 8
+			var wg sync.WaitGroup
+			errs := make([]error, n)
+			for i := 0; i < n; i++ {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					a := in
+					if in.Domain == "" && len(in.ExternalIDs) == 0 {
+						a.DisplayName = fmt.Sprintf("%s%s", in.DisplayName, strings.Repeat(".", i)) // same normalised name
+					} else {
+						a.DisplayName = fmt.Sprintf("%s %d", in.DisplayName, i)
+					}
+					_, errs[i] = svc.CreateAccount(ctx, a, "")
+				}()
+			}
+			wg.Wait()
+			ok := 0
+			for _, err := range errs {
+				if err == nil {
+					ok++
+				} else if !failure.Is(err, failure.AlreadyExists) {
+					t.Errorf("%s: %v", in.DisplayName, err)
+				}
+			}
+			if ok != 1 {
+				t.Errorf("%s: %d creates succeeded, want 1", in.DisplayName, ok)
+			}
 		}
 	})
 }
@@ -424,8 +483,10 @@ func TestContacts(t *testing.T) {
 		if err != nil || !p.Primary {
 			t.Fatalf("set primary: %v %+v", err, p)
 		}
-		_, err = svc.SetPrimaryContact(ctx, a.ID, c2.ID, "")
-		wantKind(t, err, failure.FailedPrecondition)
+		// Setting it again is a no-op, not an error, and records nothing.
+		if again, err := svc.SetPrimaryContact(ctx, a.ID, c2.ID, "double click"); err != nil || !again.Primary {
+			t.Errorf("set primary again: %v %+v", err, again)
+		}
 		list, err := svc.ListContacts(ctx, a.ID, account.ListRequest{})
 		if err != nil {
 			t.Fatal(err)
@@ -471,55 +532,108 @@ func TestDeals(t *testing.T) {
 		svc := newService(db)
 		a := mustCreate(t, svc, account.Account{DisplayName: "Soylent"})
 		cny := func(n int64) account.Money { return account.Money{CurrencyCode: "CNY", MinorUnits: n} }
-		_, err := svc.CreateDeal(ctx, a.ID, account.Deal{Amount: cny(100), CloseDate: day("2025-03-01"), Kind: "REPURCHASE"}, "")
+		create := func(d account.Deal) (*account.Deal, error) { return svc.CreateDeal(ctx, a.ID, d, "") }
+		kinds := func() string {
+			t.Helper()
+			p, err := svc.ListDeals(ctx, a.ID, account.ListRequest{OrderBy: "close_date"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, d := range p.Items {
+				out = append(out, d.CloseDate.Format("01-02")+":"+d.Kind)
+			}
+			return fmt.Sprint(out)
+		}
+		// The account's first won deal is its first purchase: another kind is refused.
+		_, err := create(account.Deal{Amount: cny(100), CloseDate: day("2025-03-01"), Kind: "REPURCHASE"})
 		wantKind(t, err, failure.FailedPrecondition)
-		first, err := svc.CreateDeal(ctx, a.ID, account.Deal{Amount: cny(100_00), CloseDate: day("2025-03-01"), Product: "Core"}, "")
-		if err != nil || first.Kind != "FIRST_PURCHASE" || !first.CloseDate.Equal(day("2025-03-01")) {
+		first, err := create(account.Deal{Amount: cny(100_00), CloseDate: day("2025-03-01"), Product: "Core"})
+		if err != nil || first.Kind != "FIRST_PURCHASE" || !first.First || first.Status != "WON" || !first.CloseDate.Equal(day("2025-03-01")) {
 			t.Fatalf("first deal: %v %+v", err, first)
 		}
-		_, err = svc.CreateDeal(ctx, a.ID, account.Deal{Amount: cny(1), CloseDate: day("2025-04-01"), Kind: "FIRST_PURCHASE"}, "")
-		wantKind(t, err, failure.FailedPrecondition)
-		_, err = svc.CreateDeal(ctx, a.ID, account.Deal{Amount: cny(1), CloseDate: day("2025-01-01")}, "")
-		wantKind(t, err, failure.FailedPrecondition)
-		second, err := svc.CreateDeal(ctx, a.ID, account.Deal{Amount: cny(50_00), CloseDate: day("2025-09-01")}, "")
+		// A later deal cannot claim to be the first purchase.
+		_, err = create(account.Deal{Amount: cny(1), CloseDate: day("2025-04-01"), Kind: "FIRST_PURCHASE"})
+		f := wantKind(t, err, failure.FailedPrecondition)
+		if f.Resource != first.Name() {
+			t.Errorf("mismatch names %q, want the first purchase %q", f.Resource, first.Name())
+		}
+		second, err := create(account.Deal{Amount: cny(50_00), CloseDate: day("2025-09-01")})
 		if err != nil || second.Kind != "REPURCHASE" {
 			t.Fatalf("second deal: %v %+v", err, second)
 		}
-		third, err := svc.CreateDeal(ctx, a.ID, account.Deal{Amount: account.Money{CurrencyCode: "USD", MinorUnits: 999}, CloseDate: day("2026-02-01"), Kind: "UPSELL"}, "")
-		if err != nil {
+		third, err := create(account.Deal{Amount: account.Money{CurrencyCode: "USD", MinorUnits: 999}, CloseDate: day("2026-02-01"), Kind: "UPSELL"})
+		if err != nil || third.Kind != "UPSELL" {
 			t.Fatal(err)
 		}
-		_, err = svc.CreateDeal(ctx, a.ID, account.Deal{Amount: cny(-5), CloseDate: day("2026-02-01")}, "")
+		// An open deal dated earlier is not a purchase, so it does not become the first.
+		open, err := create(account.Deal{Amount: cny(7), CloseDate: day("2024-06-01"), Status: "OPEN"})
+		if err != nil || open.Kind != "" || open.First {
+			t.Fatalf("open deal: %v %+v", err, open)
+		}
+		_, err = create(account.Deal{Amount: cny(-5), CloseDate: day("2026-02-01")})
 		wantKind(t, err, failure.Invalid)
-		err = svc.DeleteDeal(ctx, a.ID, first.ID, "")
-		wantKind(t, err, failure.FailedPrecondition)
-		_, err = svc.UpdateDeal(ctx, a.ID, second.ID, account.Deal{CloseDate: day("2024-01-01")}, []string{"close_date"}, "")
-		wantKind(t, err, failure.FailedPrecondition)
-		up, err := svc.UpdateDeal(ctx, a.ID, second.ID, account.Deal{Amount: cny(60_00)}, []string{"amount"}, second.Etag())
-		if err != nil || up.Amount.MinorUnits != 60_00 || up.Kind != "REPURCHASE" {
-			t.Errorf("update deal: %v %+v", err, up)
+		// The first purchase stays editable while later deals exist.
+		up, err := svc.UpdateDeal(ctx, a.ID, first.ID, account.Deal{Product: "Core v2"}, []string{"product"}, first.Etag())
+		if err != nil || up.Product != "Core v2" || up.Kind != "FIRST_PURCHASE" {
+			t.Fatalf("edit first purchase: %v %+v", err, up)
 		}
-		list, err := svc.ListDeals(ctx, a.ID, account.ListRequest{})
-		if err != nil {
+		_, err = svc.UpdateDeal(ctx, a.ID, second.ID, account.Deal{Kind: "FIRST_PURCHASE"}, []string{"kind"}, "")
+		wantKind(t, err, failure.FailedPrecondition)
+		up2, err := svc.UpdateDeal(ctx, a.ID, second.ID, account.Deal{Amount: cny(60_00)}, []string{"amount"}, second.Etag())
+		if err != nil || up2.Amount.MinorUnits != 60_00 || up2.Kind != "REPURCHASE" {
+			t.Errorf("update deal: %v %+v", err, up2)
+		}
+		if got := kinds(); got != "[06-01: 03-01:FIRST_PURCHASE 09-01:REPURCHASE 02-01:UPSELL]" {
+			t.Errorf("kinds = %s", got)
+		}
+		// Back-filling an earlier won deal makes it the first purchase.
+		early, err := create(account.Deal{Amount: cny(9), CloseDate: day("2024-12-24")})
+		if err != nil || early.Kind != "FIRST_PURCHASE" {
+			t.Fatalf("back-filled deal: %v %+v", err, early)
+		}
+		if got := kinds(); got != "[06-01: 12-24:FIRST_PURCHASE 03-01:REPURCHASE 09-01:REPURCHASE 02-01:UPSELL]" {
+			t.Errorf("after back-fill = %s", got)
+		}
+		// Winning the open deal moves the first purchase again; deleting it moves it back.
+		won, err := svc.UpdateDeal(ctx, a.ID, open.ID, account.Deal{Status: "WON"}, []string{"status"}, "")
+		if err != nil || won.Kind != "FIRST_PURCHASE" {
+			t.Fatalf("won open deal: %v %+v", err, won)
+		}
+		if err := svc.DeleteDeal(ctx, a.ID, open.ID, ""); err != nil {
 			t.Fatal(err)
 		}
-		if len(list.Items) != 3 || list.Items[0].ID != third.ID || list.Items[2].ID != first.ID {
-			t.Errorf("deals newest first = %+v", list.Items)
+		if err := svc.DeleteDeal(ctx, a.ID, early.ID, ""); err != nil {
+			t.Fatal(err)
 		}
+		if got := kinds(); got != "[03-01:FIRST_PURCHASE 09-01:REPURCHASE 02-01:UPSELL]" {
+			t.Errorf("after deletes = %s", got)
+		}
+		_, err = svc.UpdateDeal(ctx, a.ID, second.ID, account.Deal{CloseDate: day("2024-01-01"), Kind: "UPSELL"}, []string{"close_date", "kind"}, "")
+		wantKind(t, err, failure.FailedPrecondition)
 		for filter, want := range map[string]int{
-			`close_date >= "2025-09-01"`:        2,
-			`close_date = "2025-03-01"`:         1,
-			`kind = FIRST_PURCHASE`:             1,
-			`currency_code = "USD"`:             1,
-			`product = "Core" OR kind = UPSELL`: 2,
+			`close_date >= "2025-09-01"`:         2,
+			`close_date = "2025-03-01"`:          1,
+			`kind = FIRST_PURCHASE`:              1,
+			`kind = REPURCHASE`:                  1,
+			`kind != FIRST_PURCHASE`:             2,
+			`status = WON`:                       3,
+			`currency_code = "USD"`:              1,
+			`product = "Core*" OR kind = UPSELL`: 2,
 		} {
 			p, err := svc.ListDeals(ctx, a.ID, account.ListRequest{Filter: filter})
 			if err != nil || len(p.Items) != want {
 				t.Errorf("deals %q: %v, %d want %d", filter, err, len(p.Items), want)
 			}
 		}
-		_, err = svc.ListDeals(ctx, a.ID, account.ListRequest{Filter: `close_date > "last year"`})
-		wantKind(t, err, failure.Invalid)
+		for _, bad := range []string{`close_date > "last year"`, `close_date > "2025-02-30"`} {
+			_, err = svc.ListDeals(ctx, a.ID, account.ListRequest{Filter: bad})
+			wantKind(t, err, failure.Invalid)
+		}
+		list, err := svc.ListDeals(ctx, a.ID, account.ListRequest{})
+		if err != nil || len(list.Items) != 3 || list.Items[0].ID != third.ID || list.Items[2].ID != first.ID {
+			t.Errorf("deals newest first = %v %+v", err, list.Items)
+		}
 		asc, _ := svc.ListDeals(ctx, a.ID, account.ListRequest{OrderBy: "close_date", PageSize: 2})
 		if len(asc.Items) != 2 || asc.Items[0].ID != first.ID || asc.NextPageToken == "" {
 			t.Errorf("ascending page = %+v", asc)
@@ -527,6 +641,18 @@ func TestDeals(t *testing.T) {
 		rest, err := svc.ListDeals(ctx, a.ID, account.ListRequest{OrderBy: "close_date", PageSize: 2, PageToken: asc.NextPageToken})
 		if err != nil || len(rest.Items) != 1 || rest.Items[0].ID != third.ID || rest.NextPageToken != "" {
 			t.Errorf("second page = %v %+v", err, rest)
+		}
+		// A retried create whose deal was deleted since is refused clearly.
+		d, err := svc.CreateDeal(ctx, a.ID, account.Deal{Amount: cny(5), CloseDate: day("2026-03-01")}, "r-gone")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := svc.DeleteDeal(ctx, a.ID, d.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		_, err = svc.CreateDeal(ctx, a.ID, account.Deal{Amount: cny(5), CloseDate: day("2026-03-01")}, "r-gone")
+		if f := wantKind(t, err, failure.FailedPrecondition); f.Reason != "REQUEST_ALREADY_USED" {
+			t.Errorf("reason = %q", f.Reason)
 		}
 	})
 }
@@ -561,5 +687,48 @@ func TestInteractions(t *testing.T) {
 		}
 		_, err = svc.ListInteractions(ctx, uuid.New(), account.ListRequest{})
 		wantKind(t, err, failure.NotFound)
+		// Updating with the same values writes nothing and keeps the etag.
+		it := tl.Items[0]
+		u1, err := svc.UpdateInteraction(ctx, a.ID, it.ID, account.Interaction{Summary: "new summary"}, []string{"summary"}, it.Etag())
+		if err != nil || u1.Summary != "new summary" || u1.Revision != 2 {
+			t.Fatalf("update interaction: %v %+v", err, u1)
+		}
+		u2, err := svc.UpdateInteraction(ctx, a.ID, it.ID, account.Interaction{Summary: "new summary"}, []string{"summary"}, u1.Etag())
+		if err != nil || u2.Revision != 2 || !u2.UpdateTime.Equal(u1.UpdateTime) {
+			t.Errorf("no-op update: %v %+v", err, u2)
+		}
 	})
+}
+
+// TestBusyDatabase holds SQLite's write lock from another connection: a write that
+// cannot get it within busy_timeout is UNAVAILABLE (retryable), not INTERNAL.
+func TestBusyDatabase(t *testing.T) {
+	ctx := context.Background()
+	url := testdb.URL(t, testdb.Dialects[0]) + "?_pragma=busy_timeout(100)"
+	db, err := database.Open(ctx, url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	holder, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Close()
+	if _, err := holder.ExecContext(ctx, "BEGIN IMMEDIATE"); err != nil {
+		t.Fatal(err)
+	}
+	_, err = newService(db).CreateAccount(ctx, account.Account{DisplayName: "Blocked"}, "")
+	if f := wantKind(t, err, failure.Unavailable); f.Reason != "DATABASE_BUSY" {
+		t.Errorf("reason = %q", f.Reason)
+	}
+	if _, err := holder.ExecContext(ctx, "ROLLBACK"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newService(db).CreateAccount(ctx, account.Account{DisplayName: "Unblocked"}, ""); err != nil {
+		t.Errorf("after the lock is released: %v", err)
+	}
 }

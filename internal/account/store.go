@@ -57,7 +57,8 @@ type Reader interface {
 
 	GetDeal(ctx context.Context, account, id uuid.UUID) (*Deal, error)
 	ListDeals(ctx context.Context, account uuid.UUID, p ListParams) ([]*Deal, *page.Cursor, error)
-	// FirstDeal returns the account's earliest deal other than exclude, or ErrNotFound.
+	// FirstDeal returns the account's earliest won deal by (close_date, id) other than
+	// exclude, or ErrNotFound.
 	FirstDeal(ctx context.Context, account, exclude uuid.UUID) (*Deal, error)
 
 	GetInteraction(ctx context.Context, account, id uuid.UUID) (*Interaction, error)
@@ -74,6 +75,10 @@ type Tx interface {
 	// concurrent changes of one account (claims, primary contact, first purchase)
 	// happen one after the other.
 	LockAccount(ctx context.Context, id uuid.UUID) (*Account, error)
+	// LockKeys serialises, until the transaction ends, writers of accounts with the same
+	// normalised name, so concurrent duplicate checks by name cannot both pass (tax ids,
+	// domains and external ids have unique indexes).
+	LockKeys(ctx context.Context, k Keys) error
 	InsertAccount(ctx context.Context, a *Account) error
 	// UpdateAccount writes a, provided its stored revision is still prevRevision (else ErrStale).
 	UpdateAccount(ctx context.Context, a *Account, prevRevision int64) error
@@ -92,6 +97,8 @@ type Tx interface {
 	InsertDeal(ctx context.Context, d *Deal) error
 	UpdateDeal(ctx context.Context, d *Deal, prevRevision int64) error
 	DeleteDeal(ctx context.Context, account, id uuid.UUID) error
+	// MarkFirstDeal marks the account's earliest won deal as its first purchase, and no other.
+	MarkFirstDeal(ctx context.Context, account uuid.UUID) error
 
 	InsertInteraction(ctx context.Context, i *Interaction) error
 	UpdateInteraction(ctx context.Context, i *Interaction, prevRevision int64) error

@@ -136,6 +136,7 @@ func validateDeal(d *Deal, prefix string) []failure.Violation {
 	}
 	checkLen(add, "product", d.Product, 200)
 	enum(add, "kind", d.Kind, DealKinds)
+	enum(add, "status", d.Status, DealStatuses)
 	return vs
 }
 

@@ -22,6 +22,7 @@ import (
 	reflectionpb "google.golang.org/grpc/reflection/grpc_reflection_v1"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
 
 	furrowv1 "github.com/furrowhq/furrow/gen/furrow/v1"
 	"github.com/furrowhq/furrow/internal/app"
@@ -242,9 +243,15 @@ func TestBadInput(t *testing.T) {
 			http         int
 			field        string // a BadRequest field violation to expect
 		}{
-			{name: "malformed JSON", method: "POST", path: "/v1/accounts", body: `{"displayName": "x",`, code: codes.InvalidArgument, http: 400},
-			{name: "unknown JSON field", method: "POST", path: "/v1/accounts", body: `{"displayName": "x", "colour": "red"}`, code: codes.InvalidArgument, http: 400},
-			{name: "unknown enum name", method: "POST", path: "/v1/accounts", body: `{"displayName": "x", "revenueTier": "REVENUE_TIER_HUGE"}`, code: codes.InvalidArgument, http: 400},
+			{name: "malformed JSON", method: "POST", path: "/v1/accounts", body: `{"displayName": "x",`, code: codes.InvalidArgument, http: 400, field: "body"},
+			{name: "unknown JSON field", method: "POST", path: "/v1/accounts", body: `{"displayName": "x", "colour": "red"}`, code: codes.InvalidArgument, http: 400, field: "body"},
+			{name: "unknown enum name", method: "POST", path: "/v1/accounts", body: `{"displayName": "x", "revenueTier": "REVENUE_TIER_HUGE"}`, code: codes.InvalidArgument, http: 400, field: "body"},
+			{name: "page size not a number", method: "GET", path: "/v1/accounts?pageSize=abc", code: codes.InvalidArgument, http: 400, field: "query"},
+			{name: "malformed etag", method: "DELETE", path: "/v1/accounts/0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b?etag=abc",
+				call: func() error {
+					_, err := e.grpc.DeleteAccount(ctx, &furrowv1.DeleteAccountRequest{Name: "accounts/0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", Etag: "abc"})
+					return err
+				}, code: codes.InvalidArgument, http: 400, field: "etag"},
 			{name: "unknown enum number", method: "POST", path: "/v1/accounts", body: `{"displayName": "x", "revenueTier": 42}`,
 				call: func() error {
 					_, err := e.grpc.CreateAccount(ctx, &furrowv1.CreateAccountRequest{Account: &furrowv1.Account{DisplayName: "x", RevenueTier: 42}})
@@ -317,7 +324,10 @@ func TestBadInput(t *testing.T) {
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
-				code, body, _ := e.rest(t, c.method, c.path, c.body)
+				code, body, hdr := e.rest(t, c.method, c.path, c.body)
+				if hdr.Get("X-Request-Id") == "" {
+					t.Error("no X-Request-Id on the error")
+				}
 				if code != c.http {
 					t.Errorf("REST status %d, want %d: %v", code, c.http, body)
 				}
@@ -341,6 +351,10 @@ func TestBadInput(t *testing.T) {
 					t.Errorf("gRPC details lack a BadRequest violation of %q: %v", c.field, status.Convert(err).Details())
 				}
 			})
+		}
+		// Requests the gateway refused before gRPC are logged too.
+		if !strings.Contains(e.logs.String(), `"method":"POST /v1/accounts","code":"InvalidArgument"`) {
+			t.Errorf("gateway-refused request not logged:\n%s", e.logs.String())
 		}
 		list, err := e.grpc.ListAccounts(ctx, &furrowv1.ListAccountsRequest{ShowDeleted: true})
 		if err != nil || len(list.GetAccounts()) != 0 {
@@ -464,7 +478,31 @@ func TestOperability(t *testing.T) {
 	if got := header.Get("x-request-id"); len(got) != 1 || got[0] != "tool-7" {
 		t.Errorf("x-request-id header = %v", got)
 	}
-	_ = time.Second
+	// HTTP-level errors: unknown method on a known path, oversized body.
+	req, _ := http.NewRequest("PUT", e.base+"/v1/accounts", strings.NewReader("{}"))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("PUT /v1/accounts: %v %v", err, resp)
+	}
+	big := `{"displayName": "` + strings.Repeat("x", 9<<20) + `"}`
+	if code, body, _ := e.rest(t, "POST", "/v1/accounts", big); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("9 MiB body: %d %v", code, body)
+	}
+	// A REST page larger than gRPC's default 4 MiB message still arrives.
+	a, err := e.grpc.CreateAccount(ctx, &furrowv1.CreateAccountRequest{Account: &furrowv1.Account{DisplayName: "Chatty"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	summary := strings.Repeat("长", 5000)
+	for i := 0; i < 300; i++ {
+		if _, err := e.grpc.CreateInteraction(ctx, &furrowv1.CreateInteractionRequest{Parent: a.GetName(), Interaction: &furrowv1.Interaction{
+			Kind: furrowv1.InteractionKind_INTERACTION_KIND_CALL, OccurTime: timestamppb.New(time.Now().Add(-time.Duration(i) * time.Minute)), Summary: summary}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, page, _ := e.rest(t, "GET", "/v1/"+a.GetName()+"/interactions?pageSize=1000", "")
+	if code != 200 || len(page["interactions"].([]any)) != 300 {
+		t.Errorf("large page: %d", code)
+	}
 }
 
 // TestTwoReplicas runs two servers over one PostgreSQL database, as replicas would:

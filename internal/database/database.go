@@ -68,7 +68,10 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		// Foreign keys are off by default in SQLite; WAL lets readers run beside the
 		// writer; busy_timeout makes concurrent writers wait instead of failing.
 		dsn = "file:" + path + sep +
-			"_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_time_format=sqlite&_txlock=immediate"
+			"_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_time_format=sqlite&_txlock=immediate"
+		if !strings.Contains(path, "busy_timeout") {
+			dsn += "&_pragma=busy_timeout(10000)"
+		}
 		driver, d = "sqlite", dialect.SQLite
 	default:
 		return nil, fmt.Errorf("database url %q: want postgres://... or sqlite:PATH", redact(rawURL))
@@ -82,8 +85,9 @@ func Open(ctx context.Context, rawURL string) (*DB, error) {
 		db.SetMaxIdleConns(32)
 		db.SetConnMaxIdleTime(5 * time.Minute)
 	} else {
-		// One writer at a time is all SQLite allows; a small pool avoids lock churn.
-		db.SetMaxOpenConns(4)
+		// WAL readers never wait for the writer; writers queue on busy_timeout. The pool
+		// is large enough that queued writers do not starve readers of connections.
+		db.SetMaxOpenConns(16)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()

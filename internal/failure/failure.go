@@ -20,6 +20,7 @@ const (
 	Aborted                            // a concurrent change won, e.g. a stale etag (ABORTED)
 	PermissionDenied                   // the caller may not do it (PERMISSION_DENIED)
 	Unauthenticated                    // the caller is not known (UNAUTHENTICATED)
+	Unavailable                        // try again shortly, e.g. the database is busy (UNAVAILABLE)
 )
 
 // Violation is one bad field of a request.

@@ -83,6 +83,7 @@ func dealToProto(d *account.Deal) *furrowv1.Deal {
 		Amount:    &furrowv1.Money{CurrencyCode: d.Amount.CurrencyCode, MinorUnits: d.Amount.MinorUnits},
 		CloseDate: toDate(d.CloseDate),
 		Kind:      enumFromDomain[furrowv1.DealKind](furrowv1.DealKind_value, "DEAL_KIND_", d.Kind),
+		Status:    enumFromDomain[furrowv1.DealStatus](furrowv1.DealStatus_value, "DEAL_STATUS_", d.Status),
 		Product:   d.Product, CreateTime: ts(d.CreateTime), UpdateTime: ts(d.UpdateTime), Etag: d.Etag(),
 	}
 }
@@ -96,6 +97,7 @@ func dealFromProto(p *furrowv1.Deal) (account.Deal, error) {
 		Amount:    account.Money{CurrencyCode: p.GetAmount().GetCurrencyCode(), MinorUnits: p.GetAmount().GetMinorUnits()},
 		CloseDate: cd,
 		Kind:      enumToDomain(p.GetKind(), "DEAL_KIND_"),
+		Status:    enumToDomain(p.GetStatus(), "DEAL_STATUS_"),
 		Product:   p.GetProduct(),
 	}, nil
 }

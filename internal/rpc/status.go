@@ -27,6 +27,7 @@ var kindCodes = map[failure.Kind]codes.Code{
 	failure.Aborted:            codes.Aborted,
 	failure.PermissionDenied:   codes.PermissionDenied,
 	failure.Unauthenticated:    codes.Unauthenticated,
+	failure.Unavailable:        codes.Unavailable,
 }
 
 // toStatus maps an error from the domain to a gRPC status error. Failures keep their

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -18,18 +19,12 @@ import (
 	"google.golang.org/grpc/peer"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/furrowhq/furrow/internal/requestid"
 )
 
 // requestIDHeader carries the request id in gRPC metadata and HTTP headers.
 const requestIDHeader = "x-request-id"
-
-type requestIDKey struct{}
-
-// RequestID returns the id of the request ctx belongs to ("" outside a request).
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey{}).(string)
-	return id
-}
 
 // requestIDInterceptor takes the caller's x-request-id (if it is sane) or makes one,
 // stores it in the context and returns it in the response header.
@@ -44,7 +39,7 @@ func requestIDInterceptor(ctx context.Context, req any, _ *grpc.UnaryServerInfo,
 		id = uuid.NewString()
 	}
 	_ = grpc.SetHeader(ctx, metadata.Pairs(requestIDHeader, id))
-	return handler(context.WithValue(ctx, requestIDKey{}, id), req)
+	return handler(requestid.With(ctx, id), req)
 }
 
 func validRequestID(s string) bool {
@@ -74,10 +69,9 @@ func loggingInterceptor(log *slog.Logger) grpc.UnaryServerInterceptor {
 			slog.String("method", info.FullMethod),
 			slog.String("code", code.String()),
 			slog.Duration("duration", time.Since(start)),
-			slog.String("request_id", RequestID(ctx)),
 		}
 		if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
-			attrs = append(attrs, slog.String("peer", p.Addr.String()))
+			attrs = append(attrs, slog.String("peer", clientAddr(ctx, p.Addr)))
 		}
 		if err != nil && code != codes.Internal {
 			attrs = append(attrs, slog.String("error", status.Convert(err).Message()))
@@ -87,12 +81,25 @@ func loggingInterceptor(log *slog.Logger) grpc.UnaryServerInterceptor {
 	}
 }
 
+// clientAddr is the caller's address: for REST calls, which reach gRPC from the
+// gateway on loopback, the HTTP client's address the gateway forwarded.
+func clientAddr(ctx context.Context, a net.Addr) string {
+	if tcp, ok := a.(*net.TCPAddr); ok && tcp.IP.IsLoopback() {
+		if md, ok := metadata.FromIncomingContext(ctx); ok {
+			if xff := md.Get("x-forwarded-for"); len(xff) > 0 && xff[0] != "" {
+				return xff[0]
+			}
+		}
+	}
+	return a.String()
+}
+
 // recoveryInterceptor turns a panic in a handler into INTERNAL and logs its stack.
 func recoveryInterceptor(log *slog.Logger) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
 		defer func() {
 			if p := recover(); p != nil {
-				log.ErrorContext(ctx, "panic", "method", info.FullMethod, "request_id", RequestID(ctx),
+				log.ErrorContext(ctx, "panic", "method", info.FullMethod,
 					"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 				resp, err = nil, status.Error(codes.Internal, "internal error; it has been logged")
 			}

@@ -23,6 +23,7 @@ import (
 
 	furrowv1 "github.com/furrowhq/furrow/gen/furrow/v1"
 	"github.com/furrowhq/furrow/gen/openapi"
+	"github.com/furrowhq/furrow/internal/requestid"
 )
 
 // Config configures a Server.
@@ -57,6 +58,9 @@ func New(ctx context.Context, cfg Config, svcs Services) (*Server, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if _, ok := cfg.Logger.Handler().(*requestid.LogHandler); !ok {
+		cfg.Logger = slog.New(requestid.NewLogHandler(cfg.Logger.Handler()))
+	}
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 15 * time.Second
 	}
@@ -66,6 +70,8 @@ func New(ctx context.Context, cfg Config, svcs Services) (*Server, error) {
 	}
 	s := &Server{cfg: cfg, services: svcs}
 	s.grpc = grpc.NewServer(
+		// Up to the REST body limit plus room for protobuf framing.
+		grpc.MaxRecvMsgSize(2*maxBodyBytes),
 		grpc.ChainUnaryInterceptor(
 			requestIDInterceptor,
 			loggingInterceptor(cfg.Logger),
@@ -112,7 +118,9 @@ func dialAddr(a net.Addr) string {
 }
 
 func (s *Server) buildGateway(ctx context.Context) error {
-	conn, err := grpc.NewClient(dialAddr(s.grpcLis.Addr()), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := grpc.NewClient(dialAddr(s.grpcLis.Addr()), grpc.WithTransportCredentials(insecure.NewCredentials()),
+		// A page of 1000 long interactions exceeds gRPC's default 4 MiB.
+		grpc.WithDefaultCallOptions(grpc.MaxCallRecvMsgSize(256<<20), grpc.MaxCallSendMsgSize(2*maxBodyBytes)))
 	if err != nil {
 		return fmt.Errorf("gateway client: %w", err)
 	}
@@ -132,6 +140,8 @@ func (s *Server) buildGateway(ctx context.Context) error {
 			}
 			return runtime.DefaultHeaderMatcher(k)
 		}),
+		runtime.WithErrorHandler(gatewayErrors(s.cfg.Logger)),
+		runtime.WithRoutingErrorHandler(routingErrors),
 		runtime.WithOutgoingHeaderMatcher(func(k string) (string, bool) {
 			if k == requestIDHeader {
 				return "X-Request-Id", true
@@ -159,7 +169,7 @@ func (s *Server) buildGateway(ctx context.Context) error {
 	})
 	mux.Handle("/", gw)
 	s.http = &http.Server{
-		Handler:           http.MaxBytesHandler(mux, 8<<20),
+		Handler:           limitBody(mux),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(s.cfg.Logger.Handler(), slog.LevelWarn),
 	}
@@ -186,6 +196,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	case <-ctx.Done():
 	case serveErr = <-errc:
 	}
+	s.cfg.Logger.Info("shutting down", "grace", s.cfg.ShutdownTimeout)
 	s.health.Shutdown()
 	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
 	defer cancel()

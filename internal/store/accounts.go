@@ -173,6 +173,16 @@ func (q queries) FindDuplicate(ctx context.Context, a *account.Account) (*accoun
 	return toAccount(r), nil
 }
 
+// LockKeys takes a transaction-scoped advisory lock on the normalised name. SQLite
+// needs none: its write transactions already run one at a time.
+func (q txQueries) LockKeys(ctx context.Context, k account.Keys) error {
+	if !q.postgres() || k.Name == "" {
+		return nil
+	}
+	_, err := q.c.ExecContext(ctx, "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", "furrow.account.name:"+k.Name)
+	return mapErr(err)
+}
+
 func (q txQueries) InsertAccount(ctx context.Context, a *account.Account) error {
 	k := a.Keys()
 	_, err := q.c.Account.Create().
@@ -212,7 +222,8 @@ func (q queries) writeAccountSets(ctx context.Context, a *account.Account, repla
 	if len(a.ExternalIDs) > 0 {
 		b := make([]*ent.AccountExternalIDCreate, 0, len(a.ExternalIDs))
 		for sys, id := range a.ExternalIDs {
-			b = append(b, q.c.AccountExternalID.Create().SetAccountID(a.ID).SetSystem(sys).SetExternalID(id))
+			b = append(b, q.c.AccountExternalID.Create().SetAccountID(a.ID).SetSystem(sys).SetExternalID(id).
+				SetAccountDeleted(a.DeleteTime != nil))
 		}
 		if err := q.c.AccountExternalID.CreateBulk(b...).Exec(ctx); err != nil {
 			return mapErr(err)
@@ -251,6 +262,12 @@ func (q txQueries) UpdateAccount(ctx context.Context, a *account.Account, prev i
 	old := toAccount(cur)
 	if !slices.Equal(old.Labels, a.Labels) || !maps.Equal(old.ExternalIDs, a.ExternalIDs) {
 		return q.writeAccountSets(ctx, a, true)
+	}
+	if old.Deleted() != a.Deleted() {
+		// A deleted account's external ids no longer block a live account's.
+		_, err := q.c.AccountExternalID.Update().Where(accountexternalid.AccountID(a.ID)).
+			SetAccountDeleted(a.Deleted()).Save(ctx)
+		return mapErr(err)
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -232,7 +233,8 @@ func (q txQueries) SetPrimary(ctx context.Context, acc, id uuid.UUID, t time.Tim
 // ---- deals
 
 var dealFilterCols = map[string]colSpec{
-	"kind":          {col: deal.FieldKind, kind: colEnum, prefix: "DEAL_KIND_"},
+	"kind":          {kind: colDealKind, prefix: "DEAL_KIND_"},
+	"status":        {col: deal.FieldStatus, kind: colEnum, prefix: "DEAL_STATUS_"},
 	"product":       {col: deal.FieldProduct},
 	"currency_code": {col: deal.FieldCurrencyCode},
 	"close_date":    {col: deal.FieldCloseDate, kind: colDate},
@@ -248,7 +250,7 @@ func toDeal(r *ent.Deal) *account.Deal {
 	return &account.Deal{
 		ID: r.ID, AccountID: r.AccountID, Amount: account.Money{CurrencyCode: r.CurrencyCode, MinorUnits: r.AmountMinor},
 		CloseDate: time.Date(cd.Year(), cd.Month(), cd.Day(), 0, 0, 0, 0, time.UTC),
-		Kind:      r.Kind, Product: r.Product,
+		Kind:      r.Kind, Status: r.Status, First: r.IsFirst, Product: r.Product,
 		CreateTime: r.CreateTime.UTC(), UpdateTime: r.UpdateTime.UTC(), Revision: r.Revision,
 	}
 }
@@ -283,24 +285,43 @@ func (q queries) ListDeals(ctx context.Context, acc uuid.UUID, p account.ListPar
 }
 
 func (q queries) FirstDeal(ctx context.Context, acc, exclude uuid.UUID) (*account.Deal, error) {
-	r, err := q.c.Deal.Query().Where(deal.AccountID(acc), deal.IDNEQ(exclude)).
-		Order(ent.Asc(deal.FieldCloseDate), ent.Asc(deal.FieldCreateTime), ent.Asc(deal.FieldID)).First(ctx)
+	r, err := q.c.Deal.Query().Where(deal.AccountID(acc), deal.IDNEQ(exclude), deal.Status(account.StatusWon)).
+		Order(ent.Asc(deal.FieldCloseDate), ent.Asc(deal.FieldID)).First(ctx)
 	if err != nil {
 		return nil, mapErr(err)
 	}
 	return toDeal(r), nil
 }
 
+func (q txQueries) MarkFirstDeal(ctx context.Context, acc uuid.UUID) error {
+	first, err := q.FirstDeal(ctx, acc, uuid.Nil)
+	if err != nil && !errors.Is(err, account.ErrNotFound) {
+		return err
+	}
+	// Unmark first: the partial unique index allows one first purchase per account.
+	unmark := q.c.Deal.Update().Where(deal.AccountID(acc), deal.IsFirst(true))
+	if first != nil {
+		unmark.Where(deal.IDNEQ(first.ID))
+	}
+	if _, err := unmark.SetIsFirst(false).Save(ctx); err != nil {
+		return mapErr(err)
+	}
+	if first == nil || first.First {
+		return nil
+	}
+	return mapErr(q.c.Deal.UpdateOneID(first.ID).SetIsFirst(true).Exec(ctx))
+}
+
 func (q txQueries) InsertDeal(ctx context.Context, d *account.Deal) error {
 	return mapErr(q.c.Deal.Create().SetID(d.ID).SetAccountID(d.AccountID).SetCurrencyCode(d.Amount.CurrencyCode).
 		SetAmountMinor(d.Amount.MinorUnits).SetCloseDate(d.CloseDate).SetKind(d.Kind).SetProduct(d.Product).
-		SetCreateTime(d.CreateTime).SetUpdateTime(d.UpdateTime).SetRevision(d.Revision).Exec(ctx))
+		SetStatus(d.Status).SetCreateTime(d.CreateTime).SetUpdateTime(d.UpdateTime).SetRevision(d.Revision).Exec(ctx))
 }
 
 func (q txQueries) UpdateDeal(ctx context.Context, d *account.Deal, prev int64) error {
 	n, err := q.c.Deal.Update().Where(deal.ID(d.ID), deal.AccountID(d.AccountID), deal.Revision(prev)).
 		SetCurrencyCode(d.Amount.CurrencyCode).SetAmountMinor(d.Amount.MinorUnits).SetCloseDate(d.CloseDate).
-		SetKind(d.Kind).SetProduct(d.Product).SetUpdateTime(d.UpdateTime).SetRevision(d.Revision).Save(ctx)
+		SetKind(d.Kind).SetStatus(d.Status).SetProduct(d.Product).SetUpdateTime(d.UpdateTime).SetRevision(d.Revision).Save(ctx)
 	if err != nil {
 		return mapErr(err)
 	}

@@ -151,6 +151,7 @@ const (
 	colDate                    // a date column, filtered with YYYY-MM-DD
 	colLabels                  // membership in account_labels
 	colExternal                // account_external_ids by system
+	colDealKind                // a deal's kind: is_first, or its stored kind ("" = REPURCHASE when won)
 )
 
 // colSpec maps a filter field to SQL.
@@ -198,13 +199,23 @@ func wherePredicate(s *sql.Selector, e filter.Expr, cols map[string]colSpec) *sq
 			}
 			return sql.Exists(sub)
 		}
+		if spec.kind == colDealKind {
+			p := dealKindPredicate(s, strings.TrimPrefix(n.Value.(string), spec.prefix))
+			if n.Op == filter.OpNE {
+				return sql.Not(p)
+			}
+			return p
+		}
 		v := n.Value
 		switch spec.kind {
 		case colEnum:
 			v = strings.TrimPrefix(v.(string), spec.prefix)
 		case colDate:
-			// The domain checked the form; a date is stored at midnight UTC.
-			d, _ := time.Parse("2006-01-02", v.(string))
+			// The domain checked it is a calendar date; dates are stored at midnight UTC.
+			d, err := time.Parse("2006-01-02", v.(string))
+			if err != nil {
+				panic(fmt.Sprintf("store: unchecked date %q reached the store", v))
+			}
 			v = d
 		}
 		c := s.C(spec.col)
@@ -226,4 +237,18 @@ func wherePredicate(s *sql.Selector, e filter.Expr, cols map[string]colSpec) *sq
 		}
 	}
 	panic(fmt.Sprintf("store: unhandled filter node %T", e))
+}
+
+// dealKindPredicate matches deals of an API kind: the first purchase is marked, and a
+// won deal stored without a kind is a repurchase.
+func dealKindPredicate(s *sql.Selector, kind string) *sql.Predicate {
+	switch kind {
+	case account.KindFirstPurchase:
+		return sql.EQ(s.C("is_first"), true)
+	case account.KindRepurchase:
+		return sql.And(sql.EQ(s.C("is_first"), false), sql.Or(
+			sql.EQ(s.C("kind"), kind),
+			sql.And(sql.EQ(s.C("kind"), ""), sql.EQ(s.C("status"), account.StatusWon))))
+	}
+	return sql.And(sql.EQ(s.C("is_first"), false), sql.EQ(s.C("kind"), kind))
 }

@@ -10,10 +10,12 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
+	"github.com/lib/pq"
 
 	"github.com/furrowhq/furrow/ent"
 	"github.com/furrowhq/furrow/internal/account"
 	"github.com/furrowhq/furrow/internal/database"
+	"github.com/furrowhq/furrow/internal/failure"
 )
 
 // Store is the ent-backed store.
@@ -43,7 +45,7 @@ var _ account.Store = (*Store)(nil)
 func (s *Store) WithTx(ctx context.Context, fn func(tx account.Tx) error) (err error) {
 	tx, err := s.client.Tx(ctx)
 	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return mapErr(fmt.Errorf("begin transaction: %w", err))
 	}
 	defer func() {
 		if p := recover(); p != nil {
@@ -68,11 +70,18 @@ type txQueries struct{ queries }
 
 var _ account.Tx = (*txQueries)(nil)
 
-// mapErr turns ent's errors into the domain's.
+// mapErr turns ent's and the drivers' errors into the domain's.
 func mapErr(err error) error {
+	var sqliteErr interface{ Code() int }
+	var pqErr *pq.Error
 	switch {
 	case err == nil:
 		return nil
+	case errors.As(err, &sqliteErr) && (sqliteErr.Code()&0xff == sqliteBusy || sqliteErr.Code()&0xff == sqliteLocked):
+		// Another writer held the database past busy_timeout: retryable, not our bug.
+		return &failure.Error{Kind: failure.Unavailable, Msg: "the database is busy; retry shortly", Reason: "DATABASE_BUSY"}
+	case errors.As(err, &pqErr) && (pqErr.Code == "40001" || pqErr.Code == "40P01"):
+		return &failure.Error{Kind: failure.Aborted, Msg: "a concurrent change conflicted with this one; retry", Reason: "CONCURRENT_CHANGE"}
 	case ent.IsNotFound(err):
 		return fmt.Errorf("%w: %v", account.ErrNotFound, err)
 	case ent.IsConstraintError(err):
@@ -80,5 +89,11 @@ func mapErr(err error) error {
 	}
 	return err
 }
+
+// SQLite result codes (the low byte of extended codes).
+const (
+	sqliteBusy   = 5
+	sqliteLocked = 6
+)
 
 func (q queries) postgres() bool { return q.dialect == dialect.Postgres }

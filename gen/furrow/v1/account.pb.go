@@ -505,11 +505,69 @@ func (Attitude) EnumDescriptor() ([]byte, []int) {
 	return file_furrow_v1_account_proto_rawDescGZIP(), []int{7}
 }
 
+// DealStatus is where a deal stands.
+type DealStatus int32
+
+const (
+	// DEAL_STATUS_UNSPECIFIED defaults to WON on create.
+	DealStatus_DEAL_STATUS_UNSPECIFIED DealStatus = 0
+	// DEAL_STATUS_OPEN is a deal still being negotiated.
+	DealStatus_DEAL_STATUS_OPEN DealStatus = 1
+	// DEAL_STATUS_WON is a closed, won deal: a purchase.
+	DealStatus_DEAL_STATUS_WON DealStatus = 2
+	// DEAL_STATUS_LOST is a deal that did not happen.
+	DealStatus_DEAL_STATUS_LOST DealStatus = 3
+)
+
+// Enum value maps for DealStatus.
+var (
+	DealStatus_name = map[int32]string{
+		0: "DEAL_STATUS_UNSPECIFIED",
+		1: "DEAL_STATUS_OPEN",
+		2: "DEAL_STATUS_WON",
+		3: "DEAL_STATUS_LOST",
+	}
+	DealStatus_value = map[string]int32{
+		"DEAL_STATUS_UNSPECIFIED": 0,
+		"DEAL_STATUS_OPEN":        1,
+		"DEAL_STATUS_WON":         2,
+		"DEAL_STATUS_LOST":        3,
+	}
+)
+
+func (x DealStatus) Enum() *DealStatus {
+	p := new(DealStatus)
+	*p = x
+	return p
+}
+
+func (x DealStatus) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (DealStatus) Descriptor() protoreflect.EnumDescriptor {
+	return file_furrow_v1_account_proto_enumTypes[8].Descriptor()
+}
+
+func (DealStatus) Type() protoreflect.EnumType {
+	return &file_furrow_v1_account_proto_enumTypes[8]
+}
+
+func (x DealStatus) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use DealStatus.Descriptor instead.
+func (DealStatus) EnumDescriptor() ([]byte, []int) {
+	return file_furrow_v1_account_proto_rawDescGZIP(), []int{8}
+}
+
 // DealKind is what a deal is to the account.
 type DealKind int32
 
 const (
-	// DEAL_KIND_UNSPECIFIED lets the server infer the kind.
+	// DEAL_KIND_UNSPECIFIED lets the server infer the kind (FIRST_PURCHASE or REPURCHASE
+	// for won deals).
 	DealKind_DEAL_KIND_UNSPECIFIED DealKind = 0
 	// DEAL_KIND_FIRST_PURCHASE is the account's first deal (首购).
 	DealKind_DEAL_KIND_FIRST_PURCHASE DealKind = 1
@@ -554,11 +612,11 @@ func (x DealKind) String() string {
 }
 
 func (DealKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_furrow_v1_account_proto_enumTypes[8].Descriptor()
+	return file_furrow_v1_account_proto_enumTypes[9].Descriptor()
 }
 
 func (DealKind) Type() protoreflect.EnumType {
-	return &file_furrow_v1_account_proto_enumTypes[8]
+	return &file_furrow_v1_account_proto_enumTypes[9]
 }
 
 func (x DealKind) Number() protoreflect.EnumNumber {
@@ -567,7 +625,7 @@ func (x DealKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use DealKind.Descriptor instead.
 func (DealKind) EnumDescriptor() ([]byte, []int) {
-	return file_furrow_v1_account_proto_rawDescGZIP(), []int{8}
+	return file_furrow_v1_account_proto_rawDescGZIP(), []int{9}
 }
 
 // InteractionKind is the sort of an interaction.
@@ -623,11 +681,11 @@ func (x InteractionKind) String() string {
 }
 
 func (InteractionKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_furrow_v1_account_proto_enumTypes[9].Descriptor()
+	return file_furrow_v1_account_proto_enumTypes[10].Descriptor()
 }
 
 func (InteractionKind) Type() protoreflect.EnumType {
-	return &file_furrow_v1_account_proto_enumTypes[9]
+	return &file_furrow_v1_account_proto_enumTypes[10]
 }
 
 func (x InteractionKind) Number() protoreflect.EnumNumber {
@@ -636,7 +694,7 @@ func (x InteractionKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use InteractionKind.Descriptor instead.
 func (InteractionKind) EnumDescriptor() ([]byte, []int) {
-	return file_furrow_v1_account_proto_rawDescGZIP(), []int{9}
+	return file_furrow_v1_account_proto_rawDescGZIP(), []int{10}
 }
 
 // OwnershipChangeKind is how an ownership period began.
@@ -676,11 +734,11 @@ func (x OwnershipChangeKind) String() string {
 }
 
 func (OwnershipChangeKind) Descriptor() protoreflect.EnumDescriptor {
-	return file_furrow_v1_account_proto_enumTypes[10].Descriptor()
+	return file_furrow_v1_account_proto_enumTypes[11].Descriptor()
 }
 
 func (OwnershipChangeKind) Type() protoreflect.EnumType {
-	return &file_furrow_v1_account_proto_enumTypes[10]
+	return &file_furrow_v1_account_proto_enumTypes[11]
 }
 
 func (x OwnershipChangeKind) Number() protoreflect.EnumNumber {
@@ -689,7 +747,7 @@ func (x OwnershipChangeKind) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use OwnershipChangeKind.Descriptor instead.
 func (OwnershipChangeKind) EnumDescriptor() ([]byte, []int) {
-	return file_furrow_v1_account_proto_rawDescGZIP(), []int{10}
+	return file_furrow_v1_account_proto_rawDescGZIP(), []int{11}
 }
 
 // Account is an organisation that is, or may become, a customer: the root of the
@@ -1128,9 +1186,12 @@ type Deal struct {
 	Amount *Money `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"`
 	// close_date is the calendar date the deal closed. Required.
 	CloseDate *date.Date `protobuf:"bytes,3,opt,name=close_date,json=closeDate,proto3" json:"close_date,omitempty"`
-	// kind is what the deal is. The account's earliest deal is its first purchase; when
-	// left unspecified the server infers FIRST_PURCHASE or REPURCHASE, and a kind that
-	// contradicts the account's history is rejected.
+	// kind is what the deal is to the account. The first purchase is derived, not
+	// trusted: the account's earliest won deal (by close_date, then name) is
+	// FIRST_PURCHASE, and recording an earlier won deal makes that one the first purchase.
+	// Other deals keep the kind sent (default REPURCHASE for won deals). Sending
+	// FIRST_PURCHASE for a deal that is not the earliest won deal, or another kind for the
+	// one that is, fails with FAILED_PRECONDITION.
 	Kind DealKind `protobuf:"varint,4,opt,name=kind,proto3,enum=furrow.v1.DealKind" json:"kind,omitempty"`
 	// product is what was sold.
 	Product string `protobuf:"bytes,5,opt,name=product,proto3" json:"product,omitempty"`
@@ -1139,7 +1200,11 @@ type Deal struct {
 	// update_time is when the deal was last changed.
 	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
 	// etag changes on every write; see Account.etag.
-	Etag          string `protobuf:"bytes,8,opt,name=etag,proto3" json:"etag,omitempty"`
+	Etag string `protobuf:"bytes,8,opt,name=etag,proto3" json:"etag,omitempty"`
+	// status says whether the deal is won (closed), still open, or lost. Defaults to
+	// DEAL_STATUS_WON: a recorded transaction is a closed deal. Only won deals are
+	// purchases; for an open deal close_date is the expected date.
+	Status        DealStatus `protobuf:"varint,9,opt,name=status,proto3,enum=furrow.v1.DealStatus" json:"status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1228,6 +1293,13 @@ func (x *Deal) GetEtag() string {
 		return x.Etag
 	}
 	return ""
+}
+
+func (x *Deal) GetStatus() DealStatus {
+	if x != nil {
+		return x.Status
+	}
+	return DealStatus_DEAL_STATUS_UNSPECIFIED
 }
 
 // Interaction is a follow-up with an account (跟进信息): one entry of its timeline.
@@ -1562,7 +1634,8 @@ var File_furrow_v1_account_proto protoreflect.FileDescriptor
 
 const file_furrow_v1_account_proto_rawDesc = "" +
 	"\n" +
-	"\x17furrow/v1/account.proto\x12\tfurrow.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\xa8\t\n" +
+	"\x17furrow/v1/account.proto\x12\tfurrow.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x16google/type/date.proto\"\x8a\n" +
+	"\n" +
 	"\aAccount\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12+\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12\x1e\n" +
@@ -1588,12 +1661,13 @@ const file_furrow_v1_account_proto_rawDesc = "" +
 	"\vupdate_time\x18\x12 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12@\n" +
 	"\vdelete_time\x18\x13 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"deleteTime\x12\x1b\n" +
-	"\x04etag\x18\x14 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x1a>\n" +
+	"deleteTime\x12}\n" +
+	"\x04etag\x18\x14 \x01(\tBi\xbaHf\xba\x01`\n" +
+	"\x04etag\x120must be an etag the server returned, such as \"3\"\x1a&this.matches('^(W/)?\"?[0-9]{1,19}\"?$')\xd8\x01\x01R\x04etag\x1a>\n" +
 	"\x10ExternalIdsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01:>\xeaA;\n" +
-	"\x12furrow.dev/Account\x12\x12accounts/{account}*\baccounts2\aaccount\"\xab\x05\n" +
+	"\x12furrow.dev/Account\x12\x12accounts/{account}*\baccounts2\aaccount\"\x8d\x06\n" +
 	"\aContact\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12+\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12\x1e\n" +
@@ -1609,14 +1683,15 @@ const file_furrow_v1_account_proto_rawDesc = "" +
 	" \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\x12\x1b\n" +
-	"\x04etag\x18\f \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag:Q\xeaAN\n" +
+	"updateTime\x12}\n" +
+	"\x04etag\x18\f \x01(\tBi\xbaHf\xba\x01`\n" +
+	"\x04etag\x120must be an etag the server returned, such as \"3\"\x1a&this.matches('^(W/)?\"?[0-9]{1,19}\"?$')\xd8\x01\x01R\x04etag:Q\xeaAN\n" +
 	"\x12furrow.dev/Contact\x12%accounts/{account}/contacts/{contact}*\bcontacts2\acontact\"`\n" +
 	"\x05Money\x126\n" +
 	"\rcurrency_code\x18\x01 \x01(\tB\x11\xbaH\x0er\f2\n" +
 	"^[A-Z]{3}$R\fcurrencyCode\x12\x1f\n" +
 	"\vminor_units\x18\x02 \x01(\x03R\n" +
-	"minorUnits\"\xb7\x03\n" +
+	"minorUnits\"\xd2\x04\n" +
 	"\x04Deal\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12(\n" +
 	"\x06amount\x18\x02 \x01(\v2\x10.furrow.v1.MoneyR\x06amount\x120\n" +
@@ -1627,9 +1702,11 @@ const file_furrow_v1_account_proto_rawDesc = "" +
 	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\x12\x1b\n" +
-	"\x04etag\x18\b \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag:B\xeaA?\n" +
-	"\x0ffurrow.dev/Deal\x12\x1faccounts/{account}/deals/{deal}*\x05deals2\x04deal\"\xfe\x03\n" +
+	"updateTime\x12}\n" +
+	"\x04etag\x18\b \x01(\tBi\xbaHf\xba\x01`\n" +
+	"\x04etag\x120must be an etag the server returned, such as \"3\"\x1a&this.matches('^(W/)?\"?[0-9]{1,19}\"?$')\xd8\x01\x01R\x04etag\x127\n" +
+	"\x06status\x18\t \x01(\x0e2\x15.furrow.v1.DealStatusB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06status:B\xeaA?\n" +
+	"\x0ffurrow.dev/Deal\x12\x1faccounts/{account}/deals/{deal}*\x05deals2\x04deal\"\xe0\x04\n" +
 	"\vInteraction\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x128\n" +
 	"\x04kind\x18\x02 \x01(\x0e2\x1a.furrow.v1.InteractionKindB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04kind\x129\n" +
@@ -1640,8 +1717,9 @@ const file_furrow_v1_account_proto_rawDesc = "" +
 	"\vcreate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\x12\x1b\n" +
-	"\x04etag\x18\b \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag:e\xeaAb\n" +
+	"updateTime\x12}\n" +
+	"\x04etag\x18\b \x01(\tBi\xbaHf\xba\x01`\n" +
+	"\x04etag\x120must be an etag the server returned, such as \"3\"\x1a&this.matches('^(W/)?\"?[0-9]{1,19}\"?$')\xd8\x01\x01R\x04etag:e\xeaAb\n" +
 	"\x16furrow.dev/Interaction\x12-accounts/{account}/interactions/{interaction}*\finteractions2\vinteraction\"\xe5\x01\n" +
 	"\x0fOwnershipPeriod\x12\x14\n" +
 	"\x05owner\x18\x01 \x01(\tR\x05owner\x129\n" +
@@ -1708,7 +1786,13 @@ const file_furrow_v1_account_proto_rawDesc = "" +
 	"\x14ATTITUDE_UNSPECIFIED\x10\x00\x12\x16\n" +
 	"\x12ATTITUDE_SUPPORTER\x10\x01\x12\x14\n" +
 	"\x10ATTITUDE_NEUTRAL\x10\x02\x12\x15\n" +
-	"\x11ATTITUDE_OPPONENT\x10\x03*\xa2\x01\n" +
+	"\x11ATTITUDE_OPPONENT\x10\x03*j\n" +
+	"\n" +
+	"DealStatus\x12\x1b\n" +
+	"\x17DEAL_STATUS_UNSPECIFIED\x10\x00\x12\x14\n" +
+	"\x10DEAL_STATUS_OPEN\x10\x01\x12\x13\n" +
+	"\x0fDEAL_STATUS_WON\x10\x02\x12\x14\n" +
+	"\x10DEAL_STATUS_LOST\x10\x03*\xa2\x01\n" +
 	"\bDealKind\x12\x19\n" +
 	"\x15DEAL_KIND_UNSPECIFIED\x10\x00\x12\x1c\n" +
 	"\x18DEAL_KIND_FIRST_PURCHASE\x10\x01\x12\x18\n" +
@@ -1743,7 +1827,7 @@ func file_furrow_v1_account_proto_rawDescGZIP() []byte {
 	return file_furrow_v1_account_proto_rawDescData
 }
 
-var file_furrow_v1_account_proto_enumTypes = make([]protoimpl.EnumInfo, 11)
+var file_furrow_v1_account_proto_enumTypes = make([]protoimpl.EnumInfo, 12)
 var file_furrow_v1_account_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_furrow_v1_account_proto_goTypes = []any{
 	(CompanySize)(0),              // 0: furrow.v1.CompanySize
@@ -1754,57 +1838,59 @@ var file_furrow_v1_account_proto_goTypes = []any{
 	(SeniorityLevel)(0),           // 5: furrow.v1.SeniorityLevel
 	(DecisionRole)(0),             // 6: furrow.v1.DecisionRole
 	(Attitude)(0),                 // 7: furrow.v1.Attitude
-	(DealKind)(0),                 // 8: furrow.v1.DealKind
-	(InteractionKind)(0),          // 9: furrow.v1.InteractionKind
-	(OwnershipChangeKind)(0),      // 10: furrow.v1.OwnershipChangeKind
-	(*Account)(nil),               // 11: furrow.v1.Account
-	(*Contact)(nil),               // 12: furrow.v1.Contact
-	(*Money)(nil),                 // 13: furrow.v1.Money
-	(*Deal)(nil),                  // 14: furrow.v1.Deal
-	(*Interaction)(nil),           // 15: furrow.v1.Interaction
-	(*OwnershipPeriod)(nil),       // 16: furrow.v1.OwnershipPeriod
-	(*StageChange)(nil),           // 17: furrow.v1.StageChange
-	(*PrimaryContactChange)(nil),  // 18: furrow.v1.PrimaryContactChange
-	nil,                           // 19: furrow.v1.Account.ExternalIdsEntry
-	(*timestamppb.Timestamp)(nil), // 20: google.protobuf.Timestamp
-	(*date.Date)(nil),             // 21: google.type.Date
+	(DealStatus)(0),               // 8: furrow.v1.DealStatus
+	(DealKind)(0),                 // 9: furrow.v1.DealKind
+	(InteractionKind)(0),          // 10: furrow.v1.InteractionKind
+	(OwnershipChangeKind)(0),      // 11: furrow.v1.OwnershipChangeKind
+	(*Account)(nil),               // 12: furrow.v1.Account
+	(*Contact)(nil),               // 13: furrow.v1.Contact
+	(*Money)(nil),                 // 14: furrow.v1.Money
+	(*Deal)(nil),                  // 15: furrow.v1.Deal
+	(*Interaction)(nil),           // 16: furrow.v1.Interaction
+	(*OwnershipPeriod)(nil),       // 17: furrow.v1.OwnershipPeriod
+	(*StageChange)(nil),           // 18: furrow.v1.StageChange
+	(*PrimaryContactChange)(nil),  // 19: furrow.v1.PrimaryContactChange
+	nil,                           // 20: furrow.v1.Account.ExternalIdsEntry
+	(*timestamppb.Timestamp)(nil), // 21: google.protobuf.Timestamp
+	(*date.Date)(nil),             // 22: google.type.Date
 }
 var file_furrow_v1_account_proto_depIdxs = []int32{
 	0,  // 0: furrow.v1.Account.size:type_name -> furrow.v1.CompanySize
-	19, // 1: furrow.v1.Account.external_ids:type_name -> furrow.v1.Account.ExternalIdsEntry
+	20, // 1: furrow.v1.Account.external_ids:type_name -> furrow.v1.Account.ExternalIdsEntry
 	1,  // 2: furrow.v1.Account.revenue_tier:type_name -> furrow.v1.RevenueTier
 	2,  // 3: furrow.v1.Account.strategic_role:type_name -> furrow.v1.StrategicRole
 	3,  // 4: furrow.v1.Account.activity_status:type_name -> furrow.v1.ActivityStatus
 	4,  // 5: furrow.v1.Account.funnel_stage:type_name -> furrow.v1.FunnelStage
-	20, // 6: furrow.v1.Account.create_time:type_name -> google.protobuf.Timestamp
-	20, // 7: furrow.v1.Account.update_time:type_name -> google.protobuf.Timestamp
-	20, // 8: furrow.v1.Account.delete_time:type_name -> google.protobuf.Timestamp
+	21, // 6: furrow.v1.Account.create_time:type_name -> google.protobuf.Timestamp
+	21, // 7: furrow.v1.Account.update_time:type_name -> google.protobuf.Timestamp
+	21, // 8: furrow.v1.Account.delete_time:type_name -> google.protobuf.Timestamp
 	5,  // 9: furrow.v1.Contact.seniority_level:type_name -> furrow.v1.SeniorityLevel
 	6,  // 10: furrow.v1.Contact.decision_role:type_name -> furrow.v1.DecisionRole
 	7,  // 11: furrow.v1.Contact.attitude:type_name -> furrow.v1.Attitude
-	20, // 12: furrow.v1.Contact.create_time:type_name -> google.protobuf.Timestamp
-	20, // 13: furrow.v1.Contact.update_time:type_name -> google.protobuf.Timestamp
-	13, // 14: furrow.v1.Deal.amount:type_name -> furrow.v1.Money
-	21, // 15: furrow.v1.Deal.close_date:type_name -> google.type.Date
-	8,  // 16: furrow.v1.Deal.kind:type_name -> furrow.v1.DealKind
-	20, // 17: furrow.v1.Deal.create_time:type_name -> google.protobuf.Timestamp
-	20, // 18: furrow.v1.Deal.update_time:type_name -> google.protobuf.Timestamp
-	9,  // 19: furrow.v1.Interaction.kind:type_name -> furrow.v1.InteractionKind
-	20, // 20: furrow.v1.Interaction.occur_time:type_name -> google.protobuf.Timestamp
-	20, // 21: furrow.v1.Interaction.create_time:type_name -> google.protobuf.Timestamp
-	20, // 22: furrow.v1.Interaction.update_time:type_name -> google.protobuf.Timestamp
-	20, // 23: furrow.v1.OwnershipPeriod.start_time:type_name -> google.protobuf.Timestamp
-	20, // 24: furrow.v1.OwnershipPeriod.end_time:type_name -> google.protobuf.Timestamp
-	10, // 25: furrow.v1.OwnershipPeriod.kind:type_name -> furrow.v1.OwnershipChangeKind
-	4,  // 26: furrow.v1.StageChange.from_stage:type_name -> furrow.v1.FunnelStage
-	4,  // 27: furrow.v1.StageChange.to_stage:type_name -> furrow.v1.FunnelStage
-	20, // 28: furrow.v1.StageChange.change_time:type_name -> google.protobuf.Timestamp
-	20, // 29: furrow.v1.PrimaryContactChange.change_time:type_name -> google.protobuf.Timestamp
-	30, // [30:30] is the sub-list for method output_type
-	30, // [30:30] is the sub-list for method input_type
-	30, // [30:30] is the sub-list for extension type_name
-	30, // [30:30] is the sub-list for extension extendee
-	0,  // [0:30] is the sub-list for field type_name
+	21, // 12: furrow.v1.Contact.create_time:type_name -> google.protobuf.Timestamp
+	21, // 13: furrow.v1.Contact.update_time:type_name -> google.protobuf.Timestamp
+	14, // 14: furrow.v1.Deal.amount:type_name -> furrow.v1.Money
+	22, // 15: furrow.v1.Deal.close_date:type_name -> google.type.Date
+	9,  // 16: furrow.v1.Deal.kind:type_name -> furrow.v1.DealKind
+	21, // 17: furrow.v1.Deal.create_time:type_name -> google.protobuf.Timestamp
+	21, // 18: furrow.v1.Deal.update_time:type_name -> google.protobuf.Timestamp
+	8,  // 19: furrow.v1.Deal.status:type_name -> furrow.v1.DealStatus
+	10, // 20: furrow.v1.Interaction.kind:type_name -> furrow.v1.InteractionKind
+	21, // 21: furrow.v1.Interaction.occur_time:type_name -> google.protobuf.Timestamp
+	21, // 22: furrow.v1.Interaction.create_time:type_name -> google.protobuf.Timestamp
+	21, // 23: furrow.v1.Interaction.update_time:type_name -> google.protobuf.Timestamp
+	21, // 24: furrow.v1.OwnershipPeriod.start_time:type_name -> google.protobuf.Timestamp
+	21, // 25: furrow.v1.OwnershipPeriod.end_time:type_name -> google.protobuf.Timestamp
+	11, // 26: furrow.v1.OwnershipPeriod.kind:type_name -> furrow.v1.OwnershipChangeKind
+	4,  // 27: furrow.v1.StageChange.from_stage:type_name -> furrow.v1.FunnelStage
+	4,  // 28: furrow.v1.StageChange.to_stage:type_name -> furrow.v1.FunnelStage
+	21, // 29: furrow.v1.StageChange.change_time:type_name -> google.protobuf.Timestamp
+	21, // 30: furrow.v1.PrimaryContactChange.change_time:type_name -> google.protobuf.Timestamp
+	31, // [31:31] is the sub-list for method output_type
+	31, // [31:31] is the sub-list for method input_type
+	31, // [31:31] is the sub-list for extension type_name
+	31, // [31:31] is the sub-list for extension extendee
+	0,  // [0:31] is the sub-list for field type_name
 }
 
 func init() { file_furrow_v1_account_proto_init() }
@@ -1817,7 +1903,7 @@ func file_furrow_v1_account_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_furrow_v1_account_proto_rawDesc), len(file_furrow_v1_account_proto_rawDesc)),
-			NumEnums:      11,
+			NumEnums:      12,
 			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,

@@ -1475,7 +1475,7 @@ type ListDealsRequest struct {
 	// page_token is the next_page_token of a previous call with the same parameters.
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// filter narrows the results (AIP-160 subset: = != < <= > >= :, AND, OR, NOT,
-	// parentheses). Fields: kind, product, currency_code, close_date (`close_date >= "2026-01-01"`).
+	// parentheses). Fields: kind, status, product, currency_code, close_date (`close_date >= "2026-01-01"`).
 	Filter string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
 	// order_by sorts the results (AIP-132), e.g. `create_time desc`. Fields: close_date, create_time (default close_date desc).
 	OrderBy       string `protobuf:"bytes,5,opt,name=order_by,json=orderBy,proto3" json:"order_by,omitempty"`
@@ -2097,31 +2097,35 @@ const file_furrow_v1_account_service_proto_rawDesc = "" +
 	"\aaccount\x18\x01 \x01(\v2\x12.furrow.v1.AccountB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\aaccount\x12\x8b\x04\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xcd\x03\xbaH\xc9\x03\xba\x01\xc5\x03\n" +
 	"\x11update_mask.paths\x12\xa8\x01update_mask may name only: display_name, tax_id, domain, industry, region, size, labels, external_ids, revenue_tier, strategic_role, activity_status, funnel_stage, or *\x1a\x84\x02this.paths.all(p, p == '*' || p.matches('^(name|etag|create_time|update_time|delete_time|owner|first_owner|primary_contact|display_name|tax_id|domain|industry|region|size|labels|external_ids|revenue_tier|strategic_role|activity_status|funnel_stage)([.].+)?$'))R\n" +
-	"updateMask\"\x9c\x02\n" +
+	"updateMask\"\xfe\x02\n" +
 	"\x14DeleteAccountRequest\x12\xe6\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xd1\x01\xe0A\x02\xfaA\x14\n" +
 	"\x12furrow.dev/Account\xbaH\xb3\x01\xba\x01\xaf\x01\n" +
-	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aWthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12\x1b\n" +
-	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\x9e\x02\n" +
+	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aWthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12}\n" +
+	"\x04etag\x18\x02 \x01(\tBi\xbaHf\xba\x01`\n" +
+	"\x04etag\x120must be an etag the server returned, such as \"3\"\x1a&this.matches('^(W/)?\"?[0-9]{1,19}\"?$')\xd8\x01\x01R\x04etag\"\x80\x03\n" +
 	"\x16UndeleteAccountRequest\x12\xe6\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xd1\x01\xe0A\x02\xfaA\x14\n" +
 	"\x12furrow.dev/Account\xbaH\xb3\x01\xba\x01\xaf\x01\n" +
-	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aWthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12\x1b\n" +
-	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xe6\x02\n" +
+	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aWthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12}\n" +
+	"\x04etag\x18\x02 \x01(\tBi\xbaHf\xba\x01`\n" +
+	"\x04etag\x120must be an etag the server returned, such as \"3\"\x1a&this.matches('^(W/)?\"?[0-9]{1,19}\"?$')\xd8\x01\x01R\x04etag\"\xc8\x03\n" +
 	"\x13ClaimAccountRequest\x12\xe6\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xd1\x01\xe0A\x02\xfaA\x14\n" +
 	"\x12furrow.dev/Account\xbaH\xb3\x01\xba\x01\xaf\x01\n" +
 	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aWthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12'\n" +
 	"\x05owner\x18\x02 \x01(\tB\x11\xe0A\x02\xbaH\vr\t\x10\x01\x18\xc8\x012\x02\\SR\x05owner\x12 \n" +
-	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06reason\x12\x1b\n" +
-	"\x04etag\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xf9\x02\n" +
+	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06reason\x12}\n" +
+	"\x04etag\x18\x04 \x01(\tBi\xbaHf\xba\x01`\n" +
+	"\x04etag\x120must be an etag the server returned, such as \"3\"\x1a&this.matches('^(W/)?\"?[0-9]{1,19}\"?$')\xd8\x01\x01R\x04etag\"\xdb\x03\n" +
 	"\x16TransferAccountRequest\x12\xe6\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xd1\x01\xe0A\x02\xfaA\x14\n" +
 	"\x12furrow.dev/Account\xbaH\xb3\x01\xba\x01\xaf\x01\n" +
 	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aWthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12.\n" +
 	"\tnew_owner\x18\x02 \x01(\tB\x11\xe0A\x02\xbaH\vr\t\x10\x01\x18\xc8\x012\x02\\SR\bnewOwner\x12)\n" +
-	"\x06reason\x18\x03 \x01(\tB\x11\xe0A\x02\xbaH\vr\t\x10\x01\x18\xf4\x032\x02\\SR\x06reason\x12\x1b\n" +
-	"\x04etag\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xdd\x02\n" +
+	"\x06reason\x18\x03 \x01(\tB\x11\xe0A\x02\xbaH\vr\t\x10\x01\x18\xf4\x032\x02\\SR\x06reason\x12}\n" +
+	"\x04etag\x18\x04 \x01(\tBi\xbaHf\xba\x01`\n" +
+	"\x04etag\x120must be an etag the server returned, such as \"3\"\x1a&this.matches('^(W/)?\"?[0-9]{1,19}\"?$')\xd8\x01\x01R\x04etag\"\xdd\x02\n" +
 	"\x1bListOwnershipHistoryRequest\x12\xea\x01\n" +
 	"\x06parent\x18\x01 \x01(\tB\xd1\x01\xe0A\x02\xfaA\x14\n" +
 	"\x12furrow.dev/Account\xbaH\xb3\x01\xba\x01\xaf\x01\n" +
@@ -2168,12 +2172,13 @@ const file_furrow_v1_account_service_proto_rawDesc = "" +
 	"\acontact\x18\x01 \x01(\v2\x12.furrow.v1.ContactB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\acontact\x12\xf1\x02\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xb3\x02\xbaH\xaf\x02\xba\x01\xab\x02\n" +
 	"\x11update_mask.paths\x12lupdate_mask may name only: display_name, title, email, phone, seniority_level, decision_role, attitude, or *\x1a\xa7\x01this.paths.all(p, p == '*' || p.matches('^(name|etag|create_time|update_time|primary|display_name|title|email|phone|seniority_level|decision_role|attitude)([.].+)?$'))R\n" +
-	"updateMask\"\xf6\x02\n" +
+	"updateMask\"\xd8\x03\n" +
 	"\x14DeleteContactRequest\x12\xc0\x02\n" +
 	"\x04name\x18\x01 \x01(\tB\xab\x02\xe0A\x02\xfaA\x14\n" +
 	"\x12furrow.dev/Contact\xbaH\x8d\x02\xba\x01\x89\x02\n" +
-	"\rresource_name\x12Xmust be a resource name of the form accounts/{account}/contacts/{contact}, with UUID ids\x1a\x9d\x01this.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/contacts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12\x1b\n" +
-	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xff\x02\n" +
+	"\rresource_name\x12Xmust be a resource name of the form accounts/{account}/contacts/{contact}, with UUID ids\x1a\x9d\x01this.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/contacts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12}\n" +
+	"\x04etag\x18\x02 \x01(\tBi\xbaHf\xba\x01`\n" +
+	"\x04etag\x120must be an etag the server returned, such as \"3\"\x1a&this.matches('^(W/)?\"?[0-9]{1,19}\"?$')\xd8\x01\x01R\x04etag\"\xff\x02\n" +
 	"\x18SetPrimaryContactRequest\x12\xc0\x02\n" +
 	"\x04name\x18\x01 \x01(\tB\xab\x02\xe0A\x02\xfaA\x14\n" +
 	"\x12furrow.dev/Contact\xbaH\x8d\x02\xba\x01\x89\x02\n" +
@@ -2211,17 +2216,18 @@ const file_furrow_v1_account_service_proto_rawDesc = "" +
 	"\border_by\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\aorderBy\"b\n" +
 	"\x11ListDealsResponse\x12%\n" +
 	"\x05deals\x18\x01 \x03(\v2\x0f.furrow.v1.DealR\x05deals\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xdd\x02\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xe4\x02\n" +
 	"\x11UpdateDealRequest\x12.\n" +
-	"\x04deal\x18\x01 \x01(\v2\x0f.furrow.v1.DealB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x04deal\x12\x97\x02\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xd9\x01\xbaH\xd5\x01\xba\x01\xd1\x01\n" +
-	"\x11update_mask.paths\x12Bupdate_mask may name only: amount, close_date, kind, product, or *\x1axthis.paths.all(p, p == '*' || p.matches('^(name|etag|create_time|update_time|amount|close_date|kind|product)([.].+)?$'))R\n" +
-	"updateMask\"\xe7\x02\n" +
+	"\x04deal\x18\x01 \x01(\v2\x0f.furrow.v1.DealB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x04deal\x12\x9e\x02\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xe0\x01\xbaH\xdc\x01\xba\x01\xd8\x01\n" +
+	"\x11update_mask.paths\x12Bupdate_mask may name only: amount, close_date, kind, product, or *\x1a\x7fthis.paths.all(p, p == '*' || p.matches('^(name|etag|create_time|update_time|amount|close_date|kind|product|status)([.].+)?$'))R\n" +
+	"updateMask\"\xc9\x03\n" +
 	"\x11DeleteDealRequest\x12\xb4\x02\n" +
 	"\x04name\x18\x01 \x01(\tB\x9f\x02\xe0A\x02\xfaA\x11\n" +
 	"\x0ffurrow.dev/Deal\xbaH\x84\x02\xba\x01\x80\x02\n" +
-	"\rresource_name\x12Rmust be a resource name of the form accounts/{account}/deals/{deal}, with UUID ids\x1a\x9a\x01this.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/deals/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12\x1b\n" +
-	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\x88\x03\n" +
+	"\rresource_name\x12Rmust be a resource name of the form accounts/{account}/deals/{deal}, with UUID ids\x1a\x9a\x01this.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/deals/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12}\n" +
+	"\x04etag\x18\x02 \x01(\tBi\xbaHf\xba\x01`\n" +
+	"\x04etag\x120must be an etag the server returned, such as \"3\"\x1a&this.matches('^(W/)?\"?[0-9]{1,19}\"?$')\xd8\x01\x01R\x04etag\"\x88\x03\n" +
 	"\x18CreateInteractionRequest\x12\xea\x01\n" +
 	"\x06parent\x18\x01 \x01(\tB\xd1\x01\xe0A\x02\xfaA\x14\n" +
 	"\x12furrow.dev/Account\xbaH\xb3\x01\xba\x01\xaf\x01\n" +
@@ -2248,12 +2254,13 @@ const file_furrow_v1_account_service_proto_rawDesc = "" +
 	"\vinteraction\x18\x01 \x01(\v2\x16.furrow.v1.InteractionB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\vinteraction\x12\xa3\x02\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\xe5\x01\xbaH\xe1\x01\xba\x01\xdd\x01\n" +
 	"\x11update_mask.paths\x12Hupdate_mask may name only: kind, occur_time, participants, summary, or *\x1a~this.paths.all(p, p == '*' || p.matches('^(name|etag|create_time|update_time|kind|occur_time|participants|summary)([.].+)?$'))R\n" +
-	"updateMask\"\x8a\x03\n" +
+	"updateMask\"\xec\x03\n" +
 	"\x18DeleteInteractionRequest\x12\xd0\x02\n" +
 	"\x04name\x18\x01 \x01(\tB\xbb\x02\xe0A\x02\xfaA\x18\n" +
 	"\x16furrow.dev/Interaction\xbaH\x99\x02\xba\x01\x95\x02\n" +
-	"\rresource_name\x12`must be a resource name of the form accounts/{account}/interactions/{interaction}, with UUID ids\x1a\xa1\x01this.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/interactions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12\x1b\n" +
-	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag2\xa6\x1c\n" +
+	"\rresource_name\x12`must be a resource name of the form accounts/{account}/interactions/{interaction}, with UUID ids\x1a\xa1\x01this.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/interactions/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12}\n" +
+	"\x04etag\x18\x02 \x01(\tBi\xbaHf\xba\x01`\n" +
+	"\x04etag\x120must be an etag the server returned, such as \"3\"\x1a&this.matches('^(W/)?\"?[0-9]{1,19}\"?$')\xd8\x01\x01R\x04etag2\xa6\x1c\n" +
 	"\x0eAccountService\x12d\n" +
 	"\n" +
 	"GetAccount\x12\x1c.furrow.v1.GetAccountRequest\x1a\x12.furrow.v1.Account\"$\xdaA\x04name\x82\xd3\xe4\x93\x02\x17\x12\x15/v1/{name=accounts/*}\x12h\n" +

@@ -111,14 +111,14 @@ type AccountServiceClient interface {
 	// primary contact and the account has others: make another one primary first.
 	DeleteContact(ctx context.Context, in *DeleteContactRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// SetPrimaryContact makes a contact its account's primary contact and records the
-	// change (主要联系人变更). Fails with FAILED_PRECONDITION when it already is.
+	// change (主要联系人变更). Setting the current primary contact again changes nothing.
 	SetPrimaryContact(ctx context.Context, in *SetPrimaryContactRequest, opts ...grpc.CallOption) (*Contact, error)
 	// ListPrimaryContactChanges lists an account's primary contact changes, oldest first.
 	ListPrimaryContactChanges(ctx context.Context, in *ListPrimaryContactChangesRequest, opts ...grpc.CallOption) (*ListPrimaryContactChangesResponse, error)
 	// CreateDeal records a deal. The kind is checked against the account's history: the
-	// earliest deal is the first purchase. Fails with FAILED_PRECONDITION when the kind
-	// contradicts it (a second first purchase, or a deal closing before the first
-	// purchase). A retry with the same request_id returns the first result.
+	// earliest won deal is the first purchase (see Deal.kind). Fails with
+	// FAILED_PRECONDITION when a given kind contradicts it. A retry with the same
+	// request_id returns the first result.
 	CreateDeal(ctx context.Context, in *CreateDealRequest, opts ...grpc.CallOption) (*Deal, error)
 	// GetDeal returns a deal.
 	GetDeal(ctx context.Context, in *GetDealRequest, opts ...grpc.CallOption) (*Deal, error)
@@ -127,8 +127,8 @@ type AccountServiceClient interface {
 	// UpdateDeal changes the fields named in update_mask, with the same kind checks as
 	// CreateDeal.
 	UpdateDeal(ctx context.Context, in *UpdateDealRequest, opts ...grpc.CallOption) (*Deal, error)
-	// DeleteDeal deletes a deal. Fails with FAILED_PRECONDITION when it is the first
-	// purchase of an account that has later deals.
+	// DeleteDeal deletes a deal. Deleting the first purchase makes the next earliest won
+	// deal the first purchase.
 	DeleteDeal(ctx context.Context, in *DeleteDealRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// CreateInteraction records a follow-up on the account's timeline. A retry with the
 	// same request_id returns the first result.
@@ -483,14 +483,14 @@ type AccountServiceServer interface {
 	// primary contact and the account has others: make another one primary first.
 	DeleteContact(context.Context, *DeleteContactRequest) (*emptypb.Empty, error)
 	// SetPrimaryContact makes a contact its account's primary contact and records the
-	// change (主要联系人变更). Fails with FAILED_PRECONDITION when it already is.
+	// change (主要联系人变更). Setting the current primary contact again changes nothing.
 	SetPrimaryContact(context.Context, *SetPrimaryContactRequest) (*Contact, error)
 	// ListPrimaryContactChanges lists an account's primary contact changes, oldest first.
 	ListPrimaryContactChanges(context.Context, *ListPrimaryContactChangesRequest) (*ListPrimaryContactChangesResponse, error)
 	// CreateDeal records a deal. The kind is checked against the account's history: the
-	// earliest deal is the first purchase. Fails with FAILED_PRECONDITION when the kind
-	// contradicts it (a second first purchase, or a deal closing before the first
-	// purchase). A retry with the same request_id returns the first result.
+	// earliest won deal is the first purchase (see Deal.kind). Fails with
+	// FAILED_PRECONDITION when a given kind contradicts it. A retry with the same
+	// request_id returns the first result.
 	CreateDeal(context.Context, *CreateDealRequest) (*Deal, error)
 	// GetDeal returns a deal.
 	GetDeal(context.Context, *GetDealRequest) (*Deal, error)
@@ -499,8 +499,8 @@ type AccountServiceServer interface {
 	// UpdateDeal changes the fields named in update_mask, with the same kind checks as
 	// CreateDeal.
 	UpdateDeal(context.Context, *UpdateDealRequest) (*Deal, error)
-	// DeleteDeal deletes a deal. Fails with FAILED_PRECONDITION when it is the first
-	// purchase of an account that has later deals.
+	// DeleteDeal deletes a deal. Deleting the first purchase makes the next earliest won
+	// deal the first purchase.
 	DeleteDeal(context.Context, *DeleteDealRequest) (*emptypb.Empty, error)
 	// CreateInteraction records a follow-up on the account's timeline. A retry with the
 	// same request_id returns the first result.

@@ -16,9 +16,9 @@ CREATE INDEX `account_display_name_id` ON `accounts` (`display_name`, `id`);
 -- create index "account_owner" to table: "accounts"
 CREATE INDEX `account_owner` ON `accounts` (`owner`);
 -- create "account_external_ids" table
-CREATE TABLE `account_external_ids` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `system` text NOT NULL, `external_id` text NOT NULL, `account_id` uuid NOT NULL, CONSTRAINT `account_external_ids_accounts_external_ids` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE CASCADE);
+CREATE TABLE `account_external_ids` (`id` integer NOT NULL PRIMARY KEY AUTOINCREMENT, `system` text NOT NULL, `external_id` text NOT NULL, `account_deleted` bool NOT NULL DEFAULT (false), `account_id` uuid NOT NULL, CONSTRAINT `account_external_ids_accounts_external_ids` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE CASCADE);
 -- create index "accountexternalid_system_external_id" to table: "account_external_ids"
-CREATE UNIQUE INDEX `accountexternalid_system_external_id` ON `account_external_ids` (`system`, `external_id`);
+CREATE UNIQUE INDEX `accountexternalid_system_external_id` ON `account_external_ids` (`system`, `external_id`) WHERE NOT account_deleted;
 -- create index "accountexternalid_account_id_system" to table: "account_external_ids"
 CREATE UNIQUE INDEX `accountexternalid_account_id_system` ON `account_external_ids` (`account_id`, `system`);
 -- create "account_labels" table
@@ -34,11 +34,13 @@ CREATE UNIQUE INDEX `contact_one_primary` ON `contacts` (`account_id`) WHERE is_
 -- create index "contact_account_id_create_time_id" to table: "contacts"
 CREATE INDEX `contact_account_id_create_time_id` ON `contacts` (`account_id`, `create_time`, `id`);
 -- create "deals" table
-CREATE TABLE `deals` (`id` uuid NOT NULL, `create_time` datetime NOT NULL, `update_time` datetime NOT NULL, `revision` integer NOT NULL DEFAULT (1), `currency_code` text NOT NULL, `amount_minor` integer NOT NULL, `close_date` datetime NOT NULL, `kind` text NOT NULL, `product` text NOT NULL DEFAULT (''), `account_id` uuid NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `deals_accounts_deals` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE CASCADE);
+CREATE TABLE `deals` (`id` uuid NOT NULL, `create_time` datetime NOT NULL, `update_time` datetime NOT NULL, `revision` integer NOT NULL DEFAULT (1), `currency_code` text NOT NULL, `amount_minor` integer NOT NULL, `close_date` datetime NOT NULL, `kind` text NOT NULL, `product` text NOT NULL DEFAULT (''), `status` text NOT NULL DEFAULT ('WON'), `is_first` bool NOT NULL DEFAULT (false), `account_id` uuid NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `deals_accounts_deals` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE CASCADE);
 -- create index "deal_account_id_close_date_id" to table: "deals"
 CREATE INDEX `deal_account_id_close_date_id` ON `deals` (`account_id`, `close_date`, `id`);
 -- create index "deal_close_date" to table: "deals"
 CREATE INDEX `deal_close_date` ON `deals` (`close_date`);
+-- create index "deal_one_first" to table: "deals"
+CREATE UNIQUE INDEX `deal_one_first` ON `deals` (`account_id`) WHERE is_first;
 -- create "interactions" table
 CREATE TABLE `interactions` (`id` uuid NOT NULL, `create_time` datetime NOT NULL, `update_time` datetime NOT NULL, `revision` integer NOT NULL DEFAULT (1), `kind` text NOT NULL, `occur_time` datetime NOT NULL, `participants` json NULL, `summary` text NOT NULL, `account_id` uuid NOT NULL, PRIMARY KEY (`id`), CONSTRAINT `interactions_accounts_interactions` FOREIGN KEY (`account_id`) REFERENCES `accounts` (`id`) ON DELETE CASCADE);
 -- create index "interaction_account_id_occur_time_id" to table: "interactions"
@@ -85,6 +87,8 @@ DROP TABLE `ownership_periods`;
 DROP INDEX `interaction_account_id_occur_time_id`;
 -- reverse: create "interactions" table
 DROP TABLE `interactions`;
+-- reverse: create index "deal_one_first" to table: "deals"
+DROP INDEX `deal_one_first`;
 -- reverse: create index "deal_close_date" to table: "deals"
 DROP INDEX `deal_close_date`;
 -- reverse: create index "deal_account_id_close_date_id" to table: "deals"
