@@ -75,6 +75,28 @@ func orderAndSeek(s *sql.Selector, ks []keyTerm, after *page.Cursor) error {
 		}
 		vals[i] = v
 	}
+	if sameDirection(ks) {
+		// A row-value comparison, (a, b, id) > ($1, $2, $3), is an index range on
+		// PostgreSQL and SQLite; the equivalent OR chain below makes PostgreSQL scan the
+		// index from the start and filter, so deep pages would cost more and more.
+		op := ">"
+		if ks[0].desc {
+			op = "<"
+		}
+		s.Where(sql.P(func(b *sql.Builder) {
+			b.WriteString("(")
+			for i, k := range ks {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(s.C(k.col))
+			}
+			b.WriteString(") " + op + " (")
+			b.Args(vals...)
+			b.WriteString(")")
+		}))
+		return nil
+	}
 	ors := make([]*sql.Predicate, 0, len(ks))
 	for i, k := range ks {
 		ands := make([]*sql.Predicate, 0, i+1)
@@ -90,6 +112,15 @@ func orderAndSeek(s *sql.Selector, ks []keyTerm, after *page.Cursor) error {
 	}
 	s.Where(sql.Or(ors...))
 	return nil
+}
+
+func sameDirection(ks []keyTerm) bool {
+	for _, k := range ks[1:] {
+		if k.desc != ks[0].desc {
+			return false
+		}
+	}
+	return true
 }
 
 func decodeKey(k keyKind, s string) (any, error) {

@@ -1,0 +1,241 @@
+// Command bench measures Furrow's read API against a raw-SQL floor on PostgreSQL.
+//
+// It creates a fresh database, loads -accounts accounts with labels and primary
+// contacts, starts the real server (gRPC and the REST gateway, request logging on but
+// discarded) on loopback, and runs each scenario for -duration with -concurrency
+// closed-loop workers after an unrecorded warm-up. It prints throughput, latency
+// percentiles, errors and CPU per request (this process's and, when PostgreSQL is
+// local, its backends'), and for each API scenario how many times slower it is than
+// the baseline that does the same reads with database/sql directly. The database is
+// dropped at the end, also on errors and Ctrl-C. docs/performance.md explains the
+// scenarios and the numbers.
+//
+// Run it with `make bench` or `go run ./bench -h`. PostgreSQL is found at
+// FURROW_BENCH_DATABASE_URL, else FURROW_TEST_DATABASE_URL, else
+// postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable; the role must be able
+// to create databases.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	furrowv1 "github.com/furrowhq/furrow/gen/furrow/v1"
+	"github.com/furrowhq/furrow/internal/app"
+	"github.com/furrowhq/furrow/internal/database"
+	"github.com/furrowhq/furrow/internal/server"
+)
+
+// config is what the flags set.
+type config struct {
+	accounts    int
+	duration    time.Duration
+	warmup      time.Duration
+	concurrency int
+	scenarios   []scenario
+	cpuProfile  string
+}
+
+func main() {
+	var cfg config
+	flag.IntVar(&cfg.accounts, "accounts", 10000, "number of accounts to load")
+	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "measured time per scenario")
+	flag.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "unrecorded warm-up before each scenario")
+	flag.IntVar(&cfg.concurrency, "concurrency", 50, "closed-loop workers per scenario")
+	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the scenarios (client, server and driver; not PostgreSQL) to this file")
+	names := flag.String("scenarios", strings.Join(scenarioNames(), ","), "comma-separated scenarios to run")
+	flag.Parse()
+
+	var err error
+	if cfg.scenarios, err = selectScenarios(*names); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	// The list scenarios read two full pages.
+	if cfg.accounts <= 2*pageSize || cfg.concurrency < 1 || cfg.duration <= 0 || cfg.warmup < 0 {
+		fmt.Fprintf(os.Stderr, "bench: need -accounts > %d, -concurrency >= 1, -duration > 0, -warmup >= 0\n", 2*pageSize)
+		os.Exit(2)
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err = run(ctx, cfg)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// run sets everything up, runs the scenarios and prints the table. Every resource is
+// released by a defer, so the database is dropped however run returns.
+func run(ctx context.Context, cfg config) error {
+	dbURL, drop, err := createDatabase(ctx)
+	if err != nil {
+		return err
+	}
+	defer drop()
+
+	db, err := database.Open(ctx, dbURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.Migrate(ctx); err != nil {
+		return err
+	}
+
+	start := time.Now()
+	data, err := load(ctx, db, cfg.accounts)
+	if err != nil {
+		return fmt.Errorf("load: %w", err)
+	}
+	fmt.Printf("loaded %d accounts, %d labels, %d contacts in %s\n",
+		len(data.ids), data.labels, data.contacts, time.Since(start).Round(time.Millisecond))
+
+	// Production logs every request, so logging stays on; it just goes nowhere.
+	srv, err := app.NewServer(ctx, db, server.Config{
+		GRPCAddr: "127.0.0.1:0",
+		HTTPAddr: "127.0.0.1:0",
+		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+	})
+	if err != nil {
+		return err
+	}
+	serveCtx, stopServing := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(serveCtx) }()
+	defer func() {
+		stopServing()
+		<-served
+	}()
+
+	conn, err := grpc.NewClient(srv.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = cfg.concurrency
+	tr.MaxIdleConnsPerHost = cfg.concurrency
+	defer tr.CloseIdleConnections()
+
+	e := &env{
+		dbURL:   dbURL,
+		data:    data,
+		server:  db.DB,
+		grpc:    furrowv1.NewAccountServiceClient(conn),
+		http:    &http.Client{Transport: tr},
+		baseURL: "http://" + srv.HTTPAddr(),
+		cpu:     newCPUMeter(db.DB, dbURL),
+	}
+
+	if cfg.cpuProfile != "" {
+		f, err := os.Create(cfg.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
+	var results []result
+	for _, sc := range cfg.scenarios {
+		fmt.Printf("running %-14s %s warm-up + %s, %d workers\n", sc.name, cfg.warmup, cfg.duration, cfg.concurrency)
+		r, err := runScenario(ctx, e, sc, cfg)
+		if err != nil {
+			return fmt.Errorf("%s: %w", sc.name, err)
+		}
+		results = append(results, r)
+	}
+	fmt.Println()
+	printTable(os.Stdout, results)
+
+	var failed []string
+	for _, r := range results {
+		if r.failed() {
+			failed = append(failed, r.name)
+			fmt.Fprintf(os.Stderr, "\n%s: %d errors in %d requests; by message:\n", r.name, r.errors, r.requests)
+			for _, m := range r.topErrors(10) {
+				fmt.Fprintf(os.Stderr, "  %6d  %s\n", r.errMsgs[m], m)
+			}
+		}
+	}
+	if len(failed) > 0 {
+		return fmt.Errorf("more than 0.1%% errors (or no requests) in %s", strings.Join(failed, ", "))
+	}
+	return nil
+}
+
+// runScenario measures sc, giving a rawSQL scenario its own database/sql pool of
+// -concurrency connections for the time it runs.
+func runScenario(ctx context.Context, e *env, sc scenario, cfg config) (result, error) {
+	if sc.rawSQL {
+		// The server is idle meanwhile: close its idle connections, so that both pools
+		// together do not take more of PostgreSQL's max_connections than they use.
+		e.server.SetMaxIdleConns(0)
+		defer e.server.SetMaxIdleConns(e.server.Stats().MaxOpenConnections) // as database.Open sets it
+		// Opened like the server's pool (same driver and settings), but as large as
+		// there are workers, so the floor never waits for a connection.
+		pool, err := database.Open(ctx, e.dbURL)
+		if err != nil {
+			return result{}, err
+		}
+		defer pool.Close()
+		pool.SetMaxOpenConns(cfg.concurrency)
+		pool.SetMaxIdleConns(cfg.concurrency)
+		withSQL := *e
+		withSQL.sql = pool.DB
+		e = &withSQL
+	}
+	r, err := measure(ctx, cfg.concurrency, cfg.warmup, cfg.duration, func() op { return sc.worker(e) }, e.cpu)
+	r.name, r.baseline = sc.name, sc.baseline
+	return r, err
+}
+
+// selectScenarios returns the scenarios named in the comma-separated list, in the
+// order given.
+func selectScenarios(list string) ([]scenario, error) {
+	all := allScenarios()
+	var out []scenario
+	for n := range strings.SplitSeq(list, ",") {
+		n = strings.TrimSpace(n)
+		if n == "" {
+			continue
+		}
+		i := slices.IndexFunc(all, func(s scenario) bool { return s.name == n })
+		if i < 0 {
+			return nil, fmt.Errorf("unknown scenario %q (have %s)", n, strings.Join(scenarioNames(), ", "))
+		}
+		out = append(out, all[i])
+	}
+	if len(out) == 0 {
+		return nil, errors.New("no scenarios selected")
+	}
+	return out, nil
+}
+
+func scenarioNames() []string {
+	all := allScenarios()
+	out := make([]string, len(all))
+	for i, s := range all {
+		out[i] = s.name
+	}
+	return out
+}
