@@ -19,13 +19,17 @@ import (
 	"github.com/furrowhq/furrow/ent/account"
 	"github.com/furrowhq/furrow/ent/accountexternalid"
 	"github.com/furrowhq/furrow/ent/accountlabel"
+	"github.com/furrowhq/furrow/ent/activity"
+	"github.com/furrowhq/furrow/ent/apikey"
 	"github.com/furrowhq/furrow/ent/contact"
 	"github.com/furrowhq/furrow/ent/deal"
 	"github.com/furrowhq/furrow/ent/interaction"
 	"github.com/furrowhq/furrow/ent/ownershipperiod"
+	"github.com/furrowhq/furrow/ent/partner"
 	"github.com/furrowhq/furrow/ent/primarycontactchange"
 	"github.com/furrowhq/furrow/ent/requestrecord"
 	"github.com/furrowhq/furrow/ent/stagechange"
+	"github.com/furrowhq/furrow/ent/syncbatch"
 
 	stdsql "database/sql"
 )
@@ -41,6 +45,10 @@ type Client struct {
 	AccountExternalID *AccountExternalIDClient
 	// AccountLabel is the client for interacting with the AccountLabel builders.
 	AccountLabel *AccountLabelClient
+	// Activity is the client for interacting with the Activity builders.
+	Activity *ActivityClient
+	// ApiKey is the client for interacting with the ApiKey builders.
+	ApiKey *ApiKeyClient
 	// Contact is the client for interacting with the Contact builders.
 	Contact *ContactClient
 	// Deal is the client for interacting with the Deal builders.
@@ -49,12 +57,16 @@ type Client struct {
 	Interaction *InteractionClient
 	// OwnershipPeriod is the client for interacting with the OwnershipPeriod builders.
 	OwnershipPeriod *OwnershipPeriodClient
+	// Partner is the client for interacting with the Partner builders.
+	Partner *PartnerClient
 	// PrimaryContactChange is the client for interacting with the PrimaryContactChange builders.
 	PrimaryContactChange *PrimaryContactChangeClient
 	// RequestRecord is the client for interacting with the RequestRecord builders.
 	RequestRecord *RequestRecordClient
 	// StageChange is the client for interacting with the StageChange builders.
 	StageChange *StageChangeClient
+	// SyncBatch is the client for interacting with the SyncBatch builders.
+	SyncBatch *SyncBatchClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -69,13 +81,17 @@ func (c *Client) init() {
 	c.Account = NewAccountClient(c.config)
 	c.AccountExternalID = NewAccountExternalIDClient(c.config)
 	c.AccountLabel = NewAccountLabelClient(c.config)
+	c.Activity = NewActivityClient(c.config)
+	c.ApiKey = NewApiKeyClient(c.config)
 	c.Contact = NewContactClient(c.config)
 	c.Deal = NewDealClient(c.config)
 	c.Interaction = NewInteractionClient(c.config)
 	c.OwnershipPeriod = NewOwnershipPeriodClient(c.config)
+	c.Partner = NewPartnerClient(c.config)
 	c.PrimaryContactChange = NewPrimaryContactChangeClient(c.config)
 	c.RequestRecord = NewRequestRecordClient(c.config)
 	c.StageChange = NewStageChangeClient(c.config)
+	c.SyncBatch = NewSyncBatchClient(c.config)
 }
 
 type (
@@ -171,13 +187,17 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		Account:              NewAccountClient(cfg),
 		AccountExternalID:    NewAccountExternalIDClient(cfg),
 		AccountLabel:         NewAccountLabelClient(cfg),
+		Activity:             NewActivityClient(cfg),
+		ApiKey:               NewApiKeyClient(cfg),
 		Contact:              NewContactClient(cfg),
 		Deal:                 NewDealClient(cfg),
 		Interaction:          NewInteractionClient(cfg),
 		OwnershipPeriod:      NewOwnershipPeriodClient(cfg),
+		Partner:              NewPartnerClient(cfg),
 		PrimaryContactChange: NewPrimaryContactChangeClient(cfg),
 		RequestRecord:        NewRequestRecordClient(cfg),
 		StageChange:          NewStageChangeClient(cfg),
+		SyncBatch:            NewSyncBatchClient(cfg),
 	}, nil
 }
 
@@ -200,13 +220,17 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		Account:              NewAccountClient(cfg),
 		AccountExternalID:    NewAccountExternalIDClient(cfg),
 		AccountLabel:         NewAccountLabelClient(cfg),
+		Activity:             NewActivityClient(cfg),
+		ApiKey:               NewApiKeyClient(cfg),
 		Contact:              NewContactClient(cfg),
 		Deal:                 NewDealClient(cfg),
 		Interaction:          NewInteractionClient(cfg),
 		OwnershipPeriod:      NewOwnershipPeriodClient(cfg),
+		Partner:              NewPartnerClient(cfg),
 		PrimaryContactChange: NewPrimaryContactChangeClient(cfg),
 		RequestRecord:        NewRequestRecordClient(cfg),
 		StageChange:          NewStageChangeClient(cfg),
+		SyncBatch:            NewSyncBatchClient(cfg),
 	}, nil
 }
 
@@ -236,9 +260,9 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Account, c.AccountExternalID, c.AccountLabel, c.Contact, c.Deal,
-		c.Interaction, c.OwnershipPeriod, c.PrimaryContactChange, c.RequestRecord,
-		c.StageChange,
+		c.Account, c.AccountExternalID, c.AccountLabel, c.Activity, c.ApiKey, c.Contact,
+		c.Deal, c.Interaction, c.OwnershipPeriod, c.Partner, c.PrimaryContactChange,
+		c.RequestRecord, c.StageChange, c.SyncBatch,
 	} {
 		n.Use(hooks...)
 	}
@@ -248,9 +272,9 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Account, c.AccountExternalID, c.AccountLabel, c.Contact, c.Deal,
-		c.Interaction, c.OwnershipPeriod, c.PrimaryContactChange, c.RequestRecord,
-		c.StageChange,
+		c.Account, c.AccountExternalID, c.AccountLabel, c.Activity, c.ApiKey, c.Contact,
+		c.Deal, c.Interaction, c.OwnershipPeriod, c.Partner, c.PrimaryContactChange,
+		c.RequestRecord, c.StageChange, c.SyncBatch,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -265,6 +289,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.AccountExternalID.mutate(ctx, m)
 	case *AccountLabelMutation:
 		return c.AccountLabel.mutate(ctx, m)
+	case *ActivityMutation:
+		return c.Activity.mutate(ctx, m)
+	case *ApiKeyMutation:
+		return c.ApiKey.mutate(ctx, m)
 	case *ContactMutation:
 		return c.Contact.mutate(ctx, m)
 	case *DealMutation:
@@ -273,12 +301,16 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Interaction.mutate(ctx, m)
 	case *OwnershipPeriodMutation:
 		return c.OwnershipPeriod.mutate(ctx, m)
+	case *PartnerMutation:
+		return c.Partner.mutate(ctx, m)
 	case *PrimaryContactChangeMutation:
 		return c.PrimaryContactChange.mutate(ctx, m)
 	case *RequestRecordMutation:
 		return c.RequestRecord.mutate(ctx, m)
 	case *StageChangeMutation:
 		return c.StageChange.mutate(ctx, m)
+	case *SyncBatchMutation:
+		return c.SyncBatch.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -840,6 +872,272 @@ func (c *AccountLabelClient) mutate(ctx context.Context, m *AccountLabelMutation
 		return (&AccountLabelDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AccountLabel mutation op: %q", m.Op())
+	}
+}
+
+// ActivityClient is a client for the Activity schema.
+type ActivityClient struct {
+	config
+}
+
+// NewActivityClient returns a client for the Activity from the given config.
+func NewActivityClient(c config) *ActivityClient {
+	return &ActivityClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `activity.Hooks(f(g(h())))`.
+func (c *ActivityClient) Use(hooks ...Hook) {
+	c.hooks.Activity = append(c.hooks.Activity, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `activity.Intercept(f(g(h())))`.
+func (c *ActivityClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Activity = append(c.inters.Activity, interceptors...)
+}
+
+// Create returns a builder for creating a Activity entity.
+func (c *ActivityClient) Create() *ActivityCreate {
+	mutation := newActivityMutation(c.config, OpCreate)
+	return &ActivityCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Activity entities.
+func (c *ActivityClient) CreateBulk(builders ...*ActivityCreate) *ActivityCreateBulk {
+	return &ActivityCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ActivityClient) MapCreateBulk(slice any, setFunc func(*ActivityCreate, int)) *ActivityCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ActivityCreateBulk{err: fmt.Errorf("calling to ActivityClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ActivityCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ActivityCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Activity.
+func (c *ActivityClient) Update() *ActivityUpdate {
+	mutation := newActivityMutation(c.config, OpUpdate)
+	return &ActivityUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ActivityClient) UpdateOne(_m *Activity) *ActivityUpdateOne {
+	mutation := newActivityMutation(c.config, OpUpdateOne, withActivity(_m))
+	return &ActivityUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ActivityClient) UpdateOneID(id int64) *ActivityUpdateOne {
+	mutation := newActivityMutation(c.config, OpUpdateOne, withActivityID(id))
+	return &ActivityUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Activity.
+func (c *ActivityClient) Delete() *ActivityDelete {
+	mutation := newActivityMutation(c.config, OpDelete)
+	return &ActivityDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ActivityClient) DeleteOne(_m *Activity) *ActivityDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ActivityClient) DeleteOneID(id int64) *ActivityDeleteOne {
+	builder := c.Delete().Where(activity.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ActivityDeleteOne{builder}
+}
+
+// Query returns a query builder for Activity.
+func (c *ActivityClient) Query() *ActivityQuery {
+	return &ActivityQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeActivity},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Activity entity by its id.
+func (c *ActivityClient) Get(ctx context.Context, id int64) (*Activity, error) {
+	return c.Query().Where(activity.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ActivityClient) GetX(ctx context.Context, id int64) *Activity {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ActivityClient) Hooks() []Hook {
+	return c.hooks.Activity
+}
+
+// Interceptors returns the client interceptors.
+func (c *ActivityClient) Interceptors() []Interceptor {
+	return c.inters.Activity
+}
+
+func (c *ActivityClient) mutate(ctx context.Context, m *ActivityMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ActivityCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ActivityUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ActivityUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ActivityDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Activity mutation op: %q", m.Op())
+	}
+}
+
+// ApiKeyClient is a client for the ApiKey schema.
+type ApiKeyClient struct {
+	config
+}
+
+// NewApiKeyClient returns a client for the ApiKey from the given config.
+func NewApiKeyClient(c config) *ApiKeyClient {
+	return &ApiKeyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `apikey.Hooks(f(g(h())))`.
+func (c *ApiKeyClient) Use(hooks ...Hook) {
+	c.hooks.ApiKey = append(c.hooks.ApiKey, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `apikey.Intercept(f(g(h())))`.
+func (c *ApiKeyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ApiKey = append(c.inters.ApiKey, interceptors...)
+}
+
+// Create returns a builder for creating a ApiKey entity.
+func (c *ApiKeyClient) Create() *ApiKeyCreate {
+	mutation := newApiKeyMutation(c.config, OpCreate)
+	return &ApiKeyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ApiKey entities.
+func (c *ApiKeyClient) CreateBulk(builders ...*ApiKeyCreate) *ApiKeyCreateBulk {
+	return &ApiKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ApiKeyClient) MapCreateBulk(slice any, setFunc func(*ApiKeyCreate, int)) *ApiKeyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ApiKeyCreateBulk{err: fmt.Errorf("calling to ApiKeyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ApiKeyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ApiKeyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ApiKey.
+func (c *ApiKeyClient) Update() *ApiKeyUpdate {
+	mutation := newApiKeyMutation(c.config, OpUpdate)
+	return &ApiKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ApiKeyClient) UpdateOne(_m *ApiKey) *ApiKeyUpdateOne {
+	mutation := newApiKeyMutation(c.config, OpUpdateOne, withApiKey(_m))
+	return &ApiKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ApiKeyClient) UpdateOneID(id uuid.UUID) *ApiKeyUpdateOne {
+	mutation := newApiKeyMutation(c.config, OpUpdateOne, withApiKeyID(id))
+	return &ApiKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ApiKey.
+func (c *ApiKeyClient) Delete() *ApiKeyDelete {
+	mutation := newApiKeyMutation(c.config, OpDelete)
+	return &ApiKeyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ApiKeyClient) DeleteOne(_m *ApiKey) *ApiKeyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ApiKeyClient) DeleteOneID(id uuid.UUID) *ApiKeyDeleteOne {
+	builder := c.Delete().Where(apikey.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ApiKeyDeleteOne{builder}
+}
+
+// Query returns a query builder for ApiKey.
+func (c *ApiKeyClient) Query() *ApiKeyQuery {
+	return &ApiKeyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeApiKey},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ApiKey entity by its id.
+func (c *ApiKeyClient) Get(ctx context.Context, id uuid.UUID) (*ApiKey, error) {
+	return c.Query().Where(apikey.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ApiKeyClient) GetX(ctx context.Context, id uuid.UUID) *ApiKey {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ApiKeyClient) Hooks() []Hook {
+	return c.hooks.ApiKey
+}
+
+// Interceptors returns the client interceptors.
+func (c *ApiKeyClient) Interceptors() []Interceptor {
+	return c.inters.ApiKey
+}
+
+func (c *ApiKeyClient) mutate(ctx context.Context, m *ApiKeyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ApiKeyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ApiKeyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ApiKeyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ApiKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ApiKey mutation op: %q", m.Op())
 	}
 }
 
@@ -1439,6 +1737,139 @@ func (c *OwnershipPeriodClient) mutate(ctx context.Context, m *OwnershipPeriodMu
 	}
 }
 
+// PartnerClient is a client for the Partner schema.
+type PartnerClient struct {
+	config
+}
+
+// NewPartnerClient returns a client for the Partner from the given config.
+func NewPartnerClient(c config) *PartnerClient {
+	return &PartnerClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `partner.Hooks(f(g(h())))`.
+func (c *PartnerClient) Use(hooks ...Hook) {
+	c.hooks.Partner = append(c.hooks.Partner, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `partner.Intercept(f(g(h())))`.
+func (c *PartnerClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Partner = append(c.inters.Partner, interceptors...)
+}
+
+// Create returns a builder for creating a Partner entity.
+func (c *PartnerClient) Create() *PartnerCreate {
+	mutation := newPartnerMutation(c.config, OpCreate)
+	return &PartnerCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Partner entities.
+func (c *PartnerClient) CreateBulk(builders ...*PartnerCreate) *PartnerCreateBulk {
+	return &PartnerCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *PartnerClient) MapCreateBulk(slice any, setFunc func(*PartnerCreate, int)) *PartnerCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &PartnerCreateBulk{err: fmt.Errorf("calling to PartnerClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*PartnerCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &PartnerCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Partner.
+func (c *PartnerClient) Update() *PartnerUpdate {
+	mutation := newPartnerMutation(c.config, OpUpdate)
+	return &PartnerUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *PartnerClient) UpdateOne(_m *Partner) *PartnerUpdateOne {
+	mutation := newPartnerMutation(c.config, OpUpdateOne, withPartner(_m))
+	return &PartnerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *PartnerClient) UpdateOneID(id string) *PartnerUpdateOne {
+	mutation := newPartnerMutation(c.config, OpUpdateOne, withPartnerID(id))
+	return &PartnerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Partner.
+func (c *PartnerClient) Delete() *PartnerDelete {
+	mutation := newPartnerMutation(c.config, OpDelete)
+	return &PartnerDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *PartnerClient) DeleteOne(_m *Partner) *PartnerDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *PartnerClient) DeleteOneID(id string) *PartnerDeleteOne {
+	builder := c.Delete().Where(partner.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &PartnerDeleteOne{builder}
+}
+
+// Query returns a query builder for Partner.
+func (c *PartnerClient) Query() *PartnerQuery {
+	return &PartnerQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypePartner},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Partner entity by its id.
+func (c *PartnerClient) Get(ctx context.Context, id string) (*Partner, error) {
+	return c.Query().Where(partner.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *PartnerClient) GetX(ctx context.Context, id string) *Partner {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *PartnerClient) Hooks() []Hook {
+	return c.hooks.Partner
+}
+
+// Interceptors returns the client interceptors.
+func (c *PartnerClient) Interceptors() []Interceptor {
+	return c.inters.Partner
+}
+
+func (c *PartnerClient) mutate(ctx context.Context, m *PartnerMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&PartnerCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&PartnerUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&PartnerUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&PartnerDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Partner mutation op: %q", m.Op())
+	}
+}
+
 // PrimaryContactChangeClient is a client for the PrimaryContactChange schema.
 type PrimaryContactChangeClient struct {
 	config
@@ -1870,16 +2301,150 @@ func (c *StageChangeClient) mutate(ctx context.Context, m *StageChangeMutation) 
 	}
 }
 
+// SyncBatchClient is a client for the SyncBatch schema.
+type SyncBatchClient struct {
+	config
+}
+
+// NewSyncBatchClient returns a client for the SyncBatch from the given config.
+func NewSyncBatchClient(c config) *SyncBatchClient {
+	return &SyncBatchClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `syncbatch.Hooks(f(g(h())))`.
+func (c *SyncBatchClient) Use(hooks ...Hook) {
+	c.hooks.SyncBatch = append(c.hooks.SyncBatch, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `syncbatch.Intercept(f(g(h())))`.
+func (c *SyncBatchClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SyncBatch = append(c.inters.SyncBatch, interceptors...)
+}
+
+// Create returns a builder for creating a SyncBatch entity.
+func (c *SyncBatchClient) Create() *SyncBatchCreate {
+	mutation := newSyncBatchMutation(c.config, OpCreate)
+	return &SyncBatchCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SyncBatch entities.
+func (c *SyncBatchClient) CreateBulk(builders ...*SyncBatchCreate) *SyncBatchCreateBulk {
+	return &SyncBatchCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SyncBatchClient) MapCreateBulk(slice any, setFunc func(*SyncBatchCreate, int)) *SyncBatchCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SyncBatchCreateBulk{err: fmt.Errorf("calling to SyncBatchClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SyncBatchCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SyncBatchCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SyncBatch.
+func (c *SyncBatchClient) Update() *SyncBatchUpdate {
+	mutation := newSyncBatchMutation(c.config, OpUpdate)
+	return &SyncBatchUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SyncBatchClient) UpdateOne(_m *SyncBatch) *SyncBatchUpdateOne {
+	mutation := newSyncBatchMutation(c.config, OpUpdateOne, withSyncBatch(_m))
+	return &SyncBatchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SyncBatchClient) UpdateOneID(id int) *SyncBatchUpdateOne {
+	mutation := newSyncBatchMutation(c.config, OpUpdateOne, withSyncBatchID(id))
+	return &SyncBatchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SyncBatch.
+func (c *SyncBatchClient) Delete() *SyncBatchDelete {
+	mutation := newSyncBatchMutation(c.config, OpDelete)
+	return &SyncBatchDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SyncBatchClient) DeleteOne(_m *SyncBatch) *SyncBatchDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SyncBatchClient) DeleteOneID(id int) *SyncBatchDeleteOne {
+	builder := c.Delete().Where(syncbatch.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SyncBatchDeleteOne{builder}
+}
+
+// Query returns a query builder for SyncBatch.
+func (c *SyncBatchClient) Query() *SyncBatchQuery {
+	return &SyncBatchQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSyncBatch},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SyncBatch entity by its id.
+func (c *SyncBatchClient) Get(ctx context.Context, id int) (*SyncBatch, error) {
+	return c.Query().Where(syncbatch.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SyncBatchClient) GetX(ctx context.Context, id int) *SyncBatch {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SyncBatchClient) Hooks() []Hook {
+	return c.hooks.SyncBatch
+}
+
+// Interceptors returns the client interceptors.
+func (c *SyncBatchClient) Interceptors() []Interceptor {
+	return c.inters.SyncBatch
+}
+
+func (c *SyncBatchClient) mutate(ctx context.Context, m *SyncBatchMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SyncBatchCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SyncBatchUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SyncBatchUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SyncBatchDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SyncBatch mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Account, AccountExternalID, AccountLabel, Contact, Deal, Interaction,
-		OwnershipPeriod, PrimaryContactChange, RequestRecord, StageChange []ent.Hook
+		Account, AccountExternalID, AccountLabel, Activity, ApiKey, Contact, Deal,
+		Interaction, OwnershipPeriod, Partner, PrimaryContactChange, RequestRecord,
+		StageChange, SyncBatch []ent.Hook
 	}
 	inters struct {
-		Account, AccountExternalID, AccountLabel, Contact, Deal, Interaction,
-		OwnershipPeriod, PrimaryContactChange, RequestRecord,
-		StageChange []ent.Interceptor
+		Account, AccountExternalID, AccountLabel, Activity, ApiKey, Contact, Deal,
+		Interaction, OwnershipPeriod, Partner, PrimaryContactChange, RequestRecord,
+		StageChange, SyncBatch []ent.Interceptor
 	}
 )
 

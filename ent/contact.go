@@ -43,6 +43,8 @@ type Contact struct {
 	Attitude string `json:"attitude,omitempty"`
 	// IsPrimary holds the value of the "is_primary" field.
 	IsPrimary bool `json:"is_primary,omitempty"`
+	// ExternalID holds the value of the "external_id" field.
+	ExternalID string `json:"external_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the ContactQuery when eager-loading is set.
 	Edges        ContactEdges `json:"edges"`
@@ -78,7 +80,7 @@ func (*Contact) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case contact.FieldRevision:
 			values[i] = new(sql.NullInt64)
-		case contact.FieldDisplayName, contact.FieldTitle, contact.FieldEmail, contact.FieldPhone, contact.FieldSeniorityLevel, contact.FieldDecisionRole, contact.FieldAttitude:
+		case contact.FieldDisplayName, contact.FieldTitle, contact.FieldEmail, contact.FieldPhone, contact.FieldSeniorityLevel, contact.FieldDecisionRole, contact.FieldAttitude, contact.FieldExternalID:
 			values[i] = new(sql.NullString)
 		case contact.FieldCreateTime, contact.FieldUpdateTime:
 			values[i] = new(sql.NullTime)
@@ -177,6 +179,12 @@ func (_m *Contact) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.IsPrimary = value.Bool
 			}
+		case contact.FieldExternalID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field external_id", values[i])
+			} else if value.Valid {
+				_m.ExternalID = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -253,6 +261,9 @@ func (_m *Contact) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("is_primary=")
 	builder.WriteString(fmt.Sprintf("%v", _m.IsPrimary))
+	builder.WriteString(", ")
+	builder.WriteString("external_id=")
+	builder.WriteString(_m.ExternalID)
 	builder.WriteByte(')')
 	return builder.String()
 }

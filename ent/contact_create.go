@@ -161,6 +161,20 @@ func (_c *ContactCreate) SetNillableIsPrimary(v *bool) *ContactCreate {
 	return _c
 }
 
+// SetExternalID sets the "external_id" field.
+func (_c *ContactCreate) SetExternalID(v string) *ContactCreate {
+	_c.mutation.SetExternalID(v)
+	return _c
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_c *ContactCreate) SetNillableExternalID(v *string) *ContactCreate {
+	if v != nil {
+		_c.SetExternalID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *ContactCreate) SetID(v uuid.UUID) *ContactCreate {
 	_c.mutation.SetID(v)
@@ -239,6 +253,10 @@ func (_c *ContactCreate) defaults() {
 		v := contact.DefaultIsPrimary
 		_c.mutation.SetIsPrimary(v)
 	}
+	if _, ok := _c.mutation.ExternalID(); !ok {
+		v := contact.DefaultExternalID
+		_c.mutation.SetExternalID(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -278,6 +296,9 @@ func (_c *ContactCreate) check() error {
 	}
 	if _, ok := _c.mutation.IsPrimary(); !ok {
 		return &ValidationError{Name: "is_primary", err: errors.New(`ent: missing required field "Contact.is_primary"`)}
+	}
+	if _, ok := _c.mutation.ExternalID(); !ok {
+		return &ValidationError{Name: "external_id", err: errors.New(`ent: missing required field "Contact.external_id"`)}
 	}
 	if len(_c.mutation.AccountIDs()) == 0 {
 		return &ValidationError{Name: "account", err: errors.New(`ent: missing required edge "Contact.account"`)}
@@ -361,6 +382,10 @@ func (_c *ContactCreate) createSpec() (*Contact, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.IsPrimary(); ok {
 		_spec.SetField(contact.FieldIsPrimary, field.TypeBool, value)
 		_node.IsPrimary = value
+	}
+	if value, ok := _c.mutation.ExternalID(); ok {
+		_spec.SetField(contact.FieldExternalID, field.TypeString, value)
+		_node.ExternalID = value
 	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -554,6 +579,18 @@ func (u *ContactUpsert) SetIsPrimary(v bool) *ContactUpsert {
 // UpdateIsPrimary sets the "is_primary" field to the value that was provided on create.
 func (u *ContactUpsert) UpdateIsPrimary() *ContactUpsert {
 	u.SetExcluded(contact.FieldIsPrimary)
+	return u
+}
+
+// SetExternalID sets the "external_id" field.
+func (u *ContactUpsert) SetExternalID(v string) *ContactUpsert {
+	u.Set(contact.FieldExternalID, v)
+	return u
+}
+
+// UpdateExternalID sets the "external_id" field to the value that was provided on create.
+func (u *ContactUpsert) UpdateExternalID() *ContactUpsert {
+	u.SetExcluded(contact.FieldExternalID)
 	return u
 }
 
@@ -755,6 +792,20 @@ func (u *ContactUpsertOne) SetIsPrimary(v bool) *ContactUpsertOne {
 func (u *ContactUpsertOne) UpdateIsPrimary() *ContactUpsertOne {
 	return u.Update(func(s *ContactUpsert) {
 		s.UpdateIsPrimary()
+	})
+}
+
+// SetExternalID sets the "external_id" field.
+func (u *ContactUpsertOne) SetExternalID(v string) *ContactUpsertOne {
+	return u.Update(func(s *ContactUpsert) {
+		s.SetExternalID(v)
+	})
+}
+
+// UpdateExternalID sets the "external_id" field to the value that was provided on create.
+func (u *ContactUpsertOne) UpdateExternalID() *ContactUpsertOne {
+	return u.Update(func(s *ContactUpsert) {
+		s.UpdateExternalID()
 	})
 }
 
@@ -1123,6 +1174,20 @@ func (u *ContactUpsertBulk) SetIsPrimary(v bool) *ContactUpsertBulk {
 func (u *ContactUpsertBulk) UpdateIsPrimary() *ContactUpsertBulk {
 	return u.Update(func(s *ContactUpsert) {
 		s.UpdateIsPrimary()
+	})
+}
+
+// SetExternalID sets the "external_id" field.
+func (u *ContactUpsertBulk) SetExternalID(v string) *ContactUpsertBulk {
+	return u.Update(func(s *ContactUpsert) {
+		s.SetExternalID(v)
+	})
+}
+
+// UpdateExternalID sets the "external_id" field to the value that was provided on create.
+func (u *ContactUpsertBulk) UpdateExternalID() *ContactUpsertBulk {
+	return u.Update(func(s *ContactUpsert) {
+		s.UpdateExternalID()
 	})
 }
 

@@ -176,6 +176,20 @@ func (_u *ContactUpdate) SetNillableIsPrimary(v *bool) *ContactUpdate {
 	return _u
 }
 
+// SetExternalID sets the "external_id" field.
+func (_u *ContactUpdate) SetExternalID(v string) *ContactUpdate {
+	_u.mutation.SetExternalID(v)
+	return _u
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_u *ContactUpdate) SetNillableExternalID(v *string) *ContactUpdate {
+	if v != nil {
+		_u.SetExternalID(*v)
+	}
+	return _u
+}
+
 // Mutation returns the ContactMutation object of the builder.
 func (_u *ContactUpdate) Mutation() *ContactMutation {
 	return _u.mutation
@@ -266,6 +280,9 @@ func (_u *ContactUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.IsPrimary(); ok {
 		_spec.SetField(contact.FieldIsPrimary, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ExternalID(); ok {
+		_spec.SetField(contact.FieldExternalID, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -436,6 +453,20 @@ func (_u *ContactUpdateOne) SetNillableIsPrimary(v *bool) *ContactUpdateOne {
 	return _u
 }
 
+// SetExternalID sets the "external_id" field.
+func (_u *ContactUpdateOne) SetExternalID(v string) *ContactUpdateOne {
+	_u.mutation.SetExternalID(v)
+	return _u
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_u *ContactUpdateOne) SetNillableExternalID(v *string) *ContactUpdateOne {
+	if v != nil {
+		_u.SetExternalID(*v)
+	}
+	return _u
+}
+
 // Mutation returns the ContactMutation object of the builder.
 func (_u *ContactUpdateOne) Mutation() *ContactMutation {
 	return _u.mutation
@@ -556,6 +587,9 @@ func (_u *ContactUpdateOne) sqlSave(ctx context.Context) (_node *Contact, err er
 	}
 	if value, ok := _u.mutation.IsPrimary(); ok {
 		_spec.SetField(contact.FieldIsPrimary, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ExternalID(); ok {
+		_spec.SetField(contact.FieldExternalID, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Contact{config: _u.config}

@@ -41,6 +41,8 @@ type Deal struct {
 	Status string `json:"status,omitempty"`
 	// IsFirst holds the value of the "is_first" field.
 	IsFirst bool `json:"is_first,omitempty"`
+	// ExternalID holds the value of the "external_id" field.
+	ExternalID string `json:"external_id,omitempty"`
 	// Edges holds the relations/edges for other nodes in the graph.
 	// The values are being populated by the DealQuery when eager-loading is set.
 	Edges        DealEdges `json:"edges"`
@@ -76,7 +78,7 @@ func (*Deal) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullBool)
 		case deal.FieldRevision, deal.FieldAmountMinor:
 			values[i] = new(sql.NullInt64)
-		case deal.FieldCurrencyCode, deal.FieldKind, deal.FieldProduct, deal.FieldStatus:
+		case deal.FieldCurrencyCode, deal.FieldKind, deal.FieldProduct, deal.FieldStatus, deal.FieldExternalID:
 			values[i] = new(sql.NullString)
 		case deal.FieldCreateTime, deal.FieldUpdateTime, deal.FieldCloseDate:
 			values[i] = new(sql.NullTime)
@@ -169,6 +171,12 @@ func (_m *Deal) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.IsFirst = value.Bool
 			}
+		case deal.FieldExternalID:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field external_id", values[i])
+			} else if value.Valid {
+				_m.ExternalID = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -242,6 +250,9 @@ func (_m *Deal) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("is_first=")
 	builder.WriteString(fmt.Sprintf("%v", _m.IsFirst))
+	builder.WriteString(", ")
+	builder.WriteString("external_id=")
+	builder.WriteString(_m.ExternalID)
 	builder.WriteByte(')')
 	return builder.String()
 }

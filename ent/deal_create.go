@@ -123,6 +123,20 @@ func (_c *DealCreate) SetNillableIsFirst(v *bool) *DealCreate {
 	return _c
 }
 
+// SetExternalID sets the "external_id" field.
+func (_c *DealCreate) SetExternalID(v string) *DealCreate {
+	_c.mutation.SetExternalID(v)
+	return _c
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_c *DealCreate) SetNillableExternalID(v *string) *DealCreate {
+	if v != nil {
+		_c.SetExternalID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *DealCreate) SetID(v uuid.UUID) *DealCreate {
 	_c.mutation.SetID(v)
@@ -185,6 +199,10 @@ func (_c *DealCreate) defaults() {
 		v := deal.DefaultIsFirst
 		_c.mutation.SetIsFirst(v)
 	}
+	if _, ok := _c.mutation.ExternalID(); !ok {
+		v := deal.DefaultExternalID
+		_c.mutation.SetExternalID(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -221,6 +239,9 @@ func (_c *DealCreate) check() error {
 	}
 	if _, ok := _c.mutation.IsFirst(); !ok {
 		return &ValidationError{Name: "is_first", err: errors.New(`ent: missing required field "Deal.is_first"`)}
+	}
+	if _, ok := _c.mutation.ExternalID(); !ok {
+		return &ValidationError{Name: "external_id", err: errors.New(`ent: missing required field "Deal.external_id"`)}
 	}
 	if len(_c.mutation.AccountIDs()) == 0 {
 		return &ValidationError{Name: "account", err: errors.New(`ent: missing required edge "Deal.account"`)}
@@ -300,6 +321,10 @@ func (_c *DealCreate) createSpec() (*Deal, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.IsFirst(); ok {
 		_spec.SetField(deal.FieldIsFirst, field.TypeBool, value)
 		_node.IsFirst = value
+	}
+	if value, ok := _c.mutation.ExternalID(); ok {
+		_spec.SetField(deal.FieldExternalID, field.TypeString, value)
+		_node.ExternalID = value
 	}
 	if nodes := _c.mutation.AccountIDs(); len(nodes) > 0 {
 		edge := &sqlgraph.EdgeSpec{
@@ -487,6 +512,18 @@ func (u *DealUpsert) SetIsFirst(v bool) *DealUpsert {
 // UpdateIsFirst sets the "is_first" field to the value that was provided on create.
 func (u *DealUpsert) UpdateIsFirst() *DealUpsert {
 	u.SetExcluded(deal.FieldIsFirst)
+	return u
+}
+
+// SetExternalID sets the "external_id" field.
+func (u *DealUpsert) SetExternalID(v string) *DealUpsert {
+	u.Set(deal.FieldExternalID, v)
+	return u
+}
+
+// UpdateExternalID sets the "external_id" field to the value that was provided on create.
+func (u *DealUpsert) UpdateExternalID() *DealUpsert {
+	u.SetExcluded(deal.FieldExternalID)
 	return u
 }
 
@@ -681,6 +718,20 @@ func (u *DealUpsertOne) SetIsFirst(v bool) *DealUpsertOne {
 func (u *DealUpsertOne) UpdateIsFirst() *DealUpsertOne {
 	return u.Update(func(s *DealUpsert) {
 		s.UpdateIsFirst()
+	})
+}
+
+// SetExternalID sets the "external_id" field.
+func (u *DealUpsertOne) SetExternalID(v string) *DealUpsertOne {
+	return u.Update(func(s *DealUpsert) {
+		s.SetExternalID(v)
+	})
+}
+
+// UpdateExternalID sets the "external_id" field to the value that was provided on create.
+func (u *DealUpsertOne) UpdateExternalID() *DealUpsertOne {
+	return u.Update(func(s *DealUpsert) {
+		s.UpdateExternalID()
 	})
 }
 
@@ -1042,6 +1093,20 @@ func (u *DealUpsertBulk) SetIsFirst(v bool) *DealUpsertBulk {
 func (u *DealUpsertBulk) UpdateIsFirst() *DealUpsertBulk {
 	return u.Update(func(s *DealUpsert) {
 		s.UpdateIsFirst()
+	})
+}
+
+// SetExternalID sets the "external_id" field.
+func (u *DealUpsertBulk) SetExternalID(v string) *DealUpsertBulk {
+	return u.Update(func(s *DealUpsert) {
+		s.SetExternalID(v)
+	})
+}
+
+// UpdateExternalID sets the "external_id" field to the value that was provided on create.
+func (u *DealUpsertBulk) UpdateExternalID() *DealUpsertBulk {
+	return u.Update(func(s *DealUpsert) {
+		s.UpdateExternalID()
 	})
 }
 

@@ -169,6 +169,20 @@ func (_u *DealUpdate) SetNillableIsFirst(v *bool) *DealUpdate {
 	return _u
 }
 
+// SetExternalID sets the "external_id" field.
+func (_u *DealUpdate) SetExternalID(v string) *DealUpdate {
+	_u.mutation.SetExternalID(v)
+	return _u
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_u *DealUpdate) SetNillableExternalID(v *string) *DealUpdate {
+	if v != nil {
+		_u.SetExternalID(*v)
+	}
+	return _u
+}
+
 // Mutation returns the DealMutation object of the builder.
 func (_u *DealUpdate) Mutation() *DealMutation {
 	return _u.mutation
@@ -259,6 +273,9 @@ func (_u *DealUpdate) sqlSave(ctx context.Context) (_node int, err error) {
 	}
 	if value, ok := _u.mutation.IsFirst(); ok {
 		_spec.SetField(deal.FieldIsFirst, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ExternalID(); ok {
+		_spec.SetField(deal.FieldExternalID, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -422,6 +439,20 @@ func (_u *DealUpdateOne) SetNillableIsFirst(v *bool) *DealUpdateOne {
 	return _u
 }
 
+// SetExternalID sets the "external_id" field.
+func (_u *DealUpdateOne) SetExternalID(v string) *DealUpdateOne {
+	_u.mutation.SetExternalID(v)
+	return _u
+}
+
+// SetNillableExternalID sets the "external_id" field if the given value is not nil.
+func (_u *DealUpdateOne) SetNillableExternalID(v *string) *DealUpdateOne {
+	if v != nil {
+		_u.SetExternalID(*v)
+	}
+	return _u
+}
+
 // Mutation returns the DealMutation object of the builder.
 func (_u *DealUpdateOne) Mutation() *DealMutation {
 	return _u.mutation
@@ -542,6 +573,9 @@ func (_u *DealUpdateOne) sqlSave(ctx context.Context) (_node *Deal, err error) {
 	}
 	if value, ok := _u.mutation.IsFirst(); ok {
 		_spec.SetField(deal.FieldIsFirst, field.TypeBool, value)
+	}
+	if value, ok := _u.mutation.ExternalID(); ok {
+		_spec.SetField(deal.FieldExternalID, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &Deal{config: _u.config}

@@ -15,13 +15,17 @@ import (
 	"github.com/furrowhq/furrow/ent/account"
 	"github.com/furrowhq/furrow/ent/accountexternalid"
 	"github.com/furrowhq/furrow/ent/accountlabel"
+	"github.com/furrowhq/furrow/ent/activity"
+	"github.com/furrowhq/furrow/ent/apikey"
 	"github.com/furrowhq/furrow/ent/contact"
 	"github.com/furrowhq/furrow/ent/deal"
 	"github.com/furrowhq/furrow/ent/interaction"
 	"github.com/furrowhq/furrow/ent/ownershipperiod"
+	"github.com/furrowhq/furrow/ent/partner"
 	"github.com/furrowhq/furrow/ent/primarycontactchange"
 	"github.com/furrowhq/furrow/ent/requestrecord"
 	"github.com/furrowhq/furrow/ent/stagechange"
+	"github.com/furrowhq/furrow/ent/syncbatch"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -85,13 +89,17 @@ func checkColumn(t, c string) error {
 			account.Table:              account.ValidColumn,
 			accountexternalid.Table:    accountexternalid.ValidColumn,
 			accountlabel.Table:         accountlabel.ValidColumn,
+			activity.Table:             activity.ValidColumn,
+			apikey.Table:               apikey.ValidColumn,
 			contact.Table:              contact.ValidColumn,
 			deal.Table:                 deal.ValidColumn,
 			interaction.Table:          interaction.ValidColumn,
 			ownershipperiod.Table:      ownershipperiod.ValidColumn,
+			partner.Table:              partner.ValidColumn,
 			primarycontactchange.Table: primarycontactchange.ValidColumn,
 			requestrecord.Table:        requestrecord.ValidColumn,
 			stagechange.Table:          stagechange.ValidColumn,
+			syncbatch.Table:            syncbatch.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

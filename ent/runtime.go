@@ -5,6 +5,8 @@ package ent
 import (
 	"github.com/furrowhq/furrow/ent/account"
 	"github.com/furrowhq/furrow/ent/accountexternalid"
+	"github.com/furrowhq/furrow/ent/activity"
+	"github.com/furrowhq/furrow/ent/apikey"
 	"github.com/furrowhq/furrow/ent/contact"
 	"github.com/furrowhq/furrow/ent/deal"
 	"github.com/furrowhq/furrow/ent/interaction"
@@ -77,6 +79,34 @@ func init() {
 	accountexternalidDescAccountDeleted := accountexternalidFields[3].Descriptor()
 	// accountexternalid.DefaultAccountDeleted holds the default value on creation for the account_deleted field.
 	accountexternalid.DefaultAccountDeleted = accountexternalidDescAccountDeleted.Default.(bool)
+	activityFields := schema.Activity{}.Fields()
+	_ = activityFields
+	// activityDescActorRole is the schema descriptor for actor_role field.
+	activityDescActorRole := activityFields[3].Descriptor()
+	// activity.DefaultActorRole holds the default value on creation for the actor_role field.
+	activity.DefaultActorRole = activityDescActorRole.Default.(string)
+	// activityDescPartnerID is the schema descriptor for partner_id field.
+	activityDescPartnerID := activityFields[4].Descriptor()
+	// activity.DefaultPartnerID holds the default value on creation for the partner_id field.
+	activity.DefaultPartnerID = activityDescPartnerID.Default.(string)
+	// activityDescMethod is the schema descriptor for method field.
+	activityDescMethod := activityFields[5].Descriptor()
+	// activity.DefaultMethod holds the default value on creation for the method field.
+	activity.DefaultMethod = activityDescMethod.Default.(string)
+	// activityDescRequestID is the schema descriptor for request_id field.
+	activityDescRequestID := activityFields[9].Descriptor()
+	// activity.DefaultRequestID holds the default value on creation for the request_id field.
+	activity.DefaultRequestID = activityDescRequestID.Default.(string)
+	apikeyFields := schema.ApiKey{}.Fields()
+	_ = apikeyFields
+	// apikeyDescPartnerID is the schema descriptor for partner_id field.
+	apikeyDescPartnerID := apikeyFields[3].Descriptor()
+	// apikey.DefaultPartnerID holds the default value on creation for the partner_id field.
+	apikey.DefaultPartnerID = apikeyDescPartnerID.Default.(string)
+	// apikeyDescCreator is the schema descriptor for creator field.
+	apikeyDescCreator := apikeyFields[6].Descriptor()
+	// apikey.DefaultCreator holds the default value on creation for the creator field.
+	apikey.DefaultCreator = apikeyDescCreator.Default.(string)
 	contactMixin := schema.Contact{}.Mixin()
 	contactMixinFields0 := contactMixin[0].Fields()
 	_ = contactMixinFields0
@@ -114,6 +144,10 @@ func init() {
 	contactDescIsPrimary := contactFields[7].Descriptor()
 	// contact.DefaultIsPrimary holds the default value on creation for the is_primary field.
 	contact.DefaultIsPrimary = contactDescIsPrimary.Default.(bool)
+	// contactDescExternalID is the schema descriptor for external_id field.
+	contactDescExternalID := contactFields[8].Descriptor()
+	// contact.DefaultExternalID holds the default value on creation for the external_id field.
+	contact.DefaultExternalID = contactDescExternalID.Default.(string)
 	dealMixin := schema.Deal{}.Mixin()
 	dealMixinFields0 := dealMixin[0].Fields()
 	_ = dealMixinFields0
@@ -135,6 +169,10 @@ func init() {
 	dealDescIsFirst := dealFields[6].Descriptor()
 	// deal.DefaultIsFirst holds the default value on creation for the is_first field.
 	deal.DefaultIsFirst = dealDescIsFirst.Default.(bool)
+	// dealDescExternalID is the schema descriptor for external_id field.
+	dealDescExternalID := dealFields[7].Descriptor()
+	// deal.DefaultExternalID holds the default value on creation for the external_id field.
+	deal.DefaultExternalID = dealDescExternalID.Default.(string)
 	interactionMixin := schema.Interaction{}.Mixin()
 	interactionMixinFields0 := interactionMixin[0].Fields()
 	_ = interactionMixinFields0

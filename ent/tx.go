@@ -20,6 +20,10 @@ type Tx struct {
 	AccountExternalID *AccountExternalIDClient
 	// AccountLabel is the client for interacting with the AccountLabel builders.
 	AccountLabel *AccountLabelClient
+	// Activity is the client for interacting with the Activity builders.
+	Activity *ActivityClient
+	// ApiKey is the client for interacting with the ApiKey builders.
+	ApiKey *ApiKeyClient
 	// Contact is the client for interacting with the Contact builders.
 	Contact *ContactClient
 	// Deal is the client for interacting with the Deal builders.
@@ -28,12 +32,16 @@ type Tx struct {
 	Interaction *InteractionClient
 	// OwnershipPeriod is the client for interacting with the OwnershipPeriod builders.
 	OwnershipPeriod *OwnershipPeriodClient
+	// Partner is the client for interacting with the Partner builders.
+	Partner *PartnerClient
 	// PrimaryContactChange is the client for interacting with the PrimaryContactChange builders.
 	PrimaryContactChange *PrimaryContactChangeClient
 	// RequestRecord is the client for interacting with the RequestRecord builders.
 	RequestRecord *RequestRecordClient
 	// StageChange is the client for interacting with the StageChange builders.
 	StageChange *StageChangeClient
+	// SyncBatch is the client for interacting with the SyncBatch builders.
+	SyncBatch *SyncBatchClient
 
 	// lazily loaded.
 	client     *Client
@@ -168,13 +176,17 @@ func (tx *Tx) init() {
 	tx.Account = NewAccountClient(tx.config)
 	tx.AccountExternalID = NewAccountExternalIDClient(tx.config)
 	tx.AccountLabel = NewAccountLabelClient(tx.config)
+	tx.Activity = NewActivityClient(tx.config)
+	tx.ApiKey = NewApiKeyClient(tx.config)
 	tx.Contact = NewContactClient(tx.config)
 	tx.Deal = NewDealClient(tx.config)
 	tx.Interaction = NewInteractionClient(tx.config)
 	tx.OwnershipPeriod = NewOwnershipPeriodClient(tx.config)
+	tx.Partner = NewPartnerClient(tx.config)
 	tx.PrimaryContactChange = NewPrimaryContactChangeClient(tx.config)
 	tx.RequestRecord = NewRequestRecordClient(tx.config)
 	tx.StageChange = NewStageChangeClient(tx.config)
+	tx.SyncBatch = NewSyncBatchClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

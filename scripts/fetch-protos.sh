@@ -15,7 +15,7 @@ PROTOVALIDATE_VERSION=v1.2.2
 GOOGLE_FILES=(
   google/api/annotations.proto google/api/http.proto google/api/field_behavior.proto
   google/api/resource.proto google/api/client.proto google/api/launch_stage.proto
-  google/type/date.proto
+  google/type/date.proto google/rpc/status.proto
 )
 
 out=third_party

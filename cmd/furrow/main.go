@@ -16,12 +16,17 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/furrowhq/furrow/internal/access"
+	"github.com/google/uuid"
+
 	"github.com/furrowhq/furrow/internal/account"
 	"github.com/furrowhq/furrow/internal/app"
+	"github.com/furrowhq/furrow/internal/auth"
 	"github.com/furrowhq/furrow/internal/database"
 	"github.com/furrowhq/furrow/internal/requestid"
 	"github.com/furrowhq/furrow/internal/seed"
@@ -35,6 +40,7 @@ commands:
   serve     run the gRPC (default :9090) and REST (default :8080) API
   migrate   apply pending database migrations and exit
   seed      load a realistic demo dataset (a few hundred accounts)
+  keys      manage API keys: keys create|list|revoke
   version   print the version
 
 Run 'furrow <command> -h' for the flags of a command. The database, log and server
@@ -66,6 +72,15 @@ type config struct {
 	shutdownTimeout    time.Duration
 	seedAccounts       int
 	seedRandom         int64
+	rateLimit          float64
+	rateBurst          int
+	bootstrapKey       string
+	keyName, keyRole   string
+	keyPartner         string
+	keyExpires         time.Duration
+	showRevoked        bool
+	keyAction          string
+	keyTarget          string
 }
 
 func env(name, def string) string {
@@ -125,15 +140,43 @@ func parse(cmd string, args []string, stderr io.Writer) (config, error) {
 		fs.BoolVar(&c.migrate, "migrate", migrate, "apply pending migrations at start [FURROW_MIGRATE]")
 		fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", timeout,
 			"how long in-flight requests may finish after SIGTERM [FURROW_SHUTDOWN_TIMEOUT]")
+		rate, err := envFloat("FURROW_RATE_LIMIT", 100)
+		if err != nil {
+			return c, err
+		}
+		burst, err := envInt("FURROW_RATE_BURST", 200)
+		if err != nil {
+			return c, err
+		}
+		fs.Float64Var(&c.rateLimit, "rate-limit", rate, "requests per second each API key may make, per server; 0 for no limit [FURROW_RATE_LIMIT]")
+		fs.IntVar(&c.rateBurst, "rate-burst", burst, "requests an API key may burst above its rate [FURROW_RATE_BURST]")
+		// A secret belongs in the environment, not on a command line others can read.
+		c.bootstrapKey = os.Getenv("FURROW_BOOTSTRAP_KEY")
+	}
+	if cmd == "keys" {
+		fs.StringVar(&c.keyName, "name", "", "create: what the key is for")
+		fs.StringVar(&c.keyRole, "role", "", "create: admin, member, viewer or partner")
+		fs.StringVar(&c.keyPartner, "partner", "", "create: the partner id a partner key acts for")
+		fs.DurationVar(&c.keyExpires, "expires-in", 0, "create: the key expires after this long (e.g. 720h); 0 never")
+		fs.BoolVar(&c.showRevoked, "all", false, "list: include revoked keys")
 	}
 	if cmd == "seed" {
 		fs.IntVar(&c.seedAccounts, "accounts", 300, "how many accounts to create")
 		fs.Int64Var(&c.seedRandom, "random-seed", 1, "random seed; the same seed makes the same dataset")
 	}
+	if cmd == "keys" {
+		// furrow keys <action> [flags] [name]
+		if len(args) == 0 {
+			return c, errors.New("keys: want create, list or revoke")
+		}
+		c.keyAction, args = args[0], args[1:]
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
-	if fs.NArg() > 0 {
+	if cmd == "keys" && c.keyAction == "revoke" && fs.NArg() == 1 {
+		c.keyTarget = fs.Arg(0)
+	} else if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	if cmd == "serve" && c.shutdownTimeout <= 0 {
@@ -173,7 +216,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil
-	case "serve", "migrate", "seed":
+	case "serve", "migrate", "seed", "keys":
 	default:
 		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("unknown command %q", cmd)
@@ -216,8 +259,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		fmt.Fprintf(stdout, "seeded %d accounts (%d already there), %d contacts, %d deals, %d interactions, %d claims, %d transfers\n",
 			st.Accounts, st.Skipped, st.Contacts, st.Deals, st.Interactions, st.Claims, st.Transfers)
 		return nil
+	case "keys":
+		if err := migrateOrCheck(ctx, db, true, log); err != nil {
+			return err
+		}
+		return keys(ctx, c, access.NewService(store.New(db).Access(), nil), stdout)
 	}
-	return serve(ctx, c, db, log)
+	return serve(ctx, c, db, log, stderr)
 }
 
 // migrateOrCheck applies pending migrations, or with apply=false refuses to start on an
@@ -243,17 +291,98 @@ func migrateOrCheck(ctx context.Context, db *database.DB, apply bool, log *slog.
 	return nil
 }
 
-func serve(ctx context.Context, c config, db *database.DB, log *slog.Logger) error {
+func serve(ctx context.Context, c config, db *database.DB, log *slog.Logger, stderr io.Writer) error {
 	if err := migrateOrCheck(ctx, db, c.migrate, log); err != nil {
 		return err
 	}
-	srv, err := app.NewServer(ctx, db, server.Config{
-		GRPCAddr: c.grpcAddr, HTTPAddr: c.httpAddr, Logger: log, ShutdownTimeout: c.shutdownTimeout,
+	a, err := app.New(ctx, db, app.Options{
+		Server:       server.Config{GRPCAddr: c.grpcAddr, HTTPAddr: c.httpAddr, Logger: log, ShutdownTimeout: c.shutdownTimeout},
+		BootstrapKey: c.bootstrapKey, RateLimit: c.rateLimit, RateBurst: c.rateBurst,
 	})
 	if err != nil {
 		return err
 	}
-	return srv.Serve(ctx)
+	if a.NewAdminKey != "" {
+		// Shown once: only its hash is stored.
+		fmt.Fprintf(stderr, "\nThis database had no API key, so an admin key was created. It is shown only now:\n\n    %s\n\n"+
+			"Send it as `authorization: Bearer <key>`; create other keys with it (AccessService) or `furrow keys create`.\n\n", a.NewAdminKey)
+	}
+	return a.Serve(ctx)
+}
+
+// keys runs `furrow keys create|list|revoke`.
+func keys(ctx context.Context, c config, svc *access.Service, out io.Writer) error {
+	switch c.keyAction {
+	case "create":
+		k := access.Key{DisplayName: c.keyName, Role: auth.Role(strings.ToUpper(c.keyRole)), Partner: c.keyPartner}
+		if c.keyExpires > 0 {
+			t := time.Now().Add(c.keyExpires).UTC()
+			k.ExpireTime = &t
+		}
+		made, err := svc.CreateKeyCLI(ctx, k)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "created %s (%s, fw_%s…). The key is shown only now:\n%s\n", made.Name(), made.Role, made.Prefix, made.Secret)
+		return nil
+	case "list":
+		token := ""
+		for {
+			p, err := svc.ListKeys(ctx, 1000, token, c.showRevoked)
+			if err != nil {
+				return err
+			}
+			for _, k := range p.Items {
+				state := "active"
+				switch {
+				case k.RevokeTime != nil:
+					state = "revoked " + k.RevokeTime.Format(time.RFC3339)
+				case k.ExpireTime != nil:
+					state = "expires " + k.ExpireTime.Format(time.RFC3339)
+				}
+				fmt.Fprintf(out, "%s\tfw_%s…\t%s\t%s\t%s\t%s\n", k.Name(), k.Prefix, k.Role, k.Partner, k.DisplayName, state)
+			}
+			if token = p.NextPageToken; token == "" {
+				return nil
+			}
+		}
+	case "revoke":
+		id, err := uuid.Parse(strings.TrimPrefix(c.keyTarget, "apiKeys/"))
+		if err != nil {
+			return fmt.Errorf("keys revoke: want the key's name, apiKeys/{id} (see furrow keys list), got %q", c.keyTarget)
+		}
+		k, err := svc.RevokeKey(auth.WithCaller(ctx, auth.Caller{Name: "cli", Role: auth.Admin}), id)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "revoked %s (fw_%s…)\n", k.Name(), k.Prefix)
+		return nil
+	}
+	return fmt.Errorf("keys: unknown action %q: want create, list or revoke", c.keyAction)
+}
+
+func envFloat(name string, def float64) (float64, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil || f < 0 {
+		return def, fmt.Errorf("%s=%q: want a number of requests per second, 0 for no limit", name, v)
+	}
+	return f, nil
+}
+
+func envInt(name string, def int) (int, error) {
+	v := os.Getenv(name)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		return def, fmt.Errorf("%s=%q: want a positive whole number", name, v)
+	}
+	return n, nil
 }
 
 func version() string {

@@ -36,6 +36,8 @@ const (
 	FieldAttitude = "attitude"
 	// FieldIsPrimary holds the string denoting the is_primary field in the database.
 	FieldIsPrimary = "is_primary"
+	// FieldExternalID holds the string denoting the external_id field in the database.
+	FieldExternalID = "external_id"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// Table holds the table name of the contact in the database.
@@ -64,6 +66,7 @@ var Columns = []string{
 	FieldDecisionRole,
 	FieldAttitude,
 	FieldIsPrimary,
+	FieldExternalID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -93,6 +96,8 @@ var (
 	DefaultAttitude string
 	// DefaultIsPrimary holds the default value on creation for the "is_primary" field.
 	DefaultIsPrimary bool
+	// DefaultExternalID holds the default value on creation for the "external_id" field.
+	DefaultExternalID string
 )
 
 // OrderOption defines the ordering options for the Contact queries.
@@ -161,6 +166,11 @@ func ByAttitude(opts ...sql.OrderTermOption) OrderOption {
 // ByIsPrimary orders the results by the is_primary field.
 func ByIsPrimary(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldIsPrimary, opts...).ToFunc()
+}
+
+// ByExternalID orders the results by the external_id field.
+func ByExternalID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExternalID, opts...).ToFunc()
 }
 
 // ByAccountField orders the results by account field.

@@ -34,6 +34,8 @@ const (
 	FieldStatus = "status"
 	// FieldIsFirst holds the string denoting the is_first field in the database.
 	FieldIsFirst = "is_first"
+	// FieldExternalID holds the string denoting the external_id field in the database.
+	FieldExternalID = "external_id"
 	// EdgeAccount holds the string denoting the account edge name in mutations.
 	EdgeAccount = "account"
 	// Table holds the table name of the deal in the database.
@@ -61,6 +63,7 @@ var Columns = []string{
 	FieldProduct,
 	FieldStatus,
 	FieldIsFirst,
+	FieldExternalID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -82,6 +85,8 @@ var (
 	DefaultStatus string
 	// DefaultIsFirst holds the default value on creation for the "is_first" field.
 	DefaultIsFirst bool
+	// DefaultExternalID holds the default value on creation for the "external_id" field.
+	DefaultExternalID string
 )
 
 // OrderOption defines the ordering options for the Deal queries.
@@ -145,6 +150,11 @@ func ByStatus(opts ...sql.OrderTermOption) OrderOption {
 // ByIsFirst orders the results by the is_first field.
 func ByIsFirst(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldIsFirst, opts...).ToFunc()
+}
+
+// ByExternalID orders the results by the external_id field.
+func ByExternalID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldExternalID, opts...).ToFunc()
 }
 
 // ByAccountField orders the results by account field.

@@ -111,6 +111,11 @@ func IsFirst(v bool) predicate.Deal {
 	return predicate.Deal(sql.FieldEQ(FieldIsFirst, v))
 }
 
+// ExternalID applies equality check predicate on the "external_id" field. It's identical to ExternalIDEQ.
+func ExternalID(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldEQ(FieldExternalID, v))
+}
+
 // CreateTimeEQ applies the EQ predicate on the "create_time" field.
 func CreateTimeEQ(v time.Time) predicate.Deal {
 	return predicate.Deal(sql.FieldEQ(FieldCreateTime, v))
@@ -599,6 +604,71 @@ func IsFirstEQ(v bool) predicate.Deal {
 // IsFirstNEQ applies the NEQ predicate on the "is_first" field.
 func IsFirstNEQ(v bool) predicate.Deal {
 	return predicate.Deal(sql.FieldNEQ(FieldIsFirst, v))
+}
+
+// ExternalIDEQ applies the EQ predicate on the "external_id" field.
+func ExternalIDEQ(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldEQ(FieldExternalID, v))
+}
+
+// ExternalIDNEQ applies the NEQ predicate on the "external_id" field.
+func ExternalIDNEQ(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldNEQ(FieldExternalID, v))
+}
+
+// ExternalIDIn applies the In predicate on the "external_id" field.
+func ExternalIDIn(vs ...string) predicate.Deal {
+	return predicate.Deal(sql.FieldIn(FieldExternalID, vs...))
+}
+
+// ExternalIDNotIn applies the NotIn predicate on the "external_id" field.
+func ExternalIDNotIn(vs ...string) predicate.Deal {
+	return predicate.Deal(sql.FieldNotIn(FieldExternalID, vs...))
+}
+
+// ExternalIDGT applies the GT predicate on the "external_id" field.
+func ExternalIDGT(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldGT(FieldExternalID, v))
+}
+
+// ExternalIDGTE applies the GTE predicate on the "external_id" field.
+func ExternalIDGTE(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldGTE(FieldExternalID, v))
+}
+
+// ExternalIDLT applies the LT predicate on the "external_id" field.
+func ExternalIDLT(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldLT(FieldExternalID, v))
+}
+
+// ExternalIDLTE applies the LTE predicate on the "external_id" field.
+func ExternalIDLTE(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldLTE(FieldExternalID, v))
+}
+
+// ExternalIDContains applies the Contains predicate on the "external_id" field.
+func ExternalIDContains(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldContains(FieldExternalID, v))
+}
+
+// ExternalIDHasPrefix applies the HasPrefix predicate on the "external_id" field.
+func ExternalIDHasPrefix(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldHasPrefix(FieldExternalID, v))
+}
+
+// ExternalIDHasSuffix applies the HasSuffix predicate on the "external_id" field.
+func ExternalIDHasSuffix(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldHasSuffix(FieldExternalID, v))
+}
+
+// ExternalIDEqualFold applies the EqualFold predicate on the "external_id" field.
+func ExternalIDEqualFold(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldEqualFold(FieldExternalID, v))
+}
+
+// ExternalIDContainsFold applies the ContainsFold predicate on the "external_id" field.
+func ExternalIDContainsFold(v string) predicate.Deal {
+	return predicate.Deal(sql.FieldContainsFold(FieldExternalID, v))
 }
 
 // HasAccount applies the HasEdge predicate on the "account" edge.

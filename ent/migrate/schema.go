@@ -150,6 +150,74 @@ var (
 			},
 		},
 	}
+	// ActivitiesColumns holds the columns for the "activities" table.
+	ActivitiesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt64, Increment: true},
+		{Name: "create_time", Type: field.TypeTime},
+		{Name: "actor", Type: field.TypeString},
+		{Name: "actor_role", Type: field.TypeString, Default: ""},
+		{Name: "partner_id", Type: field.TypeString, Default: ""},
+		{Name: "method", Type: field.TypeString, Default: ""},
+		{Name: "resource", Type: field.TypeString},
+		{Name: "action", Type: field.TypeString},
+		{Name: "changed_fields", Type: field.TypeJSON, Nullable: true},
+		{Name: "request_id", Type: field.TypeString, Default: ""},
+		{Name: "account_id", Type: field.TypeUUID, Nullable: true},
+	}
+	// ActivitiesTable holds the schema information for the "activities" table.
+	ActivitiesTable = &schema.Table{
+		Name:       "activities",
+		Columns:    ActivitiesColumns,
+		PrimaryKey: []*schema.Column{ActivitiesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "activity_account_id_id",
+				Unique:  false,
+				Columns: []*schema.Column{ActivitiesColumns[10], ActivitiesColumns[0]},
+			},
+			{
+				Name:    "activity_resource",
+				Unique:  false,
+				Columns: []*schema.Column{ActivitiesColumns[6]},
+			},
+			{
+				Name:    "activity_actor",
+				Unique:  false,
+				Columns: []*schema.Column{ActivitiesColumns[2]},
+			},
+			{
+				Name:    "activity_create_time",
+				Unique:  false,
+				Columns: []*schema.Column{ActivitiesColumns[1]},
+			},
+		},
+	}
+	// APIKeysColumns holds the columns for the "api_keys" table.
+	APIKeysColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "display_name", Type: field.TypeString},
+		{Name: "role", Type: field.TypeString},
+		{Name: "partner_id", Type: field.TypeString, Default: ""},
+		{Name: "prefix", Type: field.TypeString, Unique: true},
+		{Name: "hash", Type: field.TypeBytes},
+		{Name: "creator", Type: field.TypeString, Default: ""},
+		{Name: "create_time", Type: field.TypeTime},
+		{Name: "expire_time", Type: field.TypeTime, Nullable: true},
+		{Name: "revoke_time", Type: field.TypeTime, Nullable: true},
+	}
+	// APIKeysTable holds the schema information for the "api_keys" table.
+	APIKeysTable = &schema.Table{
+		Name:       "api_keys",
+		Columns:    APIKeysColumns,
+		PrimaryKey: []*schema.Column{APIKeysColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "apikey_create_time_id",
+				Unique:  false,
+				Columns: []*schema.Column{APIKeysColumns[7], APIKeysColumns[0]},
+			},
+		},
+	}
 	// ContactsColumns holds the columns for the "contacts" table.
 	ContactsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -164,6 +232,7 @@ var (
 		{Name: "decision_role", Type: field.TypeString, Default: ""},
 		{Name: "attitude", Type: field.TypeString, Default: ""},
 		{Name: "is_primary", Type: field.TypeBool, Default: false},
+		{Name: "external_id", Type: field.TypeString, Default: ""},
 		{Name: "account_id", Type: field.TypeUUID},
 	}
 	// ContactsTable holds the schema information for the "contacts" table.
@@ -174,7 +243,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "contacts_accounts_contacts",
-				Columns:    []*schema.Column{ContactsColumns[12]},
+				Columns:    []*schema.Column{ContactsColumns[13]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -183,7 +252,7 @@ var (
 			{
 				Name:    "contact_one_primary",
 				Unique:  true,
-				Columns: []*schema.Column{ContactsColumns[12]},
+				Columns: []*schema.Column{ContactsColumns[13]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "is_primary",
 				},
@@ -191,7 +260,12 @@ var (
 			{
 				Name:    "contact_account_id_create_time_id",
 				Unique:  false,
-				Columns: []*schema.Column{ContactsColumns[12], ContactsColumns[1], ContactsColumns[0]},
+				Columns: []*schema.Column{ContactsColumns[13], ContactsColumns[1], ContactsColumns[0]},
+			},
+			{
+				Name:    "contact_account_id_external_id",
+				Unique:  false,
+				Columns: []*schema.Column{ContactsColumns[13], ContactsColumns[12]},
 			},
 		},
 	}
@@ -208,6 +282,7 @@ var (
 		{Name: "product", Type: field.TypeString, Default: ""},
 		{Name: "status", Type: field.TypeString, Default: "WON"},
 		{Name: "is_first", Type: field.TypeBool, Default: false},
+		{Name: "external_id", Type: field.TypeString, Default: ""},
 		{Name: "account_id", Type: field.TypeUUID},
 	}
 	// DealsTable holds the schema information for the "deals" table.
@@ -218,7 +293,7 @@ var (
 		ForeignKeys: []*schema.ForeignKey{
 			{
 				Symbol:     "deals_accounts_deals",
-				Columns:    []*schema.Column{DealsColumns[11]},
+				Columns:    []*schema.Column{DealsColumns[12]},
 				RefColumns: []*schema.Column{AccountsColumns[0]},
 				OnDelete:   schema.Cascade,
 			},
@@ -227,7 +302,7 @@ var (
 			{
 				Name:    "deal_account_id_close_date_id",
 				Unique:  false,
-				Columns: []*schema.Column{DealsColumns[11], DealsColumns[6], DealsColumns[0]},
+				Columns: []*schema.Column{DealsColumns[12], DealsColumns[6], DealsColumns[0]},
 			},
 			{
 				Name:    "deal_close_date",
@@ -237,10 +312,15 @@ var (
 			{
 				Name:    "deal_one_first",
 				Unique:  true,
-				Columns: []*schema.Column{DealsColumns[11]},
+				Columns: []*schema.Column{DealsColumns[12]},
 				Annotation: &entsql.IndexAnnotation{
 					Where: "is_first",
 				},
+			},
+			{
+				Name:    "deal_account_id_external_id",
+				Unique:  false,
+				Columns: []*schema.Column{DealsColumns[12], DealsColumns[11]},
 			},
 		},
 	}
@@ -307,6 +387,19 @@ var (
 				Columns: []*schema.Column{OwnershipPeriodsColumns[6], OwnershipPeriodsColumns[2], OwnershipPeriodsColumns[0]},
 			},
 		},
+	}
+	// PartnersColumns holds the columns for the "partners" table.
+	PartnersColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "display_name", Type: field.TypeString},
+		{Name: "create_time", Type: field.TypeTime},
+		{Name: "update_time", Type: field.TypeTime},
+	}
+	// PartnersTable holds the schema information for the "partners" table.
+	PartnersTable = &schema.Table{
+		Name:       "partners",
+		Columns:    PartnersColumns,
+		PrimaryKey: []*schema.Column{PartnersColumns[0]},
 	}
 	// PrimaryContactChangesColumns holds the columns for the "primary_contact_changes" table.
 	PrimaryContactChangesColumns = []*schema.Column{
@@ -393,18 +486,43 @@ var (
 			},
 		},
 	}
+	// SyncBatchesColumns holds the columns for the "sync_batches" table.
+	SyncBatchesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "partner_id", Type: field.TypeString},
+		{Name: "request_id", Type: field.TypeString},
+		{Name: "results", Type: field.TypeBytes},
+		{Name: "create_time", Type: field.TypeTime},
+	}
+	// SyncBatchesTable holds the schema information for the "sync_batches" table.
+	SyncBatchesTable = &schema.Table{
+		Name:       "sync_batches",
+		Columns:    SyncBatchesColumns,
+		PrimaryKey: []*schema.Column{SyncBatchesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "syncbatch_partner_id_request_id",
+				Unique:  true,
+				Columns: []*schema.Column{SyncBatchesColumns[1], SyncBatchesColumns[2]},
+			},
+		},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AccountsTable,
 		AccountExternalIdsTable,
 		AccountLabelsTable,
+		ActivitiesTable,
+		APIKeysTable,
 		ContactsTable,
 		DealsTable,
 		InteractionsTable,
 		OwnershipPeriodsTable,
+		PartnersTable,
 		PrimaryContactChangesTable,
 		RequestRecordsTable,
 		StageChangesTable,
+		SyncBatchesTable,
 	}
 )
 

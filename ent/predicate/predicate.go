@@ -15,6 +15,12 @@ type AccountExternalID func(*sql.Selector)
 // AccountLabel is the predicate function for accountlabel builders.
 type AccountLabel func(*sql.Selector)
 
+// Activity is the predicate function for activity builders.
+type Activity func(*sql.Selector)
+
+// ApiKey is the predicate function for apikey builders.
+type ApiKey func(*sql.Selector)
+
 // Contact is the predicate function for contact builders.
 type Contact func(*sql.Selector)
 
@@ -27,6 +33,9 @@ type Interaction func(*sql.Selector)
 // OwnershipPeriod is the predicate function for ownershipperiod builders.
 type OwnershipPeriod func(*sql.Selector)
 
+// Partner is the predicate function for partner builders.
+type Partner func(*sql.Selector)
+
 // PrimaryContactChange is the predicate function for primarycontactchange builders.
 type PrimaryContactChange func(*sql.Selector)
 
@@ -35,3 +44,6 @@ type RequestRecord func(*sql.Selector)
 
 // StageChange is the predicate function for stagechange builders.
 type StageChange func(*sql.Selector)
+
+// SyncBatch is the predicate function for syncbatch builders.
+type SyncBatch func(*sql.Selector)

@@ -32,6 +32,8 @@ func (Contact) Fields() []ent.Field {
 		field.String("decision_role").Default(""),
 		field.String("attitude").Default(""),
 		field.Bool("is_primary").Default(false),
+		// external_id is a syncing partner's id of the contact ("" when not synced).
+		field.String("external_id").Default(""),
 	}
 }
 
@@ -43,6 +45,7 @@ func (Contact) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("account_id").Unique().Annotations(entsql.IndexWhere("is_primary")).StorageKey("contact_one_primary"),
 		index.Fields("account_id", "create_time", "id"),
+		index.Fields("account_id", "external_id"),
 	}
 }
 
@@ -67,6 +70,8 @@ func (Deal) Fields() []ent.Field {
 		// is_first marks the account's earliest won deal (by close_date, id), kept in the
 		// same transaction as every deal write; analytics read it directly.
 		field.Bool("is_first").Default(false),
+		// external_id is a syncing partner's id of the deal ("" when not synced).
+		field.String("external_id").Default(""),
 	}
 }
 
@@ -79,6 +84,7 @@ func (Deal) Indexes() []ent.Index {
 		index.Fields("account_id", "close_date", "id"),
 		index.Fields("close_date"),
 		index.Fields("account_id").Unique().Annotations(entsql.IndexWhere("is_first")).StorageKey("deal_one_first"),
+		index.Fields("account_id", "external_id"),
 	}
 }
 

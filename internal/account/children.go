@@ -8,8 +8,10 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/furrowhq/furrow/internal/auth"
 	"github.com/furrowhq/furrow/internal/failure"
 	"github.com/furrowhq/furrow/internal/filter"
+	"github.com/furrowhq/furrow/internal/listing"
 	"github.com/furrowhq/furrow/internal/orderby"
 )
 
@@ -38,6 +40,15 @@ func childNotFound(err error, kind, name string) error {
 	if errors.Is(err, ErrNotFound) {
 		return notFound(kind, name)
 	}
+	return err
+}
+
+// checkVisible fails with NOT_FOUND when a partner caller may not see the account.
+func (s *Service) checkVisible(ctx context.Context, account uuid.UUID) error {
+	if !auth.CallerFrom(ctx).IsPartner() {
+		return nil
+	}
+	_, err := s.getAccount(ctx, s.store, account)
 	return err
 }
 
@@ -127,7 +138,7 @@ func (s *Service) CreateContact(ctx context.Context, account uuid.UUID, in Conta
 			}
 		}
 		out = &c
-		return nil
+		return s.log(ctx, tx, now, c.Name(), "contact.create", account, nil)
 	})
 	if err != nil {
 		if prev, ok := replayChild(ctx, s, scope, requestID, func(id uuid.UUID) (*Contact, error) { return s.store.GetContact(ctx, account, id) }); ok {
@@ -139,6 +150,9 @@ func (s *Service) CreateContact(ctx context.Context, account uuid.UUID, in Conta
 
 // GetContact returns a contact.
 func (s *Service) GetContact(ctx context.Context, account, id uuid.UUID) (*Contact, error) {
+	if err := s.checkVisible(ctx, account); err != nil {
+		return nil, err
+	}
 	c, err := s.store.GetContact(ctx, account, id)
 	return c, childNotFound(err, "contact", ContactName(account, id))
 }
@@ -148,12 +162,12 @@ func (s *Service) ListContacts(ctx context.Context, account uuid.UUID, r ListReq
 	if _, err := s.getAccount(ctx, s.store, account); err != nil {
 		return nil, err
 	}
-	p, fp, err := listParams(r, ContactFilter, nil, []orderby.Term{{Field: "primary", Desc: true}, {Field: "create_time"}}, AccountName(account)+"/contacts")
+	p, fp, err := listing.Parse(r, ContactFilter, nil, []orderby.Term{{Field: "primary", Desc: true}, {Field: "create_time"}}, AccountName(account)+"/contacts")
 	if err != nil {
 		return nil, err
 	}
 	items, next, err := s.store.ListContacts(ctx, account, p)
-	return finishPage(items, next, fp, err)
+	return listing.Finish(items, next, fp, err)
 }
 
 var contactMaskable = []string{"display_name", "title", "email", "phone", "seniority_level", "decision_role", "attitude"}
@@ -205,7 +219,7 @@ func (s *Service) UpdateContact(ctx context.Context, account, id uuid.UUID, patc
 			return err
 		}
 		out = &next
-		return nil
+		return s.log(ctx, tx, next.UpdateTime, next.Name(), "contact.update", account, mask)
 	})
 	return out, err
 }
@@ -227,7 +241,10 @@ func (s *Service) DeleteContact(ctx context.Context, account, id uuid.UUID, etag
 					WithReason("PRIMARY_CONTACT").WithResource(cur.Name())
 			}
 		}
-		return tx.DeleteContact(ctx, account, id)
+		if err := tx.DeleteContact(ctx, account, id); err != nil {
+			return err
+		}
+		return s.log(ctx, tx, s.clock(), cur.Name(), "contact.delete", account, nil)
 	})
 }
 
@@ -255,8 +272,10 @@ func (s *Service) SetPrimaryContact(ctx context.Context, account, id uuid.UUID, 
 		if err := tx.InsertPrimaryContactChange(ctx, &PrimaryContactChange{ID: newID(), AccountID: account, FromContact: a.PrimaryContact, ToContact: id, Reason: strings.TrimSpace(reason), ChangeTime: now}); err != nil {
 			return err
 		}
-		out, err = tx.GetContact(ctx, account, id)
-		return err
+		if out, err = tx.GetContact(ctx, account, id); err != nil {
+			return err
+		}
+		return s.log(ctx, tx, now, out.Name(), "contact.set_primary", account, []string{"primary"})
 	})
 	return out, err
 }
@@ -298,7 +317,7 @@ func (s *Service) CreateInteraction(ctx context.Context, account uuid.UUID, in I
 			}
 		}
 		out = &i
-		return nil
+		return s.log(ctx, tx, now, i.Name(), "interaction.create", account, nil)
 	})
 	if err != nil {
 		if prev, ok := replayChild(ctx, s, scope, requestID, func(id uuid.UUID) (*Interaction, error) { return s.store.GetInteraction(ctx, account, id) }); ok {
@@ -310,6 +329,9 @@ func (s *Service) CreateInteraction(ctx context.Context, account uuid.UUID, in I
 
 // GetInteraction returns an interaction.
 func (s *Service) GetInteraction(ctx context.Context, account, id uuid.UUID) (*Interaction, error) {
+	if err := s.checkVisible(ctx, account); err != nil {
+		return nil, err
+	}
 	i, err := s.store.GetInteraction(ctx, account, id)
 	return i, childNotFound(err, "interaction", AccountName(account)+"/interactions/"+id.String())
 }
@@ -319,12 +341,12 @@ func (s *Service) ListInteractions(ctx context.Context, account uuid.UUID, r Lis
 	if _, err := s.getAccount(ctx, s.store, account); err != nil {
 		return nil, err
 	}
-	p, fp, err := listParams(r, InteractionFilter, nil, []orderby.Term{{Field: "occur_time", Desc: true}}, AccountName(account)+"/interactions")
+	p, fp, err := listing.Parse(r, InteractionFilter, nil, []orderby.Term{{Field: "occur_time", Desc: true}}, AccountName(account)+"/interactions")
 	if err != nil {
 		return nil, err
 	}
 	items, next, err := s.store.ListInteractions(ctx, account, p)
-	return finishPage(items, next, fp, err)
+	return listing.Finish(items, next, fp, err)
 }
 
 var interactionMaskable = []string{"kind", "occur_time", "participants", "summary"}
@@ -371,7 +393,7 @@ func (s *Service) UpdateInteraction(ctx context.Context, account, id uuid.UUID, 
 			return err
 		}
 		out = &next
-		return nil
+		return s.log(ctx, tx, now, name, "interaction.update", account, mask)
 	})
 	return out, err
 }
@@ -383,6 +405,9 @@ func (s *Service) DeleteInteraction(ctx context.Context, account, id uuid.UUID, 
 		if _, err := lockChild(ctx, tx, account, etag, "interaction", name, func() (*Interaction, error) { return tx.GetInteraction(ctx, account, id) }); err != nil {
 			return err
 		}
-		return tx.DeleteInteraction(ctx, account, id)
+		if err := tx.DeleteInteraction(ctx, account, id); err != nil {
+			return err
+		}
+		return s.log(ctx, tx, s.clock(), name, "interaction.delete", account, nil)
 	})
 }

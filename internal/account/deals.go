@@ -11,6 +11,7 @@ import (
 
 	"github.com/furrowhq/furrow/internal/failure"
 	"github.com/furrowhq/furrow/internal/filter"
+	"github.com/furrowhq/furrow/internal/listing"
 	"github.com/furrowhq/furrow/internal/orderby"
 )
 
@@ -158,9 +159,11 @@ func (s *Service) CreateDeal(ctx context.Context, account uuid.UUID, in Deal, re
 			return err
 		}
 		if requestID != "" {
-			return tx.InsertRequest(ctx, scope, requestID, d.ID, now)
+			if err := tx.InsertRequest(ctx, scope, requestID, d.ID, now); err != nil {
+				return err
+			}
 		}
-		return nil
+		return s.log(ctx, tx, now, d.Name(), "deal.create", account, nil)
 	})
 	if err != nil {
 		if prev, ok := replayChild(ctx, s, scope, requestID, func(id uuid.UUID) (*Deal, error) { return s.store.GetDeal(ctx, account, id) }); ok {
@@ -172,6 +175,9 @@ func (s *Service) CreateDeal(ctx context.Context, account uuid.UUID, in Deal, re
 
 // GetDeal returns a deal.
 func (s *Service) GetDeal(ctx context.Context, account, id uuid.UUID) (*Deal, error) {
+	if err := s.checkVisible(ctx, account); err != nil {
+		return nil, err
+	}
 	d, err := s.store.GetDeal(ctx, account, id)
 	if err != nil {
 		return nil, childNotFound(err, "deal", dealName(account, id))
@@ -184,7 +190,7 @@ func (s *Service) ListDeals(ctx context.Context, account uuid.UUID, r ListReques
 	if _, err := s.getAccount(ctx, s.store, account); err != nil {
 		return nil, err
 	}
-	p, fp, err := listParams(r, DealFilter, []string{"close_date", "create_time"}, []orderby.Term{{Field: "close_date", Desc: true}}, AccountName(account)+"/deals")
+	p, fp, err := listing.Parse(r, DealFilter, []string{"close_date", "create_time"}, []orderby.Term{{Field: "close_date", Desc: true}}, AccountName(account)+"/deals")
 	if err != nil {
 		return nil, err
 	}
@@ -195,7 +201,7 @@ func (s *Service) ListDeals(ctx context.Context, account uuid.UUID, r ListReques
 	for _, d := range items {
 		present(d)
 	}
-	return finishPage(items, next, fp, err)
+	return listing.Finish(items, next, fp, err)
 }
 
 // checkDateFilter requires close_date filter values to be calendar dates (YYYY-MM-DD).
@@ -278,8 +284,10 @@ func (s *Service) UpdateDeal(ctx context.Context, account, id uuid.UUID, patch D
 			return nil
 		}
 		next.UpdateTime, next.Revision = s.clock(), cur.Revision+1
-		out, err = writeDeal(ctx, tx, &next, cur.Revision, etag)
-		return err
+		if out, err = writeDeal(ctx, tx, &next, cur.Revision, etag); err != nil {
+			return err
+		}
+		return s.log(ctx, tx, next.UpdateTime, next.Name(), "deal.update", account, mask)
 	})
 	return out, err
 }
@@ -294,6 +302,9 @@ func (s *Service) DeleteDeal(ctx context.Context, account, id uuid.UUID, etag st
 		if err := tx.DeleteDeal(ctx, account, id); err != nil {
 			return err
 		}
-		return tx.MarkFirstDeal(ctx, account)
+		if err := tx.MarkFirstDeal(ctx, account); err != nil {
+			return err
+		}
+		return s.log(ctx, tx, s.clock(), dealName(account, id), "deal.delete", account, nil)
 	})
 }

@@ -105,6 +105,7 @@ type Contact struct {
 	DecisionRole   string
 	Attitude       string
 	Primary        bool
+	ExternalID     string // a syncing partner's id of the contact
 	CreateTime     time.Time
 	UpdateTime     time.Time
 	Revision       int64
@@ -137,6 +138,7 @@ type Deal struct {
 	Status     string
 	First      bool // the account's first purchase: its earliest won deal
 	Product    string
+	ExternalID string // a syncing partner's id of the deal
 	CreateTime time.Time
 	UpdateTime time.Time
 	Revision   int64

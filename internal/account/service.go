@@ -11,8 +11,11 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/furrowhq/furrow/internal/activity"
+	"github.com/furrowhq/furrow/internal/auth"
 	"github.com/furrowhq/furrow/internal/failure"
 	"github.com/furrowhq/furrow/internal/filter"
+	"github.com/furrowhq/furrow/internal/listing"
 	"github.com/furrowhq/furrow/internal/orderby"
 	"github.com/furrowhq/furrow/internal/page"
 )
@@ -35,20 +38,18 @@ func NewService(store Store, now func() time.Time) *Service {
 // so what a call returns equals what a later read returns.
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
-// Page is one page of a List.
-type Page[T any] struct {
-	Items         []T
-	NextPageToken string
-}
+// Listing types, shared with other domains.
+type (
+	// ListRequest is a List call's paging, filtering and ordering as sent.
+	ListRequest = listing.Request
+	// ListParams are a checked List request.
+	ListParams = listing.Params
+	// Page is one page of a List.
+	Page[T any] = listing.Page[T]
+)
 
-// ListRequest is a List call's paging, filtering and ordering as the caller sent them.
-type ListRequest struct {
-	PageSize    int32
-	PageToken   string
-	Filter      string
-	OrderBy     string
-	ShowDeleted bool
-}
+// ErrBadCursor means a page cursor's keys do not parse.
+var ErrBadCursor = listing.ErrBadCursor
 
 // enumValues lists an enum's filter spellings: "KEY" and "REVENUE_TIER_KEY".
 func enumValues(prefix string, vs []string) []string {
@@ -83,55 +84,6 @@ var AccountFilter = filter.Schema{
 // AccountOrder lists the fields ListAccounts can order by.
 var AccountOrder = []string{"display_name", "create_time", "update_time"}
 
-// listParams checks a List request against a filter schema and orderable fields.
-// scope binds page tokens to the collection (e.g. the parent).
-func listParams(r ListRequest, schema filter.Schema, orderable []string, defaultOrder []orderby.Term, scope string) (ListParams, string, error) {
-	var vs []failure.Violation
-	expr, err := filter.ParseAndCheck(r.Filter, schema)
-	if err != nil {
-		vs = append(vs, failure.Violation{Field: "filter", Description: strings.TrimPrefix(err.Error(), "filter: ")})
-	}
-	order, err := orderby.Parse(r.OrderBy, orderable)
-	if err != nil {
-		vs = append(vs, failure.Violation{Field: "order_by", Description: strings.TrimPrefix(err.Error(), "order_by: ")})
-	}
-	if len(vs) > 0 {
-		return ListParams{}, "", failure.InvalidFields(vs)
-	}
-	if len(order) == 0 {
-		order = defaultOrder
-	}
-	fp := page.Fingerprint(scope, filter.Format(expr), orderby.String(order), fmt.Sprint(r.ShowDeleted))
-	after, ok, err := page.Decode(r.PageToken, fp)
-	if err != nil {
-		return ListParams{}, "", failure.InvalidFields([]failure.Violation{{Field: "page_token", Description: err.Error()}})
-	}
-	p := ListParams{Filter: expr, Order: order, Size: page.Size(r.PageSize), ShowDeleted: r.ShowDeleted}
-	if ok {
-		p.After = &after
-	}
-	return p, fp, nil
-}
-
-// finishPage encodes the next page token, translating a store's ErrBadCursor.
-func finishPage[T any](items []T, next *page.Cursor, fp string, err error) (*Page[T], error) {
-	if errors.Is(err, ErrBadCursor) {
-		return nil, failure.InvalidFields([]failure.Violation{{Field: "page_token", Description: "page_token is malformed"}})
-	}
-	if err != nil {
-		return nil, err
-	}
-	out := &Page[T]{Items: items}
-	if next != nil {
-		tok, err := page.EncodeChecked(fp, *next)
-		if err != nil {
-			return nil, err
-		}
-		out.NextPageToken = tok
-	}
-	return out, nil
-}
-
 // historyPage lists a history collection of an existing account.
 func historyPage[T any](ctx context.Context, s *Service, account uuid.UUID, kind string, size int32, token string,
 	list func(context.Context, uuid.UUID, int, *page.Cursor) ([]T, *page.Cursor, error)) (*Page[T], error) {
@@ -148,22 +100,52 @@ func historyPage[T any](ctx context.Context, s *Service, account uuid.UUID, kind
 		ap = &after
 	}
 	items, next, err := list(ctx, account, page.Size(size), ap)
-	return finishPage(items, next, fp, err)
+	return listing.Finish(items, next, fp, err)
 }
 
 func (s *Service) getAccount(ctx context.Context, r Reader, id uuid.UUID) (*Account, error) {
 	a, err := r.GetAccount(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return nil, failure.Newf(failure.NotFound, "account %q not found", AccountName(id)).WithResource(AccountName(id))
+	if errors.Is(err, ErrNotFound) || (err == nil && !visible(ctx, a)) {
+		return nil, accountNotFound(id)
 	}
 	return a, err
+}
+
+func accountNotFound(id uuid.UUID) error {
+	return failure.Newf(failure.NotFound, "account %q not found", AccountName(id)).WithResource(AccountName(id))
+}
+
+// visible reports whether ctx's caller may see a: a partner sees only the accounts
+// linked to it by an external id of its system. To a partner, any other account does
+// not exist (NOT_FOUND), so nothing leaks.
+func visible(ctx context.Context, a *Account) bool {
+	c := auth.CallerFrom(ctx)
+	return !c.IsPartner() || a.ExternalIDs[c.Partner] != ""
+}
+
+// PartnerFields are the account fields partners may set (directly or by sync); the
+// others are managed by people in Furrow.
+var PartnerFields = []string{"display_name", "tax_id", "domain", "industry", "region", "size"}
+
+// checkPartnerWrite refuses a partner caller's write of fields it does not own.
+func checkPartnerWrite(ctx context.Context, fields []string) error {
+	if !auth.CallerFrom(ctx).IsPartner() {
+		return nil
+	}
+	for _, f := range fields {
+		if !slices.Contains(PartnerFields, f) {
+			return failure.Newf(failure.PermissionDenied, "%s is managed in Furrow and cannot be set by a partner; partners may set %s",
+				f, strings.Join(PartnerFields, ", ")).WithReason("FIELD_NOT_PARTNER_SETTABLE")
+		}
+	}
+	return nil
 }
 
 // lockLive locks a live account for a write, checking the caller's etag if given.
 func lockLive(ctx context.Context, tx Tx, id uuid.UUID, etag string) (*Account, error) {
 	a, err := tx.LockAccount(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return nil, failure.Newf(failure.NotFound, "account %q not found", AccountName(id)).WithResource(AccountName(id))
+	if errors.Is(err, ErrNotFound) || (err == nil && !visible(ctx, a)) {
+		return nil, accountNotFound(id)
 	}
 	if err != nil {
 		return nil, err
@@ -190,12 +172,15 @@ func (s *Service) GetAccount(ctx context.Context, id uuid.UUID) (*Account, error
 
 // ListAccounts lists accounts.
 func (s *Service) ListAccounts(ctx context.Context, r ListRequest) (*Page[*Account], error) {
-	p, fp, err := listParams(r, AccountFilter, AccountOrder, []orderby.Term{{Field: "create_time"}}, "accounts")
+	p, fp, err := listing.Parse(r, AccountFilter, AccountOrder, []orderby.Term{{Field: "create_time"}}, "accounts")
 	if err != nil {
 		return nil, err
 	}
+	if c := auth.CallerFrom(ctx); c.IsPartner() {
+		p.Partner = c.Partner
+	}
 	items, next, err := s.store.ListAccounts(ctx, p)
-	return finishPage(items, next, fp, err)
+	return listing.Finish(items, next, fp, err)
 }
 
 // CreateAccount creates an account; with a requestID, a retry returns the first result.
@@ -213,6 +198,15 @@ func (s *Service) CreateAccount(ctx context.Context, in Account, requestID strin
 	normalizeAccount(&a)
 	if err := failure.InvalidFields(validateAccount(&a, "account.")); err != nil {
 		return nil, err
+	}
+	if c := auth.CallerFrom(ctx); c.IsPartner() {
+		if err := checkPartnerWrite(ctx, setAccountFields(&in)); err != nil {
+			return nil, err
+		}
+		if a.ExternalIDs[c.Partner] == "" {
+			return nil, failure.InvalidFields([]failure.Violation{{Field: "account.external_ids", Description: fmt.Sprintf(
+				"a partner's accounts carry its id for them: external_ids[%q] is required", c.Partner)}})
+		}
 	}
 	now := s.clock()
 	a.ID, a.CreateTime, a.UpdateTime, a.Revision = newID(), now, now, 1
@@ -240,7 +234,7 @@ func (s *Service) CreateAccount(ctx context.Context, in Account, requestID strin
 			}
 		}
 		out = &a
-		return nil
+		return s.log(ctx, tx, now, a.Name(), "create", a.ID, nil)
 	})
 	if err != nil && requestID != "" {
 		// A concurrent retry of the same request may have committed while this one ran
@@ -285,6 +279,11 @@ func (s *Service) checkDuplicate(ctx context.Context, r Reader, a *Account) erro
 	if err != nil {
 		return err
 	}
+	if !visible(ctx, dup) {
+		// Do not name an account the caller may not see.
+		return failure.Newf(failure.AlreadyExists, "an account with the same tax id, domain or name already exists in Furrow; ask an admin to link it to your partner id").
+			WithReason("DUPLICATE_ACCOUNT")
+	}
 	dk := dup.Keys()
 	// Quote the existing account's own values: they may be spelled differently.
 	var why string
@@ -311,6 +310,9 @@ var accountMaskable = []string{"display_name", "tax_id", "domain", "industry", "
 func (s *Service) UpdateAccount(ctx context.Context, id uuid.UUID, patch Account, mask []string, etag string) (*Account, error) {
 	mask, err := expandMask(mask, accountMaskable, "update_mask")
 	if err != nil {
+		return nil, err
+	}
+	if err := checkPartnerWrite(ctx, mask); err != nil {
 		return nil, err
 	}
 	var out *Account
@@ -350,12 +352,57 @@ func (s *Service) UpdateAccount(ctx context.Context, id uuid.UUID, patch Account
 			return err
 		}
 		out = &next
-		return nil
+		return s.log(ctx, tx, now, next.Name(), "update", id, changedAccountFields(cur, &next))
 	})
 	if errors.Is(err, ErrUnique) {
 		return nil, failure.Newf(failure.AlreadyExists, "another account already has this tax id, domain or external id").WithReason("DUPLICATE_ACCOUNT")
 	}
 	return out, err
+}
+
+// log records a change in the activity log, in the change's transaction. It is the
+// last write of every use case: on PostgreSQL it takes the lock that orders the log.
+func (s *Service) log(ctx context.Context, tx Tx, now time.Time, resource, action string, account uuid.UUID, changed []string) error {
+	return tx.RecordActivity(ctx, activity.New(ctx, now, resource, action, account, changed))
+}
+
+// setAccountFields lists the fields set (non-zero) in a, for checking what a partner sends.
+func setAccountFields(a *Account) []string {
+	var out []string
+	add := func(set bool, f string) {
+		if set {
+			out = append(out, f)
+		}
+	}
+	add(a.Labels != nil && len(a.Labels) > 0, "labels")
+	add(a.RevenueTier != "", "revenue_tier")
+	add(a.StrategicRole != "", "strategic_role")
+	add(a.ActivityStatus != "", "activity_status")
+	add(a.FunnelStage != "", "funnel_stage")
+	return out
+}
+
+// changedAccountFields lists the API fields that differ between a and b.
+func changedAccountFields(a, b *Account) []string {
+	var out []string
+	add := func(changed bool, f string) {
+		if changed {
+			out = append(out, f)
+		}
+	}
+	add(a.DisplayName != b.DisplayName, "display_name")
+	add(a.TaxID != b.TaxID, "tax_id")
+	add(a.Domain != b.Domain, "domain")
+	add(a.Industry != b.Industry, "industry")
+	add(a.Region != b.Region, "region")
+	add(a.Size != b.Size, "size")
+	add(!slices.Equal(a.Labels, b.Labels), "labels")
+	add(!maps.Equal(a.ExternalIDs, b.ExternalIDs), "external_ids")
+	add(a.RevenueTier != b.RevenueTier, "revenue_tier")
+	add(a.StrategicRole != b.StrategicRole, "strategic_role")
+	add(a.ActivityStatus != b.ActivityStatus, "activity_status")
+	add(a.FunnelStage != b.FunnelStage, "funnel_stage")
+	return out
 }
 
 func (s *Service) writeAccount(ctx context.Context, tx Tx, a *Account, prev int64) error {
@@ -427,7 +474,7 @@ func (s *Service) DeleteAccount(ctx context.Context, id uuid.UUID, etag string) 
 			return err
 		}
 		out = &next
-		return nil
+		return s.log(ctx, tx, now, next.Name(), "delete", id, nil)
 	})
 	return out, err
 }
@@ -462,7 +509,7 @@ func (s *Service) UndeleteAccount(ctx context.Context, id uuid.UUID, etag string
 			return err
 		}
 		out = &next
-		return nil
+		return s.log(ctx, tx, now, next.Name(), "undelete", id, nil)
 	})
 	if errors.Is(err, ErrUnique) {
 		return nil, failure.Newf(failure.AlreadyExists, "a live account now has this account's tax id, domain or external id").WithReason("DUPLICATE_ACCOUNT")
@@ -499,7 +546,7 @@ func (s *Service) ClaimAccount(ctx context.Context, id uuid.UUID, owner, reason,
 			return err
 		}
 		out = &next
-		return nil
+		return s.log(ctx, tx, now, next.Name(), "claim", id, []string{"owner", "first_owner"})
 	})
 	return out, err
 }
@@ -543,7 +590,7 @@ func (s *Service) TransferAccount(ctx context.Context, id uuid.UUID, newOwner, r
 			return err
 		}
 		out = &next
-		return nil
+		return s.log(ctx, tx, now, next.Name(), "transfer", id, []string{"owner"})
 	})
 	return out, err
 }

@@ -7,8 +7,8 @@ import (
 
 	"github.com/google/uuid"
 
-	"github.com/furrowhq/furrow/internal/filter"
-	"github.com/furrowhq/furrow/internal/orderby"
+	"github.com/furrowhq/furrow/internal/activity"
+
 	"github.com/furrowhq/furrow/internal/page"
 )
 
@@ -19,8 +19,6 @@ var (
 	ErrStale = errors.New("revision changed")
 	// ErrUnique means a write broke a uniqueness constraint (a concurrent duplicate).
 	ErrUnique = errors.New("unique constraint")
-	// ErrBadCursor means a page cursor's keys do not parse.
-	ErrBadCursor = errors.New("bad cursor")
 )
 
 // Store persists the archive. Every write of a use case happens in one WithTx call.
@@ -28,15 +26,6 @@ type Store interface {
 	// WithTx runs fn in a transaction, committed when fn returns nil.
 	WithTx(ctx context.Context, fn func(tx Tx) error) error
 	Reader
-}
-
-// ListParams are a checked List request.
-type ListParams struct {
-	Filter      filter.Expr
-	Order       []orderby.Term // without the id tie-breaker, which the store adds
-	Size        int
-	After       *page.Cursor
-	ShowDeleted bool
 }
 
 // Reader reads the archive (inside or outside a transaction).
@@ -66,6 +55,22 @@ type Reader interface {
 
 	// LookupRequest returns the resource a create with (scope, requestID) made, or ErrNotFound.
 	LookupRequest(ctx context.Context, scope, requestID string) (uuid.UUID, error)
+
+	// PartnerExists reports whether partner id exists.
+	PartnerExists(ctx context.Context, id string) (bool, error)
+	// GetAccounts returns the accounts with the given ids (missing ones are absent).
+	GetAccounts(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*Account, error)
+	// AccountChanges returns activity log entries after id after, oldest first, of the
+	// accounts linked to partner.
+	AccountChanges(ctx context.Context, partner string, after int64, limit int) ([]activity.Entry, error)
+	// AccountsByExternalID returns the live accounts linked to partner by the given
+	// external ids, by external id.
+	AccountsByExternalID(ctx context.Context, partner string, ids []string) (map[string]*Account, error)
+	// SyncedChildren returns the contacts and deals with an external id of the given
+	// accounts, by account and external id.
+	SyncedChildren(ctx context.Context, accounts []uuid.UUID) (map[uuid.UUID]map[string]*Contact, map[uuid.UUID]map[string]*Deal, error)
+	// SyncBatch returns the stored results of a batch (partner, requestID), or ErrNotFound.
+	SyncBatch(ctx context.Context, partner, requestID string) ([]byte, error)
 }
 
 // Tx is a transaction: reads see its writes.
@@ -105,4 +110,18 @@ type Tx interface {
 	DeleteInteraction(ctx context.Context, account, id uuid.UUID) error
 
 	InsertRequest(ctx context.Context, scope, requestID string, resource uuid.UUID, t time.Time) error
+	// Savepoint, RollbackTo and Release scope one record of a batch, so a failed record
+	// writes nothing and the batch goes on.
+	Savepoint(ctx context.Context, name string) error
+	RollbackTo(ctx context.Context, name string) error
+	Release(ctx context.Context, name string) error
+	// InsertContacts and InsertDeals insert new rows in bulk.
+	InsertContacts(ctx context.Context, cs []*Contact) error
+	InsertDeals(ctx context.Context, ds []*Deal) error
+	InsertSyncBatch(ctx context.Context, partner, requestID string, results []byte, t time.Time) error
+	// RecordActivities appends entries in bulk, in order.
+	RecordActivities(ctx context.Context, es []activity.Entry) error
+	// RecordActivity appends e to the activity log. Entries are numbered in commit
+	// order, so it must be the transaction's last write.
+	RecordActivity(ctx context.Context, e activity.Entry) error
 }

@@ -25,6 +25,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	furrowv1 "github.com/furrowhq/furrow/gen/furrow/v1"
+	"github.com/furrowhq/furrow/internal/apikey"
 	"github.com/furrowhq/furrow/internal/app"
 	"github.com/furrowhq/furrow/internal/database"
 	"github.com/furrowhq/furrow/internal/server"
@@ -49,42 +50,79 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-// env is a running server with a gRPC client and a REST base URL.
+// env is a running server with an admin key, gRPC clients using it and a REST base URL.
 type env struct {
-	grpc furrowv1.AccountServiceClient
-	conn *grpc.ClientConn
-	base string
-	logs *syncBuffer
+	grpc     furrowv1.AccountServiceClient
+	access   furrowv1.AccessServiceClient
+	activity furrowv1.ActivityServiceClient
+	sync     furrowv1.SyncServiceClient
+	conn     *grpc.ClientConn
+	base     string
+	grpcAddr string
+	key      string // the admin key
+	logs     *syncBuffer
+	db       *database.DB
 }
 
-// start runs the real server on random loopback ports over a fresh database.
-func start(t *testing.T, dialect string) *env {
+// start runs the real server on random loopback ports over a fresh database, with a
+// known bootstrap admin key that every client call and REST request sends.
+func start(t *testing.T, dialect string, opts ...func(*app.Options)) *env {
 	t.Helper()
-	db := testdb.Open(t, dialect)
+	return startOn(t, testdb.Open(t, dialect), opts...)
+}
+
+func startOn(t *testing.T, db *database.DB, opts ...func(*app.Options)) *env {
+	t.Helper()
 	logs := &syncBuffer{}
+	admin, err := apikey.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := app.Options{
+		Server:       server.Config{GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Logger: slog.New(slog.NewJSONHandler(logs, nil))},
+		BootstrapKey: admin.String(),
+	}
+	for _, f := range opts {
+		f(&o)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	srv, err := app.NewServer(ctx, db, server.Config{
-		GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0",
-		Logger: slog.New(slog.NewJSONHandler(logs, nil)),
-	})
+	srv, err := app.New(ctx, db, o)
 	if err != nil {
 		cancel()
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
-	conn, err := grpc.NewClient(srv.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := &env{base: "http://" + srv.HTTPAddr(), grpcAddr: srv.GRPCAddr(), key: o.BootstrapKey, logs: logs, db: db}
+	e.conn = e.dial(t, e.key)
+	e.grpc = furrowv1.NewAccountServiceClient(e.conn)
+	e.access = furrowv1.NewAccessServiceClient(e.conn)
+	e.activity = furrowv1.NewActivityServiceClient(e.conn)
+	e.sync = furrowv1.NewSyncServiceClient(e.conn)
 	t.Cleanup(func() {
-		conn.Close()
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("serve: %v", err)
 		}
 	})
-	return &env{grpc: furrowv1.NewAccountServiceClient(conn), conn: conn, base: "http://" + srv.HTTPAddr(), logs: logs}
+	return e
+}
+
+// dial returns a connection whose calls send key ("" sends none).
+func (e *env) dial(t *testing.T, key string) *grpc.ClientConn {
+	t.Helper()
+	withKey := func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		if key != "" {
+			ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
+		}
+		return invoker(ctx, method, req, reply, cc, opts...)
+	}
+	conn, err := grpc.NewClient(e.grpcAddr, grpc.WithTransportCredentials(insecure.NewCredentials()), grpc.WithUnaryInterceptor(withKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	return conn
 }
 
 // rest sends a JSON request and decodes the JSON answer.
@@ -95,6 +133,7 @@ func (e *env) rest(t *testing.T, method, path, body string, hdr ...string) (int,
 		t.Fatal(err)
 	}
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+e.key)
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
@@ -512,6 +551,7 @@ func TestTwoReplicas(t *testing.T) {
 	ctx := context.Background()
 	url := testdb.URL(t, testdb.Dialects[1])
 	var clients []furrowv1.AccountServiceClient
+	key := ""
 	for i := 0; i < 2; i++ {
 		db, err := database.Open(ctx, url)
 		if err != nil {
@@ -521,20 +561,13 @@ func TestTwoReplicas(t *testing.T) {
 		if _, err := db.Migrate(ctx); err != nil {
 			t.Fatal(err)
 		}
-		sctx, cancel := context.WithCancel(ctx)
-		srv, err := app.NewServer(sctx, db, server.Config{GRPCAddr: "127.0.0.1:0", HTTPAddr: "127.0.0.1:0", Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-		if err != nil {
-			cancel()
-			t.Fatal(err)
-		}
-		done := make(chan error, 1)
-		go func() { done <- srv.Serve(sctx) }()
-		conn, err := grpc.NewClient(srv.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { conn.Close(); cancel(); <-done })
-		clients = append(clients, furrowv1.NewAccountServiceClient(conn))
+		e := startOn(t, db, func(o *app.Options) {
+			if key != "" {
+				o.BootstrapKey = key // ignored: the database already has the first replica's key
+			}
+		})
+		key = e.key
+		clients = append(clients, furrowv1.NewAccountServiceClient(e.dial(t, key)))
 	}
 	a, err := clients[0].CreateAccount(ctx, &furrowv1.CreateAccountRequest{Account: &furrowv1.Account{DisplayName: "Shared"}})
 	if err != nil {

@@ -39,7 +39,8 @@ func requestIDInterceptor(ctx context.Context, req any, _ *grpc.UnaryServerInfo,
 		id = uuid.NewString()
 	}
 	_ = grpc.SetHeader(ctx, metadata.Pairs(requestIDHeader, id))
-	return handler(requestid.With(ctx, id), req)
+	ctx = context.WithValue(requestid.With(ctx, id), callInfoKey{}, &callInfo{})
+	return handler(ctx, req)
 }
 
 func validRequestID(s string) bool {
@@ -72,6 +73,9 @@ func loggingInterceptor(log *slog.Logger) grpc.UnaryServerInterceptor {
 		}
 		if p, ok := peer.FromContext(ctx); ok && p.Addr != nil {
 			attrs = append(attrs, slog.String("peer", clientAddr(ctx, p.Addr)))
+		}
+		if ci := callInfoFrom(ctx); ci != nil && ci.caller != "" {
+			attrs = append(attrs, slog.String("caller", ci.caller))
 		}
 		if err != nil && code != codes.Internal {
 			attrs = append(attrs, slog.String("error", status.Convert(err).Message()))

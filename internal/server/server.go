@@ -23,6 +23,7 @@ import (
 
 	furrowv1 "github.com/furrowhq/furrow/gen/furrow/v1"
 	"github.com/furrowhq/furrow/gen/openapi"
+	"github.com/furrowhq/furrow/internal/ratelimit"
 	"github.com/furrowhq/furrow/internal/requestid"
 )
 
@@ -34,11 +35,18 @@ type Config struct {
 	ShutdownTimeout time.Duration // how long in-flight calls may take to finish
 	// Ready reports whether the server can serve (e.g. the database answers); nil means always.
 	Ready func(context.Context) error
+	// Authenticate checks API keys; required.
+	Authenticate Authenticator
+	// Limiter limits each key's request rate; nil means unlimited.
+	Limiter *ratelimit.Limiter
 }
 
 // Services are the API implementations the server exposes.
 type Services struct {
-	Accounts furrowv1.AccountServiceServer
+	Accounts   furrowv1.AccountServiceServer
+	Access     furrowv1.AccessServiceServer
+	Activities furrowv1.ActivityServiceServer
+	Sync       furrowv1.SyncServiceServer
 }
 
 // Server is a running Furrow API server.
@@ -64,6 +72,9 @@ func New(ctx context.Context, cfg Config, svcs Services) (*Server, error) {
 	if cfg.ShutdownTimeout == 0 {
 		cfg.ShutdownTimeout = 15 * time.Second
 	}
+	if cfg.Authenticate == nil {
+		return nil, errors.New("server: Config.Authenticate is required")
+	}
 	validator, err := protovalidate.New()
 	if err != nil {
 		return nil, fmt.Errorf("protovalidate: %w", err)
@@ -76,10 +87,15 @@ func New(ctx context.Context, cfg Config, svcs Services) (*Server, error) {
 			requestIDInterceptor,
 			loggingInterceptor(cfg.Logger),
 			recoveryInterceptor(cfg.Logger),
+			authInterceptor(cfg.Authenticate),
+			rateLimitInterceptor(cfg.Limiter),
 			validationInterceptor(validator),
 		),
 	)
 	furrowv1.RegisterAccountServiceServer(s.grpc, svcs.Accounts)
+	furrowv1.RegisterAccessServiceServer(s.grpc, svcs.Access)
+	furrowv1.RegisterActivityServiceServer(s.grpc, svcs.Activities)
+	furrowv1.RegisterSyncServiceServer(s.grpc, svcs.Sync)
 	s.health = health.NewServer()
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
@@ -143,14 +159,22 @@ func (s *Server) buildGateway(ctx context.Context) error {
 		runtime.WithErrorHandler(gatewayErrors(s.cfg.Logger)),
 		runtime.WithRoutingErrorHandler(routingErrors),
 		runtime.WithOutgoingHeaderMatcher(func(k string) (string, bool) {
-			if k == requestIDHeader {
+			switch k {
+			case requestIDHeader:
 				return "X-Request-Id", true
+			case "retry-after":
+				return "Retry-After", true
 			}
 			return "", false
 		}),
 	)
-	if err := furrowv1.RegisterAccountServiceHandler(ctx, gw, conn); err != nil {
-		return fmt.Errorf("register gateway: %w", err)
+	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
+		furrowv1.RegisterAccountServiceHandler, furrowv1.RegisterAccessServiceHandler,
+		furrowv1.RegisterActivityServiceHandler, furrowv1.RegisterSyncServiceHandler,
+	} {
+		if err := register(ctx, gw, conn); err != nil {
+			return fmt.Errorf("register gateway: %w", err)
+		}
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /openapi.json", func(w http.ResponseWriter, _ *http.Request) {
@@ -180,7 +204,10 @@ func (s *Server) buildGateway(ctx context.Context) error {
 // lets in-flight calls finish (up to ShutdownTimeout) and returns.
 func (s *Server) Serve(ctx context.Context) error {
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
-	s.health.SetServingStatus(furrowv1.AccountService_ServiceDesc.ServiceName, healthpb.HealthCheckResponse_SERVING)
+	for _, name := range []string{furrowv1.AccountService_ServiceDesc.ServiceName, furrowv1.AccessService_ServiceDesc.ServiceName,
+		furrowv1.ActivityService_ServiceDesc.ServiceName, furrowv1.SyncService_ServiceDesc.ServiceName} {
+		s.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
+	}
 	errc := make(chan error, 2)
 	go func() { errc <- s.grpc.Serve(s.grpcLis) }()
 	go func() {

@@ -126,6 +126,11 @@ func (q queries) ListAccounts(ctx context.Context, p account.ListParams) ([]*acc
 		if !p.ShowDeleted {
 			s.Where(sql.IsNull(s.C(entaccount.FieldDeleteTime)))
 		}
+		if p.Partner != "" {
+			t := sql.Table(accountexternalid.Table)
+			s.Where(sql.Exists(sql.Dialect(s.Dialect()).Select(t.C("account_id")).From(t).
+				Where(sql.And(sql.ColumnsEQ(t.C("account_id"), s.C("id")), sql.EQ(t.C("system"), p.Partner)))))
+		}
 		if p.Filter != nil {
 			s.Where(wherePredicate(s, p.Filter, accountFilterCols))
 		}

@@ -124,7 +124,7 @@ var contactSortCols = map[string]sortCol{
 func toContact(r *ent.Contact) *account.Contact {
 	return &account.Contact{
 		ID: r.ID, AccountID: r.AccountID, DisplayName: r.DisplayName, Title: r.Title, Email: r.Email, Phone: r.Phone,
-		SeniorityLevel: r.SeniorityLevel, DecisionRole: r.DecisionRole, Attitude: r.Attitude, Primary: r.IsPrimary,
+		SeniorityLevel: r.SeniorityLevel, DecisionRole: r.DecisionRole, Attitude: r.Attitude, Primary: r.IsPrimary, ExternalID: r.ExternalID,
 		CreateTime: r.CreateTime.UTC(), UpdateTime: r.UpdateTime.UTC(), Revision: r.Revision,
 	}
 }
@@ -187,11 +187,15 @@ func (q queries) CountContacts(ctx context.Context, acc uuid.UUID) (int, error) 
 	return n, mapErr(err)
 }
 
+func contactCreate(c *ent.Client, x *account.Contact) *ent.ContactCreate {
+	return c.Contact.Create().SetID(x.ID).SetAccountID(x.AccountID).SetDisplayName(x.DisplayName).
+		SetTitle(x.Title).SetEmail(x.Email).SetPhone(x.Phone).SetSeniorityLevel(x.SeniorityLevel).
+		SetDecisionRole(x.DecisionRole).SetAttitude(x.Attitude).SetIsPrimary(x.Primary).SetExternalID(x.ExternalID).
+		SetCreateTime(x.CreateTime).SetUpdateTime(x.UpdateTime).SetRevision(x.Revision)
+}
+
 func (q txQueries) InsertContact(ctx context.Context, c *account.Contact) error {
-	return mapErr(q.c.Contact.Create().SetID(c.ID).SetAccountID(c.AccountID).SetDisplayName(c.DisplayName).
-		SetTitle(c.Title).SetEmail(c.Email).SetPhone(c.Phone).SetSeniorityLevel(c.SeniorityLevel).
-		SetDecisionRole(c.DecisionRole).SetAttitude(c.Attitude).SetIsPrimary(c.Primary).
-		SetCreateTime(c.CreateTime).SetUpdateTime(c.UpdateTime).SetRevision(c.Revision).Exec(ctx))
+	return mapErr(contactCreate(q.c, c).Exec(ctx))
 }
 
 func (q txQueries) UpdateContact(ctx context.Context, c *account.Contact, prev int64) error {
@@ -250,7 +254,7 @@ func toDeal(r *ent.Deal) *account.Deal {
 	return &account.Deal{
 		ID: r.ID, AccountID: r.AccountID, Amount: account.Money{CurrencyCode: r.CurrencyCode, MinorUnits: r.AmountMinor},
 		CloseDate: time.Date(cd.Year(), cd.Month(), cd.Day(), 0, 0, 0, 0, time.UTC),
-		Kind:      r.Kind, Status: r.Status, First: r.IsFirst, Product: r.Product,
+		Kind:      r.Kind, Status: r.Status, First: r.IsFirst, Product: r.Product, ExternalID: r.ExternalID,
 		CreateTime: r.CreateTime.UTC(), UpdateTime: r.UpdateTime.UTC(), Revision: r.Revision,
 	}
 }
@@ -312,10 +316,15 @@ func (q txQueries) MarkFirstDeal(ctx context.Context, acc uuid.UUID) error {
 	return mapErr(q.c.Deal.UpdateOneID(first.ID).SetIsFirst(true).Exec(ctx))
 }
 
-func (q txQueries) InsertDeal(ctx context.Context, d *account.Deal) error {
-	return mapErr(q.c.Deal.Create().SetID(d.ID).SetAccountID(d.AccountID).SetCurrencyCode(d.Amount.CurrencyCode).
+func dealCreate(c *ent.Client, d *account.Deal) *ent.DealCreate {
+	return c.Deal.Create().SetID(d.ID).SetAccountID(d.AccountID).SetCurrencyCode(d.Amount.CurrencyCode).
 		SetAmountMinor(d.Amount.MinorUnits).SetCloseDate(d.CloseDate).SetKind(d.Kind).SetProduct(d.Product).
-		SetStatus(d.Status).SetCreateTime(d.CreateTime).SetUpdateTime(d.UpdateTime).SetRevision(d.Revision).Exec(ctx))
+		SetStatus(d.Status).SetExternalID(d.ExternalID).SetIsFirst(d.First).
+		SetCreateTime(d.CreateTime).SetUpdateTime(d.UpdateTime).SetRevision(d.Revision)
+}
+
+func (q txQueries) InsertDeal(ctx context.Context, d *account.Deal) error {
+	return mapErr(dealCreate(q.c, d).Exec(ctx))
 }
 
 func (q txQueries) UpdateDeal(ctx context.Context, d *account.Deal, prev int64) error {

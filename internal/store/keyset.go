@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,6 +26,7 @@ const (
 	keyTime
 	keyBool
 	keyUUID
+	keyInt
 )
 
 // sortCol is an orderable field.
@@ -47,6 +49,9 @@ func resolveOrder(terms []orderby.Term, cols map[string]sortCol) []keyTerm {
 	for _, t := range terms {
 		c := cols[t.Field]
 		out = append(out, keyTerm{col: c.col, kind: c.kind, desc: t.Desc})
+	}
+	if len(out) > 0 && out[len(out)-1].col == "id" {
+		return out // already unique
 	}
 	desc := len(terms) > 0 && terms[0].Desc
 	return append(out, keyTerm{col: "id", kind: keyUUID, desc: desc})
@@ -137,6 +142,8 @@ func decodeKey(k keyKind, s string) (any, error) {
 		return nil, fmt.Errorf("bad bool %q", s)
 	case keyUUID:
 		return uuid.Parse(s)
+	case keyInt:
+		return strconv.ParseInt(s, 10, 64)
 	}
 	return s, nil
 }
@@ -152,6 +159,8 @@ func encodeKey(v any) string {
 		return "0"
 	case uuid.UUID:
 		return v.String()
+	case int64:
+		return strconv.FormatInt(v, 10)
 	case string:
 		return v
 	}

@@ -42,8 +42,12 @@ func (s *Store) Client() *ent.Client { return s.client }
 var _ account.Store = (*Store)(nil)
 
 // WithTx runs fn in a transaction; it is rolled back when fn fails or panics.
-func (s *Store) WithTx(ctx context.Context, fn func(tx account.Tx) error) (err error) {
-	tx, err := s.client.Tx(ctx)
+func (s *Store) WithTx(ctx context.Context, fn func(tx account.Tx) error) error {
+	return withTx(ctx, s.client, s.dialect, func(q queries) error { return fn(&txQueries{q}) })
+}
+
+func withTx(ctx context.Context, client *ent.Client, dialect string, fn func(q queries) error) (err error) {
+	tx, err := client.Tx(ctx)
 	if err != nil {
 		return mapErr(fmt.Errorf("begin transaction: %w", err))
 	}
@@ -53,7 +57,7 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx account.Tx) error) (err e
 			panic(p)
 		}
 	}()
-	if err := fn(&txQueries{queries{c: tx.Client(), dialect: s.dialect}}); err != nil {
+	if err := fn(queries{c: tx.Client(), dialect: dialect}); err != nil {
 		if rerr := tx.Rollback(); rerr != nil {
 			return errors.Join(err, rerr)
 		}

@@ -1,0 +1,142 @@
+// Package auth knows who is calling and what each role may call: the caller carried
+// in a request's context, and the one table from API method to allowed roles.
+package auth
+
+import (
+	"context"
+	"slices"
+	"strings"
+)
+
+// Role is what a key may do.
+type Role string
+
+// The roles.
+const (
+	Admin   Role = "ADMIN"   // everything, including keys, partners and the activity log
+	Member  Role = "MEMBER"  // read and write customer data
+	Viewer  Role = "VIEWER"  // read customer data
+	Partner Role = "PARTNER" // one partner's accounts, and sync
+)
+
+// Roles lists the roles.
+var Roles = []Role{Admin, Member, Viewer, Partner}
+
+// Caller is who makes a request.
+type Caller struct {
+	Name    string // "apiKeys/{id}", or "cli" / "system" for work not done through the API
+	Role    Role
+	Partner string // the partner id a PARTNER key acts for
+}
+
+// IsPartner reports whether the caller is restricted to one partner's records.
+func (c Caller) IsPartner() bool { return c.Role == Partner }
+
+// System is the caller of work the server or the CLI does itself.
+var System = Caller{Name: "system", Role: Admin}
+
+type callerKey struct{}
+type methodKey struct{}
+
+// WithCaller returns ctx carrying c.
+func WithCaller(ctx context.Context, c Caller) context.Context {
+	return context.WithValue(ctx, callerKey{}, c)
+}
+
+// CallerFrom returns the caller of ctx; without one (tools, tests of the domain) it is
+// System.
+func CallerFrom(ctx context.Context) Caller {
+	if c, ok := ctx.Value(callerKey{}).(Caller); ok {
+		return c
+	}
+	return System
+}
+
+// WithMethod returns ctx carrying the API method being served.
+func WithMethod(ctx context.Context, method string) context.Context {
+	return context.WithValue(ctx, methodKey{}, method)
+}
+
+// MethodFrom returns the API method ctx serves, or "".
+func MethodFrom(ctx context.Context) string {
+	m, _ := ctx.Value(methodKey{}).(string)
+	return m
+}
+
+// Public reports whether a method needs no key: health checks and reflection.
+func Public(method string) bool {
+	return strings.HasPrefix(method, "/grpc.health.v1.Health/") ||
+		strings.HasPrefix(method, "/grpc.reflection.v1.ServerReflection/") ||
+		strings.HasPrefix(method, "/grpc.reflection.v1alpha.ServerReflection/")
+}
+
+// Allowed reports whether role r may call method, and whether the method is in the
+// table at all (an unknown method is denied to everyone).
+func Allowed(method string, r Role) (allowed, known bool) {
+	roles, ok := methodRoles[method]
+	return ok && slices.Contains(roles, r), ok
+}
+
+// Methods returns every method of the table, for tests that hold it to the API.
+func Methods() map[string][]Role {
+	out := make(map[string][]Role, len(methodRoles))
+	for m, rs := range methodRoles {
+		out[m] = slices.Clone(rs)
+	}
+	return out
+}
+
+var (
+	read       = []Role{Admin, Member, Viewer}
+	readP      = []Role{Admin, Member, Viewer, Partner}
+	write      = []Role{Admin, Member}
+	writeP     = []Role{Admin, Member, Partner}
+	adminOnly  = []Role{Admin}
+	syncAccess = []Role{Admin, Partner}
+)
+
+// methodRoles is the one table of who may call what. Every API method must be here (a
+// test checks); a method missing from it is denied to everyone. Partner keys are
+// further limited to their own partner's records by the domain.
+var methodRoles = map[string][]Role{
+	"/furrow.v1.AccountService/GetAccount":                readP,
+	"/furrow.v1.AccountService/ListAccounts":              readP,
+	"/furrow.v1.AccountService/CreateAccount":             writeP,
+	"/furrow.v1.AccountService/UpdateAccount":             writeP,
+	"/furrow.v1.AccountService/DeleteAccount":             write,
+	"/furrow.v1.AccountService/UndeleteAccount":           write,
+	"/furrow.v1.AccountService/ClaimAccount":              write,
+	"/furrow.v1.AccountService/TransferAccount":           write,
+	"/furrow.v1.AccountService/ListOwnershipHistory":      read,
+	"/furrow.v1.AccountService/ListStageChanges":          read,
+	"/furrow.v1.AccountService/CreateContact":             writeP,
+	"/furrow.v1.AccountService/GetContact":                readP,
+	"/furrow.v1.AccountService/ListContacts":              readP,
+	"/furrow.v1.AccountService/UpdateContact":             writeP,
+	"/furrow.v1.AccountService/DeleteContact":             write,
+	"/furrow.v1.AccountService/SetPrimaryContact":         write,
+	"/furrow.v1.AccountService/ListPrimaryContactChanges": read,
+	"/furrow.v1.AccountService/CreateDeal":                writeP,
+	"/furrow.v1.AccountService/GetDeal":                   readP,
+	"/furrow.v1.AccountService/ListDeals":                 readP,
+	"/furrow.v1.AccountService/UpdateDeal":                writeP,
+	"/furrow.v1.AccountService/DeleteDeal":                write,
+	"/furrow.v1.AccountService/CreateInteraction":         write,
+	"/furrow.v1.AccountService/GetInteraction":            read,
+	"/furrow.v1.AccountService/ListInteractions":          read,
+	"/furrow.v1.AccountService/UpdateInteraction":         write,
+	"/furrow.v1.AccountService/DeleteInteraction":         write,
+
+	"/furrow.v1.AccessService/CreateApiKey":  adminOnly,
+	"/furrow.v1.AccessService/GetApiKey":     adminOnly,
+	"/furrow.v1.AccessService/ListApiKeys":   adminOnly,
+	"/furrow.v1.AccessService/RevokeApiKey":  adminOnly,
+	"/furrow.v1.AccessService/CreatePartner": adminOnly,
+	"/furrow.v1.AccessService/GetPartner":    adminOnly,
+	"/furrow.v1.AccessService/ListPartners":  adminOnly,
+
+	"/furrow.v1.ActivityService/ListActivities": adminOnly,
+
+	"/furrow.v1.SyncService/BatchUpsertAccounts": syncAccess,
+	"/furrow.v1.SyncService/ListAccountChanges":  syncAccess,
+}
