@@ -473,6 +473,11 @@ func TestChangeFeed(t *testing.T) {
 		if len(seen) != linked || len(seen) < 30 {
 			t.Errorf("feed returned %d changes, the log has %d for linked accounts", len(seen), linked)
 		}
+		// An admin without a partner follows every account, the unlinked one too.
+		all, err := e.sync.ListAccountChanges(ctx, &furrowv1.ListAccountChangesRequest{PageSize: 1000})
+		if err != nil || len(all.GetChanges()) != min(linked+1, 1000) {
+			t.Errorf("admin feed: %v, %d changes, want %d", err, len(all.GetChanges()), min(linked+1, 1000))
+		}
 	})
 }
 

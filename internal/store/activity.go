@@ -99,18 +99,18 @@ func (q queries) ListActivities(ctx context.Context, p listing.Params) ([]activi
 	return out, next, nil
 }
 
-// AccountChanges returns log entries after id `after` of accounts linked to partner,
-// oldest first.
+// AccountChanges returns log entries after id `after` of accounts linked to partner
+// (of every account when partner is ""), oldest first.
 func (q queries) AccountChanges(ctx context.Context, partner string, after int64, limit int) ([]activity.Entry, error) {
-	rows, err := q.c.Activity.Query().Where(
-		entactivity.IDGT(after),
-		entactivity.AccountIDNotNil(),
-		func(s *sql.Selector) {
+	query := q.c.Activity.Query().Where(entactivity.IDGT(after), entactivity.AccountIDNotNil())
+	if partner != "" {
+		query.Where(func(s *sql.Selector) {
 			t := sql.Table(accountexternalid.Table)
 			s.Where(sql.In(s.C(entactivity.FieldAccountID),
 				sql.Select(t.C(accountexternalid.FieldAccountID)).From(t).Where(sql.EQ(t.C(accountexternalid.FieldSystem), partner))))
-		},
-	).Order(ent.Asc(entactivity.FieldID)).Limit(limit).All(ctx)
+		})
+	}
+	rows, err := query.Order(ent.Asc(entactivity.FieldID)).Limit(limit).All(ctx)
 	if err != nil {
 		return nil, mapErr(err)
 	}

@@ -138,8 +138,9 @@ func (x *BatchUpsertAccountsResponse) GetResults() []*SyncResult {
 // ListAccountChangesRequest is the request of ListAccountChanges.
 type ListAccountChangesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// partner is the partner whose accounts to follow, `partners/{partner}`: required for
-	// admin keys, and must be empty or the key's own partner for partner keys.
+	// partner is the partner whose accounts to follow, `partners/{partner}`. Partner keys
+	// follow their own (empty or their own partner); admin keys follow that partner's
+	// accounts, or every account when it is empty.
 	Partner string `protobuf:"bytes,1,opt,name=partner,proto3" json:"partner,omitempty"`
 	// cursor is the next_cursor of a previous call; empty starts from the beginning.
 	Cursor string `protobuf:"bytes,2,opt,name=cursor,proto3" json:"cursor,omitempty"`

@@ -36,9 +36,9 @@ type SyncServiceClient interface {
 	// fail the others. A retry with the same request_id returns the first call's results
 	// and writes nothing.
 	BatchUpsertAccounts(ctx context.Context, in *BatchUpsertAccountsRequest, opts ...grpc.CallOption) (*BatchUpsertAccountsResponse, error)
-	// ListAccountChanges returns the changes to the partner's accounts after a cursor, in
-	// commit order. Resume from next_cursor: no change is skipped, even while others
-	// write.
+	// ListAccountChanges returns the changes to the caller's accounts (a partner's; all,
+	// for an admin) after a cursor, in commit order. Resume from next_cursor: no change
+	// is skipped, even while others write.
 	ListAccountChanges(ctx context.Context, in *ListAccountChangesRequest, opts ...grpc.CallOption) (*ListAccountChangesResponse, error)
 }
 
@@ -83,9 +83,9 @@ type SyncServiceServer interface {
 	// fail the others. A retry with the same request_id returns the first call's results
 	// and writes nothing.
 	BatchUpsertAccounts(context.Context, *BatchUpsertAccountsRequest) (*BatchUpsertAccountsResponse, error)
-	// ListAccountChanges returns the changes to the partner's accounts after a cursor, in
-	// commit order. Resume from next_cursor: no change is skipped, even while others
-	// write.
+	// ListAccountChanges returns the changes to the caller's accounts (a partner's; all,
+	// for an admin) after a cursor, in commit order. Resume from next_cursor: no change
+	// is skipped, even while others write.
 	ListAccountChanges(context.Context, *ListAccountChangesRequest) (*ListAccountChangesResponse, error)
 	mustEmbedUnimplementedSyncServiceServer()
 }
