@@ -314,7 +314,8 @@ func serve(ctx context.Context, c config, db *database.DB, log *slog.Logger, std
 func keys(ctx context.Context, c config, svc *access.Service, out io.Writer) error {
 	switch c.keyAction {
 	case "create":
-		k := access.Key{DisplayName: c.keyName, Role: auth.Role(strings.ToUpper(c.keyRole)), Partner: c.keyPartner}
+		k := access.Key{DisplayName: c.keyName, Role: auth.Role(strings.TrimPrefix(strings.ToUpper(c.keyRole), "ROLE_")),
+			Partner: strings.TrimPrefix(c.keyPartner, "partners/")}
 		if c.keyExpires > 0 {
 			t := time.Now().Add(c.keyExpires).UTC()
 			k.ExpireTime = &t
@@ -337,6 +338,8 @@ func keys(ctx context.Context, c config, svc *access.Service, out io.Writer) err
 				switch {
 				case k.RevokeTime != nil:
 					state = "revoked " + k.RevokeTime.Format(time.RFC3339)
+				case k.ExpireTime != nil && !k.ExpireTime.After(time.Now()):
+					state = "expired " + k.ExpireTime.Format(time.RFC3339)
 				case k.ExpireTime != nil:
 					state = "expires " + k.ExpireTime.Format(time.RFC3339)
 				}

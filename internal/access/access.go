@@ -150,9 +150,9 @@ func (s *Service) Authenticate(ctx context.Context, presented string) (auth.Call
 	}
 	switch {
 	case c.key.RevokeTime != nil:
-		return auth.Caller{}, unauthenticated(fmt.Sprintf("the API key %s… was revoked", c.key.Prefix))
+		return auth.Caller{}, unauthenticated(fmt.Sprintf("the API key fw_%s… was revoked", c.key.Prefix))
 	case c.key.ExpireTime != nil && !now.Before(*c.key.ExpireTime):
-		return auth.Caller{}, unauthenticated(fmt.Sprintf("the API key %s… expired at %s", c.key.Prefix, c.key.ExpireTime.Format(time.RFC3339)))
+		return auth.Caller{}, unauthenticated(fmt.Sprintf("the API key fw_%s… expired at %s", c.key.Prefix, c.key.ExpireTime.Format(time.RFC3339)))
 	}
 	return auth.Caller{Name: c.key.Name(), Role: c.key.Role, Partner: c.key.Partner}, nil
 }

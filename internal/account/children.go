@@ -54,9 +54,9 @@ func (s *Service) checkVisible(ctx context.Context, account uuid.UUID) error {
 
 // replayChild returns the child a committed create with requestID made, for a create
 // that failed because a concurrent retry of the same request won.
-func replayChild[T any](ctx context.Context, s *Service, scope, requestID string, get func(uuid.UUID) (T, error)) (T, bool) {
+func replayChild[T any](ctx context.Context, s *Service, account uuid.UUID, scope, requestID string, get func(uuid.UUID) (T, error)) (T, bool) {
 	var zero T
-	if requestID == "" {
+	if requestID == "" || s.checkVisible(ctx, account) != nil {
 		return zero, false
 	}
 	id, err := s.store.LookupRequest(ctx, scope, requestID)
@@ -105,7 +105,7 @@ func (s *Service) CreateContact(ctx context.Context, account uuid.UUID, in Conta
 	}
 	now := s.clock()
 	c.ID, c.AccountID, c.CreateTime, c.UpdateTime, c.Revision, c.Primary = newID(), account, now, now, 1, false
-	scope := "contact:" + account.String()
+	scope := requestScope(ctx, "contact:"+account.String())
 	var out *Contact
 	err := s.store.WithTx(ctx, func(tx Tx) error {
 		if _, err := lockLive(ctx, tx, account, ""); err != nil {
@@ -141,7 +141,7 @@ func (s *Service) CreateContact(ctx context.Context, account uuid.UUID, in Conta
 		return s.log(ctx, tx, now, c.Name(), "contact.create", account, nil)
 	})
 	if err != nil {
-		if prev, ok := replayChild(ctx, s, scope, requestID, func(id uuid.UUID) (*Contact, error) { return s.store.GetContact(ctx, account, id) }); ok {
+		if prev, ok := replayChild(ctx, s, account, scope, requestID, func(id uuid.UUID) (*Contact, error) { return s.store.GetContact(ctx, account, id) }); ok {
 			return prev, nil
 		}
 	}
@@ -297,7 +297,7 @@ func (s *Service) CreateInteraction(ctx context.Context, account uuid.UUID, in I
 	}
 	i.OccurTime = i.OccurTime.UTC().Truncate(1000)
 	i.ID, i.AccountID, i.CreateTime, i.UpdateTime, i.Revision = newID(), account, now, now, 1
-	scope := "interaction:" + account.String()
+	scope := requestScope(ctx, "interaction:"+account.String())
 	var out *Interaction
 	err := s.store.WithTx(ctx, func(tx Tx) error {
 		if _, err := lockLive(ctx, tx, account, ""); err != nil {
@@ -320,7 +320,7 @@ func (s *Service) CreateInteraction(ctx context.Context, account uuid.UUID, in I
 		return s.log(ctx, tx, now, i.Name(), "interaction.create", account, nil)
 	})
 	if err != nil {
-		if prev, ok := replayChild(ctx, s, scope, requestID, func(id uuid.UUID) (*Interaction, error) { return s.store.GetInteraction(ctx, account, id) }); ok {
+		if prev, ok := replayChild(ctx, s, account, scope, requestID, func(id uuid.UUID) (*Interaction, error) { return s.store.GetInteraction(ctx, account, id) }); ok {
 			return prev, nil
 		}
 	}

@@ -134,7 +134,7 @@ func (s *Service) CreateDeal(ctx context.Context, account uuid.UUID, in Deal, re
 	}
 	now := s.clock()
 	d.ID, d.AccountID, d.CreateTime, d.UpdateTime, d.Revision, d.First = newID(), account, now, now, 1, false
-	scope := "deal:" + account.String()
+	scope := requestScope(ctx, "deal:"+account.String())
 	var out *Deal
 	err := s.store.WithTx(ctx, func(tx Tx) error {
 		if _, err := lockLive(ctx, tx, account, ""); err != nil {
@@ -166,7 +166,7 @@ func (s *Service) CreateDeal(ctx context.Context, account uuid.UUID, in Deal, re
 		return s.log(ctx, tx, now, d.Name(), "deal.create", account, nil)
 	})
 	if err != nil {
-		if prev, ok := replayChild(ctx, s, scope, requestID, func(id uuid.UUID) (*Deal, error) { return s.store.GetDeal(ctx, account, id) }); ok {
+		if prev, ok := replayChild(ctx, s, account, scope, requestID, func(id uuid.UUID) (*Deal, error) { return s.store.GetDeal(ctx, account, id) }); ok {
 			return present(prev), nil
 		}
 	}

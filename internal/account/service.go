@@ -207,12 +207,18 @@ func (s *Service) CreateAccount(ctx context.Context, in Account, requestID strin
 			return nil, failure.InvalidFields([]failure.Violation{{Field: "account.external_ids", Description: fmt.Sprintf(
 				"a partner's accounts carry its id for them: external_ids[%q] is required", c.Partner)}})
 		}
+		for sys := range a.ExternalIDs {
+			if sys != c.Partner {
+				return nil, failure.Newf(failure.PermissionDenied, "a partner sets only its own external id (%q), not %q", c.Partner, sys).
+					WithReason("FIELD_NOT_PARTNER_SETTABLE")
+			}
+		}
 	}
 	now := s.clock()
 	a.ID, a.CreateTime, a.UpdateTime, a.Revision = newID(), now, now, 1
 	var out *Account
 	err := s.store.WithTx(ctx, func(tx Tx) error {
-		if prev, err := s.replay(ctx, tx, "account", requestID); err != nil || prev != nil {
+		if prev, err := s.replay(ctx, tx, requestScope(ctx, "account"), requestID); err != nil || prev != nil {
 			out = prev
 			return err
 		}
@@ -229,7 +235,7 @@ func (s *Service) CreateAccount(ctx context.Context, in Account, requestID strin
 			return err
 		}
 		if requestID != "" {
-			if err := tx.InsertRequest(ctx, "account", requestID, a.ID, now); err != nil {
+			if err := tx.InsertRequest(ctx, requestScope(ctx, "account"), requestID, a.ID, now); err != nil {
 				return err
 			}
 		}
@@ -239,7 +245,7 @@ func (s *Service) CreateAccount(ctx context.Context, in Account, requestID strin
 	if err != nil && requestID != "" {
 		// A concurrent retry of the same request may have committed while this one ran
 		// (and made it look like a duplicate): return that result.
-		if prev, rerr := s.replay(ctx, s.store, "account", requestID); rerr == nil && prev != nil {
+		if prev, rerr := s.replay(ctx, s.store, requestScope(ctx, "account"), requestID); rerr == nil && prev != nil {
 			return prev, nil
 		}
 	}
@@ -266,6 +272,12 @@ func (s *Service) replay(ctx context.Context, r Reader, scope, requestID string)
 		return nil, err
 	}
 	return s.getAccount(ctx, r, id)
+}
+
+// requestScope scopes request ids (AIP-155) to the caller: a request id is a client's
+// own, and one caller's retry must never return what another created.
+func requestScope(ctx context.Context, kind string) string {
+	return kind + ":" + auth.CallerFrom(ctx).Name
 }
 
 // checkDuplicate fails with AlreadyExists, naming the account, when a live account other

@@ -63,8 +63,8 @@ type Reader interface {
 	// AccountChanges returns activity log entries after id after, oldest first, of the
 	// accounts linked to partner.
 	AccountChanges(ctx context.Context, partner string, after int64, limit int) ([]activity.Entry, error)
-	// AccountsByExternalID returns the live accounts linked to partner by the given
-	// external ids, by external id.
+	// AccountsByExternalID returns the accounts linked to partner by the given external
+	// ids, by external id (a live account rather than a deleted one).
 	AccountsByExternalID(ctx context.Context, partner string, ids []string) (map[string]*Account, error)
 	// SyncedChildren returns the contacts and deals with an external id of the given
 	// accounts, by account and external id.

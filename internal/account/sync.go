@@ -2,6 +2,8 @@ package account
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -110,12 +112,17 @@ func (s *Service) BatchUpsertAccounts(ctx context.Context, requestedPartner, req
 		}
 		seen[r.ExternalID], ids[i] = true, r.ExternalID
 	}
+	digest, err := batchDigest(recs)
+	if err != nil {
+		return nil, err
+	}
 	var results []SyncResult
 	err = s.store.WithTx(ctx, func(tx Tx) error {
 		if requestID != "" {
 			stored, err := tx.SyncBatch(ctx, partner, requestID)
 			if err == nil {
-				return json.Unmarshal(stored, &results)
+				results, err = replayBatch(stored, digest, requestID)
+				return err
 			}
 			if !errors.Is(err, ErrNotFound) {
 				return err
@@ -146,7 +153,7 @@ func (s *Service) BatchUpsertAccounts(ctx context.Context, requestedPartner, req
 			log = append(log, entries...)
 		}
 		if requestID != "" {
-			stored, err := json.Marshal(results)
+			stored, err := json.Marshal(storedBatch{Digest: digest, Results: results})
 			if err != nil {
 				return err
 			}
@@ -157,16 +164,44 @@ func (s *Service) BatchUpsertAccounts(ctx context.Context, requestedPartner, req
 		// Last, so the activity log's lock is held only from here to the commit.
 		return tx.RecordActivities(ctx, log)
 	})
-	if err != nil && requestID != "" {
+	if err != nil && requestID != "" && !failure.Is(err, failure.FailedPrecondition) {
 		// A concurrent retry of the same batch may have committed first.
 		if stored, serr := s.store.SyncBatch(ctx, partner, requestID); serr == nil {
-			var prev []SyncResult
-			if json.Unmarshal(stored, &prev) == nil {
+			if prev, perr := replayBatch(stored, digest, requestID); perr == nil {
 				return prev, nil
 			}
 		}
 	}
 	return results, err
+}
+
+// storedBatch is what a batch's request id keeps: its results, and a digest of its
+// records so that a reused request id with other records is refused, not answered
+// with the old results.
+type storedBatch struct {
+	Digest  string       `json:"digest"`
+	Results []SyncResult `json:"results"`
+}
+
+func batchDigest(recs []SyncRecord) (string, error) {
+	b, err := json.Marshal(recs)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+func replayBatch(stored []byte, digest, requestID string) ([]SyncResult, error) {
+	var sb storedBatch
+	if err := json.Unmarshal(stored, &sb); err != nil {
+		return nil, err
+	}
+	if sb.Digest != digest {
+		return nil, failure.Newf(failure.FailedPrecondition,
+			"request_id %q was already used for a different batch; use a new request_id for new records", requestID).WithReason("REQUEST_ALREADY_USED")
+	}
+	return sb.Results, nil
 }
 
 // syncBatch is the state of one record's upsert.
@@ -190,12 +225,18 @@ func (b *syncBatch) record(ctx context.Context, r *SyncRecord, cur *Account, con
 		return res, nil, err
 	}
 	outcome, entries, err := b.upsert(ctx, r, cur, contacts, deals, &res)
-	if f, ok := failure.As(err); ok || errors.Is(err, ErrUnique) {
+	if f, ok := failure.As(err); ok || errors.Is(err, ErrUnique) || errors.Is(err, ErrStale) {
 		if rerr := b.tx.RollbackTo(ctx, sp); rerr != nil {
 			return res, nil, rerr
 		}
-		if !ok {
-			f = failure.Newf(failure.AlreadyExists, "the record duplicates another account or another record's contact or deal").WithReason("DUPLICATE")
+		switch {
+		case errors.Is(err, ErrStale), ok && f.Reason == "STALE_ETAG":
+			f = failure.Newf(failure.Aborted, "the account, or one of its contacts or deals, changed in Furrow while this batch ran; send the record again").WithReason("CONCURRENT_CHANGE")
+		case !ok:
+			f = failure.Newf(failure.AlreadyExists, "the record duplicates another account").WithReason("DUPLICATE")
+		}
+		if cur == nil {
+			res.Account = uuid.Nil // rolled back: it does not exist
 		}
 		res.Outcome, res.Error = Failed, f
 		return res, nil, b.tx.Release(ctx, sp)
@@ -207,11 +248,33 @@ func (b *syncBatch) record(ctx context.Context, r *SyncRecord, cur *Account, con
 	return res, entries, b.tx.Release(ctx, sp)
 }
 
+// checkChildIDs refuses a record that names a contact or deal twice.
+func (b *syncBatch) checkChildIDs(r *SyncRecord) error {
+	seen := map[string]bool{}
+	for j, c := range r.Contacts {
+		if seen[c.ExternalID] {
+			return failure.InvalidFields([]failure.Violation{{Field: b.prefix(fmt.Sprintf("contacts[%d].external_id", j)), Description: fmt.Sprintf("contact external_id %q appears twice in the record", c.ExternalID)}})
+		}
+		seen[c.ExternalID] = true
+	}
+	clear(seen)
+	for j, d := range r.Deals {
+		if seen[d.ExternalID] {
+			return failure.InvalidFields([]failure.Violation{{Field: b.prefix(fmt.Sprintf("deals[%d].external_id", j)), Description: fmt.Sprintf("deal external_id %q appears twice in the record", d.ExternalID)}})
+		}
+		seen[d.ExternalID] = true
+	}
+	return nil
+}
+
 func (b *syncBatch) prefix(what string) string { return fmt.Sprintf("records[%d].%s", b.index, what) }
 
 func (b *syncBatch) upsert(ctx context.Context, r *SyncRecord, cur *Account, contacts map[uuid.UUID]map[string]*Contact, deals map[uuid.UUID]map[string]*Deal, res *SyncResult) (string, []activity.Entry, error) {
 	if r.Invalid != nil {
 		return "", nil, r.Invalid
+	}
+	if err := b.checkChildIDs(r); err != nil {
+		return "", nil, err
 	}
 	var next Account
 	if cur != nil {

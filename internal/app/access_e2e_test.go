@@ -246,6 +246,24 @@ func TestPartnerIsolation(t *testing.T) {
 		if code(err) != codes.AlreadyExists || strings.Contains(err.Error(), internal.GetName()) {
 			t.Errorf("duplicate of a hidden account: %v", err)
 		}
+		// A partner sets only its own external id: no planting records in another's system.
+		if _, err := crm.CreateAccount(ctx, &furrowv1.CreateAccountRequest{Account: &furrowv1.Account{DisplayName: "Planted", ExternalIds: map[string]string{"crm": "P-1", "erp": "E-9"}}}); code(err) != codes.PermissionDenied {
+			t.Errorf("partner sets another system's id: %v", err)
+		}
+		// Request ids are per caller: reusing an admin's id neither replays nor reveals.
+		if _, err := e.grpc.CreateContact(ctx, &furrowv1.CreateContactRequest{Parent: internal.GetName(), RequestId: "shared-1", Contact: &furrowv1.Contact{DisplayName: "Secret Person"}}); err != nil {
+			t.Fatal(err)
+		}
+		if c, err := crm.CreateContact(ctx, &furrowv1.CreateContactRequest{Parent: internal.GetName(), RequestId: "shared-1", Contact: &furrowv1.Contact{DisplayName: "x"}}); code(err) != codes.NotFound {
+			t.Errorf("partner replays an admin's contact request: %v %v", c, err)
+		}
+		if _, err := e.grpc.CreateAccount(ctx, &furrowv1.CreateAccountRequest{RequestId: "shared-2", Account: &furrowv1.Account{DisplayName: "Admin Made"}}); err != nil {
+			t.Fatal(err)
+		}
+		mine, err := crm.CreateAccount(ctx, &furrowv1.CreateAccountRequest{RequestId: "shared-2", Account: &furrowv1.Account{DisplayName: "Partner Made", ExternalIds: map[string]string{"crm": "PM-1"}}})
+		if err != nil || mine.GetDisplayName() != "Partner Made" {
+			t.Errorf("partner's own request id: %v %v", mine, err)
+		}
 		// Methods outside the partner's role are denied.
 		if _, err := crm.ClaimAccount(ctx, &furrowv1.ClaimAccountRequest{Name: linked.GetName(), Owner: "x"}); code(err) != codes.PermissionDenied {
 			t.Errorf("partner claims: %v", err)
@@ -347,6 +365,38 @@ func TestBatchUpsert(t *testing.T) {
 		acc, _ = e.grpc.GetAccount(ctx, &furrowv1.GetAccountRequest{Name: alpha})
 		if acc.GetDisplayName() != "Alpha Trading Group" || acc.GetOwner() != "li.wei@example.com" || fmt.Sprint(acc.GetLabels()) != "[vip]" || acc.GetRevenueTier() != furrowv1.RevenueTier_REVENUE_TIER_KEY {
 			t.Errorf("after sync: %v", acc)
+		}
+		// Bad records fail alone, whatever is wrong with them, and leave nothing behind.
+		badDomain := syncRecord("E-5", "Epsilon", "TAX-E5")
+		badDomain.Account.Domain = "not a host"
+		twice := syncRecord("F-6", "Phi Trading", "TAX-F6")
+		twice.Contacts = append(twice.Contacts, twice.Contacts[0])
+		badDate := syncRecord("G-7", "Gamma Seven", "TAX-G7")
+		badDate.Deals[0].Deal.CloseDate = toDate(2026, 2, 31)
+		mixed, err := syncc.BatchUpsertAccounts(ctx, &furrowv1.BatchUpsertAccountsRequest{Records: []*furrowv1.SyncRecord{badDomain, twice, badDate, syncRecord("H-8", "Eta Eight", "TAX-H8")}})
+		if err != nil || outcomes(mixed) != "FAILED,FAILED,FAILED,CREATED" {
+			t.Fatalf("mixed batch: %v %s", err, outcomes(mixed))
+		}
+		for i, field := range []string{"records[0].account.domain", "records[1].contacts[1].external_id", "records[2].deals[0].deal.close_date"} {
+			r := mixed.GetResults()[i]
+			if !hasFieldViolation(r.GetError().GetDetails(), field) || r.GetAccount() != "" {
+				t.Errorf("record %d: want a violation of %s and no account, got %v", i, field, r)
+			}
+		}
+		// A request id reused for other records is refused, not answered with old results.
+		if _, err := syncc.BatchUpsertAccounts(ctx, &furrowv1.BatchUpsertAccountsRequest{RequestId: "batch-1", Records: recs[:1]}); status.Code(err) != codes.FailedPrecondition {
+			t.Errorf("request id reused for other records: %v", err)
+		}
+		// A record whose account was deleted in Furrow fails; it does not make a second one.
+		if _, err := e.grpc.DeleteAccount(ctx, &furrowv1.DeleteAccountRequest{Name: alpha}); err != nil {
+			t.Fatal(err)
+		}
+		gone, err := syncc.BatchUpsertAccounts(ctx, &furrowv1.BatchUpsertAccountsRequest{Records: []*furrowv1.SyncRecord{changed}})
+		if err != nil || outcomes(gone) != "FAILED" || gone.GetResults()[0].GetError().GetCode() != int32(codes.FailedPrecondition) {
+			t.Errorf("record of a deleted account: %v %v", err, gone)
+		}
+		if _, err := e.grpc.UndeleteAccount(ctx, &furrowv1.UndeleteAccountRequest{Name: alpha}); err != nil {
+			t.Fatal(err)
 		}
 		// An admin names the partner; without one the call is refused.
 		if _, err := e.sync.BatchUpsertAccounts(ctx, &furrowv1.BatchUpsertAccountsRequest{Records: recs[:1]}); status.Code(err) != codes.InvalidArgument {

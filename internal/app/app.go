@@ -53,11 +53,15 @@ func New(ctx context.Context, db *database.DB, opts Options) (*App, error) {
 	if opts.RateLimit > 0 {
 		cfg.Limiter = ratelimit.New(opts.RateLimit, max(opts.RateBurst, 1), nil)
 	}
+	syncServer, err := rpc.NewSyncServer(accounts)
+	if err != nil {
+		return nil, err
+	}
 	srv, err := server.New(ctx, cfg, server.Services{
 		Accounts:   rpc.NewAccountServer(accounts),
 		Access:     rpc.NewAccessServer(keys),
 		Activities: rpc.NewActivityServer(activity.NewService(st)),
-		Sync:       rpc.NewSyncServer(accounts),
+		Sync:       syncServer,
 	})
 	if err != nil {
 		return nil, err

@@ -27,6 +27,10 @@ const maxBodyBytes = 8 << 20
 // the same.
 func gatewayErrors(log *slog.Logger) runtime.ErrorHandlerFunc {
 	return func(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+		if status.Code(err) == codes.Unauthenticated {
+			// The gateway would put the error text there; RFC 6750 wants the scheme.
+			w = bearerChallenge{w}
+		}
 		if md, ok := runtime.ServerMetadataFromContext(ctx); ok && len(md.HeaderMD.Get(requestIDHeader)) > 0 {
 			runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, err)
 			return
@@ -54,6 +58,14 @@ func gatewayErrors(log *slog.Logger) runtime.ErrorHandlerFunc {
 			slog.String("peer", r.RemoteAddr), slog.String("error", st.Message()))
 		runtime.DefaultHTTPErrorHandler(ctx, mux, m, w, r, st.Err())
 	}
+}
+
+// bearerChallenge sets WWW-Authenticate to the Bearer scheme when the status is written.
+type bearerChallenge struct{ http.ResponseWriter }
+
+func (b bearerChallenge) WriteHeader(code int) {
+	b.Header().Set("WWW-Authenticate", `Bearer realm="furrow"`)
+	b.ResponseWriter.WriteHeader(code)
 }
 
 // routingErrors answers requests no route matches: 404 for an unknown path, 405 (not

@@ -75,7 +75,7 @@ func toEntry(r *ent.Activity) activity.Entry {
 var activityFilterCols = map[string]colSpec{
 	"actor":       {col: entactivity.FieldActor},
 	"actor_role":  {col: entactivity.FieldActorRole, kind: colEnum, prefix: "ROLE_"},
-	"partner":     {col: entactivity.FieldPartnerID},
+	"partner":     {col: entactivity.FieldPartnerID, prefix: "partners/"},
 	"method":      {col: entactivity.FieldMethod},
 	"resource":    {col: entactivity.FieldResource},
 	"action":      {col: entactivity.FieldAction},

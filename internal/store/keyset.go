@@ -248,8 +248,10 @@ func wherePredicate(s *sql.Selector, e filter.Expr, cols map[string]colSpec) *sq
 		}
 		v := n.Value
 		switch spec.kind {
-		case colEnum:
-			v = strings.TrimPrefix(v.(string), spec.prefix)
+		case colEnum, colPlain:
+			if str, ok := v.(string); ok && spec.prefix != "" {
+				v = strings.TrimPrefix(str, spec.prefix)
+			}
 		case colDate:
 			// The domain checked it is a calendar date; dates are stored at midnight UTC.
 			d, err := time.Parse("2006-01-02", v.(string))

@@ -42,15 +42,20 @@ func (q queries) GetAccounts(ctx context.Context, ids []uuid.UUID) (map[uuid.UUI
 func (q queries) AccountsByExternalID(ctx context.Context, partnerID string, ids []string) (map[string]*account.Account, error) {
 	out := make(map[string]*account.Account, len(ids))
 	for start := 0; start < len(ids); start += chunk {
+		// Deleted accounts too: a record of a deleted account must fail, not create a
+		// second account. A live account wins over a deleted one with the same id.
 		rows, err := withDetails(q.c.Account.Query().Where(
-			entaccount.HasExternalIdsWith(accountexternalid.System(partnerID), accountexternalid.ExternalIDIn(ids[start:min(start+chunk, len(ids))]...), accountexternalid.AccountDeleted(false)),
+			entaccount.HasExternalIdsWith(accountexternalid.System(partnerID), accountexternalid.ExternalIDIn(ids[start:min(start+chunk, len(ids))]...)),
 		)).All(ctx)
 		if err != nil {
 			return nil, mapErr(err)
 		}
 		for _, r := range rows {
 			a := toAccount(r)
-			out[a.ExternalIDs[partnerID]] = a
+			ext := a.ExternalIDs[partnerID]
+			if prev := out[ext]; prev == nil || prev.Deleted() {
+				out[ext] = a
+			}
 		}
 	}
 	return out, nil

@@ -94,7 +94,8 @@ type SyncRecord struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// external_id is the partner's id of the account. Required.
 	ExternalId string `protobuf:"bytes,1,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
-	// account holds the account's partner-settable fields.
+	// account holds the account's partner-settable fields. Its rules are checked per
+	// record (a bad record fails alone), not for the whole request.
 	Account *Account `protobuf:"bytes,2,opt,name=account,proto3" json:"account,omitempty"`
 	// contacts are upserted by their external_id; contacts not listed are left alone.
 	Contacts []*SyncContact `protobuf:"bytes,3,rep,name=contacts,proto3" json:"contacts,omitempty"`
@@ -167,7 +168,7 @@ type SyncContact struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// external_id is the partner's id of the contact. Required.
 	ExternalId string `protobuf:"bytes,1,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
-	// contact holds the contact's fields.
+	// contact holds the contact's fields, checked per record.
 	Contact       *Contact `protobuf:"bytes,2,opt,name=contact,proto3" json:"contact,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -222,7 +223,8 @@ type SyncDeal struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// external_id is the partner's id of the deal. Required.
 	ExternalId string `protobuf:"bytes,1,opt,name=external_id,json=externalId,proto3" json:"external_id,omitempty"`
-	// deal holds the deal's fields; kind follows the usual first-purchase rules.
+	// deal holds the deal's fields, checked per record; kind follows the usual
+	// first-purchase rules.
 	Deal          *Deal `protobuf:"bytes,2,opt,name=deal,proto3" json:"deal,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -361,7 +363,13 @@ type AccountChange struct {
 	// change_time is when it happened.
 	ChangeTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=change_time,json=changeTime,proto3" json:"change_time,omitempty"`
 	// activity is the activity log entry of the change, `activities/{activity}`.
-	Activity      string `protobuf:"bytes,5,opt,name=activity,proto3" json:"activity,omitempty"`
+	Activity string `protobuf:"bytes,5,opt,name=activity,proto3" json:"activity,omitempty"`
+	// resource is what changed: the account, or one of its contacts, deals or
+	// interactions (`accounts/{account}/deals/{deal}`).
+	Resource string `protobuf:"bytes,6,opt,name=resource,proto3" json:"resource,omitempty"`
+	// actor is who changed it: an API key (`apiKeys/{api_key}`), `cli` or `system`, so
+	// a partner can tell its own writes from Furrow's.
+	Actor         string `protobuf:"bytes,7,opt,name=actor,proto3" json:"actor,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -431,6 +439,20 @@ func (x *AccountChange) GetActivity() string {
 	return ""
 }
 
+func (x *AccountChange) GetResource() string {
+	if x != nil {
+		return x.Resource
+	}
+	return ""
+}
+
+func (x *AccountChange) GetActor() string {
+	if x != nil {
+		return x.Actor
+	}
+	return ""
+}
+
 var File_furrow_v1_sync_proto protoreflect.FileDescriptor
 
 const file_furrow_v1_sync_proto_rawDesc = "" +
@@ -441,33 +463,35 @@ const file_furrow_v1_sync_proto_rawDesc = "" +
 	"\vexternal_id\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\n" +
 	"externalId\x124\n" +
-	"\aaccount\x18\x02 \x01(\v2\x12.furrow.v1.AccountB\x06\xbaH\x03\xc8\x01\x01R\aaccount\x12<\n" +
+	"\aaccount\x18\x02 \x01(\v2\x12.furrow.v1.AccountB\x06\xbaH\x03\xd8\x01\x03R\aaccount\x12<\n" +
 	"\bcontacts\x18\x03 \x03(\v2\x16.furrow.v1.SyncContactB\b\xbaH\x05\x92\x01\x02\x10dR\bcontacts\x123\n" +
 	"\x05deals\x18\x04 \x03(\v2\x13.furrow.v1.SyncDealB\b\xbaH\x05\x92\x01\x02\x10dR\x05deals\"p\n" +
 	"\vSyncContact\x12+\n" +
 	"\vexternal_id\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\n" +
 	"externalId\x124\n" +
-	"\acontact\x18\x02 \x01(\v2\x12.furrow.v1.ContactB\x06\xbaH\x03\xc8\x01\x01R\acontact\"d\n" +
+	"\acontact\x18\x02 \x01(\v2\x12.furrow.v1.ContactB\x06\xbaH\x03\xd8\x01\x03R\acontact\"d\n" +
 	"\bSyncDeal\x12+\n" +
 	"\vexternal_id\x18\x01 \x01(\tB\n" +
 	"\xbaH\ar\x05\x10\x01\x18\x80\x01R\n" +
 	"externalId\x12+\n" +
-	"\x04deal\x18\x02 \x01(\v2\x0f.furrow.v1.DealB\x06\xbaH\x03\xc8\x01\x01R\x04deal\"\xa3\x01\n" +
+	"\x04deal\x18\x02 \x01(\v2\x0f.furrow.v1.DealB\x06\xbaH\x03\xd8\x01\x03R\x04deal\"\xa3\x01\n" +
 	"\n" +
 	"SyncResult\x12\x1f\n" +
 	"\vexternal_id\x18\x01 \x01(\tR\n" +
 	"externalId\x120\n" +
 	"\aoutcome\x18\x02 \x01(\x0e2\x16.furrow.v1.SyncOutcomeR\aoutcome\x12\x18\n" +
 	"\aaccount\x18\x03 \x01(\tR\aaccount\x12(\n" +
-	"\x05error\x18\x04 \x01(\v2\x12.google.rpc.StatusR\x05error\"\xd5\x01\n" +
+	"\x05error\x18\x04 \x01(\v2\x12.google.rpc.StatusR\x05error\"\x87\x02\n" +
 	"\rAccountChange\x12,\n" +
 	"\aaccount\x18\x01 \x01(\v2\x12.furrow.v1.AccountR\aaccount\x12\x16\n" +
 	"\x06action\x18\x02 \x01(\tR\x06action\x12%\n" +
 	"\x0echanged_fields\x18\x03 \x03(\tR\rchangedFields\x12;\n" +
 	"\vchange_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"changeTime\x12\x1a\n" +
-	"\bactivity\x18\x05 \x01(\tR\bactivity*\x94\x01\n" +
+	"\bactivity\x18\x05 \x01(\tR\bactivity\x12\x1a\n" +
+	"\bresource\x18\x06 \x01(\tR\bresource\x12\x14\n" +
+	"\x05actor\x18\a \x01(\tR\x05actor*\x94\x01\n" +
 	"\vSyncOutcome\x12\x1c\n" +
 	"\x18SYNC_OUTCOME_UNSPECIFIED\x10\x00\x12\x18\n" +
 	"\x14SYNC_OUTCOME_CREATED\x10\x01\x12\x18\n" +
