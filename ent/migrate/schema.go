@@ -112,6 +112,11 @@ var (
 				},
 			},
 			{
+				Name:    "accountexternalid_system_external_id_all",
+				Unique:  false,
+				Columns: []*schema.Column{AccountExternalIdsColumns[1], AccountExternalIdsColumns[2]},
+			},
+			{
 				Name:    "accountexternalid_account_id_system",
 				Unique:  true,
 				Columns: []*schema.Column{AccountExternalIdsColumns[4], AccountExternalIdsColumns[1]},

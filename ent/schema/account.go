@@ -123,6 +123,8 @@ func (AccountExternalID) Edges() []ent.Edge {
 func (AccountExternalID) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("system", "external_id").Unique().Annotations(entsql.IndexWhere("NOT account_deleted")),
+		// Lookups that include deleted accounts (sync) cannot use the partial index.
+		index.Fields("system", "external_id").StorageKey("accountexternalid_system_external_id_all"),
 		index.Fields("account_id", "system").Unique(),
 	}
 }

@@ -115,7 +115,11 @@ type Tx interface {
 	Savepoint(ctx context.Context, name string) error
 	RollbackTo(ctx context.Context, name string) error
 	Release(ctx context.Context, name string) error
-	// InsertContacts and InsertDeals insert new rows in bulk.
+	// InsertAccounts, InsertStageChanges, InsertContacts, InsertPrimaryContactChanges and
+	// InsertDeals insert new rows in bulk.
+	InsertAccounts(ctx context.Context, as []*Account) error
+	InsertStageChanges(ctx context.Context, cs []*StageChange) error
+	InsertPrimaryContactChanges(ctx context.Context, cs []*PrimaryContactChange) error
 	InsertContacts(ctx context.Context, cs []*Contact) error
 	InsertDeals(ctx context.Context, ds []*Deal) error
 	InsertSyncBatch(ctx context.Context, partner, requestID string, results []byte, t time.Time) error

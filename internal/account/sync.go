@@ -10,6 +10,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -117,7 +118,8 @@ func (s *Service) BatchUpsertAccounts(ctx context.Context, requestedPartner, req
 		return nil, err
 	}
 	var results []SyncResult
-	err = s.store.WithTx(ctx, func(tx Tx) error {
+	slowPath := false
+	batch := func(tx Tx) error {
 		if requestID != "" {
 			stored, err := tx.SyncBatch(ctx, partner, requestID)
 			if err == nil {
@@ -140,18 +142,17 @@ func (s *Service) BatchUpsertAccounts(ctx context.Context, requestedPartner, req
 		if err != nil {
 			return err
 		}
-		now := s.clock()
+		b := &syncBatch{s: s, tx: tx, partner: partner, now: s.clock(), contacts: contacts, deals: deals, claimed: map[string]int{}}
 		var log []activity.Entry
-		results = make([]SyncResult, len(recs))
-		for i := range recs {
-			b := &syncBatch{s: s, tx: tx, partner: partner, now: now, index: i}
-			res, entries, err := b.record(ctx, &recs[i], existing[recs[i].ExternalID], contacts, deals)
-			if err != nil {
-				return err
-			}
-			results[i] = res
-			log = append(log, entries...)
+		if slowPath {
+			results, log, err = b.runSlow(ctx, recs, existing)
+		} else {
+			results, log, err = b.run(ctx, recs, existing)
 		}
+		if err != nil {
+			return err
+		}
+		now := b.now
 		if requestID != "" {
 			stored, err := json.Marshal(storedBatch{Digest: digest, Results: results})
 			if err != nil {
@@ -163,7 +164,12 @@ func (s *Service) BatchUpsertAccounts(ctx context.Context, requestedPartner, req
 		}
 		// Last, so the activity log's lock is held only from here to the commit.
 		return tx.RecordActivities(ctx, log)
-	})
+	}
+	err = s.store.WithTx(ctx, batch)
+	if errors.Is(err, errSlowPath) {
+		slowPath = true
+		err = s.store.WithTx(ctx, batch)
+	}
 	if err != nil && requestID != "" && !failure.Is(err, failure.FailedPrecondition) {
 		// A concurrent retry of the same batch may have committed first.
 		if stored, serr := s.store.SyncBatch(ctx, partner, requestID); serr == nil {
@@ -204,82 +210,187 @@ func replayBatch(stored []byte, digest, requestID string) ([]SyncResult, error) 
 	return sb.Results, nil
 }
 
-// syncBatch is the state of one record's upsert.
+// syncBatch is the state of one batch.
 type syncBatch struct {
-	s       *Service
-	tx      Tx
-	partner string
-	now     time.Time
-	index   int
+	s        *Service
+	tx       Tx
+	partner  string
+	now      time.Time
+	contacts map[uuid.UUID]map[string]*Contact
+	deals    map[uuid.UUID]map[string]*Deal
+	// keys claimed by accounts this batch creates or changes, to catch two records of
+	// one batch that duplicate each other (the store cannot see unwritten rows).
+	claimed map[string]int
 }
 
-// record upserts one record inside a savepoint; a failure of the record's own making
-// rolls it back and becomes its FAILED result, anything else fails the batch.
-func (b *syncBatch) record(ctx context.Context, r *SyncRecord, cur *Account, contacts map[uuid.UUID]map[string]*Contact, deals map[uuid.UUID]map[string]*Deal) (SyncResult, []activity.Entry, error) {
-	res := SyncResult{ExternalID: r.ExternalID}
-	if cur != nil {
-		res.Account = cur.ID
-	}
-	sp := "furrow_rec_" + strconv.Itoa(b.index)
-	if err := b.tx.Savepoint(ctx, sp); err != nil {
-		return res, nil, err
-	}
-	outcome, entries, err := b.upsert(ctx, r, cur, contacts, deals, &res)
-	if f, ok := failure.As(err); ok || errors.Is(err, ErrUnique) || errors.Is(err, ErrStale) {
-		if rerr := b.tx.RollbackTo(ctx, sp); rerr != nil {
-			return res, nil, rerr
-		}
-		switch {
-		case errors.Is(err, ErrStale), ok && f.Reason == "STALE_ETAG":
-			f = failure.Newf(failure.Aborted, "the account, or one of its contacts or deals, changed in Furrow while this batch ran; send the record again").WithReason("CONCURRENT_CHANGE")
-		case !ok:
-			f = failure.Newf(failure.AlreadyExists, "the record duplicates another account").WithReason("DUPLICATE")
-		}
-		if cur == nil {
-			res.Account = uuid.Nil // rolled back: it does not exist
-		}
-		res.Outcome, res.Error = Failed, f
-		return res, nil, b.tx.Release(ctx, sp)
-	}
-	if err != nil {
-		return res, nil, err
-	}
-	res.Outcome = outcome
-	return res, entries, b.tx.Release(ctx, sp)
+// plan is what one record will write. Plans are made without writing, so that a batch
+// can write all its records' rows in a few bulk statements.
+type plan struct {
+	index          int
+	outcome        string
+	account        uuid.UUID
+	newAccount     *Account
+	stage          *StageChange
+	update         *Account
+	prevRevision   int64
+	newContacts    []*Contact
+	contactUpdates []*Contact
+	primaryChange  *PrimaryContactChange
+	newDeals       []*Deal
+	dealUpdates    []*Deal
+	markFirst      bool
+	entries        []activity.Entry
 }
+
+// errSlowPath asks for the batch to be run again record by record: a bulk write met a
+// concurrent change (a unique key taken, a row changed) that only a per-record
+// savepoint can pin on one record.
+var errSlowPath = errors.New("sync: retry record by record")
+
+// run plans every record and writes the plans in bulk. Records that fail planning fail
+// alone (they write nothing); a failure while writing returns errSlowPath.
+func (b *syncBatch) run(ctx context.Context, recs []SyncRecord, existing map[string]*Account) ([]SyncResult, []activity.Entry, error) {
+	results := make([]SyncResult, len(recs))
+	var plans []*plan
+	for i := range recs {
+		p, err := b.plan(ctx, i, &recs[i], existing[recs[i].ExternalID])
+		res, ok, err := b.result(recs[i].ExternalID, existing[recs[i].ExternalID], p, err)
+		if err != nil {
+			return nil, nil, err
+		}
+		results[i] = res
+		if ok {
+			plans = append(plans, p)
+		}
+	}
+	if err := b.apply(ctx, plans); err != nil {
+		if errors.Is(err, ErrUnique) || errors.Is(err, ErrStale) || failure.Is(err, failure.Aborted) {
+			return nil, nil, errSlowPath
+		}
+		return nil, nil, err
+	}
+	var log []activity.Entry
+	for _, p := range plans {
+		log = append(log, p.entries...)
+	}
+	return results, log, nil
+}
+
+// runSlow writes each record on its own, inside a savepoint: a record that fails for
+// any reason of its own is rolled back alone.
+func (b *syncBatch) runSlow(ctx context.Context, recs []SyncRecord, existing map[string]*Account) ([]SyncResult, []activity.Entry, error) {
+	results := make([]SyncResult, len(recs))
+	var log []activity.Entry
+	for i := range recs {
+		sp := "furrow_rec_" + strconv.Itoa(i)
+		if err := b.tx.Savepoint(ctx, sp); err != nil {
+			return nil, nil, err
+		}
+		p, err := b.plan(ctx, i, &recs[i], existing[recs[i].ExternalID])
+		if err == nil {
+			err = b.apply(ctx, []*plan{p})
+		}
+		res, ok, err := b.result(recs[i].ExternalID, existing[recs[i].ExternalID], p, err)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !ok {
+			if err := b.tx.RollbackTo(ctx, sp); err != nil {
+				return nil, nil, err
+			}
+		} else {
+			log = append(log, p.entries...)
+		}
+		results[i] = res
+		if err := b.tx.Release(ctx, sp); err != nil {
+			return nil, nil, err
+		}
+	}
+	return results, log, nil
+}
+
+// result turns a record's plan or error into its result; ok reports success. Errors
+// that are not the record's own (the database failing) are returned.
+func (b *syncBatch) result(ext string, cur *Account, p *plan, err error) (SyncResult, bool, error) {
+	res := SyncResult{ExternalID: ext}
+	if err == nil {
+		res.Outcome, res.Account = p.outcome, p.account
+		return res, true, nil
+	}
+	f, ok := failure.As(err)
+	switch {
+	case errors.Is(err, ErrStale), ok && f.Reason == "STALE_ETAG":
+		f = failure.Newf(failure.Aborted, "the account, or one of its contacts or deals, changed in Furrow while this batch ran; send the record again").WithReason("CONCURRENT_CHANGE")
+	case errors.Is(err, ErrUnique):
+		f = failure.Newf(failure.AlreadyExists, "the record duplicates another account").WithReason("DUPLICATE")
+	case !ok:
+		return res, false, err
+	}
+	if cur != nil {
+		res.Account = cur.ID // a failed new record names no account: none was made
+	}
+	res.Outcome, res.Error = Failed, f
+	return res, false, nil
+}
+
+func prefix(i int, what string) string { return fmt.Sprintf("records[%d].%s", i, what) }
 
 // checkChildIDs refuses a record that names a contact or deal twice.
-func (b *syncBatch) checkChildIDs(r *SyncRecord) error {
+func checkChildIDs(i int, r *SyncRecord) error {
 	seen := map[string]bool{}
 	for j, c := range r.Contacts {
 		if seen[c.ExternalID] {
-			return failure.InvalidFields([]failure.Violation{{Field: b.prefix(fmt.Sprintf("contacts[%d].external_id", j)), Description: fmt.Sprintf("contact external_id %q appears twice in the record", c.ExternalID)}})
+			return failure.InvalidFields([]failure.Violation{{Field: prefix(i, fmt.Sprintf("contacts[%d].external_id", j)), Description: fmt.Sprintf("contact external_id %q appears twice in the record", c.ExternalID)}})
 		}
 		seen[c.ExternalID] = true
 	}
 	clear(seen)
 	for j, d := range r.Deals {
 		if seen[d.ExternalID] {
-			return failure.InvalidFields([]failure.Violation{{Field: b.prefix(fmt.Sprintf("deals[%d].external_id", j)), Description: fmt.Sprintf("deal external_id %q appears twice in the record", d.ExternalID)}})
+			return failure.InvalidFields([]failure.Violation{{Field: prefix(i, fmt.Sprintf("deals[%d].external_id", j)), Description: fmt.Sprintf("deal external_id %q appears twice in the record", d.ExternalID)}})
 		}
 		seen[d.ExternalID] = true
 	}
 	return nil
 }
 
-func (b *syncBatch) prefix(what string) string { return fmt.Sprintf("records[%d].%s", b.index, what) }
+// claim records the duplicate-detection keys of an account the batch writes, failing
+// when an earlier record of the batch took them.
+func (b *syncBatch) claim(i int, k Keys) error {
+	var ks []string
+	if k.TaxID != "" {
+		ks = append(ks, "tax:"+k.TaxID)
+	}
+	if k.Domain != "" {
+		ks = append(ks, "domain:"+k.Domain)
+	}
+	if k.TaxID == "" && k.Domain == "" && k.Name != "" {
+		ks = append(ks, "name:"+k.Name)
+	}
+	for _, key := range ks {
+		if j, ok := b.claimed[key]; ok && j != i {
+			return failure.Newf(failure.AlreadyExists, "the record duplicates records[%d] of this batch (same %s)", j, strings.SplitN(key, ":", 2)[0]).WithReason("DUPLICATE")
+		}
+	}
+	for _, key := range ks {
+		b.claimed[key] = i
+	}
+	return nil
+}
 
-func (b *syncBatch) upsert(ctx context.Context, r *SyncRecord, cur *Account, contacts map[uuid.UUID]map[string]*Contact, deals map[uuid.UUID]map[string]*Deal, res *SyncResult) (string, []activity.Entry, error) {
+// plan decides what record i writes, reading but never writing.
+func (b *syncBatch) plan(ctx context.Context, i int, r *SyncRecord, cur *Account) (*plan, error) {
 	if r.Invalid != nil {
-		return "", nil, r.Invalid
+		return nil, r.Invalid
 	}
-	if err := b.checkChildIDs(r); err != nil {
-		return "", nil, err
+	if err := checkChildIDs(i, r); err != nil {
+		return nil, err
 	}
+	p := &plan{index: i}
 	var next Account
 	if cur != nil {
 		if cur.Deleted() {
-			return "", nil, failure.Newf(failure.FailedPrecondition, "account %q of this record was deleted in Furrow", cur.Name()).WithReason("ACCOUNT_DELETED").WithResource(cur.Name())
+			return nil, failure.Newf(failure.FailedPrecondition, "account %q of this record was deleted in Furrow", cur.Name()).WithReason("ACCOUNT_DELETED").WithResource(cur.Name())
 		}
 		next = *cur
 		next.Labels, next.ExternalIDs = slices.Clone(cur.Labels), maps.Clone(cur.ExternalIDs)
@@ -290,68 +401,67 @@ func (b *syncBatch) upsert(ctx context.Context, r *SyncRecord, cur *Account, con
 	next.DisplayName, next.TaxID, next.Domain, next.Industry, next.Region, next.Size = in.DisplayName, in.TaxID, in.Domain, in.Industry, in.Region, in.Size
 	next.ExternalIDs[b.partner] = r.ExternalID
 	normalizeAccount(&next)
-	if err := failure.InvalidFields(validateAccount(&next, b.prefix("account."))); err != nil {
-		return "", nil, err
+	if err := failure.InvalidFields(validateAccount(&next, prefix(i, "account."))); err != nil {
+		return nil, err
 	}
-	var entries []activity.Entry
-	changedAccount := cur == nil || !accountEqual(cur, &next)
-	if changedAccount {
-		if cur == nil || next.Keys() != cur.Keys() {
-			if err := b.tx.LockKeys(ctx, next.Keys()); err != nil {
-				return "", nil, err
-			}
-			if err := b.s.checkDuplicate(ctx, b.tx, &next); err != nil {
-				return "", nil, err
-			}
+	if cur == nil || next.Keys() != cur.Keys() {
+		if err := b.claim(i, next.Keys()); err != nil {
+			return nil, err
 		}
-		if cur == nil {
-			next.ID, next.CreateTime, next.UpdateTime, next.Revision = newID(), b.now, b.now, 1
-			res.Account = next.ID
-			if err := b.tx.InsertAccount(ctx, &next); err != nil {
-				return "", nil, err
-			}
-			if err := b.tx.InsertStageChange(ctx, &StageChange{ID: newID(), AccountID: next.ID, ToStage: next.FunnelStage, ChangeTime: b.now}); err != nil {
-				return "", nil, err
-			}
-			entries = append(entries, activity.New(ctx, b.now, next.Name(), "create", next.ID, nil))
-		} else {
-			next.UpdateTime, next.Revision = b.now, cur.Revision+1
-			if err := b.s.writeAccount(ctx, b.tx, &next, cur.Revision); err != nil {
-				return "", nil, err
-			}
-			entries = append(entries, activity.New(ctx, b.now, next.Name(), "update", next.ID, changedAccountFields(cur, &next)))
+		if err := b.tx.LockKeys(ctx, next.Keys()); err != nil {
+			return nil, err
+		}
+		// This partner's external id is known free (the batch read every account
+		// holding one); check only the keys that can collide with other accounts.
+		probe := next
+		probe.ExternalIDs = nil
+		if cur != nil {
+			probe.ExternalIDs = next.ExternalIDs
+		}
+		if err := b.s.checkDuplicate(ctx, b.tx, &probe); err != nil {
+			return nil, err
 		}
 	}
-	ce, err := b.contacts(ctx, &next, cur == nil, r.Contacts, contacts[next.ID])
-	if err != nil {
-		return "", nil, err
-	}
-	de, err := b.deals(ctx, &next, r.Deals, deals[next.ID])
-	if err != nil {
-		return "", nil, err
-	}
-	entries = append(append(entries, ce...), de...)
 	switch {
 	case cur == nil:
-		return Created, entries, nil
-	case len(entries) > 0:
-		return Updated, entries, nil
+		next.ID, next.CreateTime, next.UpdateTime, next.Revision = newID(), b.now, b.now, 1
+		p.newAccount = &next
+		p.stage = &StageChange{ID: newID(), AccountID: next.ID, ToStage: next.FunnelStage, ChangeTime: b.now}
+		p.entries = append(p.entries, activity.New(ctx, b.now, next.Name(), "create", next.ID, nil))
+	case !accountEqual(cur, &next):
+		next.UpdateTime, next.Revision = b.now, cur.Revision+1
+		p.update, p.prevRevision = &next, cur.Revision
+		p.entries = append(p.entries, activity.New(ctx, b.now, next.Name(), "update", next.ID, changedAccountFields(cur, &next)))
 	}
-	return Unchanged, nil, nil
+	p.account = next.ID
+	if err := b.planContacts(ctx, p, &next, cur == nil, r.Contacts); err != nil {
+		return nil, err
+	}
+	if err := b.planDeals(ctx, p, &next, cur == nil, r.Deals); err != nil {
+		return nil, err
+	}
+	switch {
+	case cur == nil:
+		p.outcome = Created
+	case len(p.entries) > 0:
+		p.outcome = Updated
+	default:
+		p.outcome, p.entries = Unchanged, nil
+	}
+	return p, nil
 }
 
-// contacts upserts a record's contacts by external id. New ones are inserted in one
-// statement; an account without a primary contact gets its first new one.
-func (b *syncBatch) contacts(ctx context.Context, a *Account, isNew bool, in []SyncContact, have map[string]*Contact) ([]activity.Entry, error) {
-	var add []*Contact
-	var entries []activity.Entry
+// planContacts plans a record's contacts by external id; a new account's first contact
+// becomes its primary contact.
+func (b *syncBatch) planContacts(ctx context.Context, p *plan, a *Account, isNew bool, in []SyncContact) error {
+	have := b.contacts[a.ID]
 	hasPrimary := !isNew && a.PrimaryContact != uuid.Nil
 	for j, sc := range in {
 		c := sc.Contact
 		c.ExternalID = sc.ExternalID
 		normalizeContact(&c)
-		if err := failure.InvalidFields(validateContact(&c, b.prefix(fmt.Sprintf("contacts[%d].contact.", j)))); err != nil {
-			return nil, err
+		if err := failure.InvalidFields(validateContact(&c, prefix(p.index, fmt.Sprintf("contacts[%d].contact.", j)))); err != nil {
+			return err
 		}
 		if old := have[sc.ExternalID]; old != nil {
 			next := *old
@@ -361,39 +471,29 @@ func (b *syncBatch) contacts(ctx context.Context, a *Account, isNew bool, in []S
 				continue
 			}
 			next.UpdateTime, next.Revision = b.now, old.Revision+1
-			if err := b.tx.UpdateContact(ctx, &next, old.Revision); err != nil {
-				return nil, err
-			}
-			entries = append(entries, activity.New(ctx, b.now, next.Name(), "contact.update", a.ID, nil))
+			p.contactUpdates = append(p.contactUpdates, &next)
+			p.entries = append(p.entries, activity.New(ctx, b.now, next.Name(), "contact.update", a.ID, nil))
 			continue
 		}
 		c.ID, c.AccountID, c.CreateTime, c.UpdateTime, c.Revision = newID(), a.ID, b.now, b.now, 1
-		c.Primary = !hasPrimary && len(add) == 0
-		add = append(add, &c)
-		entries = append(entries, activity.New(ctx, b.now, c.Name(), "contact.create", a.ID, nil))
-	}
-	if len(add) == 0 {
-		return entries, nil
-	}
-	if err := b.tx.InsertContacts(ctx, add); err != nil {
-		return nil, err
-	}
-	if add[0].Primary {
-		if err := b.tx.InsertPrimaryContactChange(ctx, &PrimaryContactChange{ID: newID(), AccountID: a.ID, ToContact: add[0].ID, Reason: "first contact", ChangeTime: b.now}); err != nil {
-			return nil, err
+		if !hasPrimary && len(p.newContacts) == 0 {
+			c.Primary = true
+			p.primaryChange = &PrimaryContactChange{ID: newID(), AccountID: a.ID, ToContact: c.ID, Reason: "first contact", ChangeTime: b.now}
 		}
+		p.newContacts = append(p.newContacts, &c)
+		p.entries = append(p.entries, activity.New(ctx, b.now, c.Name(), "contact.create", a.ID, nil))
 	}
-	return entries, nil
+	return nil
 }
 
-// deals upserts a record's deals by external id with the usual kind rules, then marks
-// the account's first purchase once.
-func (b *syncBatch) deals(ctx context.Context, a *Account, in []SyncDeal, have map[string]*Deal) ([]activity.Entry, error) {
+// planDeals plans a record's deals by external id, with the usual kind rules. For a new
+// account the first purchase is marked in the plan; otherwise it is re-marked after the
+// writes.
+func (b *syncBatch) planDeals(ctx context.Context, p *plan, a *Account, isNew bool, in []SyncDeal) error {
 	if len(in) == 0 {
-		return nil, nil
+		return nil
 	}
-	var add []*Deal
-	var entries []activity.Entry
+	have := b.deals[a.ID]
 	// The account's won deals after this record, to check given kinds against.
 	won := map[uuid.UUID]*Deal{}
 	for _, d := range have {
@@ -407,12 +507,12 @@ func (b *syncBatch) deals(ctx context.Context, a *Account, in []SyncDeal, have m
 		if d.Status == "" {
 			d.Status = StatusWon
 		}
-		if err := failure.InvalidFields(validateDeal(&d, b.prefix(fmt.Sprintf("deals[%d].deal.", j)))); err != nil {
-			return nil, err
+		if err := failure.InvalidFields(validateDeal(&d, prefix(p.index, fmt.Sprintf("deals[%d].deal.", j)))); err != nil {
+			return err
 		}
 		d.ExternalID = sd.ExternalID
 		if old := have[sd.ExternalID]; old != nil {
-			d.ID, d.AccountID, d.CreateTime, d.Revision, d.First = old.ID, a.ID, old.CreateTime, old.Revision, old.First
+			d.ID, d.AccountID, d.CreateTime, d.UpdateTime, d.Revision, d.First = old.ID, a.ID, old.CreateTime, old.UpdateTime, old.Revision, old.First
 		} else {
 			d.ID, d.AccountID, d.CreateTime, d.UpdateTime, d.Revision = newID(), a.ID, b.now, b.now, 1
 		}
@@ -422,14 +522,12 @@ func (b *syncBatch) deals(ctx context.Context, a *Account, in []SyncDeal, have m
 		}
 		planned = append(planned, &d)
 	}
-	// Check each given kind against the first purchase the account will have.
 	var first *Deal
 	for _, d := range won {
 		if first == nil || before(d, first) {
 			first = d
 		}
 	}
-	changed := false
 	for _, d := range planned {
 		var other *Deal
 		if first != nil && first.ID != d.ID {
@@ -437,38 +535,85 @@ func (b *syncBatch) deals(ctx context.Context, a *Account, in []SyncDeal, have m
 		}
 		kind, err := settleKind(d, other, d.Kind != "")
 		if err != nil {
-			return nil, err
+			return err
 		}
 		d.Kind = kind
 		if old := have[d.ExternalID]; old != nil {
-			cmp := *d
-			cmp.UpdateTime = old.UpdateTime
-			if cmp == *old {
+			if *d == *old {
 				continue
 			}
 			d.UpdateTime, d.Revision = b.now, old.Revision+1
-			if err := b.tx.UpdateDeal(ctx, d, old.Revision); err != nil {
-				return nil, err
-			}
-			changed = true
-			entries = append(entries, activity.New(ctx, b.now, d.Name(), "deal.update", a.ID, nil))
+			p.dealUpdates = append(p.dealUpdates, d)
+			p.markFirst = true
+			p.entries = append(p.entries, activity.New(ctx, b.now, d.Name(), "deal.update", a.ID, nil))
 			continue
 		}
-		add = append(add, d)
-		entries = append(entries, activity.New(ctx, b.now, d.Name(), "deal.create", a.ID, nil))
-	}
-	if len(add) > 0 {
-		if err := b.tx.InsertDeals(ctx, add); err != nil {
-			return nil, err
+		if isNew {
+			d.First = first != nil && first.ID == d.ID
+		} else {
+			p.markFirst = true
 		}
-		changed = true
+		p.newDeals = append(p.newDeals, d)
+		p.entries = append(p.entries, activity.New(ctx, b.now, d.Name(), "deal.create", a.ID, nil))
 	}
-	if changed {
-		if err := b.tx.MarkFirstDeal(ctx, a.ID); err != nil {
-			return nil, err
+	return nil
+}
+
+// apply writes plans: new rows in bulk, updates one by one.
+func (b *syncBatch) apply(ctx context.Context, plans []*plan) error {
+	var accounts []*Account
+	var stages []*StageChange
+	var contacts []*Contact
+	var primaries []*PrimaryContactChange
+	var deals []*Deal
+	for _, p := range plans {
+		if p.newAccount != nil {
+			accounts, stages = append(accounts, p.newAccount), append(stages, p.stage)
+		}
+		contacts = append(contacts, p.newContacts...)
+		deals = append(deals, p.newDeals...)
+		if p.primaryChange != nil {
+			primaries = append(primaries, p.primaryChange)
 		}
 	}
-	return entries, nil
+	if err := b.tx.InsertAccounts(ctx, accounts); err != nil {
+		return err
+	}
+	if err := b.tx.InsertStageChanges(ctx, stages); err != nil {
+		return err
+	}
+	if err := b.tx.InsertContacts(ctx, contacts); err != nil {
+		return err
+	}
+	if err := b.tx.InsertPrimaryContactChanges(ctx, primaries); err != nil {
+		return err
+	}
+	if err := b.tx.InsertDeals(ctx, deals); err != nil {
+		return err
+	}
+	for _, p := range plans {
+		if p.update != nil {
+			if err := b.tx.UpdateAccount(ctx, p.update, p.prevRevision); err != nil {
+				return err
+			}
+		}
+		for _, c := range p.contactUpdates {
+			if err := b.tx.UpdateContact(ctx, c, c.Revision-1); err != nil {
+				return err
+			}
+		}
+		for _, d := range p.dealUpdates {
+			if err := b.tx.UpdateDeal(ctx, d, d.Revision-1); err != nil {
+				return err
+			}
+		}
+		if p.markFirst {
+			if err := b.tx.MarkFirstDeal(ctx, p.account); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // ListAccountChanges returns changes to the partner's accounts after cursor, oldest

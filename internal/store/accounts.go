@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"slices"
 	"sort"
@@ -151,31 +152,56 @@ func (q queries) ListAccounts(ctx context.Context, p account.ListParams) ([]*acc
 	return out, next, nil
 }
 
+// FindDuplicate runs one small indexed query per key, in priority order (tax id,
+// domain, external ids, name): an OR across them in one query would defeat the indexes
+// and scan every account.
 func (q queries) FindDuplicate(ctx context.Context, a *account.Account) (*account.Account, error) {
 	k := a.Keys()
-	var ors []predicate.Account
+	live := func(ps ...predicate.Account) (*account.Account, error) {
+		ps = append(ps, entaccount.DeleteTimeIsNil(), entaccount.IDNEQ(a.ID))
+		r, err := withDetails(q.c.Account.Query().Where(ps...)).First(ctx)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		return toAccount(r), nil
+	}
+	try := func(found *account.Account, err error) (*account.Account, bool, error) {
+		if errors.Is(err, account.ErrNotFound) {
+			return nil, false, nil
+		}
+		return found, err == nil, err
+	}
 	if k.TaxID != "" {
-		ors = append(ors, entaccount.TaxIDNorm(k.TaxID))
+		if d, ok, err := try(live(entaccount.TaxIDNorm(k.TaxID), entaccount.TaxIDNormNEQ(""))); ok || err != nil {
+			return d, err
+		}
 	}
 	if k.Domain != "" {
-		ors = append(ors, entaccount.DomainNorm(k.Domain))
+		if d, ok, err := try(live(entaccount.DomainNorm(k.Domain), entaccount.DomainNormNEQ(""))); ok || err != nil {
+			return d, err
+		}
+	}
+	if len(a.ExternalIDs) > 0 {
+		systems := slices.Sorted(maps.Keys(a.ExternalIDs))
+		ors := make([]predicate.AccountExternalID, 0, len(systems))
+		for _, sys := range systems {
+			ors = append(ors, accountexternalid.And(accountexternalid.System(sys), accountexternalid.ExternalID(a.ExternalIDs[sys])))
+		}
+		x, err := q.c.AccountExternalID.Query().Where(accountexternalid.Or(ors...), accountexternalid.AccountDeleted(false),
+			accountexternalid.AccountIDNEQ(a.ID)).First(ctx)
+		if err == nil {
+			return q.GetAccount(ctx, x.AccountID)
+		}
+		if !ent.IsNotFound(err) {
+			return nil, mapErr(err)
+		}
 	}
 	if k.TaxID == "" && k.Domain == "" && k.Name != "" {
-		ors = append(ors, entaccount.NameNorm(k.Name))
+		if d, ok, err := try(live(entaccount.NameNorm(k.Name))); ok || err != nil {
+			return d, err
+		}
 	}
-	for sys, id := range a.ExternalIDs {
-		ors = append(ors, entaccount.HasExternalIdsWith(accountexternalid.System(sys), accountexternalid.ExternalID(id)))
-	}
-	if len(ors) == 0 {
-		return nil, account.ErrNotFound
-	}
-	r, err := withDetails(q.c.Account.Query().
-		Where(entaccount.DeleteTimeIsNil(), entaccount.IDNEQ(a.ID), entaccount.Or(ors...)).
-		Order(ent.Asc(entaccount.FieldCreateTime))).First(ctx)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	return toAccount(r), nil
+	return nil, account.ErrNotFound
 }
 
 // LockKeys takes a transaction-scoped advisory lock on the normalised name. SQLite
@@ -188,18 +214,20 @@ func (q txQueries) LockKeys(ctx context.Context, k account.Keys) error {
 	return mapErr(err)
 }
 
-func (q txQueries) InsertAccount(ctx context.Context, a *account.Account) error {
+func accountCreate(c *ent.Client, a *account.Account) *ent.AccountCreate {
 	k := a.Keys()
-	_, err := q.c.Account.Create().
+	return c.Account.Create().
 		SetID(a.ID).SetDisplayName(a.DisplayName).SetNameNorm(k.Name).
 		SetTaxID(a.TaxID).SetTaxIDNorm(k.TaxID).SetDomain(a.Domain).SetDomainNorm(k.Domain).
 		SetIndustry(a.Industry).SetRegion(a.Region).SetSize(a.Size).
 		SetRevenueTier(a.RevenueTier).SetStrategicRole(a.StrategicRole).
 		SetActivityStatus(a.ActivityStatus).SetFunnelStage(a.FunnelStage).
 		SetOwner(a.Owner).SetFirstOwner(a.FirstOwner).SetNillableDeleteTime(a.DeleteTime).
-		SetCreateTime(a.CreateTime).SetUpdateTime(a.UpdateTime).SetRevision(a.Revision).
-		Save(ctx)
-	if err != nil {
+		SetCreateTime(a.CreateTime).SetUpdateTime(a.UpdateTime).SetRevision(a.Revision)
+}
+
+func (q txQueries) InsertAccount(ctx context.Context, a *account.Account) error {
+	if err := accountCreate(q.c, a).Exec(ctx); err != nil {
 		return mapErr(err)
 	}
 	return q.writeAccountSets(ctx, a, false)

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -142,6 +144,72 @@ func (q txQueries) InsertDeals(ctx context.Context, ds []*account.Deal) error {
 			b = append(b, dealCreate(q.c, d))
 		}
 		if err := q.c.Deal.CreateBulk(b...).Exec(ctx); err != nil {
+			return mapErr(err)
+		}
+	}
+	return nil
+}
+
+func (q txQueries) InsertAccounts(ctx context.Context, as []*account.Account) error {
+	for start := 0; start < len(as); start += chunk {
+		part := as[start:min(start+chunk, len(as))]
+		b := make([]*ent.AccountCreate, len(part))
+		var labels []*ent.AccountLabelCreate
+		var ext []*ent.AccountExternalIDCreate
+		for i, a := range part {
+			b[i] = accountCreate(q.c, a)
+			for _, l := range a.Labels {
+				labels = append(labels, q.c.AccountLabel.Create().SetAccountID(a.ID).SetLabel(l))
+			}
+			for _, sys := range slices.Sorted(maps.Keys(a.ExternalIDs)) {
+				ext = append(ext, q.c.AccountExternalID.Create().SetAccountID(a.ID).SetSystem(sys).
+					SetExternalID(a.ExternalIDs[sys]).SetAccountDeleted(a.DeleteTime != nil))
+			}
+		}
+		if err := q.c.Account.CreateBulk(b...).Exec(ctx); err != nil {
+			return mapErr(err)
+		}
+		for s := 0; s < len(labels); s += chunk {
+			if err := q.c.AccountLabel.CreateBulk(labels[s:min(s+chunk, len(labels))]...).Exec(ctx); err != nil {
+				return mapErr(err)
+			}
+		}
+		for s := 0; s < len(ext); s += chunk {
+			if err := q.c.AccountExternalID.CreateBulk(ext[s:min(s+chunk, len(ext))]...).Exec(ctx); err != nil {
+				return mapErr(err)
+			}
+		}
+	}
+	return nil
+}
+
+func (q txQueries) InsertStageChanges(ctx context.Context, cs []*account.StageChange) error {
+	for start := 0; start < len(cs); start += chunk {
+		part := cs[start:min(start+chunk, len(cs))]
+		b := make([]*ent.StageChangeCreate, len(part))
+		for i, c := range part {
+			b[i] = q.c.StageChange.Create().SetID(c.ID).SetAccountID(c.AccountID).SetFromStage(c.FromStage).
+				SetToStage(c.ToStage).SetChangeTime(c.ChangeTime)
+		}
+		if err := q.c.StageChange.CreateBulk(b...).Exec(ctx); err != nil {
+			return mapErr(err)
+		}
+	}
+	return nil
+}
+
+func (q txQueries) InsertPrimaryContactChanges(ctx context.Context, cs []*account.PrimaryContactChange) error {
+	for start := 0; start < len(cs); start += chunk {
+		part := cs[start:min(start+chunk, len(cs))]
+		b := make([]*ent.PrimaryContactChangeCreate, len(part))
+		for i, c := range part {
+			b[i] = q.c.PrimaryContactChange.Create().SetID(c.ID).SetAccountID(c.AccountID).
+				SetToContactID(c.ToContact).SetReason(c.Reason).SetChangeTime(c.ChangeTime)
+			if c.FromContact != uuid.Nil {
+				b[i].SetFromContactID(c.FromContact)
+			}
+		}
+		if err := q.c.PrimaryContactChange.CreateBulk(b...).Exec(ctx); err != nil {
 			return mapErr(err)
 		}
 	}
