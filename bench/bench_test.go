@@ -7,6 +7,10 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	furrowv1 "github.com/furrowhq/furrow/gen/furrow/v1"
 )
 
 func TestPercentile(t *testing.T) {
@@ -73,5 +77,79 @@ func TestMeasureCountsErrors(t *testing.T) {
 	}
 	if r.p50 < time.Millisecond || r.p99 < r.p50 || r.elapsed < 100*time.Millisecond {
 		t.Errorf("p50 %v, p99 %v, elapsed %v", r.p50, r.p99, r.elapsed)
+	}
+}
+
+func TestSyncRecordsAreDeterministicAndDistinct(t *testing.T) {
+	a, b := syncBatch(0, 0, 50), syncBatch(0, 0, 50)
+	seen := map[string]bool{}
+	for i := range a {
+		if !proto.Equal(a[i], b[i]) {
+			t.Fatalf("record %d differs between two generations", i)
+		}
+		acc := a[i].GetAccount()
+		for _, k := range []string{a[i].GetExternalId(), acc.GetDisplayName(), acc.GetTaxId(), acc.GetDomain()} {
+			if seen[k] {
+				t.Fatalf("record %d repeats %q", i, k)
+			}
+			seen[k] = true
+		}
+	}
+	if proto.Equal(syncRecord(0, 7), syncRecord(1, 7)) {
+		t.Error("sets 0 and 1 generate the same record")
+	}
+}
+
+func TestCheckOutcomes(t *testing.T) {
+	recs := syncBatch(0, 0, 3)
+	res := func(outcomes ...furrowv1.SyncOutcome) []*furrowv1.SyncResult {
+		out := make([]*furrowv1.SyncResult, len(outcomes))
+		for i, o := range outcomes {
+			out[i] = &furrowv1.SyncResult{ExternalId: recs[i].GetExternalId(), Outcome: o}
+		}
+		return out
+	}
+	created, failed := furrowv1.SyncOutcome_SYNC_OUTCOME_CREATED, furrowv1.SyncOutcome_SYNC_OUTCOME_FAILED
+	for _, c := range []struct {
+		name    string
+		results []*furrowv1.SyncResult
+		want    int
+	}{
+		{"all as wanted", res(created, created, created), 0},
+		{"one failed", res(created, failed, created), 1},
+		{"missing results", res(created), 3},
+	} {
+		n := 0
+		checkOutcomes(recs, c.results, created, func(k int, _ string) { n += k })
+		if n != c.want {
+			t.Errorf("%s: %d errors, want %d", c.name, n, c.want)
+		}
+	}
+}
+
+func TestStatementShape(t *testing.T) {
+	var tr tracer
+	for _, c := range []struct{ in, want string }{
+		{"SAVEPOINT furrow_rec_17", "SAVEPOINT furrow_rec_N"},
+		{`INSERT INTO "deals" ("id", "kind") VALUES ($1, $2), ($3, $4) RETURNING "id"`, "INSERT INTO deals (…) VALUES … RETURNING id"},
+		{`SELECT "accounts"."id", "accounts"."name" FROM "accounts" WHERE "accounts"."id" IN ($1, $2, $3) LIMIT 2`, "SELECT … FROM accounts WHERE id IN (…) LIMIT N"},
+		{`UPDATE "deals" SET "is_first" = $1 WHERE "deals"."id" = $2`, "UPDATE deals SET … WHERE id = ?"},
+	} {
+		if got := tr.shape(c.in); got != c.want {
+			t.Errorf("shape(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
+func TestTenths(t *testing.T) {
+	ds := make([]time.Duration, 20)
+	for i := range ds {
+		ds[i] = time.Duration(i/2+1) * time.Millisecond
+	}
+	if got, want := tenths(ds), "1 2 3 4 5 6 7 8 9 10 ms"; got != want {
+		t.Errorf("tenths = %q, want %q", got, want)
+	}
+	if got, want := tenths(ds[:2]), "1 1 ms"; got != want {
+		t.Errorf("tenths of 2 = %q, want %q", got, want)
 	}
 }

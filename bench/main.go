@@ -1,14 +1,21 @@
-// Command bench measures Furrow's read API against a raw-SQL floor on PostgreSQL.
+// Command bench measures Furrow's read API against a raw-SQL floor on PostgreSQL, and
+// its partner sync against COPY.
 //
-// It creates a fresh database, loads -accounts accounts with labels and primary
-// contacts, starts the real server (gRPC and the REST gateway, request logging on but
-// discarded) on loopback, and runs each scenario for -duration with -concurrency
-// closed-loop workers after an unrecorded warm-up. It prints throughput, latency
-// percentiles, errors and CPU per request (this process's and, when PostgreSQL is
-// local, its backends'), and for each API scenario how many times slower it is than
-// the baseline that does the same reads with database/sql directly. The database is
-// dropped at the end, also on errors and Ctrl-C. docs/performance.md explains the
-// scenarios and the numbers.
+// For the read scenarios it creates a fresh database, loads -accounts accounts with
+// labels and primary contacts, starts the real server (gRPC and the REST gateway,
+// request logging on but discarded, every call authenticated with an admin API key) on
+// loopback, and runs each scenario for -duration with -concurrency closed-loop workers
+// after an unrecorded warm-up. It prints throughput, latency percentiles, errors and CPU
+// per request (this process's and, when PostgreSQL is local, its backends'), and for
+// each API scenario how many times slower it is than the baseline that does the same
+// reads with database/sql directly.
+//
+// The sync scenario (sync.go) upserts -sync-records partner records through
+// BatchUpsertAccounts, 1000 a call, twice (new, then unchanged), and loads the same
+// rows with COPY into another fresh database as the physical limit.
+//
+// Every database is dropped at the end, also on errors and Ctrl-C.
+// docs/performance.md explains the scenarios and the numbers.
 //
 // Run it with `make bench` or `go run ./bench -h`. PostgreSQL is found at
 // FURROW_BENCH_DATABASE_URL, else FURROW_TEST_DATABASE_URL, else
@@ -34,11 +41,13 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 
 	furrowv1 "github.com/furrowhq/furrow/gen/furrow/v1"
+	"github.com/furrowhq/furrow/internal/apikey"
 	"github.com/furrowhq/furrow/internal/app"
 	"github.com/furrowhq/furrow/internal/database"
-	"github.com/furrowhq/furrow/internal/server"
+	furrowserver "github.com/furrowhq/furrow/internal/server"
 )
 
 // config is what the flags set.
@@ -47,8 +56,13 @@ type config struct {
 	duration    time.Duration
 	warmup      time.Duration
 	concurrency int
-	scenarios   []scenario
+	scenarios   []scenario // the read scenarios to run
 	cpuProfile  string
+	// The partner-sync benchmark (scenario "sync").
+	sync        bool
+	syncRecords int
+	syncClients int
+	syncSQL     bool
 }
 
 func main() {
@@ -57,8 +71,11 @@ func main() {
 	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "measured time per scenario")
 	flag.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "unrecorded warm-up before each scenario")
 	flag.IntVar(&cfg.concurrency, "concurrency", 50, "closed-loop workers per scenario")
-	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the scenarios (client, server and driver; not PostgreSQL) to this file")
-	names := flag.String("scenarios", strings.Join(scenarioNames(), ","), "comma-separated scenarios to run")
+	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the read scenarios (client, server and driver; not PostgreSQL) to this file, and one of each partner-sync pass to this file with a suffix (.copy1, .copy2, .sync1, ...)")
+	names := flag.String("scenarios", strings.Join(scenarioNames(), ","), "comma-separated scenarios to run (the read scenarios first, then "+syncScenario+")")
+	flag.IntVar(&cfg.syncRecords, "sync-records", 100000, "partner records to upsert in the "+syncScenario+" scenario")
+	flag.IntVar(&cfg.syncClients, "sync-clients", 1, "when more than 1, also run the "+syncScenario+" scenario's two runs, over another fresh database, with this many clients sending batches at once")
+	flag.BoolVar(&cfg.syncSQL, "sync-sql", false, "count and time the statements the server sends in each "+syncScenario+" pass, and print them")
 	flag.Parse()
 
 	var err error
@@ -66,9 +83,17 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(2)
 	}
+	cfg.scenarios = slices.DeleteFunc(cfg.scenarios, func(s scenario) bool {
+		cfg.sync = cfg.sync || s.name == syncScenario
+		return s.name == syncScenario
+	})
 	// The list scenarios read two full pages.
 	if cfg.accounts <= 2*pageSize || cfg.concurrency < 1 || cfg.duration <= 0 || cfg.warmup < 0 {
 		fmt.Fprintf(os.Stderr, "bench: need -accounts > %d, -concurrency >= 1, -duration > 0, -warmup >= 0\n", 2*pageSize)
+		os.Exit(2)
+	}
+	if cfg.syncRecords < 1 || cfg.syncClients < 1 {
+		fmt.Fprintln(os.Stderr, "bench: need -sync-records >= 1, -sync-clients >= 1")
 		os.Exit(2)
 	}
 
@@ -81,9 +106,27 @@ func main() {
 	}
 }
 
-// run sets everything up, runs the scenarios and prints the table. Every resource is
-// released by a defer, so the database is dropped however run returns.
+// run runs the read scenarios, then the partner-sync benchmark, as selected.
 func run(ctx context.Context, cfg config) error {
+	var errs []error
+	if len(cfg.scenarios) > 0 {
+		errs = append(errs, runReads(ctx, cfg))
+		if ctx.Err() != nil {
+			return errors.Join(errs...)
+		}
+	}
+	if cfg.sync {
+		if len(cfg.scenarios) > 0 {
+			fmt.Println()
+		}
+		errs = append(errs, runSync(ctx, cfg))
+	}
+	return errors.Join(errs...)
+}
+
+// runReads sets everything up, runs the read scenarios and prints the table. Every
+// resource is released by a defer, so the database is dropped however it returns.
+func runReads(ctx context.Context, cfg config) error {
 	dbURL, drop, err := createDatabase(ctx)
 	if err != nil {
 		return err
@@ -107,24 +150,13 @@ func run(ctx context.Context, cfg config) error {
 	fmt.Printf("loaded %d accounts, %d labels, %d contacts in %s\n",
 		len(data.ids), data.labels, data.contacts, time.Since(start).Round(time.Millisecond))
 
-	// Production logs every request, so logging stays on; it just goes nowhere.
-	srv, err := app.NewServer(ctx, db, server.Config{
-		GRPCAddr: "127.0.0.1:0",
-		HTTPAddr: "127.0.0.1:0",
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
+	srv, stopServer, err := startServer(ctx, db)
 	if err != nil {
 		return err
 	}
-	serveCtx, stopServing := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(serveCtx) }()
-	defer func() {
-		stopServing()
-		<-served
-	}()
+	defer stopServer()
 
-	conn, err := grpc.NewClient(srv.GRPCAddr(), grpc.WithTransportCredentials(insecure.NewCredentials()))
+	conn, err := dial(srv.GRPCAddr(), srv.adminKey)
 	if err != nil {
 		return err
 	}
@@ -141,6 +173,7 @@ func run(ctx context.Context, cfg config) error {
 		grpc:    furrowv1.NewAccountServiceClient(conn),
 		http:    &http.Client{Transport: tr},
 		baseURL: "http://" + srv.HTTPAddr(),
+		auth:    "Bearer " + srv.adminKey,
 		cpu:     newCPUMeter(db.DB, dbURL),
 	}
 
@@ -181,6 +214,57 @@ func run(ctx context.Context, cfg config) error {
 		return fmt.Errorf("more than 0.1%% errors (or no requests) in %s", strings.Join(failed, ", "))
 	}
 	return nil
+}
+
+// server is the API running in this process.
+type server struct {
+	*app.App
+	adminKey string // the bootstrap admin key, sent with every request
+}
+
+// startServer starts the API over db (migrated, with no API key yet) on loopback
+// ports, with a fresh admin key, no rate limit, and request logging on (production logs
+// every request) but written to io.Discard. stop shuts it down.
+func startServer(ctx context.Context, db *database.DB) (srv *server, stop func(), err error) {
+	key, err := apikey.New()
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := app.New(ctx, db, app.Options{
+		Server: furrowserver.Config{
+			GRPCAddr: "127.0.0.1:0",
+			HTTPAddr: "127.0.0.1:0",
+			Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		},
+		BootstrapKey: key.String(),
+		RateLimit:    0, // unlimited
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	serveCtx, stopServing := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- a.Serve(serveCtx) }()
+	return &server{App: a, adminKey: key.String()}, func() {
+		stopServing()
+		<-served
+	}, nil
+}
+
+// dial opens a gRPC client connection to addr that sends key as a bearer token on
+// every call.
+func dial(addr, key string) (*grpc.ClientConn, error) {
+	return grpc.NewClient(addr, grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithUnaryInterceptor(bearer(key)))
+}
+
+// bearer returns a unary client interceptor that adds `authorization: Bearer <key>`
+// to the outgoing metadata.
+func bearer(key string) grpc.UnaryClientInterceptor {
+	value := "Bearer " + key
+	return func(ctx context.Context, method string, req, reply any, cc *grpc.ClientConn, invoker grpc.UnaryInvoker, opts ...grpc.CallOption) error {
+		return invoker(metadata.AppendToOutgoingContext(ctx, "authorization", value), method, req, reply, cc, opts...)
+	}
 }
 
 // runScenario measures sc, giving a rawSQL scenario its own database/sql pool of
@@ -231,6 +315,7 @@ func selectScenarios(list string) ([]scenario, error) {
 	return out, nil
 }
 
+// scenarioNames returns the names of every scenario, sync last.
 func scenarioNames() []string {
 	all := allScenarios()
 	out := make([]string, len(all))

@@ -45,6 +45,9 @@ func allScenarios() []scenario {
 		{name: "grpc-list", baseline: "baseline-list", worker: (*env).grpcList},
 		{name: "rest-list", baseline: "baseline-list", worker: (*env).restList},
 		{name: "grpc-list-walk", baseline: "baseline-list", worker: (*env).grpcListWalk},
+		// Not a closed-loop scenario: it runs the partner-sync benchmark (sync.go)
+		// after the others.
+		{name: syncScenario},
 	}
 }
 
@@ -57,6 +60,7 @@ type env struct {
 	grpc    furrowv1.AccountServiceClient
 	http    *http.Client
 	baseURL string // of the REST gateway, e.g. http://127.0.0.1:41234
+	auth    string // the Authorization header of REST requests: "Bearer <admin key>"
 	cpu     cpuMeter
 }
 
@@ -186,6 +190,7 @@ func (e *env) get(ctx context.Context, path string, buf *bytes.Buffer) error {
 	if err != nil {
 		return err
 	}
+	req.Header.Set("Authorization", e.auth)
 	resp, err := e.http.Do(req)
 	if err != nil {
 		return err
