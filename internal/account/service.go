@@ -283,7 +283,6 @@ func requestScope(ctx context.Context, kind string) string {
 // checkDuplicate fails with AlreadyExists, naming the account, when a live account other
 // than a duplicates it.
 func (s *Service) checkDuplicate(ctx context.Context, r Reader, a *Account) error {
-	k := a.Keys()
 	dup, err := r.FindDuplicate(ctx, a)
 	if errors.Is(err, ErrNotFound) {
 		return nil
@@ -291,6 +290,12 @@ func (s *Service) checkDuplicate(ctx context.Context, r Reader, a *Account) erro
 	if err != nil {
 		return err
 	}
+	return duplicateError(ctx, a, dup)
+}
+
+// duplicateError says that a duplicates dup.
+func duplicateError(ctx context.Context, a, dup *Account) error {
+	k := a.Keys()
 	if !visible(ctx, dup) {
 		// Do not name an account the caller may not see.
 		return failure.Newf(failure.AlreadyExists, "an account with the same tax id, domain or name already exists in Furrow; ask an admin to link it to your partner id").

@@ -69,6 +69,9 @@ type Reader interface {
 	// SyncedChildren returns the contacts and deals with an external id of the given
 	// accounts, by account and external id.
 	SyncedChildren(ctx context.Context, accounts []uuid.UUID) (map[uuid.UUID]map[string]*Contact, map[uuid.UUID]map[string]*Deal, error)
+	// CandidateDuplicates returns the live accounts whose normalised tax id, domain or
+	// name is one of those given: one query for a whole batch.
+	CandidateDuplicates(ctx context.Context, taxIDs, domains, names []string) ([]*Account, error)
 	// SyncBatch returns the stored results of a batch (partner, requestID), or ErrNotFound.
 	SyncBatch(ctx context.Context, partner, requestID string) ([]byte, error)
 }
@@ -84,6 +87,9 @@ type Tx interface {
 	// normalised name, so concurrent duplicate checks by name cannot both pass (tax ids,
 	// domains and external ids have unique indexes).
 	LockKeys(ctx context.Context, k Keys) error
+	// LockNames is LockKeys for many names at once, taken in a fixed order so that two
+	// batches never wait for each other in a cycle.
+	LockNames(ctx context.Context, names []string) error
 	InsertAccount(ctx context.Context, a *Account) error
 	// UpdateAccount writes a, provided its stored revision is still prevRevision (else ErrStale).
 	UpdateAccount(ctx context.Context, a *Account, prevRevision int64) error

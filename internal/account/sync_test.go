@@ -2,6 +2,8 @@ package account_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,6 +102,39 @@ func TestBatchSlowPath(t *testing.T) {
 		again, err := svc.BatchUpsertAccounts(ctx, "crm", "slow-1", recs)
 		if err != nil || again[0].Account != res[0].Account || again[1].Outcome != account.Failed {
 			t.Errorf("retry: %v %+v", err, again)
+		}
+	})
+}
+
+// TestBatchDuplicates: records duplicating an existing account or each other fail,
+// naming what they duplicate; the first of two look-alike records wins.
+func TestBatchDuplicates(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		st := store.New(db)
+		if _, err := access.NewService(st.Access(), nil).CreatePartner(ctx, "crm", "CRM"); err != nil {
+			t.Fatal(err)
+		}
+		svc := account.NewService(st, nil)
+		existing := mustCreate(t, svc, account.Account{DisplayName: "Keyless Co"})
+		res, err := svc.BatchUpsertAccounts(ctx, "crm", "", []account.SyncRecord{
+			{ExternalID: "1", Account: account.Account{DisplayName: "One", Domain: "same.example"}},
+			{ExternalID: "2", Account: account.Account{DisplayName: "Two", Domain: "WWW.same.example"}},
+			{ExternalID: "3", Account: account.Account{DisplayName: "keyless co."}},
+			{ExternalID: "4", Account: account.Account{DisplayName: "Four", TaxID: "T-4"}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := []string{res[0].Outcome, res[1].Outcome, res[2].Outcome, res[3].Outcome}
+		if fmt.Sprint(got) != "[CREATED FAILED FAILED CREATED]" {
+			t.Fatalf("outcomes = %v", got)
+		}
+		if res[1].Error.Kind != failure.AlreadyExists || !strings.Contains(res[1].Error.Msg, "records[0]") {
+			t.Errorf("in-batch duplicate: %v", res[1].Error)
+		}
+		if res[2].Error.Kind != failure.AlreadyExists || res[2].Error.Resource != existing.Name() {
+			t.Errorf("duplicate of an existing account: %v", res[2].Error)
 		}
 	})
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 
 	"github.com/furrowhq/furrow/ent"
 	entaccount "github.com/furrowhq/furrow/ent/account"
@@ -14,6 +15,7 @@ import (
 	"github.com/furrowhq/furrow/ent/contact"
 	"github.com/furrowhq/furrow/ent/deal"
 	"github.com/furrowhq/furrow/ent/partner"
+	"github.com/furrowhq/furrow/ent/predicate"
 	"github.com/furrowhq/furrow/ent/syncbatch"
 	"github.com/furrowhq/furrow/internal/account"
 )
@@ -214,4 +216,50 @@ func (q txQueries) InsertPrimaryContactChanges(ctx context.Context, cs []*accoun
 		}
 	}
 	return nil
+}
+
+func (q queries) CandidateDuplicates(ctx context.Context, taxIDs, domains, names []string) ([]*account.Account, error) {
+	seen := map[uuid.UUID]bool{}
+	var out []*account.Account
+	// One indexed query per kind of key: an OR across them would not use the indexes.
+	for _, by := range []struct {
+		keys []string
+		pred func(...string) predicate.Account
+		not  predicate.Account
+	}{
+		{taxIDs, entaccount.TaxIDNormIn, entaccount.TaxIDNormNEQ("")},
+		{domains, entaccount.DomainNormIn, entaccount.DomainNormNEQ("")},
+		{names, entaccount.NameNormIn, entaccount.NameNormNEQ("")},
+	} {
+		keys := slices.Compact(slices.Sorted(slices.Values(by.keys)))
+		for start := 0; start < len(keys); start += chunk {
+			rows, err := withDetails(q.c.Account.Query().Where(entaccount.DeleteTimeIsNil(), by.not,
+				by.pred(keys[start:min(start+chunk, len(keys))]...))).All(ctx)
+			if err != nil {
+				return nil, mapErr(err)
+			}
+			for _, r := range rows {
+				if !seen[r.ID] {
+					seen[r.ID] = true
+					out = append(out, toAccount(r))
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// LockNames takes the advisory locks of LockKeys for many names in one statement, in
+// hash order, so that batches sharing names queue instead of deadlocking.
+func (q txQueries) LockNames(ctx context.Context, names []string) error {
+	if !q.postgres() || len(names) == 0 {
+		return nil
+	}
+	keys := make([]string, len(names))
+	for i, n := range names {
+		keys[i] = "furrow.account.name:" + n
+	}
+	_, err := q.c.ExecContext(ctx, `SELECT pg_advisory_xact_lock(h) FROM (
+		SELECT DISTINCT hashtextextended(k, 0) AS h FROM unnest($1::text[]) AS k ORDER BY h) AS s`, pq.Array(keys))
+	return mapErr(err)
 }
