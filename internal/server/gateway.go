@@ -69,13 +69,13 @@ func (b bearerChallenge) WriteHeader(code int) {
 }
 
 // routingErrors answers requests no route matches: 404 for an unknown path, 405 (not
-// gRPC's 501) for a known path with another method.
+// the gateway's 501) for a known path with another method. The body's code is
+// NOT_FOUND for both: no API method answers that method on that path.
 func routingErrors(ctx context.Context, mux *runtime.ServeMux, m runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
 	code := codes.NotFound
 	msg := fmt.Sprintf("no REST method at %s %s; see /openapi.json", r.Method, r.URL.Path)
 	switch httpStatus {
 	case http.StatusMethodNotAllowed:
-		code = codes.Unimplemented
 		msg = fmt.Sprintf("%s is not allowed on %s; see /openapi.json", r.Method, r.URL.Path)
 	case http.StatusBadRequest:
 		code = codes.InvalidArgument
