@@ -494,7 +494,10 @@ func TestOperability(t *testing.T) {
 	if err != nil || h.GetStatus() != healthpb.HealthCheckResponse_SERVING {
 		t.Errorf("health: %v %v", h, err)
 	}
-	rc, err := reflectionpb.NewServerReflectionClient(e.conn).ServerReflectionInfo(ctx)
+	// A stream left open would hold up the server's graceful stop: cancel it when done.
+	sctx, stopStream := context.WithCancel(ctx)
+	defer stopStream()
+	rc, err := reflectionpb.NewServerReflectionClient(e.conn).ServerReflectionInfo(sctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -505,6 +508,7 @@ func TestOperability(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	stopStream()
 	names := fmt.Sprint(r.GetListServicesResponse().GetService())
 	if !strings.Contains(names, "furrow.v1.AccountService") {
 		t.Errorf("reflection lists %s", names)
