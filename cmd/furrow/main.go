@@ -233,6 +233,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	slog.SetDefault(log)
+	if cmd == "keys" {
+		// Keys belong to an existing installation: a mistyped path must not quietly
+		// make a new, empty database.
+		if path, ok := strings.CutPrefix(c.databaseURL, "sqlite:"); ok {
+			if _, err := os.Stat(strings.SplitN(path, "?", 2)[0]); err != nil {
+				return fmt.Errorf("keys: no database at %s (start the server once, or check --database-url)", path)
+			}
+		}
+	}
 	db, err := database.Open(ctx, c.databaseURL)
 	if err != nil {
 		return err

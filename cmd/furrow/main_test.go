@@ -54,6 +54,7 @@ func TestRunCommands(t *testing.T) {
 		{args: []string{"keys", "list", "--database-url", dbURL}, wantOut: "MEMBER"},
 		{args: []string{"keys", "revoke", "--database-url", dbURL, "apiKeys/not-an-id"}, wantErr: "want the key's name"},
 		{args: []string{"keys", "frob", "--database-url", dbURL}, wantErr: "unknown action"},
+		{args: []string{"keys", "list", "--database-url", dbURL + ".typo"}, wantErr: "no database at"},
 	}
 	for _, c := range cases {
 		var out, errOut bytes.Buffer

@@ -131,12 +131,12 @@ func (s *Service) Authenticate(ctx context.Context, presented string) (auth.Call
 	s.mu.Unlock()
 	if !ok || now.Sub(c.fetched) > cacheTTL {
 		key, hash, err := s.store.KeyByPrefix(ctx, k.Prefix)
-		if errors.Is(err, ErrNotFound) {
-			return auth.Caller{}, unauthenticated("the API key is not valid")
-		}
-		if err != nil {
+		if err != nil && !errors.Is(err, ErrNotFound) {
 			return auth.Caller{}, err
 		}
+		// An unknown prefix is cached too, so a client retrying a bad key costs no
+		// query. Prefixes are random: no real key can be created under one already
+		// tried.
 		c = cached{key: key, hash: hash, fetched: now}
 		s.mu.Lock()
 		if len(s.cache) > 10000 {
@@ -145,7 +145,7 @@ func (s *Service) Authenticate(ctx context.Context, presented string) (auth.Call
 		s.cache[k.Prefix] = c
 		s.mu.Unlock()
 	}
-	if !apikey.Verify(k, c.hash) {
+	if c.key == nil || !apikey.Verify(k, c.hash) {
 		return auth.Caller{}, unauthenticated("the API key is not valid")
 	}
 	switch {
