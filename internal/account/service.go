@@ -365,7 +365,7 @@ func (s *Service) UpdateAccount(ctx context.Context, id uuid.UUID, patch Account
 				return err
 			}
 		}
-		if err := s.writeAccount(ctx, tx, &next, cur.Revision); err != nil {
+		if err := s.writeAccount(ctx, tx, cur, &next); err != nil {
 			return err
 		}
 		out = &next
@@ -391,7 +391,7 @@ func setAccountFields(a *Account) []string {
 			out = append(out, f)
 		}
 	}
-	add(a.Labels != nil && len(a.Labels) > 0, "labels")
+	add(len(a.Labels) > 0, "labels")
 	add(a.RevenueTier != "", "revenue_tier")
 	add(a.StrategicRole != "", "strategic_role")
 	add(a.ActivityStatus != "", "activity_status")
@@ -422,10 +422,10 @@ func changedAccountFields(a, b *Account) []string {
 	return out
 }
 
-func (s *Service) writeAccount(ctx context.Context, tx Tx, a *Account, prev int64) error {
-	err := tx.UpdateAccount(ctx, a, prev)
+func (s *Service) writeAccount(ctx context.Context, tx Tx, old, next *Account) error {
+	err := tx.UpdateAccount(ctx, old, next)
 	if errors.Is(err, ErrStale) {
-		return staleEtag(a.Name(), etag(prev), "newer")
+		return staleEtag(next.Name(), old.Etag(), "newer")
 	}
 	return err
 }
@@ -487,7 +487,7 @@ func (s *Service) DeleteAccount(ctx context.Context, id uuid.UUID, etag string) 
 		next := *a
 		now := s.clock()
 		next.DeleteTime, next.UpdateTime, next.Revision = &now, now, a.Revision+1
-		if err := s.writeAccount(ctx, tx, &next, a.Revision); err != nil {
+		if err := s.writeAccount(ctx, tx, a, &next); err != nil {
 			return err
 		}
 		out = &next
@@ -522,7 +522,7 @@ func (s *Service) UndeleteAccount(ctx context.Context, id uuid.UUID, etag string
 		next := *a
 		now := s.clock()
 		next.DeleteTime, next.UpdateTime, next.Revision = nil, now, a.Revision+1
-		if err := s.writeAccount(ctx, tx, &next, a.Revision); err != nil {
+		if err := s.writeAccount(ctx, tx, a, &next); err != nil {
 			return err
 		}
 		out = &next
@@ -559,7 +559,7 @@ func (s *Service) ClaimAccount(ctx context.Context, id uuid.UUID, owner, reason,
 		if err := tx.InsertOwnershipPeriod(ctx, &OwnershipPeriod{ID: newID(), AccountID: id, Owner: owner, StartTime: now, Kind: OwnershipClaim, Reason: strings.TrimSpace(reason)}); err != nil {
 			return err
 		}
-		if err := s.writeAccount(ctx, tx, &next, a.Revision); err != nil {
+		if err := s.writeAccount(ctx, tx, a, &next); err != nil {
 			return err
 		}
 		out = &next
@@ -603,7 +603,7 @@ func (s *Service) TransferAccount(ctx context.Context, id uuid.UUID, newOwner, r
 		}
 		next := *a
 		next.Owner, next.UpdateTime, next.Revision = newOwner, now, a.Revision+1
-		if err := s.writeAccount(ctx, tx, &next, a.Revision); err != nil {
+		if err := s.writeAccount(ctx, tx, a, &next); err != nil {
 			return err
 		}
 		out = &next

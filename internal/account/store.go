@@ -91,8 +91,9 @@ type Tx interface {
 	// batches never wait for each other in a cycle.
 	LockNames(ctx context.Context, names []string) error
 	InsertAccount(ctx context.Context, a *Account) error
-	// UpdateAccount writes a, provided its stored revision is still prevRevision (else ErrStale).
-	UpdateAccount(ctx context.Context, a *Account, prevRevision int64) error
+	// UpdateAccount writes next over old (as read in this transaction), provided the
+	// stored revision is still old's (else ErrStale).
+	UpdateAccount(ctx context.Context, old, next *Account) error
 	InsertOwnershipPeriod(ctx context.Context, p *OwnershipPeriod) error
 	// EndOwnershipPeriod closes the account's open period at t.
 	EndOwnershipPeriod(ctx context.Context, account uuid.UUID, t time.Time) error

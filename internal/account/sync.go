@@ -300,7 +300,7 @@ type plan struct {
 	newAccount     *Account
 	stage          *StageChange
 	update         *Account
-	prevRevision   int64
+	prev           *Account
 	newContacts    []*Contact
 	contactUpdates []*Contact
 	primaryChange  *PrimaryContactChange
@@ -490,7 +490,7 @@ func (b *syncBatch) plan(ctx context.Context, i int, r *SyncRecord, cur *Account
 		p.entries = append(p.entries, activity.New(ctx, b.now, next.Name(), "create", next.ID, nil))
 	case !accountEqual(cur, &next):
 		next.UpdateTime, next.Revision = b.now, cur.Revision+1
-		p.update, p.prevRevision = &next, cur.Revision
+		p.update, p.prev = &next, cur
 		p.entries = append(p.entries, activity.New(ctx, b.now, next.Name(), "update", next.ID, changedAccountFields(cur, &next)))
 	}
 	p.account = next.ID
@@ -653,7 +653,7 @@ func (b *syncBatch) apply(ctx context.Context, plans []*plan) error {
 	}
 	for _, p := range plans {
 		if p.update != nil {
-			if err := b.tx.UpdateAccount(ctx, p.update, p.prevRevision); err != nil {
+			if err := b.tx.UpdateAccount(ctx, p.prev, p.update); err != nil {
 				return err
 			}
 		}

@@ -265,13 +265,11 @@ func (q queries) writeAccountSets(ctx context.Context, a *account.Account, repla
 	return nil
 }
 
-func (q txQueries) UpdateAccount(ctx context.Context, a *account.Account, prev int64) error {
-	cur, err := withDetails(q.c.Account.Query().Where(entaccount.ID(a.ID))).Only(ctx)
-	if err != nil {
-		return mapErr(err)
-	}
+// UpdateAccount compares with old, which the caller read in this transaction, rather
+// than reading the account (and its labels and external ids) again.
+func (q txQueries) UpdateAccount(ctx context.Context, old, a *account.Account) error {
 	k := a.Keys()
-	u := q.c.Account.Update().Where(entaccount.ID(a.ID), entaccount.Revision(prev))
+	u := q.c.Account.Update().Where(entaccount.ID(a.ID), entaccount.Revision(old.Revision))
 	if a.DeleteTime != nil {
 		u.SetDeleteTime(*a.DeleteTime)
 	} else {
@@ -292,7 +290,6 @@ func (q txQueries) UpdateAccount(ctx context.Context, a *account.Account, prev i
 	if n == 0 {
 		return account.ErrStale
 	}
-	old := toAccount(cur)
 	if !slices.Equal(old.Labels, a.Labels) || !maps.Equal(old.ExternalIDs, a.ExternalIDs) {
 		return q.writeAccountSets(ctx, a, true)
 	}
