@@ -18,18 +18,27 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/furrowhq/furrow/ent/account"
 	"github.com/furrowhq/furrow/ent/accountexternalid"
+	"github.com/furrowhq/furrow/ent/accounthealth"
 	"github.com/furrowhq/furrow/ent/accountlabel"
 	"github.com/furrowhq/furrow/ent/activity"
 	"github.com/furrowhq/furrow/ent/apikey"
 	"github.com/furrowhq/furrow/ent/contact"
 	"github.com/furrowhq/furrow/ent/deal"
+	"github.com/furrowhq/furrow/ent/healthdirty"
+	"github.com/furrowhq/furrow/ent/healthoverride"
+	"github.com/furrowhq/furrow/ent/healthscore"
 	"github.com/furrowhq/furrow/ent/interaction"
 	"github.com/furrowhq/furrow/ent/ownershipperiod"
 	"github.com/furrowhq/furrow/ent/partner"
 	"github.com/furrowhq/furrow/ent/primarycontactchange"
+	"github.com/furrowhq/furrow/ent/recomputejob"
 	"github.com/furrowhq/furrow/ent/requestrecord"
+	"github.com/furrowhq/furrow/ent/scorecard"
+	"github.com/furrowhq/furrow/ent/scorecardversion"
+	"github.com/furrowhq/furrow/ent/signal"
 	"github.com/furrowhq/furrow/ent/stagechange"
 	"github.com/furrowhq/furrow/ent/syncbatch"
+	"github.com/furrowhq/furrow/ent/workercursor"
 
 	stdsql "database/sql"
 )
@@ -43,6 +52,8 @@ type Client struct {
 	Account *AccountClient
 	// AccountExternalID is the client for interacting with the AccountExternalID builders.
 	AccountExternalID *AccountExternalIDClient
+	// AccountHealth is the client for interacting with the AccountHealth builders.
+	AccountHealth *AccountHealthClient
 	// AccountLabel is the client for interacting with the AccountLabel builders.
 	AccountLabel *AccountLabelClient
 	// Activity is the client for interacting with the Activity builders.
@@ -53,6 +64,12 @@ type Client struct {
 	Contact *ContactClient
 	// Deal is the client for interacting with the Deal builders.
 	Deal *DealClient
+	// HealthDirty is the client for interacting with the HealthDirty builders.
+	HealthDirty *HealthDirtyClient
+	// HealthOverride is the client for interacting with the HealthOverride builders.
+	HealthOverride *HealthOverrideClient
+	// HealthScore is the client for interacting with the HealthScore builders.
+	HealthScore *HealthScoreClient
 	// Interaction is the client for interacting with the Interaction builders.
 	Interaction *InteractionClient
 	// OwnershipPeriod is the client for interacting with the OwnershipPeriod builders.
@@ -61,12 +78,22 @@ type Client struct {
 	Partner *PartnerClient
 	// PrimaryContactChange is the client for interacting with the PrimaryContactChange builders.
 	PrimaryContactChange *PrimaryContactChangeClient
+	// RecomputeJob is the client for interacting with the RecomputeJob builders.
+	RecomputeJob *RecomputeJobClient
 	// RequestRecord is the client for interacting with the RequestRecord builders.
 	RequestRecord *RequestRecordClient
+	// Scorecard is the client for interacting with the Scorecard builders.
+	Scorecard *ScorecardClient
+	// ScorecardVersion is the client for interacting with the ScorecardVersion builders.
+	ScorecardVersion *ScorecardVersionClient
+	// Signal is the client for interacting with the Signal builders.
+	Signal *SignalClient
 	// StageChange is the client for interacting with the StageChange builders.
 	StageChange *StageChangeClient
 	// SyncBatch is the client for interacting with the SyncBatch builders.
 	SyncBatch *SyncBatchClient
+	// WorkerCursor is the client for interacting with the WorkerCursor builders.
+	WorkerCursor *WorkerCursorClient
 }
 
 // NewClient creates a new client configured with the given options.
@@ -80,18 +107,27 @@ func (c *Client) init() {
 	c.Schema = migrate.NewSchema(c.driver)
 	c.Account = NewAccountClient(c.config)
 	c.AccountExternalID = NewAccountExternalIDClient(c.config)
+	c.AccountHealth = NewAccountHealthClient(c.config)
 	c.AccountLabel = NewAccountLabelClient(c.config)
 	c.Activity = NewActivityClient(c.config)
 	c.ApiKey = NewApiKeyClient(c.config)
 	c.Contact = NewContactClient(c.config)
 	c.Deal = NewDealClient(c.config)
+	c.HealthDirty = NewHealthDirtyClient(c.config)
+	c.HealthOverride = NewHealthOverrideClient(c.config)
+	c.HealthScore = NewHealthScoreClient(c.config)
 	c.Interaction = NewInteractionClient(c.config)
 	c.OwnershipPeriod = NewOwnershipPeriodClient(c.config)
 	c.Partner = NewPartnerClient(c.config)
 	c.PrimaryContactChange = NewPrimaryContactChangeClient(c.config)
+	c.RecomputeJob = NewRecomputeJobClient(c.config)
 	c.RequestRecord = NewRequestRecordClient(c.config)
+	c.Scorecard = NewScorecardClient(c.config)
+	c.ScorecardVersion = NewScorecardVersionClient(c.config)
+	c.Signal = NewSignalClient(c.config)
 	c.StageChange = NewStageChangeClient(c.config)
 	c.SyncBatch = NewSyncBatchClient(c.config)
+	c.WorkerCursor = NewWorkerCursorClient(c.config)
 }
 
 type (
@@ -186,18 +222,27 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		config:               cfg,
 		Account:              NewAccountClient(cfg),
 		AccountExternalID:    NewAccountExternalIDClient(cfg),
+		AccountHealth:        NewAccountHealthClient(cfg),
 		AccountLabel:         NewAccountLabelClient(cfg),
 		Activity:             NewActivityClient(cfg),
 		ApiKey:               NewApiKeyClient(cfg),
 		Contact:              NewContactClient(cfg),
 		Deal:                 NewDealClient(cfg),
+		HealthDirty:          NewHealthDirtyClient(cfg),
+		HealthOverride:       NewHealthOverrideClient(cfg),
+		HealthScore:          NewHealthScoreClient(cfg),
 		Interaction:          NewInteractionClient(cfg),
 		OwnershipPeriod:      NewOwnershipPeriodClient(cfg),
 		Partner:              NewPartnerClient(cfg),
 		PrimaryContactChange: NewPrimaryContactChangeClient(cfg),
+		RecomputeJob:         NewRecomputeJobClient(cfg),
 		RequestRecord:        NewRequestRecordClient(cfg),
+		Scorecard:            NewScorecardClient(cfg),
+		ScorecardVersion:     NewScorecardVersionClient(cfg),
+		Signal:               NewSignalClient(cfg),
 		StageChange:          NewStageChangeClient(cfg),
 		SyncBatch:            NewSyncBatchClient(cfg),
+		WorkerCursor:         NewWorkerCursorClient(cfg),
 	}, nil
 }
 
@@ -219,18 +264,27 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		config:               cfg,
 		Account:              NewAccountClient(cfg),
 		AccountExternalID:    NewAccountExternalIDClient(cfg),
+		AccountHealth:        NewAccountHealthClient(cfg),
 		AccountLabel:         NewAccountLabelClient(cfg),
 		Activity:             NewActivityClient(cfg),
 		ApiKey:               NewApiKeyClient(cfg),
 		Contact:              NewContactClient(cfg),
 		Deal:                 NewDealClient(cfg),
+		HealthDirty:          NewHealthDirtyClient(cfg),
+		HealthOverride:       NewHealthOverrideClient(cfg),
+		HealthScore:          NewHealthScoreClient(cfg),
 		Interaction:          NewInteractionClient(cfg),
 		OwnershipPeriod:      NewOwnershipPeriodClient(cfg),
 		Partner:              NewPartnerClient(cfg),
 		PrimaryContactChange: NewPrimaryContactChangeClient(cfg),
+		RecomputeJob:         NewRecomputeJobClient(cfg),
 		RequestRecord:        NewRequestRecordClient(cfg),
+		Scorecard:            NewScorecardClient(cfg),
+		ScorecardVersion:     NewScorecardVersionClient(cfg),
+		Signal:               NewSignalClient(cfg),
 		StageChange:          NewStageChangeClient(cfg),
 		SyncBatch:            NewSyncBatchClient(cfg),
+		WorkerCursor:         NewWorkerCursorClient(cfg),
 	}, nil
 }
 
@@ -260,9 +314,11 @@ func (c *Client) Close() error {
 // In order to add hooks to a specific client, call: `client.Node.Use(...)`.
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
-		c.Account, c.AccountExternalID, c.AccountLabel, c.Activity, c.ApiKey, c.Contact,
-		c.Deal, c.Interaction, c.OwnershipPeriod, c.Partner, c.PrimaryContactChange,
-		c.RequestRecord, c.StageChange, c.SyncBatch,
+		c.Account, c.AccountExternalID, c.AccountHealth, c.AccountLabel, c.Activity,
+		c.ApiKey, c.Contact, c.Deal, c.HealthDirty, c.HealthOverride, c.HealthScore,
+		c.Interaction, c.OwnershipPeriod, c.Partner, c.PrimaryContactChange,
+		c.RecomputeJob, c.RequestRecord, c.Scorecard, c.ScorecardVersion, c.Signal,
+		c.StageChange, c.SyncBatch, c.WorkerCursor,
 	} {
 		n.Use(hooks...)
 	}
@@ -272,9 +328,11 @@ func (c *Client) Use(hooks ...Hook) {
 // In order to add interceptors to a specific client, call: `client.Node.Intercept(...)`.
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
-		c.Account, c.AccountExternalID, c.AccountLabel, c.Activity, c.ApiKey, c.Contact,
-		c.Deal, c.Interaction, c.OwnershipPeriod, c.Partner, c.PrimaryContactChange,
-		c.RequestRecord, c.StageChange, c.SyncBatch,
+		c.Account, c.AccountExternalID, c.AccountHealth, c.AccountLabel, c.Activity,
+		c.ApiKey, c.Contact, c.Deal, c.HealthDirty, c.HealthOverride, c.HealthScore,
+		c.Interaction, c.OwnershipPeriod, c.Partner, c.PrimaryContactChange,
+		c.RecomputeJob, c.RequestRecord, c.Scorecard, c.ScorecardVersion, c.Signal,
+		c.StageChange, c.SyncBatch, c.WorkerCursor,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -287,6 +345,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Account.mutate(ctx, m)
 	case *AccountExternalIDMutation:
 		return c.AccountExternalID.mutate(ctx, m)
+	case *AccountHealthMutation:
+		return c.AccountHealth.mutate(ctx, m)
 	case *AccountLabelMutation:
 		return c.AccountLabel.mutate(ctx, m)
 	case *ActivityMutation:
@@ -297,6 +357,12 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Contact.mutate(ctx, m)
 	case *DealMutation:
 		return c.Deal.mutate(ctx, m)
+	case *HealthDirtyMutation:
+		return c.HealthDirty.mutate(ctx, m)
+	case *HealthOverrideMutation:
+		return c.HealthOverride.mutate(ctx, m)
+	case *HealthScoreMutation:
+		return c.HealthScore.mutate(ctx, m)
 	case *InteractionMutation:
 		return c.Interaction.mutate(ctx, m)
 	case *OwnershipPeriodMutation:
@@ -305,12 +371,22 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Partner.mutate(ctx, m)
 	case *PrimaryContactChangeMutation:
 		return c.PrimaryContactChange.mutate(ctx, m)
+	case *RecomputeJobMutation:
+		return c.RecomputeJob.mutate(ctx, m)
 	case *RequestRecordMutation:
 		return c.RequestRecord.mutate(ctx, m)
+	case *ScorecardMutation:
+		return c.Scorecard.mutate(ctx, m)
+	case *ScorecardVersionMutation:
+		return c.ScorecardVersion.mutate(ctx, m)
+	case *SignalMutation:
+		return c.Signal.mutate(ctx, m)
 	case *StageChangeMutation:
 		return c.StageChange.mutate(ctx, m)
 	case *SyncBatchMutation:
 		return c.SyncBatch.mutate(ctx, m)
+	case *WorkerCursorMutation:
+		return c.WorkerCursor.mutate(ctx, m)
 	default:
 		return nil, fmt.Errorf("ent: unknown mutation type %T", m)
 	}
@@ -723,6 +799,139 @@ func (c *AccountExternalIDClient) mutate(ctx context.Context, m *AccountExternal
 		return (&AccountExternalIDDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown AccountExternalID mutation op: %q", m.Op())
+	}
+}
+
+// AccountHealthClient is a client for the AccountHealth schema.
+type AccountHealthClient struct {
+	config
+}
+
+// NewAccountHealthClient returns a client for the AccountHealth from the given config.
+func NewAccountHealthClient(c config) *AccountHealthClient {
+	return &AccountHealthClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `accounthealth.Hooks(f(g(h())))`.
+func (c *AccountHealthClient) Use(hooks ...Hook) {
+	c.hooks.AccountHealth = append(c.hooks.AccountHealth, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `accounthealth.Intercept(f(g(h())))`.
+func (c *AccountHealthClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AccountHealth = append(c.inters.AccountHealth, interceptors...)
+}
+
+// Create returns a builder for creating a AccountHealth entity.
+func (c *AccountHealthClient) Create() *AccountHealthCreate {
+	mutation := newAccountHealthMutation(c.config, OpCreate)
+	return &AccountHealthCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AccountHealth entities.
+func (c *AccountHealthClient) CreateBulk(builders ...*AccountHealthCreate) *AccountHealthCreateBulk {
+	return &AccountHealthCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AccountHealthClient) MapCreateBulk(slice any, setFunc func(*AccountHealthCreate, int)) *AccountHealthCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AccountHealthCreateBulk{err: fmt.Errorf("calling to AccountHealthClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AccountHealthCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AccountHealthCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AccountHealth.
+func (c *AccountHealthClient) Update() *AccountHealthUpdate {
+	mutation := newAccountHealthMutation(c.config, OpUpdate)
+	return &AccountHealthUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AccountHealthClient) UpdateOne(_m *AccountHealth) *AccountHealthUpdateOne {
+	mutation := newAccountHealthMutation(c.config, OpUpdateOne, withAccountHealth(_m))
+	return &AccountHealthUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AccountHealthClient) UpdateOneID(id uuid.UUID) *AccountHealthUpdateOne {
+	mutation := newAccountHealthMutation(c.config, OpUpdateOne, withAccountHealthID(id))
+	return &AccountHealthUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AccountHealth.
+func (c *AccountHealthClient) Delete() *AccountHealthDelete {
+	mutation := newAccountHealthMutation(c.config, OpDelete)
+	return &AccountHealthDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AccountHealthClient) DeleteOne(_m *AccountHealth) *AccountHealthDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AccountHealthClient) DeleteOneID(id uuid.UUID) *AccountHealthDeleteOne {
+	builder := c.Delete().Where(accounthealth.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AccountHealthDeleteOne{builder}
+}
+
+// Query returns a query builder for AccountHealth.
+func (c *AccountHealthClient) Query() *AccountHealthQuery {
+	return &AccountHealthQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAccountHealth},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AccountHealth entity by its id.
+func (c *AccountHealthClient) Get(ctx context.Context, id uuid.UUID) (*AccountHealth, error) {
+	return c.Query().Where(accounthealth.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AccountHealthClient) GetX(ctx context.Context, id uuid.UUID) *AccountHealth {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AccountHealthClient) Hooks() []Hook {
+	return c.hooks.AccountHealth
+}
+
+// Interceptors returns the client interceptors.
+func (c *AccountHealthClient) Interceptors() []Interceptor {
+	return c.inters.AccountHealth
+}
+
+func (c *AccountHealthClient) mutate(ctx context.Context, m *AccountHealthMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AccountHealthCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AccountHealthUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AccountHealthUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AccountHealthDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AccountHealth mutation op: %q", m.Op())
 	}
 }
 
@@ -1439,6 +1648,405 @@ func (c *DealClient) mutate(ctx context.Context, m *DealMutation) (Value, error)
 	}
 }
 
+// HealthDirtyClient is a client for the HealthDirty schema.
+type HealthDirtyClient struct {
+	config
+}
+
+// NewHealthDirtyClient returns a client for the HealthDirty from the given config.
+func NewHealthDirtyClient(c config) *HealthDirtyClient {
+	return &HealthDirtyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `healthdirty.Hooks(f(g(h())))`.
+func (c *HealthDirtyClient) Use(hooks ...Hook) {
+	c.hooks.HealthDirty = append(c.hooks.HealthDirty, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `healthdirty.Intercept(f(g(h())))`.
+func (c *HealthDirtyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.HealthDirty = append(c.inters.HealthDirty, interceptors...)
+}
+
+// Create returns a builder for creating a HealthDirty entity.
+func (c *HealthDirtyClient) Create() *HealthDirtyCreate {
+	mutation := newHealthDirtyMutation(c.config, OpCreate)
+	return &HealthDirtyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of HealthDirty entities.
+func (c *HealthDirtyClient) CreateBulk(builders ...*HealthDirtyCreate) *HealthDirtyCreateBulk {
+	return &HealthDirtyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *HealthDirtyClient) MapCreateBulk(slice any, setFunc func(*HealthDirtyCreate, int)) *HealthDirtyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &HealthDirtyCreateBulk{err: fmt.Errorf("calling to HealthDirtyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*HealthDirtyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &HealthDirtyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for HealthDirty.
+func (c *HealthDirtyClient) Update() *HealthDirtyUpdate {
+	mutation := newHealthDirtyMutation(c.config, OpUpdate)
+	return &HealthDirtyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *HealthDirtyClient) UpdateOne(_m *HealthDirty) *HealthDirtyUpdateOne {
+	mutation := newHealthDirtyMutation(c.config, OpUpdateOne, withHealthDirty(_m))
+	return &HealthDirtyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *HealthDirtyClient) UpdateOneID(id uuid.UUID) *HealthDirtyUpdateOne {
+	mutation := newHealthDirtyMutation(c.config, OpUpdateOne, withHealthDirtyID(id))
+	return &HealthDirtyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for HealthDirty.
+func (c *HealthDirtyClient) Delete() *HealthDirtyDelete {
+	mutation := newHealthDirtyMutation(c.config, OpDelete)
+	return &HealthDirtyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *HealthDirtyClient) DeleteOne(_m *HealthDirty) *HealthDirtyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *HealthDirtyClient) DeleteOneID(id uuid.UUID) *HealthDirtyDeleteOne {
+	builder := c.Delete().Where(healthdirty.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &HealthDirtyDeleteOne{builder}
+}
+
+// Query returns a query builder for HealthDirty.
+func (c *HealthDirtyClient) Query() *HealthDirtyQuery {
+	return &HealthDirtyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeHealthDirty},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a HealthDirty entity by its id.
+func (c *HealthDirtyClient) Get(ctx context.Context, id uuid.UUID) (*HealthDirty, error) {
+	return c.Query().Where(healthdirty.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *HealthDirtyClient) GetX(ctx context.Context, id uuid.UUID) *HealthDirty {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *HealthDirtyClient) Hooks() []Hook {
+	return c.hooks.HealthDirty
+}
+
+// Interceptors returns the client interceptors.
+func (c *HealthDirtyClient) Interceptors() []Interceptor {
+	return c.inters.HealthDirty
+}
+
+func (c *HealthDirtyClient) mutate(ctx context.Context, m *HealthDirtyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&HealthDirtyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&HealthDirtyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&HealthDirtyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&HealthDirtyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown HealthDirty mutation op: %q", m.Op())
+	}
+}
+
+// HealthOverrideClient is a client for the HealthOverride schema.
+type HealthOverrideClient struct {
+	config
+}
+
+// NewHealthOverrideClient returns a client for the HealthOverride from the given config.
+func NewHealthOverrideClient(c config) *HealthOverrideClient {
+	return &HealthOverrideClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `healthoverride.Hooks(f(g(h())))`.
+func (c *HealthOverrideClient) Use(hooks ...Hook) {
+	c.hooks.HealthOverride = append(c.hooks.HealthOverride, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `healthoverride.Intercept(f(g(h())))`.
+func (c *HealthOverrideClient) Intercept(interceptors ...Interceptor) {
+	c.inters.HealthOverride = append(c.inters.HealthOverride, interceptors...)
+}
+
+// Create returns a builder for creating a HealthOverride entity.
+func (c *HealthOverrideClient) Create() *HealthOverrideCreate {
+	mutation := newHealthOverrideMutation(c.config, OpCreate)
+	return &HealthOverrideCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of HealthOverride entities.
+func (c *HealthOverrideClient) CreateBulk(builders ...*HealthOverrideCreate) *HealthOverrideCreateBulk {
+	return &HealthOverrideCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *HealthOverrideClient) MapCreateBulk(slice any, setFunc func(*HealthOverrideCreate, int)) *HealthOverrideCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &HealthOverrideCreateBulk{err: fmt.Errorf("calling to HealthOverrideClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*HealthOverrideCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &HealthOverrideCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for HealthOverride.
+func (c *HealthOverrideClient) Update() *HealthOverrideUpdate {
+	mutation := newHealthOverrideMutation(c.config, OpUpdate)
+	return &HealthOverrideUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *HealthOverrideClient) UpdateOne(_m *HealthOverride) *HealthOverrideUpdateOne {
+	mutation := newHealthOverrideMutation(c.config, OpUpdateOne, withHealthOverride(_m))
+	return &HealthOverrideUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *HealthOverrideClient) UpdateOneID(id uuid.UUID) *HealthOverrideUpdateOne {
+	mutation := newHealthOverrideMutation(c.config, OpUpdateOne, withHealthOverrideID(id))
+	return &HealthOverrideUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for HealthOverride.
+func (c *HealthOverrideClient) Delete() *HealthOverrideDelete {
+	mutation := newHealthOverrideMutation(c.config, OpDelete)
+	return &HealthOverrideDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *HealthOverrideClient) DeleteOne(_m *HealthOverride) *HealthOverrideDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *HealthOverrideClient) DeleteOneID(id uuid.UUID) *HealthOverrideDeleteOne {
+	builder := c.Delete().Where(healthoverride.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &HealthOverrideDeleteOne{builder}
+}
+
+// Query returns a query builder for HealthOverride.
+func (c *HealthOverrideClient) Query() *HealthOverrideQuery {
+	return &HealthOverrideQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeHealthOverride},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a HealthOverride entity by its id.
+func (c *HealthOverrideClient) Get(ctx context.Context, id uuid.UUID) (*HealthOverride, error) {
+	return c.Query().Where(healthoverride.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *HealthOverrideClient) GetX(ctx context.Context, id uuid.UUID) *HealthOverride {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *HealthOverrideClient) Hooks() []Hook {
+	return c.hooks.HealthOverride
+}
+
+// Interceptors returns the client interceptors.
+func (c *HealthOverrideClient) Interceptors() []Interceptor {
+	return c.inters.HealthOverride
+}
+
+func (c *HealthOverrideClient) mutate(ctx context.Context, m *HealthOverrideMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&HealthOverrideCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&HealthOverrideUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&HealthOverrideUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&HealthOverrideDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown HealthOverride mutation op: %q", m.Op())
+	}
+}
+
+// HealthScoreClient is a client for the HealthScore schema.
+type HealthScoreClient struct {
+	config
+}
+
+// NewHealthScoreClient returns a client for the HealthScore from the given config.
+func NewHealthScoreClient(c config) *HealthScoreClient {
+	return &HealthScoreClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `healthscore.Hooks(f(g(h())))`.
+func (c *HealthScoreClient) Use(hooks ...Hook) {
+	c.hooks.HealthScore = append(c.hooks.HealthScore, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `healthscore.Intercept(f(g(h())))`.
+func (c *HealthScoreClient) Intercept(interceptors ...Interceptor) {
+	c.inters.HealthScore = append(c.inters.HealthScore, interceptors...)
+}
+
+// Create returns a builder for creating a HealthScore entity.
+func (c *HealthScoreClient) Create() *HealthScoreCreate {
+	mutation := newHealthScoreMutation(c.config, OpCreate)
+	return &HealthScoreCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of HealthScore entities.
+func (c *HealthScoreClient) CreateBulk(builders ...*HealthScoreCreate) *HealthScoreCreateBulk {
+	return &HealthScoreCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *HealthScoreClient) MapCreateBulk(slice any, setFunc func(*HealthScoreCreate, int)) *HealthScoreCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &HealthScoreCreateBulk{err: fmt.Errorf("calling to HealthScoreClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*HealthScoreCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &HealthScoreCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for HealthScore.
+func (c *HealthScoreClient) Update() *HealthScoreUpdate {
+	mutation := newHealthScoreMutation(c.config, OpUpdate)
+	return &HealthScoreUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *HealthScoreClient) UpdateOne(_m *HealthScore) *HealthScoreUpdateOne {
+	mutation := newHealthScoreMutation(c.config, OpUpdateOne, withHealthScore(_m))
+	return &HealthScoreUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *HealthScoreClient) UpdateOneID(id uuid.UUID) *HealthScoreUpdateOne {
+	mutation := newHealthScoreMutation(c.config, OpUpdateOne, withHealthScoreID(id))
+	return &HealthScoreUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for HealthScore.
+func (c *HealthScoreClient) Delete() *HealthScoreDelete {
+	mutation := newHealthScoreMutation(c.config, OpDelete)
+	return &HealthScoreDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *HealthScoreClient) DeleteOne(_m *HealthScore) *HealthScoreDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *HealthScoreClient) DeleteOneID(id uuid.UUID) *HealthScoreDeleteOne {
+	builder := c.Delete().Where(healthscore.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &HealthScoreDeleteOne{builder}
+}
+
+// Query returns a query builder for HealthScore.
+func (c *HealthScoreClient) Query() *HealthScoreQuery {
+	return &HealthScoreQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeHealthScore},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a HealthScore entity by its id.
+func (c *HealthScoreClient) Get(ctx context.Context, id uuid.UUID) (*HealthScore, error) {
+	return c.Query().Where(healthscore.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *HealthScoreClient) GetX(ctx context.Context, id uuid.UUID) *HealthScore {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *HealthScoreClient) Hooks() []Hook {
+	return c.hooks.HealthScore
+}
+
+// Interceptors returns the client interceptors.
+func (c *HealthScoreClient) Interceptors() []Interceptor {
+	return c.inters.HealthScore
+}
+
+func (c *HealthScoreClient) mutate(ctx context.Context, m *HealthScoreMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&HealthScoreCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&HealthScoreUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&HealthScoreUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&HealthScoreDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown HealthScore mutation op: %q", m.Op())
+	}
+}
+
 // InteractionClient is a client for the Interaction schema.
 type InteractionClient struct {
 	config
@@ -2019,6 +2627,139 @@ func (c *PrimaryContactChangeClient) mutate(ctx context.Context, m *PrimaryConta
 	}
 }
 
+// RecomputeJobClient is a client for the RecomputeJob schema.
+type RecomputeJobClient struct {
+	config
+}
+
+// NewRecomputeJobClient returns a client for the RecomputeJob from the given config.
+func NewRecomputeJobClient(c config) *RecomputeJobClient {
+	return &RecomputeJobClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `recomputejob.Hooks(f(g(h())))`.
+func (c *RecomputeJobClient) Use(hooks ...Hook) {
+	c.hooks.RecomputeJob = append(c.hooks.RecomputeJob, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `recomputejob.Intercept(f(g(h())))`.
+func (c *RecomputeJobClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RecomputeJob = append(c.inters.RecomputeJob, interceptors...)
+}
+
+// Create returns a builder for creating a RecomputeJob entity.
+func (c *RecomputeJobClient) Create() *RecomputeJobCreate {
+	mutation := newRecomputeJobMutation(c.config, OpCreate)
+	return &RecomputeJobCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RecomputeJob entities.
+func (c *RecomputeJobClient) CreateBulk(builders ...*RecomputeJobCreate) *RecomputeJobCreateBulk {
+	return &RecomputeJobCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RecomputeJobClient) MapCreateBulk(slice any, setFunc func(*RecomputeJobCreate, int)) *RecomputeJobCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RecomputeJobCreateBulk{err: fmt.Errorf("calling to RecomputeJobClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RecomputeJobCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RecomputeJobCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RecomputeJob.
+func (c *RecomputeJobClient) Update() *RecomputeJobUpdate {
+	mutation := newRecomputeJobMutation(c.config, OpUpdate)
+	return &RecomputeJobUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RecomputeJobClient) UpdateOne(_m *RecomputeJob) *RecomputeJobUpdateOne {
+	mutation := newRecomputeJobMutation(c.config, OpUpdateOne, withRecomputeJob(_m))
+	return &RecomputeJobUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RecomputeJobClient) UpdateOneID(id uuid.UUID) *RecomputeJobUpdateOne {
+	mutation := newRecomputeJobMutation(c.config, OpUpdateOne, withRecomputeJobID(id))
+	return &RecomputeJobUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RecomputeJob.
+func (c *RecomputeJobClient) Delete() *RecomputeJobDelete {
+	mutation := newRecomputeJobMutation(c.config, OpDelete)
+	return &RecomputeJobDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RecomputeJobClient) DeleteOne(_m *RecomputeJob) *RecomputeJobDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RecomputeJobClient) DeleteOneID(id uuid.UUID) *RecomputeJobDeleteOne {
+	builder := c.Delete().Where(recomputejob.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RecomputeJobDeleteOne{builder}
+}
+
+// Query returns a query builder for RecomputeJob.
+func (c *RecomputeJobClient) Query() *RecomputeJobQuery {
+	return &RecomputeJobQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRecomputeJob},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RecomputeJob entity by its id.
+func (c *RecomputeJobClient) Get(ctx context.Context, id uuid.UUID) (*RecomputeJob, error) {
+	return c.Query().Where(recomputejob.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RecomputeJobClient) GetX(ctx context.Context, id uuid.UUID) *RecomputeJob {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RecomputeJobClient) Hooks() []Hook {
+	return c.hooks.RecomputeJob
+}
+
+// Interceptors returns the client interceptors.
+func (c *RecomputeJobClient) Interceptors() []Interceptor {
+	return c.inters.RecomputeJob
+}
+
+func (c *RecomputeJobClient) mutate(ctx context.Context, m *RecomputeJobMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RecomputeJobCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RecomputeJobUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RecomputeJobUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RecomputeJobDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RecomputeJob mutation op: %q", m.Op())
+	}
+}
+
 // RequestRecordClient is a client for the RequestRecord schema.
 type RequestRecordClient struct {
 	config
@@ -2149,6 +2890,405 @@ func (c *RequestRecordClient) mutate(ctx context.Context, m *RequestRecordMutati
 		return (&RequestRecordDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown RequestRecord mutation op: %q", m.Op())
+	}
+}
+
+// ScorecardClient is a client for the Scorecard schema.
+type ScorecardClient struct {
+	config
+}
+
+// NewScorecardClient returns a client for the Scorecard from the given config.
+func NewScorecardClient(c config) *ScorecardClient {
+	return &ScorecardClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `scorecard.Hooks(f(g(h())))`.
+func (c *ScorecardClient) Use(hooks ...Hook) {
+	c.hooks.Scorecard = append(c.hooks.Scorecard, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `scorecard.Intercept(f(g(h())))`.
+func (c *ScorecardClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Scorecard = append(c.inters.Scorecard, interceptors...)
+}
+
+// Create returns a builder for creating a Scorecard entity.
+func (c *ScorecardClient) Create() *ScorecardCreate {
+	mutation := newScorecardMutation(c.config, OpCreate)
+	return &ScorecardCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Scorecard entities.
+func (c *ScorecardClient) CreateBulk(builders ...*ScorecardCreate) *ScorecardCreateBulk {
+	return &ScorecardCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ScorecardClient) MapCreateBulk(slice any, setFunc func(*ScorecardCreate, int)) *ScorecardCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ScorecardCreateBulk{err: fmt.Errorf("calling to ScorecardClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ScorecardCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ScorecardCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Scorecard.
+func (c *ScorecardClient) Update() *ScorecardUpdate {
+	mutation := newScorecardMutation(c.config, OpUpdate)
+	return &ScorecardUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ScorecardClient) UpdateOne(_m *Scorecard) *ScorecardUpdateOne {
+	mutation := newScorecardMutation(c.config, OpUpdateOne, withScorecard(_m))
+	return &ScorecardUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ScorecardClient) UpdateOneID(id uuid.UUID) *ScorecardUpdateOne {
+	mutation := newScorecardMutation(c.config, OpUpdateOne, withScorecardID(id))
+	return &ScorecardUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Scorecard.
+func (c *ScorecardClient) Delete() *ScorecardDelete {
+	mutation := newScorecardMutation(c.config, OpDelete)
+	return &ScorecardDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ScorecardClient) DeleteOne(_m *Scorecard) *ScorecardDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ScorecardClient) DeleteOneID(id uuid.UUID) *ScorecardDeleteOne {
+	builder := c.Delete().Where(scorecard.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ScorecardDeleteOne{builder}
+}
+
+// Query returns a query builder for Scorecard.
+func (c *ScorecardClient) Query() *ScorecardQuery {
+	return &ScorecardQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeScorecard},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Scorecard entity by its id.
+func (c *ScorecardClient) Get(ctx context.Context, id uuid.UUID) (*Scorecard, error) {
+	return c.Query().Where(scorecard.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ScorecardClient) GetX(ctx context.Context, id uuid.UUID) *Scorecard {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ScorecardClient) Hooks() []Hook {
+	return c.hooks.Scorecard
+}
+
+// Interceptors returns the client interceptors.
+func (c *ScorecardClient) Interceptors() []Interceptor {
+	return c.inters.Scorecard
+}
+
+func (c *ScorecardClient) mutate(ctx context.Context, m *ScorecardMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ScorecardCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ScorecardUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ScorecardUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ScorecardDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Scorecard mutation op: %q", m.Op())
+	}
+}
+
+// ScorecardVersionClient is a client for the ScorecardVersion schema.
+type ScorecardVersionClient struct {
+	config
+}
+
+// NewScorecardVersionClient returns a client for the ScorecardVersion from the given config.
+func NewScorecardVersionClient(c config) *ScorecardVersionClient {
+	return &ScorecardVersionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `scorecardversion.Hooks(f(g(h())))`.
+func (c *ScorecardVersionClient) Use(hooks ...Hook) {
+	c.hooks.ScorecardVersion = append(c.hooks.ScorecardVersion, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `scorecardversion.Intercept(f(g(h())))`.
+func (c *ScorecardVersionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.ScorecardVersion = append(c.inters.ScorecardVersion, interceptors...)
+}
+
+// Create returns a builder for creating a ScorecardVersion entity.
+func (c *ScorecardVersionClient) Create() *ScorecardVersionCreate {
+	mutation := newScorecardVersionMutation(c.config, OpCreate)
+	return &ScorecardVersionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of ScorecardVersion entities.
+func (c *ScorecardVersionClient) CreateBulk(builders ...*ScorecardVersionCreate) *ScorecardVersionCreateBulk {
+	return &ScorecardVersionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *ScorecardVersionClient) MapCreateBulk(slice any, setFunc func(*ScorecardVersionCreate, int)) *ScorecardVersionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &ScorecardVersionCreateBulk{err: fmt.Errorf("calling to ScorecardVersionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*ScorecardVersionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &ScorecardVersionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for ScorecardVersion.
+func (c *ScorecardVersionClient) Update() *ScorecardVersionUpdate {
+	mutation := newScorecardVersionMutation(c.config, OpUpdate)
+	return &ScorecardVersionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *ScorecardVersionClient) UpdateOne(_m *ScorecardVersion) *ScorecardVersionUpdateOne {
+	mutation := newScorecardVersionMutation(c.config, OpUpdateOne, withScorecardVersion(_m))
+	return &ScorecardVersionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *ScorecardVersionClient) UpdateOneID(id uuid.UUID) *ScorecardVersionUpdateOne {
+	mutation := newScorecardVersionMutation(c.config, OpUpdateOne, withScorecardVersionID(id))
+	return &ScorecardVersionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for ScorecardVersion.
+func (c *ScorecardVersionClient) Delete() *ScorecardVersionDelete {
+	mutation := newScorecardVersionMutation(c.config, OpDelete)
+	return &ScorecardVersionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *ScorecardVersionClient) DeleteOne(_m *ScorecardVersion) *ScorecardVersionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *ScorecardVersionClient) DeleteOneID(id uuid.UUID) *ScorecardVersionDeleteOne {
+	builder := c.Delete().Where(scorecardversion.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &ScorecardVersionDeleteOne{builder}
+}
+
+// Query returns a query builder for ScorecardVersion.
+func (c *ScorecardVersionClient) Query() *ScorecardVersionQuery {
+	return &ScorecardVersionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeScorecardVersion},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a ScorecardVersion entity by its id.
+func (c *ScorecardVersionClient) Get(ctx context.Context, id uuid.UUID) (*ScorecardVersion, error) {
+	return c.Query().Where(scorecardversion.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *ScorecardVersionClient) GetX(ctx context.Context, id uuid.UUID) *ScorecardVersion {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *ScorecardVersionClient) Hooks() []Hook {
+	return c.hooks.ScorecardVersion
+}
+
+// Interceptors returns the client interceptors.
+func (c *ScorecardVersionClient) Interceptors() []Interceptor {
+	return c.inters.ScorecardVersion
+}
+
+func (c *ScorecardVersionClient) mutate(ctx context.Context, m *ScorecardVersionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&ScorecardVersionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&ScorecardVersionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&ScorecardVersionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&ScorecardVersionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown ScorecardVersion mutation op: %q", m.Op())
+	}
+}
+
+// SignalClient is a client for the Signal schema.
+type SignalClient struct {
+	config
+}
+
+// NewSignalClient returns a client for the Signal from the given config.
+func NewSignalClient(c config) *SignalClient {
+	return &SignalClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `signal.Hooks(f(g(h())))`.
+func (c *SignalClient) Use(hooks ...Hook) {
+	c.hooks.Signal = append(c.hooks.Signal, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `signal.Intercept(f(g(h())))`.
+func (c *SignalClient) Intercept(interceptors ...Interceptor) {
+	c.inters.Signal = append(c.inters.Signal, interceptors...)
+}
+
+// Create returns a builder for creating a Signal entity.
+func (c *SignalClient) Create() *SignalCreate {
+	mutation := newSignalMutation(c.config, OpCreate)
+	return &SignalCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of Signal entities.
+func (c *SignalClient) CreateBulk(builders ...*SignalCreate) *SignalCreateBulk {
+	return &SignalCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SignalClient) MapCreateBulk(slice any, setFunc func(*SignalCreate, int)) *SignalCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SignalCreateBulk{err: fmt.Errorf("calling to SignalClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SignalCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SignalCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for Signal.
+func (c *SignalClient) Update() *SignalUpdate {
+	mutation := newSignalMutation(c.config, OpUpdate)
+	return &SignalUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SignalClient) UpdateOne(_m *Signal) *SignalUpdateOne {
+	mutation := newSignalMutation(c.config, OpUpdateOne, withSignal(_m))
+	return &SignalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SignalClient) UpdateOneID(id uuid.UUID) *SignalUpdateOne {
+	mutation := newSignalMutation(c.config, OpUpdateOne, withSignalID(id))
+	return &SignalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for Signal.
+func (c *SignalClient) Delete() *SignalDelete {
+	mutation := newSignalMutation(c.config, OpDelete)
+	return &SignalDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SignalClient) DeleteOne(_m *Signal) *SignalDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SignalClient) DeleteOneID(id uuid.UUID) *SignalDeleteOne {
+	builder := c.Delete().Where(signal.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SignalDeleteOne{builder}
+}
+
+// Query returns a query builder for Signal.
+func (c *SignalClient) Query() *SignalQuery {
+	return &SignalQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSignal},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a Signal entity by its id.
+func (c *SignalClient) Get(ctx context.Context, id uuid.UUID) (*Signal, error) {
+	return c.Query().Where(signal.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SignalClient) GetX(ctx context.Context, id uuid.UUID) *Signal {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SignalClient) Hooks() []Hook {
+	return c.hooks.Signal
+}
+
+// Interceptors returns the client interceptors.
+func (c *SignalClient) Interceptors() []Interceptor {
+	return c.inters.Signal
+}
+
+func (c *SignalClient) mutate(ctx context.Context, m *SignalMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SignalCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SignalUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SignalUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SignalDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown Signal mutation op: %q", m.Op())
 	}
 }
 
@@ -2434,17 +3574,154 @@ func (c *SyncBatchClient) mutate(ctx context.Context, m *SyncBatchMutation) (Val
 	}
 }
 
+// WorkerCursorClient is a client for the WorkerCursor schema.
+type WorkerCursorClient struct {
+	config
+}
+
+// NewWorkerCursorClient returns a client for the WorkerCursor from the given config.
+func NewWorkerCursorClient(c config) *WorkerCursorClient {
+	return &WorkerCursorClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `workercursor.Hooks(f(g(h())))`.
+func (c *WorkerCursorClient) Use(hooks ...Hook) {
+	c.hooks.WorkerCursor = append(c.hooks.WorkerCursor, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `workercursor.Intercept(f(g(h())))`.
+func (c *WorkerCursorClient) Intercept(interceptors ...Interceptor) {
+	c.inters.WorkerCursor = append(c.inters.WorkerCursor, interceptors...)
+}
+
+// Create returns a builder for creating a WorkerCursor entity.
+func (c *WorkerCursorClient) Create() *WorkerCursorCreate {
+	mutation := newWorkerCursorMutation(c.config, OpCreate)
+	return &WorkerCursorCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of WorkerCursor entities.
+func (c *WorkerCursorClient) CreateBulk(builders ...*WorkerCursorCreate) *WorkerCursorCreateBulk {
+	return &WorkerCursorCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *WorkerCursorClient) MapCreateBulk(slice any, setFunc func(*WorkerCursorCreate, int)) *WorkerCursorCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &WorkerCursorCreateBulk{err: fmt.Errorf("calling to WorkerCursorClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*WorkerCursorCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &WorkerCursorCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for WorkerCursor.
+func (c *WorkerCursorClient) Update() *WorkerCursorUpdate {
+	mutation := newWorkerCursorMutation(c.config, OpUpdate)
+	return &WorkerCursorUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *WorkerCursorClient) UpdateOne(_m *WorkerCursor) *WorkerCursorUpdateOne {
+	mutation := newWorkerCursorMutation(c.config, OpUpdateOne, withWorkerCursor(_m))
+	return &WorkerCursorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *WorkerCursorClient) UpdateOneID(id string) *WorkerCursorUpdateOne {
+	mutation := newWorkerCursorMutation(c.config, OpUpdateOne, withWorkerCursorID(id))
+	return &WorkerCursorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for WorkerCursor.
+func (c *WorkerCursorClient) Delete() *WorkerCursorDelete {
+	mutation := newWorkerCursorMutation(c.config, OpDelete)
+	return &WorkerCursorDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *WorkerCursorClient) DeleteOne(_m *WorkerCursor) *WorkerCursorDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *WorkerCursorClient) DeleteOneID(id string) *WorkerCursorDeleteOne {
+	builder := c.Delete().Where(workercursor.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &WorkerCursorDeleteOne{builder}
+}
+
+// Query returns a query builder for WorkerCursor.
+func (c *WorkerCursorClient) Query() *WorkerCursorQuery {
+	return &WorkerCursorQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeWorkerCursor},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a WorkerCursor entity by its id.
+func (c *WorkerCursorClient) Get(ctx context.Context, id string) (*WorkerCursor, error) {
+	return c.Query().Where(workercursor.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *WorkerCursorClient) GetX(ctx context.Context, id string) *WorkerCursor {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *WorkerCursorClient) Hooks() []Hook {
+	return c.hooks.WorkerCursor
+}
+
+// Interceptors returns the client interceptors.
+func (c *WorkerCursorClient) Interceptors() []Interceptor {
+	return c.inters.WorkerCursor
+}
+
+func (c *WorkerCursorClient) mutate(ctx context.Context, m *WorkerCursorMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&WorkerCursorCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&WorkerCursorUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&WorkerCursorUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&WorkerCursorDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown WorkerCursor mutation op: %q", m.Op())
+	}
+}
+
 // hooks and interceptors per client, for fast access.
 type (
 	hooks struct {
-		Account, AccountExternalID, AccountLabel, Activity, ApiKey, Contact, Deal,
-		Interaction, OwnershipPeriod, Partner, PrimaryContactChange, RequestRecord,
-		StageChange, SyncBatch []ent.Hook
+		Account, AccountExternalID, AccountHealth, AccountLabel, Activity, ApiKey,
+		Contact, Deal, HealthDirty, HealthOverride, HealthScore, Interaction,
+		OwnershipPeriod, Partner, PrimaryContactChange, RecomputeJob, RequestRecord,
+		Scorecard, ScorecardVersion, Signal, StageChange, SyncBatch,
+		WorkerCursor []ent.Hook
 	}
 	inters struct {
-		Account, AccountExternalID, AccountLabel, Activity, ApiKey, Contact, Deal,
-		Interaction, OwnershipPeriod, Partner, PrimaryContactChange, RequestRecord,
-		StageChange, SyncBatch []ent.Interceptor
+		Account, AccountExternalID, AccountHealth, AccountLabel, Activity, ApiKey,
+		Contact, Deal, HealthDirty, HealthOverride, HealthScore, Interaction,
+		OwnershipPeriod, Partner, PrimaryContactChange, RecomputeJob, RequestRecord,
+		Scorecard, ScorecardVersion, Signal, StageChange, SyncBatch,
+		WorkerCursor []ent.Interceptor
 	}
 )
 

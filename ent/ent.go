@@ -14,18 +14,27 @@ import (
 	"entgo.io/ent/dialect/sql/sqlgraph"
 	"github.com/furrowhq/furrow/ent/account"
 	"github.com/furrowhq/furrow/ent/accountexternalid"
+	"github.com/furrowhq/furrow/ent/accounthealth"
 	"github.com/furrowhq/furrow/ent/accountlabel"
 	"github.com/furrowhq/furrow/ent/activity"
 	"github.com/furrowhq/furrow/ent/apikey"
 	"github.com/furrowhq/furrow/ent/contact"
 	"github.com/furrowhq/furrow/ent/deal"
+	"github.com/furrowhq/furrow/ent/healthdirty"
+	"github.com/furrowhq/furrow/ent/healthoverride"
+	"github.com/furrowhq/furrow/ent/healthscore"
 	"github.com/furrowhq/furrow/ent/interaction"
 	"github.com/furrowhq/furrow/ent/ownershipperiod"
 	"github.com/furrowhq/furrow/ent/partner"
 	"github.com/furrowhq/furrow/ent/primarycontactchange"
+	"github.com/furrowhq/furrow/ent/recomputejob"
 	"github.com/furrowhq/furrow/ent/requestrecord"
+	"github.com/furrowhq/furrow/ent/scorecard"
+	"github.com/furrowhq/furrow/ent/scorecardversion"
+	"github.com/furrowhq/furrow/ent/signal"
 	"github.com/furrowhq/furrow/ent/stagechange"
 	"github.com/furrowhq/furrow/ent/syncbatch"
+	"github.com/furrowhq/furrow/ent/workercursor"
 )
 
 // ent aliases to avoid import conflicts in user's code.
@@ -88,18 +97,27 @@ func checkColumn(t, c string) error {
 		columnCheck = sql.NewColumnCheck(map[string]func(string) bool{
 			account.Table:              account.ValidColumn,
 			accountexternalid.Table:    accountexternalid.ValidColumn,
+			accounthealth.Table:        accounthealth.ValidColumn,
 			accountlabel.Table:         accountlabel.ValidColumn,
 			activity.Table:             activity.ValidColumn,
 			apikey.Table:               apikey.ValidColumn,
 			contact.Table:              contact.ValidColumn,
 			deal.Table:                 deal.ValidColumn,
+			healthdirty.Table:          healthdirty.ValidColumn,
+			healthoverride.Table:       healthoverride.ValidColumn,
+			healthscore.Table:          healthscore.ValidColumn,
 			interaction.Table:          interaction.ValidColumn,
 			ownershipperiod.Table:      ownershipperiod.ValidColumn,
 			partner.Table:              partner.ValidColumn,
 			primarycontactchange.Table: primarycontactchange.ValidColumn,
+			recomputejob.Table:         recomputejob.ValidColumn,
 			requestrecord.Table:        requestrecord.ValidColumn,
+			scorecard.Table:            scorecard.ValidColumn,
+			scorecardversion.Table:     scorecardversion.ValidColumn,
+			signal.Table:               signal.ValidColumn,
 			stagechange.Table:          stagechange.ValidColumn,
 			syncbatch.Table:            syncbatch.ValidColumn,
+			workercursor.Table:         workercursor.ValidColumn,
 		})
 	})
 	return columnCheck(t, c)

@@ -13,19 +13,28 @@ import (
 	"entgo.io/ent/dialect/sql"
 	"github.com/furrowhq/furrow/ent/account"
 	"github.com/furrowhq/furrow/ent/accountexternalid"
+	"github.com/furrowhq/furrow/ent/accounthealth"
 	"github.com/furrowhq/furrow/ent/accountlabel"
 	"github.com/furrowhq/furrow/ent/activity"
 	"github.com/furrowhq/furrow/ent/apikey"
 	"github.com/furrowhq/furrow/ent/contact"
 	"github.com/furrowhq/furrow/ent/deal"
+	"github.com/furrowhq/furrow/ent/healthdirty"
+	"github.com/furrowhq/furrow/ent/healthoverride"
+	"github.com/furrowhq/furrow/ent/healthscore"
 	"github.com/furrowhq/furrow/ent/interaction"
 	"github.com/furrowhq/furrow/ent/ownershipperiod"
 	"github.com/furrowhq/furrow/ent/partner"
 	"github.com/furrowhq/furrow/ent/predicate"
 	"github.com/furrowhq/furrow/ent/primarycontactchange"
+	"github.com/furrowhq/furrow/ent/recomputejob"
 	"github.com/furrowhq/furrow/ent/requestrecord"
+	"github.com/furrowhq/furrow/ent/scorecard"
+	"github.com/furrowhq/furrow/ent/scorecardversion"
+	"github.com/furrowhq/furrow/ent/signal"
 	"github.com/furrowhq/furrow/ent/stagechange"
 	"github.com/furrowhq/furrow/ent/syncbatch"
+	"github.com/furrowhq/furrow/ent/workercursor"
 	"github.com/google/uuid"
 )
 
@@ -40,18 +49,27 @@ const (
 	// Node types.
 	TypeAccount              = "Account"
 	TypeAccountExternalID    = "AccountExternalID"
+	TypeAccountHealth        = "AccountHealth"
 	TypeAccountLabel         = "AccountLabel"
 	TypeActivity             = "Activity"
 	TypeApiKey               = "ApiKey"
 	TypeContact              = "Contact"
 	TypeDeal                 = "Deal"
+	TypeHealthDirty          = "HealthDirty"
+	TypeHealthOverride       = "HealthOverride"
+	TypeHealthScore          = "HealthScore"
 	TypeInteraction          = "Interaction"
 	TypeOwnershipPeriod      = "OwnershipPeriod"
 	TypePartner              = "Partner"
 	TypePrimaryContactChange = "PrimaryContactChange"
+	TypeRecomputeJob         = "RecomputeJob"
 	TypeRequestRecord        = "RequestRecord"
+	TypeScorecard            = "Scorecard"
+	TypeScorecardVersion     = "ScorecardVersion"
+	TypeSignal               = "Signal"
 	TypeStageChange          = "StageChange"
 	TypeSyncBatch            = "SyncBatch"
+	TypeWorkerCursor         = "WorkerCursor"
 )
 
 // AccountMutation represents an operation that mutates the Account nodes in the graph.
@@ -2630,6 +2648,1303 @@ func (m *AccountExternalIDMutation) ResetEdge(name string) error {
 		return nil
 	}
 	return fmt.Errorf("unknown AccountExternalID edge %s", name)
+}
+
+// AccountHealthMutation represents an operation that mutates the AccountHealth nodes in the graph.
+type AccountHealthMutation struct {
+	config
+	op                   Op
+	typ                  string
+	id                   *uuid.UUID
+	score_id             *uuid.UUID
+	scorecard_id         *uuid.UUID
+	scorecard_version    *int
+	addscorecard_version *int
+	computed_score       *float64
+	addcomputed_score    *float64
+	computed_grade       *string
+	compute_time         *time.Time
+	change               *float64
+	addchange            *float64
+	has_change           *bool
+	change_30d           *float64
+	addchange_30d        *float64
+	has_change_30d       *bool
+	trend                *string
+	score                *float64
+	addscore             *float64
+	grade                *string
+	override_id          *uuid.UUID
+	override_expire_time *time.Time
+	clearedFields        map[string]struct{}
+	done                 bool
+	oldValue             func(context.Context) (*AccountHealth, error)
+	predicates           []predicate.AccountHealth
+}
+
+var _ ent.Mutation = (*AccountHealthMutation)(nil)
+
+// accounthealthOption allows management of the mutation configuration using functional options.
+type accounthealthOption func(*AccountHealthMutation)
+
+// newAccountHealthMutation creates new mutation for the AccountHealth entity.
+func newAccountHealthMutation(c config, op Op, opts ...accounthealthOption) *AccountHealthMutation {
+	m := &AccountHealthMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAccountHealth,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAccountHealthID sets the ID field of the mutation.
+func withAccountHealthID(id uuid.UUID) accounthealthOption {
+	return func(m *AccountHealthMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AccountHealth
+		)
+		m.oldValue = func(ctx context.Context) (*AccountHealth, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AccountHealth.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAccountHealth sets the old AccountHealth of the mutation.
+func withAccountHealth(node *AccountHealth) accounthealthOption {
+	return func(m *AccountHealthMutation) {
+		m.oldValue = func(context.Context) (*AccountHealth, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AccountHealthMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AccountHealthMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AccountHealth entities.
+func (m *AccountHealthMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AccountHealthMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AccountHealthMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AccountHealth.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetScoreID sets the "score_id" field.
+func (m *AccountHealthMutation) SetScoreID(u uuid.UUID) {
+	m.score_id = &u
+}
+
+// ScoreID returns the value of the "score_id" field in the mutation.
+func (m *AccountHealthMutation) ScoreID() (r uuid.UUID, exists bool) {
+	v := m.score_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScoreID returns the old "score_id" field's value of the AccountHealth entity.
+// If the AccountHealth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountHealthMutation) OldScoreID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScoreID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScoreID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScoreID: %w", err)
+	}
+	return oldValue.ScoreID, nil
+}
+
+// ResetScoreID resets all changes to the "score_id" field.
+func (m *AccountHealthMutation) ResetScoreID() {
+	m.score_id = nil
+}
+
+// SetScorecardID sets the "scorecard_id" field.
+func (m *AccountHealthMutation) SetScorecardID(u uuid.UUID) {
+	m.scorecard_id = &u
+}
+
+// ScorecardID returns the value of the "scorecard_id" field in the mutation.
+func (m *AccountHealthMutation) ScorecardID() (r uuid.UUID, exists bool) {
+	v := m.scorecard_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScorecardID returns the old "scorecard_id" field's value of the AccountHealth entity.
+// If the AccountHealth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountHealthMutation) OldScorecardID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScorecardID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScorecardID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScorecardID: %w", err)
+	}
+	return oldValue.ScorecardID, nil
+}
+
+// ResetScorecardID resets all changes to the "scorecard_id" field.
+func (m *AccountHealthMutation) ResetScorecardID() {
+	m.scorecard_id = nil
+}
+
+// SetScorecardVersion sets the "scorecard_version" field.
+func (m *AccountHealthMutation) SetScorecardVersion(i int) {
+	m.scorecard_version = &i
+	m.addscorecard_version = nil
+}
+
+// ScorecardVersion returns the value of the "scorecard_version" field in the mutation.
+func (m *AccountHealthMutation) ScorecardVersion() (r int, exists bool) {
+	v := m.scorecard_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScorecardVersion returns the old "scorecard_version" field's value of the AccountHealth entity.
+// If the AccountHealth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountHealthMutation) OldScorecardVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScorecardVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScorecardVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScorecardVersion: %w", err)
+	}
+	return oldValue.ScorecardVersion, nil
+}
+
+// AddScorecardVersion adds i to the "scorecard_version" field.
+func (m *AccountHealthMutation) AddScorecardVersion(i int) {
+	if m.addscorecard_version != nil {
+		*m.addscorecard_version += i
+	} else {
+		m.addscorecard_version = &i
+	}
+}
+
+// AddedScorecardVersion returns the value that was added to the "scorecard_version" field in this mutation.
+func (m *AccountHealthMutation) AddedScorecardVersion() (r int, exists bool) {
+	v := m.addscorecard_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetScorecardVersion resets all changes to the "scorecard_version" field.
+func (m *AccountHealthMutation) ResetScorecardVersion() {
+	m.scorecard_version = nil
+	m.addscorecard_version = nil
+}
+
+// SetComputedScore sets the "computed_score" field.
+func (m *AccountHealthMutation) SetComputedScore(f float64) {
+	m.computed_score = &f
+	m.addcomputed_score = nil
+}
+
+// ComputedScore returns the value of the "computed_score" field in the mutation.
+func (m *AccountHealthMutation) ComputedScore() (r float64, exists bool) {
+	v := m.computed_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldComputedScore returns the old "computed_score" field's value of the AccountHealth entity.
+// If the AccountHealth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountHealthMutation) OldComputedScore(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldComputedScore is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldComputedScore requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldComputedScore: %w", err)
+	}
+	return oldValue.ComputedScore, nil
+}
+
+// AddComputedScore adds f to the "computed_score" field.
+func (m *AccountHealthMutation) AddComputedScore(f float64) {
+	if m.addcomputed_score != nil {
+		*m.addcomputed_score += f
+	} else {
+		m.addcomputed_score = &f
+	}
+}
+
+// AddedComputedScore returns the value that was added to the "computed_score" field in this mutation.
+func (m *AccountHealthMutation) AddedComputedScore() (r float64, exists bool) {
+	v := m.addcomputed_score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetComputedScore resets all changes to the "computed_score" field.
+func (m *AccountHealthMutation) ResetComputedScore() {
+	m.computed_score = nil
+	m.addcomputed_score = nil
+}
+
+// SetComputedGrade sets the "computed_grade" field.
+func (m *AccountHealthMutation) SetComputedGrade(s string) {
+	m.computed_grade = &s
+}
+
+// ComputedGrade returns the value of the "computed_grade" field in the mutation.
+func (m *AccountHealthMutation) ComputedGrade() (r string, exists bool) {
+	v := m.computed_grade
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldComputedGrade returns the old "computed_grade" field's value of the AccountHealth entity.
+// If the AccountHealth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountHealthMutation) OldComputedGrade(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldComputedGrade is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldComputedGrade requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldComputedGrade: %w", err)
+	}
+	return oldValue.ComputedGrade, nil
+}
+
+// ResetComputedGrade resets all changes to the "computed_grade" field.
+func (m *AccountHealthMutation) ResetComputedGrade() {
+	m.computed_grade = nil
+}
+
+// SetComputeTime sets the "compute_time" field.
+func (m *AccountHealthMutation) SetComputeTime(t time.Time) {
+	m.compute_time = &t
+}
+
+// ComputeTime returns the value of the "compute_time" field in the mutation.
+func (m *AccountHealthMutation) ComputeTime() (r time.Time, exists bool) {
+	v := m.compute_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldComputeTime returns the old "compute_time" field's value of the AccountHealth entity.
+// If the AccountHealth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountHealthMutation) OldComputeTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldComputeTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldComputeTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldComputeTime: %w", err)
+	}
+	return oldValue.ComputeTime, nil
+}
+
+// ResetComputeTime resets all changes to the "compute_time" field.
+func (m *AccountHealthMutation) ResetComputeTime() {
+	m.compute_time = nil
+}
+
+// SetChange sets the "change" field.
+func (m *AccountHealthMutation) SetChange(f float64) {
+	m.change = &f
+	m.addchange = nil
+}
+
+// Change returns the value of the "change" field in the mutation.
+func (m *AccountHealthMutation) Change() (r float64, exists bool) {
+	v := m.change
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChange returns the old "change" field's value of the AccountHealth entity.
+// If the AccountHealth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountHealthMutation) OldChange(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChange is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChange requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChange: %w", err)
+	}
+	return oldValue.Change, nil
+}
+
+// AddChange adds f to the "change" field.
+func (m *AccountHealthMutation) AddChange(f float64) {
+	if m.addchange != nil {
+		*m.addchange += f
+	} else {
+		m.addchange = &f
+	}
+}
+
+// AddedChange returns the value that was added to the "change" field in this mutation.
+func (m *AccountHealthMutation) AddedChange() (r float64, exists bool) {
+	v := m.addchange
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetChange resets all changes to the "change" field.
+func (m *AccountHealthMutation) ResetChange() {
+	m.change = nil
+	m.addchange = nil
+}
+
+// SetHasChange sets the "has_change" field.
+func (m *AccountHealthMutation) SetHasChange(b bool) {
+	m.has_change = &b
+}
+
+// HasChange returns the value of the "has_change" field in the mutation.
+func (m *AccountHealthMutation) HasChange() (r bool, exists bool) {
+	v := m.has_change
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHasChange returns the old "has_change" field's value of the AccountHealth entity.
+// If the AccountHealth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountHealthMutation) OldHasChange(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHasChange is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHasChange requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHasChange: %w", err)
+	}
+	return oldValue.HasChange, nil
+}
+
+// ResetHasChange resets all changes to the "has_change" field.
+func (m *AccountHealthMutation) ResetHasChange() {
+	m.has_change = nil
+}
+
+// SetChange30d sets the "change_30d" field.
+func (m *AccountHealthMutation) SetChange30d(f float64) {
+	m.change_30d = &f
+	m.addchange_30d = nil
+}
+
+// Change30d returns the value of the "change_30d" field in the mutation.
+func (m *AccountHealthMutation) Change30d() (r float64, exists bool) {
+	v := m.change_30d
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChange30d returns the old "change_30d" field's value of the AccountHealth entity.
+// If the AccountHealth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountHealthMutation) OldChange30d(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChange30d is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChange30d requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChange30d: %w", err)
+	}
+	return oldValue.Change30d, nil
+}
+
+// AddChange30d adds f to the "change_30d" field.
+func (m *AccountHealthMutation) AddChange30d(f float64) {
+	if m.addchange_30d != nil {
+		*m.addchange_30d += f
+	} else {
+		m.addchange_30d = &f
+	}
+}
+
+// AddedChange30d returns the value that was added to the "change_30d" field in this mutation.
+func (m *AccountHealthMutation) AddedChange30d() (r float64, exists bool) {
+	v := m.addchange_30d
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetChange30d resets all changes to the "change_30d" field.
+func (m *AccountHealthMutation) ResetChange30d() {
+	m.change_30d = nil
+	m.addchange_30d = nil
+}
+
+// SetHasChange30d sets the "has_change_30d" field.
+func (m *AccountHealthMutation) SetHasChange30d(b bool) {
+	m.has_change_30d = &b
+}
+
+// HasChange30d returns the value of the "has_change_30d" field in the mutation.
+func (m *AccountHealthMutation) HasChange30d() (r bool, exists bool) {
+	v := m.has_change_30d
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldHasChange30d returns the old "has_change_30d" field's value of the AccountHealth entity.
+// If the AccountHealth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountHealthMutation) OldHasChange30d(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldHasChange30d is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldHasChange30d requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldHasChange30d: %w", err)
+	}
+	return oldValue.HasChange30d, nil
+}
+
+// ResetHasChange30d resets all changes to the "has_change_30d" field.
+func (m *AccountHealthMutation) ResetHasChange30d() {
+	m.has_change_30d = nil
+}
+
+// SetTrend sets the "trend" field.
+func (m *AccountHealthMutation) SetTrend(s string) {
+	m.trend = &s
+}
+
+// Trend returns the value of the "trend" field in the mutation.
+func (m *AccountHealthMutation) Trend() (r string, exists bool) {
+	v := m.trend
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTrend returns the old "trend" field's value of the AccountHealth entity.
+// If the AccountHealth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountHealthMutation) OldTrend(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTrend is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTrend requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTrend: %w", err)
+	}
+	return oldValue.Trend, nil
+}
+
+// ResetTrend resets all changes to the "trend" field.
+func (m *AccountHealthMutation) ResetTrend() {
+	m.trend = nil
+}
+
+// SetScore sets the "score" field.
+func (m *AccountHealthMutation) SetScore(f float64) {
+	m.score = &f
+	m.addscore = nil
+}
+
+// Score returns the value of the "score" field in the mutation.
+func (m *AccountHealthMutation) Score() (r float64, exists bool) {
+	v := m.score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScore returns the old "score" field's value of the AccountHealth entity.
+// If the AccountHealth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountHealthMutation) OldScore(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScore is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScore requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScore: %w", err)
+	}
+	return oldValue.Score, nil
+}
+
+// AddScore adds f to the "score" field.
+func (m *AccountHealthMutation) AddScore(f float64) {
+	if m.addscore != nil {
+		*m.addscore += f
+	} else {
+		m.addscore = &f
+	}
+}
+
+// AddedScore returns the value that was added to the "score" field in this mutation.
+func (m *AccountHealthMutation) AddedScore() (r float64, exists bool) {
+	v := m.addscore
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetScore resets all changes to the "score" field.
+func (m *AccountHealthMutation) ResetScore() {
+	m.score = nil
+	m.addscore = nil
+}
+
+// SetGrade sets the "grade" field.
+func (m *AccountHealthMutation) SetGrade(s string) {
+	m.grade = &s
+}
+
+// Grade returns the value of the "grade" field in the mutation.
+func (m *AccountHealthMutation) Grade() (r string, exists bool) {
+	v := m.grade
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGrade returns the old "grade" field's value of the AccountHealth entity.
+// If the AccountHealth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountHealthMutation) OldGrade(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGrade is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGrade requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGrade: %w", err)
+	}
+	return oldValue.Grade, nil
+}
+
+// ResetGrade resets all changes to the "grade" field.
+func (m *AccountHealthMutation) ResetGrade() {
+	m.grade = nil
+}
+
+// SetOverrideID sets the "override_id" field.
+func (m *AccountHealthMutation) SetOverrideID(u uuid.UUID) {
+	m.override_id = &u
+}
+
+// OverrideID returns the value of the "override_id" field in the mutation.
+func (m *AccountHealthMutation) OverrideID() (r uuid.UUID, exists bool) {
+	v := m.override_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOverrideID returns the old "override_id" field's value of the AccountHealth entity.
+// If the AccountHealth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountHealthMutation) OldOverrideID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOverrideID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOverrideID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOverrideID: %w", err)
+	}
+	return oldValue.OverrideID, nil
+}
+
+// ClearOverrideID clears the value of the "override_id" field.
+func (m *AccountHealthMutation) ClearOverrideID() {
+	m.override_id = nil
+	m.clearedFields[accounthealth.FieldOverrideID] = struct{}{}
+}
+
+// OverrideIDCleared returns if the "override_id" field was cleared in this mutation.
+func (m *AccountHealthMutation) OverrideIDCleared() bool {
+	_, ok := m.clearedFields[accounthealth.FieldOverrideID]
+	return ok
+}
+
+// ResetOverrideID resets all changes to the "override_id" field.
+func (m *AccountHealthMutation) ResetOverrideID() {
+	m.override_id = nil
+	delete(m.clearedFields, accounthealth.FieldOverrideID)
+}
+
+// SetOverrideExpireTime sets the "override_expire_time" field.
+func (m *AccountHealthMutation) SetOverrideExpireTime(t time.Time) {
+	m.override_expire_time = &t
+}
+
+// OverrideExpireTime returns the value of the "override_expire_time" field in the mutation.
+func (m *AccountHealthMutation) OverrideExpireTime() (r time.Time, exists bool) {
+	v := m.override_expire_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOverrideExpireTime returns the old "override_expire_time" field's value of the AccountHealth entity.
+// If the AccountHealth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountHealthMutation) OldOverrideExpireTime(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOverrideExpireTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOverrideExpireTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOverrideExpireTime: %w", err)
+	}
+	return oldValue.OverrideExpireTime, nil
+}
+
+// ClearOverrideExpireTime clears the value of the "override_expire_time" field.
+func (m *AccountHealthMutation) ClearOverrideExpireTime() {
+	m.override_expire_time = nil
+	m.clearedFields[accounthealth.FieldOverrideExpireTime] = struct{}{}
+}
+
+// OverrideExpireTimeCleared returns if the "override_expire_time" field was cleared in this mutation.
+func (m *AccountHealthMutation) OverrideExpireTimeCleared() bool {
+	_, ok := m.clearedFields[accounthealth.FieldOverrideExpireTime]
+	return ok
+}
+
+// ResetOverrideExpireTime resets all changes to the "override_expire_time" field.
+func (m *AccountHealthMutation) ResetOverrideExpireTime() {
+	m.override_expire_time = nil
+	delete(m.clearedFields, accounthealth.FieldOverrideExpireTime)
+}
+
+// Where appends a list predicates to the AccountHealthMutation builder.
+func (m *AccountHealthMutation) Where(ps ...predicate.AccountHealth) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AccountHealthMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AccountHealthMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AccountHealth, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AccountHealthMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AccountHealthMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AccountHealth).
+func (m *AccountHealthMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AccountHealthMutation) Fields() []string {
+	fields := make([]string, 0, 15)
+	if m.score_id != nil {
+		fields = append(fields, accounthealth.FieldScoreID)
+	}
+	if m.scorecard_id != nil {
+		fields = append(fields, accounthealth.FieldScorecardID)
+	}
+	if m.scorecard_version != nil {
+		fields = append(fields, accounthealth.FieldScorecardVersion)
+	}
+	if m.computed_score != nil {
+		fields = append(fields, accounthealth.FieldComputedScore)
+	}
+	if m.computed_grade != nil {
+		fields = append(fields, accounthealth.FieldComputedGrade)
+	}
+	if m.compute_time != nil {
+		fields = append(fields, accounthealth.FieldComputeTime)
+	}
+	if m.change != nil {
+		fields = append(fields, accounthealth.FieldChange)
+	}
+	if m.has_change != nil {
+		fields = append(fields, accounthealth.FieldHasChange)
+	}
+	if m.change_30d != nil {
+		fields = append(fields, accounthealth.FieldChange30d)
+	}
+	if m.has_change_30d != nil {
+		fields = append(fields, accounthealth.FieldHasChange30d)
+	}
+	if m.trend != nil {
+		fields = append(fields, accounthealth.FieldTrend)
+	}
+	if m.score != nil {
+		fields = append(fields, accounthealth.FieldScore)
+	}
+	if m.grade != nil {
+		fields = append(fields, accounthealth.FieldGrade)
+	}
+	if m.override_id != nil {
+		fields = append(fields, accounthealth.FieldOverrideID)
+	}
+	if m.override_expire_time != nil {
+		fields = append(fields, accounthealth.FieldOverrideExpireTime)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AccountHealthMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case accounthealth.FieldScoreID:
+		return m.ScoreID()
+	case accounthealth.FieldScorecardID:
+		return m.ScorecardID()
+	case accounthealth.FieldScorecardVersion:
+		return m.ScorecardVersion()
+	case accounthealth.FieldComputedScore:
+		return m.ComputedScore()
+	case accounthealth.FieldComputedGrade:
+		return m.ComputedGrade()
+	case accounthealth.FieldComputeTime:
+		return m.ComputeTime()
+	case accounthealth.FieldChange:
+		return m.Change()
+	case accounthealth.FieldHasChange:
+		return m.HasChange()
+	case accounthealth.FieldChange30d:
+		return m.Change30d()
+	case accounthealth.FieldHasChange30d:
+		return m.HasChange30d()
+	case accounthealth.FieldTrend:
+		return m.Trend()
+	case accounthealth.FieldScore:
+		return m.Score()
+	case accounthealth.FieldGrade:
+		return m.Grade()
+	case accounthealth.FieldOverrideID:
+		return m.OverrideID()
+	case accounthealth.FieldOverrideExpireTime:
+		return m.OverrideExpireTime()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AccountHealthMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case accounthealth.FieldScoreID:
+		return m.OldScoreID(ctx)
+	case accounthealth.FieldScorecardID:
+		return m.OldScorecardID(ctx)
+	case accounthealth.FieldScorecardVersion:
+		return m.OldScorecardVersion(ctx)
+	case accounthealth.FieldComputedScore:
+		return m.OldComputedScore(ctx)
+	case accounthealth.FieldComputedGrade:
+		return m.OldComputedGrade(ctx)
+	case accounthealth.FieldComputeTime:
+		return m.OldComputeTime(ctx)
+	case accounthealth.FieldChange:
+		return m.OldChange(ctx)
+	case accounthealth.FieldHasChange:
+		return m.OldHasChange(ctx)
+	case accounthealth.FieldChange30d:
+		return m.OldChange30d(ctx)
+	case accounthealth.FieldHasChange30d:
+		return m.OldHasChange30d(ctx)
+	case accounthealth.FieldTrend:
+		return m.OldTrend(ctx)
+	case accounthealth.FieldScore:
+		return m.OldScore(ctx)
+	case accounthealth.FieldGrade:
+		return m.OldGrade(ctx)
+	case accounthealth.FieldOverrideID:
+		return m.OldOverrideID(ctx)
+	case accounthealth.FieldOverrideExpireTime:
+		return m.OldOverrideExpireTime(ctx)
+	}
+	return nil, fmt.Errorf("unknown AccountHealth field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AccountHealthMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case accounthealth.FieldScoreID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScoreID(v)
+		return nil
+	case accounthealth.FieldScorecardID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScorecardID(v)
+		return nil
+	case accounthealth.FieldScorecardVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScorecardVersion(v)
+		return nil
+	case accounthealth.FieldComputedScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetComputedScore(v)
+		return nil
+	case accounthealth.FieldComputedGrade:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetComputedGrade(v)
+		return nil
+	case accounthealth.FieldComputeTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetComputeTime(v)
+		return nil
+	case accounthealth.FieldChange:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChange(v)
+		return nil
+	case accounthealth.FieldHasChange:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHasChange(v)
+		return nil
+	case accounthealth.FieldChange30d:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChange30d(v)
+		return nil
+	case accounthealth.FieldHasChange30d:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetHasChange30d(v)
+		return nil
+	case accounthealth.FieldTrend:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTrend(v)
+		return nil
+	case accounthealth.FieldScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScore(v)
+		return nil
+	case accounthealth.FieldGrade:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGrade(v)
+		return nil
+	case accounthealth.FieldOverrideID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOverrideID(v)
+		return nil
+	case accounthealth.FieldOverrideExpireTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOverrideExpireTime(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AccountHealth field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AccountHealthMutation) AddedFields() []string {
+	var fields []string
+	if m.addscorecard_version != nil {
+		fields = append(fields, accounthealth.FieldScorecardVersion)
+	}
+	if m.addcomputed_score != nil {
+		fields = append(fields, accounthealth.FieldComputedScore)
+	}
+	if m.addchange != nil {
+		fields = append(fields, accounthealth.FieldChange)
+	}
+	if m.addchange_30d != nil {
+		fields = append(fields, accounthealth.FieldChange30d)
+	}
+	if m.addscore != nil {
+		fields = append(fields, accounthealth.FieldScore)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AccountHealthMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case accounthealth.FieldScorecardVersion:
+		return m.AddedScorecardVersion()
+	case accounthealth.FieldComputedScore:
+		return m.AddedComputedScore()
+	case accounthealth.FieldChange:
+		return m.AddedChange()
+	case accounthealth.FieldChange30d:
+		return m.AddedChange30d()
+	case accounthealth.FieldScore:
+		return m.AddedScore()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AccountHealthMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case accounthealth.FieldScorecardVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddScorecardVersion(v)
+		return nil
+	case accounthealth.FieldComputedScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddComputedScore(v)
+		return nil
+	case accounthealth.FieldChange:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChange(v)
+		return nil
+	case accounthealth.FieldChange30d:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChange30d(v)
+		return nil
+	case accounthealth.FieldScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddScore(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AccountHealth numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AccountHealthMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(accounthealth.FieldOverrideID) {
+		fields = append(fields, accounthealth.FieldOverrideID)
+	}
+	if m.FieldCleared(accounthealth.FieldOverrideExpireTime) {
+		fields = append(fields, accounthealth.FieldOverrideExpireTime)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AccountHealthMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AccountHealthMutation) ClearField(name string) error {
+	switch name {
+	case accounthealth.FieldOverrideID:
+		m.ClearOverrideID()
+		return nil
+	case accounthealth.FieldOverrideExpireTime:
+		m.ClearOverrideExpireTime()
+		return nil
+	}
+	return fmt.Errorf("unknown AccountHealth nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AccountHealthMutation) ResetField(name string) error {
+	switch name {
+	case accounthealth.FieldScoreID:
+		m.ResetScoreID()
+		return nil
+	case accounthealth.FieldScorecardID:
+		m.ResetScorecardID()
+		return nil
+	case accounthealth.FieldScorecardVersion:
+		m.ResetScorecardVersion()
+		return nil
+	case accounthealth.FieldComputedScore:
+		m.ResetComputedScore()
+		return nil
+	case accounthealth.FieldComputedGrade:
+		m.ResetComputedGrade()
+		return nil
+	case accounthealth.FieldComputeTime:
+		m.ResetComputeTime()
+		return nil
+	case accounthealth.FieldChange:
+		m.ResetChange()
+		return nil
+	case accounthealth.FieldHasChange:
+		m.ResetHasChange()
+		return nil
+	case accounthealth.FieldChange30d:
+		m.ResetChange30d()
+		return nil
+	case accounthealth.FieldHasChange30d:
+		m.ResetHasChange30d()
+		return nil
+	case accounthealth.FieldTrend:
+		m.ResetTrend()
+		return nil
+	case accounthealth.FieldScore:
+		m.ResetScore()
+		return nil
+	case accounthealth.FieldGrade:
+		m.ResetGrade()
+		return nil
+	case accounthealth.FieldOverrideID:
+		m.ResetOverrideID()
+		return nil
+	case accounthealth.FieldOverrideExpireTime:
+		m.ResetOverrideExpireTime()
+		return nil
+	}
+	return fmt.Errorf("unknown AccountHealth field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AccountHealthMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AccountHealthMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AccountHealthMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AccountHealthMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AccountHealthMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AccountHealthMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AccountHealthMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown AccountHealth unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AccountHealthMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown AccountHealth edge %s", name)
 }
 
 // AccountLabelMutation represents an operation that mutates the AccountLabel nodes in the graph.
@@ -6866,6 +8181,1946 @@ func (m *DealMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Deal edge %s", name)
 }
 
+// HealthDirtyMutation represents an operation that mutates the HealthDirty nodes in the graph.
+type HealthDirtyMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	due_time      *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*HealthDirty, error)
+	predicates    []predicate.HealthDirty
+}
+
+var _ ent.Mutation = (*HealthDirtyMutation)(nil)
+
+// healthdirtyOption allows management of the mutation configuration using functional options.
+type healthdirtyOption func(*HealthDirtyMutation)
+
+// newHealthDirtyMutation creates new mutation for the HealthDirty entity.
+func newHealthDirtyMutation(c config, op Op, opts ...healthdirtyOption) *HealthDirtyMutation {
+	m := &HealthDirtyMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeHealthDirty,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withHealthDirtyID sets the ID field of the mutation.
+func withHealthDirtyID(id uuid.UUID) healthdirtyOption {
+	return func(m *HealthDirtyMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *HealthDirty
+		)
+		m.oldValue = func(ctx context.Context) (*HealthDirty, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().HealthDirty.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withHealthDirty sets the old HealthDirty of the mutation.
+func withHealthDirty(node *HealthDirty) healthdirtyOption {
+	return func(m *HealthDirtyMutation) {
+		m.oldValue = func(context.Context) (*HealthDirty, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m HealthDirtyMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m HealthDirtyMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of HealthDirty entities.
+func (m *HealthDirtyMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *HealthDirtyMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *HealthDirtyMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().HealthDirty.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetDueTime sets the "due_time" field.
+func (m *HealthDirtyMutation) SetDueTime(t time.Time) {
+	m.due_time = &t
+}
+
+// DueTime returns the value of the "due_time" field in the mutation.
+func (m *HealthDirtyMutation) DueTime() (r time.Time, exists bool) {
+	v := m.due_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDueTime returns the old "due_time" field's value of the HealthDirty entity.
+// If the HealthDirty object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthDirtyMutation) OldDueTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDueTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDueTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDueTime: %w", err)
+	}
+	return oldValue.DueTime, nil
+}
+
+// ResetDueTime resets all changes to the "due_time" field.
+func (m *HealthDirtyMutation) ResetDueTime() {
+	m.due_time = nil
+}
+
+// Where appends a list predicates to the HealthDirtyMutation builder.
+func (m *HealthDirtyMutation) Where(ps ...predicate.HealthDirty) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the HealthDirtyMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *HealthDirtyMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.HealthDirty, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *HealthDirtyMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *HealthDirtyMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (HealthDirty).
+func (m *HealthDirtyMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *HealthDirtyMutation) Fields() []string {
+	fields := make([]string, 0, 1)
+	if m.due_time != nil {
+		fields = append(fields, healthdirty.FieldDueTime)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *HealthDirtyMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case healthdirty.FieldDueTime:
+		return m.DueTime()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *HealthDirtyMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case healthdirty.FieldDueTime:
+		return m.OldDueTime(ctx)
+	}
+	return nil, fmt.Errorf("unknown HealthDirty field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *HealthDirtyMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case healthdirty.FieldDueTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDueTime(v)
+		return nil
+	}
+	return fmt.Errorf("unknown HealthDirty field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *HealthDirtyMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *HealthDirtyMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *HealthDirtyMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown HealthDirty numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *HealthDirtyMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *HealthDirtyMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *HealthDirtyMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown HealthDirty nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *HealthDirtyMutation) ResetField(name string) error {
+	switch name {
+	case healthdirty.FieldDueTime:
+		m.ResetDueTime()
+		return nil
+	}
+	return fmt.Errorf("unknown HealthDirty field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *HealthDirtyMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *HealthDirtyMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *HealthDirtyMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *HealthDirtyMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *HealthDirtyMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *HealthDirtyMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *HealthDirtyMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown HealthDirty unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *HealthDirtyMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown HealthDirty edge %s", name)
+}
+
+// HealthOverrideMutation represents an operation that mutates the HealthOverride nodes in the graph.
+type HealthOverrideMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	account_id    *uuid.UUID
+	score         *float64
+	addscore      *float64
+	grade         *string
+	reason        *string
+	actor         *string
+	set_time      *time.Time
+	expire_time   *time.Time
+	end_time      *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*HealthOverride, error)
+	predicates    []predicate.HealthOverride
+}
+
+var _ ent.Mutation = (*HealthOverrideMutation)(nil)
+
+// healthoverrideOption allows management of the mutation configuration using functional options.
+type healthoverrideOption func(*HealthOverrideMutation)
+
+// newHealthOverrideMutation creates new mutation for the HealthOverride entity.
+func newHealthOverrideMutation(c config, op Op, opts ...healthoverrideOption) *HealthOverrideMutation {
+	m := &HealthOverrideMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeHealthOverride,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withHealthOverrideID sets the ID field of the mutation.
+func withHealthOverrideID(id uuid.UUID) healthoverrideOption {
+	return func(m *HealthOverrideMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *HealthOverride
+		)
+		m.oldValue = func(ctx context.Context) (*HealthOverride, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().HealthOverride.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withHealthOverride sets the old HealthOverride of the mutation.
+func withHealthOverride(node *HealthOverride) healthoverrideOption {
+	return func(m *HealthOverrideMutation) {
+		m.oldValue = func(context.Context) (*HealthOverride, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m HealthOverrideMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m HealthOverrideMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of HealthOverride entities.
+func (m *HealthOverrideMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *HealthOverrideMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *HealthOverrideMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().HealthOverride.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *HealthOverrideMutation) SetAccountID(u uuid.UUID) {
+	m.account_id = &u
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *HealthOverrideMutation) AccountID() (r uuid.UUID, exists bool) {
+	v := m.account_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the HealthOverride entity.
+// If the HealthOverride object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthOverrideMutation) OldAccountID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *HealthOverrideMutation) ResetAccountID() {
+	m.account_id = nil
+}
+
+// SetScore sets the "score" field.
+func (m *HealthOverrideMutation) SetScore(f float64) {
+	m.score = &f
+	m.addscore = nil
+}
+
+// Score returns the value of the "score" field in the mutation.
+func (m *HealthOverrideMutation) Score() (r float64, exists bool) {
+	v := m.score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScore returns the old "score" field's value of the HealthOverride entity.
+// If the HealthOverride object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthOverrideMutation) OldScore(ctx context.Context) (v *float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScore is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScore requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScore: %w", err)
+	}
+	return oldValue.Score, nil
+}
+
+// AddScore adds f to the "score" field.
+func (m *HealthOverrideMutation) AddScore(f float64) {
+	if m.addscore != nil {
+		*m.addscore += f
+	} else {
+		m.addscore = &f
+	}
+}
+
+// AddedScore returns the value that was added to the "score" field in this mutation.
+func (m *HealthOverrideMutation) AddedScore() (r float64, exists bool) {
+	v := m.addscore
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ClearScore clears the value of the "score" field.
+func (m *HealthOverrideMutation) ClearScore() {
+	m.score = nil
+	m.addscore = nil
+	m.clearedFields[healthoverride.FieldScore] = struct{}{}
+}
+
+// ScoreCleared returns if the "score" field was cleared in this mutation.
+func (m *HealthOverrideMutation) ScoreCleared() bool {
+	_, ok := m.clearedFields[healthoverride.FieldScore]
+	return ok
+}
+
+// ResetScore resets all changes to the "score" field.
+func (m *HealthOverrideMutation) ResetScore() {
+	m.score = nil
+	m.addscore = nil
+	delete(m.clearedFields, healthoverride.FieldScore)
+}
+
+// SetGrade sets the "grade" field.
+func (m *HealthOverrideMutation) SetGrade(s string) {
+	m.grade = &s
+}
+
+// Grade returns the value of the "grade" field in the mutation.
+func (m *HealthOverrideMutation) Grade() (r string, exists bool) {
+	v := m.grade
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGrade returns the old "grade" field's value of the HealthOverride entity.
+// If the HealthOverride object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthOverrideMutation) OldGrade(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGrade is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGrade requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGrade: %w", err)
+	}
+	return oldValue.Grade, nil
+}
+
+// ResetGrade resets all changes to the "grade" field.
+func (m *HealthOverrideMutation) ResetGrade() {
+	m.grade = nil
+}
+
+// SetReason sets the "reason" field.
+func (m *HealthOverrideMutation) SetReason(s string) {
+	m.reason = &s
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *HealthOverrideMutation) Reason() (r string, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the HealthOverride entity.
+// If the HealthOverride object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthOverrideMutation) OldReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *HealthOverrideMutation) ResetReason() {
+	m.reason = nil
+}
+
+// SetActor sets the "actor" field.
+func (m *HealthOverrideMutation) SetActor(s string) {
+	m.actor = &s
+}
+
+// Actor returns the value of the "actor" field in the mutation.
+func (m *HealthOverrideMutation) Actor() (r string, exists bool) {
+	v := m.actor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActor returns the old "actor" field's value of the HealthOverride entity.
+// If the HealthOverride object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthOverrideMutation) OldActor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActor: %w", err)
+	}
+	return oldValue.Actor, nil
+}
+
+// ResetActor resets all changes to the "actor" field.
+func (m *HealthOverrideMutation) ResetActor() {
+	m.actor = nil
+}
+
+// SetSetTime sets the "set_time" field.
+func (m *HealthOverrideMutation) SetSetTime(t time.Time) {
+	m.set_time = &t
+}
+
+// SetTime returns the value of the "set_time" field in the mutation.
+func (m *HealthOverrideMutation) SetTime() (r time.Time, exists bool) {
+	v := m.set_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSetTime returns the old "set_time" field's value of the HealthOverride entity.
+// If the HealthOverride object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthOverrideMutation) OldSetTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSetTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSetTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSetTime: %w", err)
+	}
+	return oldValue.SetTime, nil
+}
+
+// ResetSetTime resets all changes to the "set_time" field.
+func (m *HealthOverrideMutation) ResetSetTime() {
+	m.set_time = nil
+}
+
+// SetExpireTime sets the "expire_time" field.
+func (m *HealthOverrideMutation) SetExpireTime(t time.Time) {
+	m.expire_time = &t
+}
+
+// ExpireTime returns the value of the "expire_time" field in the mutation.
+func (m *HealthOverrideMutation) ExpireTime() (r time.Time, exists bool) {
+	v := m.expire_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldExpireTime returns the old "expire_time" field's value of the HealthOverride entity.
+// If the HealthOverride object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthOverrideMutation) OldExpireTime(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldExpireTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldExpireTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldExpireTime: %w", err)
+	}
+	return oldValue.ExpireTime, nil
+}
+
+// ClearExpireTime clears the value of the "expire_time" field.
+func (m *HealthOverrideMutation) ClearExpireTime() {
+	m.expire_time = nil
+	m.clearedFields[healthoverride.FieldExpireTime] = struct{}{}
+}
+
+// ExpireTimeCleared returns if the "expire_time" field was cleared in this mutation.
+func (m *HealthOverrideMutation) ExpireTimeCleared() bool {
+	_, ok := m.clearedFields[healthoverride.FieldExpireTime]
+	return ok
+}
+
+// ResetExpireTime resets all changes to the "expire_time" field.
+func (m *HealthOverrideMutation) ResetExpireTime() {
+	m.expire_time = nil
+	delete(m.clearedFields, healthoverride.FieldExpireTime)
+}
+
+// SetEndTime sets the "end_time" field.
+func (m *HealthOverrideMutation) SetEndTime(t time.Time) {
+	m.end_time = &t
+}
+
+// EndTime returns the value of the "end_time" field in the mutation.
+func (m *HealthOverrideMutation) EndTime() (r time.Time, exists bool) {
+	v := m.end_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndTime returns the old "end_time" field's value of the HealthOverride entity.
+// If the HealthOverride object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthOverrideMutation) OldEndTime(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndTime: %w", err)
+	}
+	return oldValue.EndTime, nil
+}
+
+// ClearEndTime clears the value of the "end_time" field.
+func (m *HealthOverrideMutation) ClearEndTime() {
+	m.end_time = nil
+	m.clearedFields[healthoverride.FieldEndTime] = struct{}{}
+}
+
+// EndTimeCleared returns if the "end_time" field was cleared in this mutation.
+func (m *HealthOverrideMutation) EndTimeCleared() bool {
+	_, ok := m.clearedFields[healthoverride.FieldEndTime]
+	return ok
+}
+
+// ResetEndTime resets all changes to the "end_time" field.
+func (m *HealthOverrideMutation) ResetEndTime() {
+	m.end_time = nil
+	delete(m.clearedFields, healthoverride.FieldEndTime)
+}
+
+// Where appends a list predicates to the HealthOverrideMutation builder.
+func (m *HealthOverrideMutation) Where(ps ...predicate.HealthOverride) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the HealthOverrideMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *HealthOverrideMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.HealthOverride, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *HealthOverrideMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *HealthOverrideMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (HealthOverride).
+func (m *HealthOverrideMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *HealthOverrideMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.account_id != nil {
+		fields = append(fields, healthoverride.FieldAccountID)
+	}
+	if m.score != nil {
+		fields = append(fields, healthoverride.FieldScore)
+	}
+	if m.grade != nil {
+		fields = append(fields, healthoverride.FieldGrade)
+	}
+	if m.reason != nil {
+		fields = append(fields, healthoverride.FieldReason)
+	}
+	if m.actor != nil {
+		fields = append(fields, healthoverride.FieldActor)
+	}
+	if m.set_time != nil {
+		fields = append(fields, healthoverride.FieldSetTime)
+	}
+	if m.expire_time != nil {
+		fields = append(fields, healthoverride.FieldExpireTime)
+	}
+	if m.end_time != nil {
+		fields = append(fields, healthoverride.FieldEndTime)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *HealthOverrideMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case healthoverride.FieldAccountID:
+		return m.AccountID()
+	case healthoverride.FieldScore:
+		return m.Score()
+	case healthoverride.FieldGrade:
+		return m.Grade()
+	case healthoverride.FieldReason:
+		return m.Reason()
+	case healthoverride.FieldActor:
+		return m.Actor()
+	case healthoverride.FieldSetTime:
+		return m.SetTime()
+	case healthoverride.FieldExpireTime:
+		return m.ExpireTime()
+	case healthoverride.FieldEndTime:
+		return m.EndTime()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *HealthOverrideMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case healthoverride.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case healthoverride.FieldScore:
+		return m.OldScore(ctx)
+	case healthoverride.FieldGrade:
+		return m.OldGrade(ctx)
+	case healthoverride.FieldReason:
+		return m.OldReason(ctx)
+	case healthoverride.FieldActor:
+		return m.OldActor(ctx)
+	case healthoverride.FieldSetTime:
+		return m.OldSetTime(ctx)
+	case healthoverride.FieldExpireTime:
+		return m.OldExpireTime(ctx)
+	case healthoverride.FieldEndTime:
+		return m.OldEndTime(ctx)
+	}
+	return nil, fmt.Errorf("unknown HealthOverride field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *HealthOverrideMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case healthoverride.FieldAccountID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case healthoverride.FieldScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScore(v)
+		return nil
+	case healthoverride.FieldGrade:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGrade(v)
+		return nil
+	case healthoverride.FieldReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case healthoverride.FieldActor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActor(v)
+		return nil
+	case healthoverride.FieldSetTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSetTime(v)
+		return nil
+	case healthoverride.FieldExpireTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetExpireTime(v)
+		return nil
+	case healthoverride.FieldEndTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndTime(v)
+		return nil
+	}
+	return fmt.Errorf("unknown HealthOverride field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *HealthOverrideMutation) AddedFields() []string {
+	var fields []string
+	if m.addscore != nil {
+		fields = append(fields, healthoverride.FieldScore)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *HealthOverrideMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case healthoverride.FieldScore:
+		return m.AddedScore()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *HealthOverrideMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case healthoverride.FieldScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddScore(v)
+		return nil
+	}
+	return fmt.Errorf("unknown HealthOverride numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *HealthOverrideMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(healthoverride.FieldScore) {
+		fields = append(fields, healthoverride.FieldScore)
+	}
+	if m.FieldCleared(healthoverride.FieldExpireTime) {
+		fields = append(fields, healthoverride.FieldExpireTime)
+	}
+	if m.FieldCleared(healthoverride.FieldEndTime) {
+		fields = append(fields, healthoverride.FieldEndTime)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *HealthOverrideMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *HealthOverrideMutation) ClearField(name string) error {
+	switch name {
+	case healthoverride.FieldScore:
+		m.ClearScore()
+		return nil
+	case healthoverride.FieldExpireTime:
+		m.ClearExpireTime()
+		return nil
+	case healthoverride.FieldEndTime:
+		m.ClearEndTime()
+		return nil
+	}
+	return fmt.Errorf("unknown HealthOverride nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *HealthOverrideMutation) ResetField(name string) error {
+	switch name {
+	case healthoverride.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case healthoverride.FieldScore:
+		m.ResetScore()
+		return nil
+	case healthoverride.FieldGrade:
+		m.ResetGrade()
+		return nil
+	case healthoverride.FieldReason:
+		m.ResetReason()
+		return nil
+	case healthoverride.FieldActor:
+		m.ResetActor()
+		return nil
+	case healthoverride.FieldSetTime:
+		m.ResetSetTime()
+		return nil
+	case healthoverride.FieldExpireTime:
+		m.ResetExpireTime()
+		return nil
+	case healthoverride.FieldEndTime:
+		m.ResetEndTime()
+		return nil
+	}
+	return fmt.Errorf("unknown HealthOverride field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *HealthOverrideMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *HealthOverrideMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *HealthOverrideMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *HealthOverrideMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *HealthOverrideMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *HealthOverrideMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *HealthOverrideMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown HealthOverride unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *HealthOverrideMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown HealthOverride edge %s", name)
+}
+
+// HealthScoreMutation represents an operation that mutates the HealthScore nodes in the graph.
+type HealthScoreMutation struct {
+	config
+	op                   Op
+	typ                  string
+	id                   *uuid.UUID
+	account_id           *uuid.UUID
+	scorecard_id         *uuid.UUID
+	scorecard_version    *int
+	addscorecard_version *int
+	score                *float64
+	addscore             *float64
+	grade                *string
+	contributions        *string
+	compute_time         *time.Time
+	job_id               *uuid.UUID
+	clearedFields        map[string]struct{}
+	done                 bool
+	oldValue             func(context.Context) (*HealthScore, error)
+	predicates           []predicate.HealthScore
+}
+
+var _ ent.Mutation = (*HealthScoreMutation)(nil)
+
+// healthscoreOption allows management of the mutation configuration using functional options.
+type healthscoreOption func(*HealthScoreMutation)
+
+// newHealthScoreMutation creates new mutation for the HealthScore entity.
+func newHealthScoreMutation(c config, op Op, opts ...healthscoreOption) *HealthScoreMutation {
+	m := &HealthScoreMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeHealthScore,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withHealthScoreID sets the ID field of the mutation.
+func withHealthScoreID(id uuid.UUID) healthscoreOption {
+	return func(m *HealthScoreMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *HealthScore
+		)
+		m.oldValue = func(ctx context.Context) (*HealthScore, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().HealthScore.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withHealthScore sets the old HealthScore of the mutation.
+func withHealthScore(node *HealthScore) healthscoreOption {
+	return func(m *HealthScoreMutation) {
+		m.oldValue = func(context.Context) (*HealthScore, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m HealthScoreMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m HealthScoreMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of HealthScore entities.
+func (m *HealthScoreMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *HealthScoreMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *HealthScoreMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().HealthScore.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *HealthScoreMutation) SetAccountID(u uuid.UUID) {
+	m.account_id = &u
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *HealthScoreMutation) AccountID() (r uuid.UUID, exists bool) {
+	v := m.account_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the HealthScore entity.
+// If the HealthScore object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthScoreMutation) OldAccountID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *HealthScoreMutation) ResetAccountID() {
+	m.account_id = nil
+}
+
+// SetScorecardID sets the "scorecard_id" field.
+func (m *HealthScoreMutation) SetScorecardID(u uuid.UUID) {
+	m.scorecard_id = &u
+}
+
+// ScorecardID returns the value of the "scorecard_id" field in the mutation.
+func (m *HealthScoreMutation) ScorecardID() (r uuid.UUID, exists bool) {
+	v := m.scorecard_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScorecardID returns the old "scorecard_id" field's value of the HealthScore entity.
+// If the HealthScore object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthScoreMutation) OldScorecardID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScorecardID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScorecardID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScorecardID: %w", err)
+	}
+	return oldValue.ScorecardID, nil
+}
+
+// ResetScorecardID resets all changes to the "scorecard_id" field.
+func (m *HealthScoreMutation) ResetScorecardID() {
+	m.scorecard_id = nil
+}
+
+// SetScorecardVersion sets the "scorecard_version" field.
+func (m *HealthScoreMutation) SetScorecardVersion(i int) {
+	m.scorecard_version = &i
+	m.addscorecard_version = nil
+}
+
+// ScorecardVersion returns the value of the "scorecard_version" field in the mutation.
+func (m *HealthScoreMutation) ScorecardVersion() (r int, exists bool) {
+	v := m.scorecard_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScorecardVersion returns the old "scorecard_version" field's value of the HealthScore entity.
+// If the HealthScore object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthScoreMutation) OldScorecardVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScorecardVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScorecardVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScorecardVersion: %w", err)
+	}
+	return oldValue.ScorecardVersion, nil
+}
+
+// AddScorecardVersion adds i to the "scorecard_version" field.
+func (m *HealthScoreMutation) AddScorecardVersion(i int) {
+	if m.addscorecard_version != nil {
+		*m.addscorecard_version += i
+	} else {
+		m.addscorecard_version = &i
+	}
+}
+
+// AddedScorecardVersion returns the value that was added to the "scorecard_version" field in this mutation.
+func (m *HealthScoreMutation) AddedScorecardVersion() (r int, exists bool) {
+	v := m.addscorecard_version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetScorecardVersion resets all changes to the "scorecard_version" field.
+func (m *HealthScoreMutation) ResetScorecardVersion() {
+	m.scorecard_version = nil
+	m.addscorecard_version = nil
+}
+
+// SetScore sets the "score" field.
+func (m *HealthScoreMutation) SetScore(f float64) {
+	m.score = &f
+	m.addscore = nil
+}
+
+// Score returns the value of the "score" field in the mutation.
+func (m *HealthScoreMutation) Score() (r float64, exists bool) {
+	v := m.score
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScore returns the old "score" field's value of the HealthScore entity.
+// If the HealthScore object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthScoreMutation) OldScore(ctx context.Context) (v float64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScore is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScore requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScore: %w", err)
+	}
+	return oldValue.Score, nil
+}
+
+// AddScore adds f to the "score" field.
+func (m *HealthScoreMutation) AddScore(f float64) {
+	if m.addscore != nil {
+		*m.addscore += f
+	} else {
+		m.addscore = &f
+	}
+}
+
+// AddedScore returns the value that was added to the "score" field in this mutation.
+func (m *HealthScoreMutation) AddedScore() (r float64, exists bool) {
+	v := m.addscore
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetScore resets all changes to the "score" field.
+func (m *HealthScoreMutation) ResetScore() {
+	m.score = nil
+	m.addscore = nil
+}
+
+// SetGrade sets the "grade" field.
+func (m *HealthScoreMutation) SetGrade(s string) {
+	m.grade = &s
+}
+
+// Grade returns the value of the "grade" field in the mutation.
+func (m *HealthScoreMutation) Grade() (r string, exists bool) {
+	v := m.grade
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGrade returns the old "grade" field's value of the HealthScore entity.
+// If the HealthScore object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthScoreMutation) OldGrade(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGrade is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGrade requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGrade: %w", err)
+	}
+	return oldValue.Grade, nil
+}
+
+// ResetGrade resets all changes to the "grade" field.
+func (m *HealthScoreMutation) ResetGrade() {
+	m.grade = nil
+}
+
+// SetContributions sets the "contributions" field.
+func (m *HealthScoreMutation) SetContributions(s string) {
+	m.contributions = &s
+}
+
+// Contributions returns the value of the "contributions" field in the mutation.
+func (m *HealthScoreMutation) Contributions() (r string, exists bool) {
+	v := m.contributions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContributions returns the old "contributions" field's value of the HealthScore entity.
+// If the HealthScore object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthScoreMutation) OldContributions(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContributions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContributions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContributions: %w", err)
+	}
+	return oldValue.Contributions, nil
+}
+
+// ResetContributions resets all changes to the "contributions" field.
+func (m *HealthScoreMutation) ResetContributions() {
+	m.contributions = nil
+}
+
+// SetComputeTime sets the "compute_time" field.
+func (m *HealthScoreMutation) SetComputeTime(t time.Time) {
+	m.compute_time = &t
+}
+
+// ComputeTime returns the value of the "compute_time" field in the mutation.
+func (m *HealthScoreMutation) ComputeTime() (r time.Time, exists bool) {
+	v := m.compute_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldComputeTime returns the old "compute_time" field's value of the HealthScore entity.
+// If the HealthScore object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthScoreMutation) OldComputeTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldComputeTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldComputeTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldComputeTime: %w", err)
+	}
+	return oldValue.ComputeTime, nil
+}
+
+// ResetComputeTime resets all changes to the "compute_time" field.
+func (m *HealthScoreMutation) ResetComputeTime() {
+	m.compute_time = nil
+}
+
+// SetJobID sets the "job_id" field.
+func (m *HealthScoreMutation) SetJobID(u uuid.UUID) {
+	m.job_id = &u
+}
+
+// JobID returns the value of the "job_id" field in the mutation.
+func (m *HealthScoreMutation) JobID() (r uuid.UUID, exists bool) {
+	v := m.job_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldJobID returns the old "job_id" field's value of the HealthScore entity.
+// If the HealthScore object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthScoreMutation) OldJobID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldJobID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldJobID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldJobID: %w", err)
+	}
+	return oldValue.JobID, nil
+}
+
+// ClearJobID clears the value of the "job_id" field.
+func (m *HealthScoreMutation) ClearJobID() {
+	m.job_id = nil
+	m.clearedFields[healthscore.FieldJobID] = struct{}{}
+}
+
+// JobIDCleared returns if the "job_id" field was cleared in this mutation.
+func (m *HealthScoreMutation) JobIDCleared() bool {
+	_, ok := m.clearedFields[healthscore.FieldJobID]
+	return ok
+}
+
+// ResetJobID resets all changes to the "job_id" field.
+func (m *HealthScoreMutation) ResetJobID() {
+	m.job_id = nil
+	delete(m.clearedFields, healthscore.FieldJobID)
+}
+
+// Where appends a list predicates to the HealthScoreMutation builder.
+func (m *HealthScoreMutation) Where(ps ...predicate.HealthScore) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the HealthScoreMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *HealthScoreMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.HealthScore, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *HealthScoreMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *HealthScoreMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (HealthScore).
+func (m *HealthScoreMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *HealthScoreMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.account_id != nil {
+		fields = append(fields, healthscore.FieldAccountID)
+	}
+	if m.scorecard_id != nil {
+		fields = append(fields, healthscore.FieldScorecardID)
+	}
+	if m.scorecard_version != nil {
+		fields = append(fields, healthscore.FieldScorecardVersion)
+	}
+	if m.score != nil {
+		fields = append(fields, healthscore.FieldScore)
+	}
+	if m.grade != nil {
+		fields = append(fields, healthscore.FieldGrade)
+	}
+	if m.contributions != nil {
+		fields = append(fields, healthscore.FieldContributions)
+	}
+	if m.compute_time != nil {
+		fields = append(fields, healthscore.FieldComputeTime)
+	}
+	if m.job_id != nil {
+		fields = append(fields, healthscore.FieldJobID)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *HealthScoreMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case healthscore.FieldAccountID:
+		return m.AccountID()
+	case healthscore.FieldScorecardID:
+		return m.ScorecardID()
+	case healthscore.FieldScorecardVersion:
+		return m.ScorecardVersion()
+	case healthscore.FieldScore:
+		return m.Score()
+	case healthscore.FieldGrade:
+		return m.Grade()
+	case healthscore.FieldContributions:
+		return m.Contributions()
+	case healthscore.FieldComputeTime:
+		return m.ComputeTime()
+	case healthscore.FieldJobID:
+		return m.JobID()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *HealthScoreMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case healthscore.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case healthscore.FieldScorecardID:
+		return m.OldScorecardID(ctx)
+	case healthscore.FieldScorecardVersion:
+		return m.OldScorecardVersion(ctx)
+	case healthscore.FieldScore:
+		return m.OldScore(ctx)
+	case healthscore.FieldGrade:
+		return m.OldGrade(ctx)
+	case healthscore.FieldContributions:
+		return m.OldContributions(ctx)
+	case healthscore.FieldComputeTime:
+		return m.OldComputeTime(ctx)
+	case healthscore.FieldJobID:
+		return m.OldJobID(ctx)
+	}
+	return nil, fmt.Errorf("unknown HealthScore field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *HealthScoreMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case healthscore.FieldAccountID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case healthscore.FieldScorecardID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScorecardID(v)
+		return nil
+	case healthscore.FieldScorecardVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScorecardVersion(v)
+		return nil
+	case healthscore.FieldScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScore(v)
+		return nil
+	case healthscore.FieldGrade:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGrade(v)
+		return nil
+	case healthscore.FieldContributions:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContributions(v)
+		return nil
+	case healthscore.FieldComputeTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetComputeTime(v)
+		return nil
+	case healthscore.FieldJobID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetJobID(v)
+		return nil
+	}
+	return fmt.Errorf("unknown HealthScore field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *HealthScoreMutation) AddedFields() []string {
+	var fields []string
+	if m.addscorecard_version != nil {
+		fields = append(fields, healthscore.FieldScorecardVersion)
+	}
+	if m.addscore != nil {
+		fields = append(fields, healthscore.FieldScore)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *HealthScoreMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case healthscore.FieldScorecardVersion:
+		return m.AddedScorecardVersion()
+	case healthscore.FieldScore:
+		return m.AddedScore()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *HealthScoreMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case healthscore.FieldScorecardVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddScorecardVersion(v)
+		return nil
+	case healthscore.FieldScore:
+		v, ok := value.(float64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddScore(v)
+		return nil
+	}
+	return fmt.Errorf("unknown HealthScore numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *HealthScoreMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(healthscore.FieldJobID) {
+		fields = append(fields, healthscore.FieldJobID)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *HealthScoreMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *HealthScoreMutation) ClearField(name string) error {
+	switch name {
+	case healthscore.FieldJobID:
+		m.ClearJobID()
+		return nil
+	}
+	return fmt.Errorf("unknown HealthScore nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *HealthScoreMutation) ResetField(name string) error {
+	switch name {
+	case healthscore.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case healthscore.FieldScorecardID:
+		m.ResetScorecardID()
+		return nil
+	case healthscore.FieldScorecardVersion:
+		m.ResetScorecardVersion()
+		return nil
+	case healthscore.FieldScore:
+		m.ResetScore()
+		return nil
+	case healthscore.FieldGrade:
+		m.ResetGrade()
+		return nil
+	case healthscore.FieldContributions:
+		m.ResetContributions()
+		return nil
+	case healthscore.FieldComputeTime:
+		m.ResetComputeTime()
+		return nil
+	case healthscore.FieldJobID:
+		m.ResetJobID()
+		return nil
+	}
+	return fmt.Errorf("unknown HealthScore field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *HealthScoreMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *HealthScoreMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *HealthScoreMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *HealthScoreMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *HealthScoreMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *HealthScoreMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *HealthScoreMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown HealthScore unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *HealthScoreMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown HealthScore edge %s", name)
+}
+
 // InteractionMutation represents an operation that mutates the Interaction nodes in the graph.
 type InteractionMutation struct {
 	config
@@ -9447,6 +12702,1343 @@ func (m *PrimaryContactChangeMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown PrimaryContactChange edge %s", name)
 }
 
+// RecomputeJobMutation represents an operation that mutates the RecomputeJob nodes in the graph.
+type RecomputeJobMutation struct {
+	config
+	op                    Op
+	typ                   string
+	id                    *uuid.UUID
+	filter                *string
+	state                 *string
+	compute_time          *time.Time
+	total_accounts        *int64
+	addtotal_accounts     *int64
+	processed_accounts    *int64
+	addprocessed_accounts *int64
+	changed_scores        *int64
+	addchanged_scores     *int64
+	no_data_accounts      *int64
+	addno_data_accounts   *int64
+	error                 *string
+	creator               *string
+	cursor                *uuid.UUID
+	cancel_requested      *bool
+	lease_owner           *string
+	lease_expire_time     *time.Time
+	create_time           *time.Time
+	update_time           *time.Time
+	end_time              *time.Time
+	clearedFields         map[string]struct{}
+	done                  bool
+	oldValue              func(context.Context) (*RecomputeJob, error)
+	predicates            []predicate.RecomputeJob
+}
+
+var _ ent.Mutation = (*RecomputeJobMutation)(nil)
+
+// recomputejobOption allows management of the mutation configuration using functional options.
+type recomputejobOption func(*RecomputeJobMutation)
+
+// newRecomputeJobMutation creates new mutation for the RecomputeJob entity.
+func newRecomputeJobMutation(c config, op Op, opts ...recomputejobOption) *RecomputeJobMutation {
+	m := &RecomputeJobMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRecomputeJob,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRecomputeJobID sets the ID field of the mutation.
+func withRecomputeJobID(id uuid.UUID) recomputejobOption {
+	return func(m *RecomputeJobMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RecomputeJob
+		)
+		m.oldValue = func(ctx context.Context) (*RecomputeJob, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RecomputeJob.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRecomputeJob sets the old RecomputeJob of the mutation.
+func withRecomputeJob(node *RecomputeJob) recomputejobOption {
+	return func(m *RecomputeJobMutation) {
+		m.oldValue = func(context.Context) (*RecomputeJob, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RecomputeJobMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RecomputeJobMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of RecomputeJob entities.
+func (m *RecomputeJobMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RecomputeJobMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RecomputeJobMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RecomputeJob.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetFilter sets the "filter" field.
+func (m *RecomputeJobMutation) SetFilter(s string) {
+	m.filter = &s
+}
+
+// Filter returns the value of the "filter" field in the mutation.
+func (m *RecomputeJobMutation) Filter() (r string, exists bool) {
+	v := m.filter
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFilter returns the old "filter" field's value of the RecomputeJob entity.
+// If the RecomputeJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecomputeJobMutation) OldFilter(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFilter is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFilter requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFilter: %w", err)
+	}
+	return oldValue.Filter, nil
+}
+
+// ResetFilter resets all changes to the "filter" field.
+func (m *RecomputeJobMutation) ResetFilter() {
+	m.filter = nil
+}
+
+// SetState sets the "state" field.
+func (m *RecomputeJobMutation) SetState(s string) {
+	m.state = &s
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *RecomputeJobMutation) State() (r string, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the RecomputeJob entity.
+// If the RecomputeJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecomputeJobMutation) OldState(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *RecomputeJobMutation) ResetState() {
+	m.state = nil
+}
+
+// SetComputeTime sets the "compute_time" field.
+func (m *RecomputeJobMutation) SetComputeTime(t time.Time) {
+	m.compute_time = &t
+}
+
+// ComputeTime returns the value of the "compute_time" field in the mutation.
+func (m *RecomputeJobMutation) ComputeTime() (r time.Time, exists bool) {
+	v := m.compute_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldComputeTime returns the old "compute_time" field's value of the RecomputeJob entity.
+// If the RecomputeJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecomputeJobMutation) OldComputeTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldComputeTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldComputeTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldComputeTime: %w", err)
+	}
+	return oldValue.ComputeTime, nil
+}
+
+// ResetComputeTime resets all changes to the "compute_time" field.
+func (m *RecomputeJobMutation) ResetComputeTime() {
+	m.compute_time = nil
+}
+
+// SetTotalAccounts sets the "total_accounts" field.
+func (m *RecomputeJobMutation) SetTotalAccounts(i int64) {
+	m.total_accounts = &i
+	m.addtotal_accounts = nil
+}
+
+// TotalAccounts returns the value of the "total_accounts" field in the mutation.
+func (m *RecomputeJobMutation) TotalAccounts() (r int64, exists bool) {
+	v := m.total_accounts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTotalAccounts returns the old "total_accounts" field's value of the RecomputeJob entity.
+// If the RecomputeJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecomputeJobMutation) OldTotalAccounts(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTotalAccounts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTotalAccounts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTotalAccounts: %w", err)
+	}
+	return oldValue.TotalAccounts, nil
+}
+
+// AddTotalAccounts adds i to the "total_accounts" field.
+func (m *RecomputeJobMutation) AddTotalAccounts(i int64) {
+	if m.addtotal_accounts != nil {
+		*m.addtotal_accounts += i
+	} else {
+		m.addtotal_accounts = &i
+	}
+}
+
+// AddedTotalAccounts returns the value that was added to the "total_accounts" field in this mutation.
+func (m *RecomputeJobMutation) AddedTotalAccounts() (r int64, exists bool) {
+	v := m.addtotal_accounts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetTotalAccounts resets all changes to the "total_accounts" field.
+func (m *RecomputeJobMutation) ResetTotalAccounts() {
+	m.total_accounts = nil
+	m.addtotal_accounts = nil
+}
+
+// SetProcessedAccounts sets the "processed_accounts" field.
+func (m *RecomputeJobMutation) SetProcessedAccounts(i int64) {
+	m.processed_accounts = &i
+	m.addprocessed_accounts = nil
+}
+
+// ProcessedAccounts returns the value of the "processed_accounts" field in the mutation.
+func (m *RecomputeJobMutation) ProcessedAccounts() (r int64, exists bool) {
+	v := m.processed_accounts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProcessedAccounts returns the old "processed_accounts" field's value of the RecomputeJob entity.
+// If the RecomputeJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecomputeJobMutation) OldProcessedAccounts(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProcessedAccounts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProcessedAccounts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProcessedAccounts: %w", err)
+	}
+	return oldValue.ProcessedAccounts, nil
+}
+
+// AddProcessedAccounts adds i to the "processed_accounts" field.
+func (m *RecomputeJobMutation) AddProcessedAccounts(i int64) {
+	if m.addprocessed_accounts != nil {
+		*m.addprocessed_accounts += i
+	} else {
+		m.addprocessed_accounts = &i
+	}
+}
+
+// AddedProcessedAccounts returns the value that was added to the "processed_accounts" field in this mutation.
+func (m *RecomputeJobMutation) AddedProcessedAccounts() (r int64, exists bool) {
+	v := m.addprocessed_accounts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetProcessedAccounts resets all changes to the "processed_accounts" field.
+func (m *RecomputeJobMutation) ResetProcessedAccounts() {
+	m.processed_accounts = nil
+	m.addprocessed_accounts = nil
+}
+
+// SetChangedScores sets the "changed_scores" field.
+func (m *RecomputeJobMutation) SetChangedScores(i int64) {
+	m.changed_scores = &i
+	m.addchanged_scores = nil
+}
+
+// ChangedScores returns the value of the "changed_scores" field in the mutation.
+func (m *RecomputeJobMutation) ChangedScores() (r int64, exists bool) {
+	v := m.changed_scores
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChangedScores returns the old "changed_scores" field's value of the RecomputeJob entity.
+// If the RecomputeJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecomputeJobMutation) OldChangedScores(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChangedScores is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChangedScores requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChangedScores: %w", err)
+	}
+	return oldValue.ChangedScores, nil
+}
+
+// AddChangedScores adds i to the "changed_scores" field.
+func (m *RecomputeJobMutation) AddChangedScores(i int64) {
+	if m.addchanged_scores != nil {
+		*m.addchanged_scores += i
+	} else {
+		m.addchanged_scores = &i
+	}
+}
+
+// AddedChangedScores returns the value that was added to the "changed_scores" field in this mutation.
+func (m *RecomputeJobMutation) AddedChangedScores() (r int64, exists bool) {
+	v := m.addchanged_scores
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetChangedScores resets all changes to the "changed_scores" field.
+func (m *RecomputeJobMutation) ResetChangedScores() {
+	m.changed_scores = nil
+	m.addchanged_scores = nil
+}
+
+// SetNoDataAccounts sets the "no_data_accounts" field.
+func (m *RecomputeJobMutation) SetNoDataAccounts(i int64) {
+	m.no_data_accounts = &i
+	m.addno_data_accounts = nil
+}
+
+// NoDataAccounts returns the value of the "no_data_accounts" field in the mutation.
+func (m *RecomputeJobMutation) NoDataAccounts() (r int64, exists bool) {
+	v := m.no_data_accounts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNoDataAccounts returns the old "no_data_accounts" field's value of the RecomputeJob entity.
+// If the RecomputeJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecomputeJobMutation) OldNoDataAccounts(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNoDataAccounts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNoDataAccounts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNoDataAccounts: %w", err)
+	}
+	return oldValue.NoDataAccounts, nil
+}
+
+// AddNoDataAccounts adds i to the "no_data_accounts" field.
+func (m *RecomputeJobMutation) AddNoDataAccounts(i int64) {
+	if m.addno_data_accounts != nil {
+		*m.addno_data_accounts += i
+	} else {
+		m.addno_data_accounts = &i
+	}
+}
+
+// AddedNoDataAccounts returns the value that was added to the "no_data_accounts" field in this mutation.
+func (m *RecomputeJobMutation) AddedNoDataAccounts() (r int64, exists bool) {
+	v := m.addno_data_accounts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetNoDataAccounts resets all changes to the "no_data_accounts" field.
+func (m *RecomputeJobMutation) ResetNoDataAccounts() {
+	m.no_data_accounts = nil
+	m.addno_data_accounts = nil
+}
+
+// SetError sets the "error" field.
+func (m *RecomputeJobMutation) SetError(s string) {
+	m.error = &s
+}
+
+// Error returns the value of the "error" field in the mutation.
+func (m *RecomputeJobMutation) Error() (r string, exists bool) {
+	v := m.error
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldError returns the old "error" field's value of the RecomputeJob entity.
+// If the RecomputeJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecomputeJobMutation) OldError(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldError is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldError requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldError: %w", err)
+	}
+	return oldValue.Error, nil
+}
+
+// ResetError resets all changes to the "error" field.
+func (m *RecomputeJobMutation) ResetError() {
+	m.error = nil
+}
+
+// SetCreator sets the "creator" field.
+func (m *RecomputeJobMutation) SetCreator(s string) {
+	m.creator = &s
+}
+
+// Creator returns the value of the "creator" field in the mutation.
+func (m *RecomputeJobMutation) Creator() (r string, exists bool) {
+	v := m.creator
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreator returns the old "creator" field's value of the RecomputeJob entity.
+// If the RecomputeJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecomputeJobMutation) OldCreator(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreator is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreator requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreator: %w", err)
+	}
+	return oldValue.Creator, nil
+}
+
+// ResetCreator resets all changes to the "creator" field.
+func (m *RecomputeJobMutation) ResetCreator() {
+	m.creator = nil
+}
+
+// SetCursor sets the "cursor" field.
+func (m *RecomputeJobMutation) SetCursor(u uuid.UUID) {
+	m.cursor = &u
+}
+
+// Cursor returns the value of the "cursor" field in the mutation.
+func (m *RecomputeJobMutation) Cursor() (r uuid.UUID, exists bool) {
+	v := m.cursor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCursor returns the old "cursor" field's value of the RecomputeJob entity.
+// If the RecomputeJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecomputeJobMutation) OldCursor(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCursor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCursor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCursor: %w", err)
+	}
+	return oldValue.Cursor, nil
+}
+
+// ClearCursor clears the value of the "cursor" field.
+func (m *RecomputeJobMutation) ClearCursor() {
+	m.cursor = nil
+	m.clearedFields[recomputejob.FieldCursor] = struct{}{}
+}
+
+// CursorCleared returns if the "cursor" field was cleared in this mutation.
+func (m *RecomputeJobMutation) CursorCleared() bool {
+	_, ok := m.clearedFields[recomputejob.FieldCursor]
+	return ok
+}
+
+// ResetCursor resets all changes to the "cursor" field.
+func (m *RecomputeJobMutation) ResetCursor() {
+	m.cursor = nil
+	delete(m.clearedFields, recomputejob.FieldCursor)
+}
+
+// SetCancelRequested sets the "cancel_requested" field.
+func (m *RecomputeJobMutation) SetCancelRequested(b bool) {
+	m.cancel_requested = &b
+}
+
+// CancelRequested returns the value of the "cancel_requested" field in the mutation.
+func (m *RecomputeJobMutation) CancelRequested() (r bool, exists bool) {
+	v := m.cancel_requested
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCancelRequested returns the old "cancel_requested" field's value of the RecomputeJob entity.
+// If the RecomputeJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecomputeJobMutation) OldCancelRequested(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCancelRequested is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCancelRequested requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCancelRequested: %w", err)
+	}
+	return oldValue.CancelRequested, nil
+}
+
+// ResetCancelRequested resets all changes to the "cancel_requested" field.
+func (m *RecomputeJobMutation) ResetCancelRequested() {
+	m.cancel_requested = nil
+}
+
+// SetLeaseOwner sets the "lease_owner" field.
+func (m *RecomputeJobMutation) SetLeaseOwner(s string) {
+	m.lease_owner = &s
+}
+
+// LeaseOwner returns the value of the "lease_owner" field in the mutation.
+func (m *RecomputeJobMutation) LeaseOwner() (r string, exists bool) {
+	v := m.lease_owner
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaseOwner returns the old "lease_owner" field's value of the RecomputeJob entity.
+// If the RecomputeJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecomputeJobMutation) OldLeaseOwner(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaseOwner is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaseOwner requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaseOwner: %w", err)
+	}
+	return oldValue.LeaseOwner, nil
+}
+
+// ResetLeaseOwner resets all changes to the "lease_owner" field.
+func (m *RecomputeJobMutation) ResetLeaseOwner() {
+	m.lease_owner = nil
+}
+
+// SetLeaseExpireTime sets the "lease_expire_time" field.
+func (m *RecomputeJobMutation) SetLeaseExpireTime(t time.Time) {
+	m.lease_expire_time = &t
+}
+
+// LeaseExpireTime returns the value of the "lease_expire_time" field in the mutation.
+func (m *RecomputeJobMutation) LeaseExpireTime() (r time.Time, exists bool) {
+	v := m.lease_expire_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLeaseExpireTime returns the old "lease_expire_time" field's value of the RecomputeJob entity.
+// If the RecomputeJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecomputeJobMutation) OldLeaseExpireTime(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLeaseExpireTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLeaseExpireTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLeaseExpireTime: %w", err)
+	}
+	return oldValue.LeaseExpireTime, nil
+}
+
+// ClearLeaseExpireTime clears the value of the "lease_expire_time" field.
+func (m *RecomputeJobMutation) ClearLeaseExpireTime() {
+	m.lease_expire_time = nil
+	m.clearedFields[recomputejob.FieldLeaseExpireTime] = struct{}{}
+}
+
+// LeaseExpireTimeCleared returns if the "lease_expire_time" field was cleared in this mutation.
+func (m *RecomputeJobMutation) LeaseExpireTimeCleared() bool {
+	_, ok := m.clearedFields[recomputejob.FieldLeaseExpireTime]
+	return ok
+}
+
+// ResetLeaseExpireTime resets all changes to the "lease_expire_time" field.
+func (m *RecomputeJobMutation) ResetLeaseExpireTime() {
+	m.lease_expire_time = nil
+	delete(m.clearedFields, recomputejob.FieldLeaseExpireTime)
+}
+
+// SetCreateTime sets the "create_time" field.
+func (m *RecomputeJobMutation) SetCreateTime(t time.Time) {
+	m.create_time = &t
+}
+
+// CreateTime returns the value of the "create_time" field in the mutation.
+func (m *RecomputeJobMutation) CreateTime() (r time.Time, exists bool) {
+	v := m.create_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreateTime returns the old "create_time" field's value of the RecomputeJob entity.
+// If the RecomputeJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecomputeJobMutation) OldCreateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreateTime: %w", err)
+	}
+	return oldValue.CreateTime, nil
+}
+
+// ResetCreateTime resets all changes to the "create_time" field.
+func (m *RecomputeJobMutation) ResetCreateTime() {
+	m.create_time = nil
+}
+
+// SetUpdateTime sets the "update_time" field.
+func (m *RecomputeJobMutation) SetUpdateTime(t time.Time) {
+	m.update_time = &t
+}
+
+// UpdateTime returns the value of the "update_time" field in the mutation.
+func (m *RecomputeJobMutation) UpdateTime() (r time.Time, exists bool) {
+	v := m.update_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdateTime returns the old "update_time" field's value of the RecomputeJob entity.
+// If the RecomputeJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecomputeJobMutation) OldUpdateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdateTime: %w", err)
+	}
+	return oldValue.UpdateTime, nil
+}
+
+// ResetUpdateTime resets all changes to the "update_time" field.
+func (m *RecomputeJobMutation) ResetUpdateTime() {
+	m.update_time = nil
+}
+
+// SetEndTime sets the "end_time" field.
+func (m *RecomputeJobMutation) SetEndTime(t time.Time) {
+	m.end_time = &t
+}
+
+// EndTime returns the value of the "end_time" field in the mutation.
+func (m *RecomputeJobMutation) EndTime() (r time.Time, exists bool) {
+	v := m.end_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndTime returns the old "end_time" field's value of the RecomputeJob entity.
+// If the RecomputeJob object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RecomputeJobMutation) OldEndTime(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndTime: %w", err)
+	}
+	return oldValue.EndTime, nil
+}
+
+// ClearEndTime clears the value of the "end_time" field.
+func (m *RecomputeJobMutation) ClearEndTime() {
+	m.end_time = nil
+	m.clearedFields[recomputejob.FieldEndTime] = struct{}{}
+}
+
+// EndTimeCleared returns if the "end_time" field was cleared in this mutation.
+func (m *RecomputeJobMutation) EndTimeCleared() bool {
+	_, ok := m.clearedFields[recomputejob.FieldEndTime]
+	return ok
+}
+
+// ResetEndTime resets all changes to the "end_time" field.
+func (m *RecomputeJobMutation) ResetEndTime() {
+	m.end_time = nil
+	delete(m.clearedFields, recomputejob.FieldEndTime)
+}
+
+// Where appends a list predicates to the RecomputeJobMutation builder.
+func (m *RecomputeJobMutation) Where(ps ...predicate.RecomputeJob) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RecomputeJobMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RecomputeJobMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RecomputeJob, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RecomputeJobMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RecomputeJobMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RecomputeJob).
+func (m *RecomputeJobMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RecomputeJobMutation) Fields() []string {
+	fields := make([]string, 0, 16)
+	if m.filter != nil {
+		fields = append(fields, recomputejob.FieldFilter)
+	}
+	if m.state != nil {
+		fields = append(fields, recomputejob.FieldState)
+	}
+	if m.compute_time != nil {
+		fields = append(fields, recomputejob.FieldComputeTime)
+	}
+	if m.total_accounts != nil {
+		fields = append(fields, recomputejob.FieldTotalAccounts)
+	}
+	if m.processed_accounts != nil {
+		fields = append(fields, recomputejob.FieldProcessedAccounts)
+	}
+	if m.changed_scores != nil {
+		fields = append(fields, recomputejob.FieldChangedScores)
+	}
+	if m.no_data_accounts != nil {
+		fields = append(fields, recomputejob.FieldNoDataAccounts)
+	}
+	if m.error != nil {
+		fields = append(fields, recomputejob.FieldError)
+	}
+	if m.creator != nil {
+		fields = append(fields, recomputejob.FieldCreator)
+	}
+	if m.cursor != nil {
+		fields = append(fields, recomputejob.FieldCursor)
+	}
+	if m.cancel_requested != nil {
+		fields = append(fields, recomputejob.FieldCancelRequested)
+	}
+	if m.lease_owner != nil {
+		fields = append(fields, recomputejob.FieldLeaseOwner)
+	}
+	if m.lease_expire_time != nil {
+		fields = append(fields, recomputejob.FieldLeaseExpireTime)
+	}
+	if m.create_time != nil {
+		fields = append(fields, recomputejob.FieldCreateTime)
+	}
+	if m.update_time != nil {
+		fields = append(fields, recomputejob.FieldUpdateTime)
+	}
+	if m.end_time != nil {
+		fields = append(fields, recomputejob.FieldEndTime)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RecomputeJobMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case recomputejob.FieldFilter:
+		return m.Filter()
+	case recomputejob.FieldState:
+		return m.State()
+	case recomputejob.FieldComputeTime:
+		return m.ComputeTime()
+	case recomputejob.FieldTotalAccounts:
+		return m.TotalAccounts()
+	case recomputejob.FieldProcessedAccounts:
+		return m.ProcessedAccounts()
+	case recomputejob.FieldChangedScores:
+		return m.ChangedScores()
+	case recomputejob.FieldNoDataAccounts:
+		return m.NoDataAccounts()
+	case recomputejob.FieldError:
+		return m.Error()
+	case recomputejob.FieldCreator:
+		return m.Creator()
+	case recomputejob.FieldCursor:
+		return m.Cursor()
+	case recomputejob.FieldCancelRequested:
+		return m.CancelRequested()
+	case recomputejob.FieldLeaseOwner:
+		return m.LeaseOwner()
+	case recomputejob.FieldLeaseExpireTime:
+		return m.LeaseExpireTime()
+	case recomputejob.FieldCreateTime:
+		return m.CreateTime()
+	case recomputejob.FieldUpdateTime:
+		return m.UpdateTime()
+	case recomputejob.FieldEndTime:
+		return m.EndTime()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RecomputeJobMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case recomputejob.FieldFilter:
+		return m.OldFilter(ctx)
+	case recomputejob.FieldState:
+		return m.OldState(ctx)
+	case recomputejob.FieldComputeTime:
+		return m.OldComputeTime(ctx)
+	case recomputejob.FieldTotalAccounts:
+		return m.OldTotalAccounts(ctx)
+	case recomputejob.FieldProcessedAccounts:
+		return m.OldProcessedAccounts(ctx)
+	case recomputejob.FieldChangedScores:
+		return m.OldChangedScores(ctx)
+	case recomputejob.FieldNoDataAccounts:
+		return m.OldNoDataAccounts(ctx)
+	case recomputejob.FieldError:
+		return m.OldError(ctx)
+	case recomputejob.FieldCreator:
+		return m.OldCreator(ctx)
+	case recomputejob.FieldCursor:
+		return m.OldCursor(ctx)
+	case recomputejob.FieldCancelRequested:
+		return m.OldCancelRequested(ctx)
+	case recomputejob.FieldLeaseOwner:
+		return m.OldLeaseOwner(ctx)
+	case recomputejob.FieldLeaseExpireTime:
+		return m.OldLeaseExpireTime(ctx)
+	case recomputejob.FieldCreateTime:
+		return m.OldCreateTime(ctx)
+	case recomputejob.FieldUpdateTime:
+		return m.OldUpdateTime(ctx)
+	case recomputejob.FieldEndTime:
+		return m.OldEndTime(ctx)
+	}
+	return nil, fmt.Errorf("unknown RecomputeJob field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RecomputeJobMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case recomputejob.FieldFilter:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFilter(v)
+		return nil
+	case recomputejob.FieldState:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case recomputejob.FieldComputeTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetComputeTime(v)
+		return nil
+	case recomputejob.FieldTotalAccounts:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTotalAccounts(v)
+		return nil
+	case recomputejob.FieldProcessedAccounts:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProcessedAccounts(v)
+		return nil
+	case recomputejob.FieldChangedScores:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChangedScores(v)
+		return nil
+	case recomputejob.FieldNoDataAccounts:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNoDataAccounts(v)
+		return nil
+	case recomputejob.FieldError:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetError(v)
+		return nil
+	case recomputejob.FieldCreator:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreator(v)
+		return nil
+	case recomputejob.FieldCursor:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCursor(v)
+		return nil
+	case recomputejob.FieldCancelRequested:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCancelRequested(v)
+		return nil
+	case recomputejob.FieldLeaseOwner:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaseOwner(v)
+		return nil
+	case recomputejob.FieldLeaseExpireTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLeaseExpireTime(v)
+		return nil
+	case recomputejob.FieldCreateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreateTime(v)
+		return nil
+	case recomputejob.FieldUpdateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdateTime(v)
+		return nil
+	case recomputejob.FieldEndTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndTime(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RecomputeJob field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RecomputeJobMutation) AddedFields() []string {
+	var fields []string
+	if m.addtotal_accounts != nil {
+		fields = append(fields, recomputejob.FieldTotalAccounts)
+	}
+	if m.addprocessed_accounts != nil {
+		fields = append(fields, recomputejob.FieldProcessedAccounts)
+	}
+	if m.addchanged_scores != nil {
+		fields = append(fields, recomputejob.FieldChangedScores)
+	}
+	if m.addno_data_accounts != nil {
+		fields = append(fields, recomputejob.FieldNoDataAccounts)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RecomputeJobMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case recomputejob.FieldTotalAccounts:
+		return m.AddedTotalAccounts()
+	case recomputejob.FieldProcessedAccounts:
+		return m.AddedProcessedAccounts()
+	case recomputejob.FieldChangedScores:
+		return m.AddedChangedScores()
+	case recomputejob.FieldNoDataAccounts:
+		return m.AddedNoDataAccounts()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RecomputeJobMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case recomputejob.FieldTotalAccounts:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddTotalAccounts(v)
+		return nil
+	case recomputejob.FieldProcessedAccounts:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddProcessedAccounts(v)
+		return nil
+	case recomputejob.FieldChangedScores:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddChangedScores(v)
+		return nil
+	case recomputejob.FieldNoDataAccounts:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddNoDataAccounts(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RecomputeJob numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RecomputeJobMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(recomputejob.FieldCursor) {
+		fields = append(fields, recomputejob.FieldCursor)
+	}
+	if m.FieldCleared(recomputejob.FieldLeaseExpireTime) {
+		fields = append(fields, recomputejob.FieldLeaseExpireTime)
+	}
+	if m.FieldCleared(recomputejob.FieldEndTime) {
+		fields = append(fields, recomputejob.FieldEndTime)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RecomputeJobMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RecomputeJobMutation) ClearField(name string) error {
+	switch name {
+	case recomputejob.FieldCursor:
+		m.ClearCursor()
+		return nil
+	case recomputejob.FieldLeaseExpireTime:
+		m.ClearLeaseExpireTime()
+		return nil
+	case recomputejob.FieldEndTime:
+		m.ClearEndTime()
+		return nil
+	}
+	return fmt.Errorf("unknown RecomputeJob nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RecomputeJobMutation) ResetField(name string) error {
+	switch name {
+	case recomputejob.FieldFilter:
+		m.ResetFilter()
+		return nil
+	case recomputejob.FieldState:
+		m.ResetState()
+		return nil
+	case recomputejob.FieldComputeTime:
+		m.ResetComputeTime()
+		return nil
+	case recomputejob.FieldTotalAccounts:
+		m.ResetTotalAccounts()
+		return nil
+	case recomputejob.FieldProcessedAccounts:
+		m.ResetProcessedAccounts()
+		return nil
+	case recomputejob.FieldChangedScores:
+		m.ResetChangedScores()
+		return nil
+	case recomputejob.FieldNoDataAccounts:
+		m.ResetNoDataAccounts()
+		return nil
+	case recomputejob.FieldError:
+		m.ResetError()
+		return nil
+	case recomputejob.FieldCreator:
+		m.ResetCreator()
+		return nil
+	case recomputejob.FieldCursor:
+		m.ResetCursor()
+		return nil
+	case recomputejob.FieldCancelRequested:
+		m.ResetCancelRequested()
+		return nil
+	case recomputejob.FieldLeaseOwner:
+		m.ResetLeaseOwner()
+		return nil
+	case recomputejob.FieldLeaseExpireTime:
+		m.ResetLeaseExpireTime()
+		return nil
+	case recomputejob.FieldCreateTime:
+		m.ResetCreateTime()
+		return nil
+	case recomputejob.FieldUpdateTime:
+		m.ResetUpdateTime()
+		return nil
+	case recomputejob.FieldEndTime:
+		m.ResetEndTime()
+		return nil
+	}
+	return fmt.Errorf("unknown RecomputeJob field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RecomputeJobMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RecomputeJobMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RecomputeJobMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RecomputeJobMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RecomputeJobMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RecomputeJobMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RecomputeJobMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown RecomputeJob unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RecomputeJobMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown RecomputeJob edge %s", name)
+}
+
 // RequestRecordMutation represents an operation that mutates the RequestRecord nodes in the graph.
 type RequestRecordMutation struct {
 	config
@@ -9933,6 +14525,2136 @@ func (m *RequestRecordMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *RequestRecordMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown RequestRecord edge %s", name)
+}
+
+// ScorecardMutation represents an operation that mutates the Scorecard nodes in the graph.
+type ScorecardMutation struct {
+	config
+	op                       Op
+	typ                      string
+	id                       *uuid.UUID
+	create_time              *time.Time
+	update_time              *time.Time
+	revision                 *int64
+	addrevision              *int64
+	display_name             *string
+	description              *string
+	is_default               *bool
+	segment_tiers            *[]string
+	appendsegment_tiers      []string
+	segment_industries       *[]string
+	appendsegment_industries []string
+	version                  *int
+	addversion               *int
+	clearedFields            map[string]struct{}
+	done                     bool
+	oldValue                 func(context.Context) (*Scorecard, error)
+	predicates               []predicate.Scorecard
+}
+
+var _ ent.Mutation = (*ScorecardMutation)(nil)
+
+// scorecardOption allows management of the mutation configuration using functional options.
+type scorecardOption func(*ScorecardMutation)
+
+// newScorecardMutation creates new mutation for the Scorecard entity.
+func newScorecardMutation(c config, op Op, opts ...scorecardOption) *ScorecardMutation {
+	m := &ScorecardMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeScorecard,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withScorecardID sets the ID field of the mutation.
+func withScorecardID(id uuid.UUID) scorecardOption {
+	return func(m *ScorecardMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Scorecard
+		)
+		m.oldValue = func(ctx context.Context) (*Scorecard, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Scorecard.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withScorecard sets the old Scorecard of the mutation.
+func withScorecard(node *Scorecard) scorecardOption {
+	return func(m *ScorecardMutation) {
+		m.oldValue = func(context.Context) (*Scorecard, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ScorecardMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ScorecardMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Scorecard entities.
+func (m *ScorecardMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ScorecardMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ScorecardMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Scorecard.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreateTime sets the "create_time" field.
+func (m *ScorecardMutation) SetCreateTime(t time.Time) {
+	m.create_time = &t
+}
+
+// CreateTime returns the value of the "create_time" field in the mutation.
+func (m *ScorecardMutation) CreateTime() (r time.Time, exists bool) {
+	v := m.create_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreateTime returns the old "create_time" field's value of the Scorecard entity.
+// If the Scorecard object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScorecardMutation) OldCreateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreateTime: %w", err)
+	}
+	return oldValue.CreateTime, nil
+}
+
+// ResetCreateTime resets all changes to the "create_time" field.
+func (m *ScorecardMutation) ResetCreateTime() {
+	m.create_time = nil
+}
+
+// SetUpdateTime sets the "update_time" field.
+func (m *ScorecardMutation) SetUpdateTime(t time.Time) {
+	m.update_time = &t
+}
+
+// UpdateTime returns the value of the "update_time" field in the mutation.
+func (m *ScorecardMutation) UpdateTime() (r time.Time, exists bool) {
+	v := m.update_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdateTime returns the old "update_time" field's value of the Scorecard entity.
+// If the Scorecard object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScorecardMutation) OldUpdateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdateTime: %w", err)
+	}
+	return oldValue.UpdateTime, nil
+}
+
+// ResetUpdateTime resets all changes to the "update_time" field.
+func (m *ScorecardMutation) ResetUpdateTime() {
+	m.update_time = nil
+}
+
+// SetRevision sets the "revision" field.
+func (m *ScorecardMutation) SetRevision(i int64) {
+	m.revision = &i
+	m.addrevision = nil
+}
+
+// Revision returns the value of the "revision" field in the mutation.
+func (m *ScorecardMutation) Revision() (r int64, exists bool) {
+	v := m.revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevision returns the old "revision" field's value of the Scorecard entity.
+// If the Scorecard object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScorecardMutation) OldRevision(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevision: %w", err)
+	}
+	return oldValue.Revision, nil
+}
+
+// AddRevision adds i to the "revision" field.
+func (m *ScorecardMutation) AddRevision(i int64) {
+	if m.addrevision != nil {
+		*m.addrevision += i
+	} else {
+		m.addrevision = &i
+	}
+}
+
+// AddedRevision returns the value that was added to the "revision" field in this mutation.
+func (m *ScorecardMutation) AddedRevision() (r int64, exists bool) {
+	v := m.addrevision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRevision resets all changes to the "revision" field.
+func (m *ScorecardMutation) ResetRevision() {
+	m.revision = nil
+	m.addrevision = nil
+}
+
+// SetDisplayName sets the "display_name" field.
+func (m *ScorecardMutation) SetDisplayName(s string) {
+	m.display_name = &s
+}
+
+// DisplayName returns the value of the "display_name" field in the mutation.
+func (m *ScorecardMutation) DisplayName() (r string, exists bool) {
+	v := m.display_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisplayName returns the old "display_name" field's value of the Scorecard entity.
+// If the Scorecard object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScorecardMutation) OldDisplayName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisplayName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisplayName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisplayName: %w", err)
+	}
+	return oldValue.DisplayName, nil
+}
+
+// ResetDisplayName resets all changes to the "display_name" field.
+func (m *ScorecardMutation) ResetDisplayName() {
+	m.display_name = nil
+}
+
+// SetDescription sets the "description" field.
+func (m *ScorecardMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *ScorecardMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the Scorecard entity.
+// If the Scorecard object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScorecardMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *ScorecardMutation) ResetDescription() {
+	m.description = nil
+}
+
+// SetIsDefault sets the "is_default" field.
+func (m *ScorecardMutation) SetIsDefault(b bool) {
+	m.is_default = &b
+}
+
+// IsDefault returns the value of the "is_default" field in the mutation.
+func (m *ScorecardMutation) IsDefault() (r bool, exists bool) {
+	v := m.is_default
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIsDefault returns the old "is_default" field's value of the Scorecard entity.
+// If the Scorecard object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScorecardMutation) OldIsDefault(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIsDefault is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIsDefault requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIsDefault: %w", err)
+	}
+	return oldValue.IsDefault, nil
+}
+
+// ResetIsDefault resets all changes to the "is_default" field.
+func (m *ScorecardMutation) ResetIsDefault() {
+	m.is_default = nil
+}
+
+// SetSegmentTiers sets the "segment_tiers" field.
+func (m *ScorecardMutation) SetSegmentTiers(s []string) {
+	m.segment_tiers = &s
+	m.appendsegment_tiers = nil
+}
+
+// SegmentTiers returns the value of the "segment_tiers" field in the mutation.
+func (m *ScorecardMutation) SegmentTiers() (r []string, exists bool) {
+	v := m.segment_tiers
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSegmentTiers returns the old "segment_tiers" field's value of the Scorecard entity.
+// If the Scorecard object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScorecardMutation) OldSegmentTiers(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSegmentTiers is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSegmentTiers requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSegmentTiers: %w", err)
+	}
+	return oldValue.SegmentTiers, nil
+}
+
+// AppendSegmentTiers adds s to the "segment_tiers" field.
+func (m *ScorecardMutation) AppendSegmentTiers(s []string) {
+	m.appendsegment_tiers = append(m.appendsegment_tiers, s...)
+}
+
+// AppendedSegmentTiers returns the list of values that were appended to the "segment_tiers" field in this mutation.
+func (m *ScorecardMutation) AppendedSegmentTiers() ([]string, bool) {
+	if len(m.appendsegment_tiers) == 0 {
+		return nil, false
+	}
+	return m.appendsegment_tiers, true
+}
+
+// ClearSegmentTiers clears the value of the "segment_tiers" field.
+func (m *ScorecardMutation) ClearSegmentTiers() {
+	m.segment_tiers = nil
+	m.appendsegment_tiers = nil
+	m.clearedFields[scorecard.FieldSegmentTiers] = struct{}{}
+}
+
+// SegmentTiersCleared returns if the "segment_tiers" field was cleared in this mutation.
+func (m *ScorecardMutation) SegmentTiersCleared() bool {
+	_, ok := m.clearedFields[scorecard.FieldSegmentTiers]
+	return ok
+}
+
+// ResetSegmentTiers resets all changes to the "segment_tiers" field.
+func (m *ScorecardMutation) ResetSegmentTiers() {
+	m.segment_tiers = nil
+	m.appendsegment_tiers = nil
+	delete(m.clearedFields, scorecard.FieldSegmentTiers)
+}
+
+// SetSegmentIndustries sets the "segment_industries" field.
+func (m *ScorecardMutation) SetSegmentIndustries(s []string) {
+	m.segment_industries = &s
+	m.appendsegment_industries = nil
+}
+
+// SegmentIndustries returns the value of the "segment_industries" field in the mutation.
+func (m *ScorecardMutation) SegmentIndustries() (r []string, exists bool) {
+	v := m.segment_industries
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSegmentIndustries returns the old "segment_industries" field's value of the Scorecard entity.
+// If the Scorecard object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScorecardMutation) OldSegmentIndustries(ctx context.Context) (v []string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSegmentIndustries is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSegmentIndustries requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSegmentIndustries: %w", err)
+	}
+	return oldValue.SegmentIndustries, nil
+}
+
+// AppendSegmentIndustries adds s to the "segment_industries" field.
+func (m *ScorecardMutation) AppendSegmentIndustries(s []string) {
+	m.appendsegment_industries = append(m.appendsegment_industries, s...)
+}
+
+// AppendedSegmentIndustries returns the list of values that were appended to the "segment_industries" field in this mutation.
+func (m *ScorecardMutation) AppendedSegmentIndustries() ([]string, bool) {
+	if len(m.appendsegment_industries) == 0 {
+		return nil, false
+	}
+	return m.appendsegment_industries, true
+}
+
+// ClearSegmentIndustries clears the value of the "segment_industries" field.
+func (m *ScorecardMutation) ClearSegmentIndustries() {
+	m.segment_industries = nil
+	m.appendsegment_industries = nil
+	m.clearedFields[scorecard.FieldSegmentIndustries] = struct{}{}
+}
+
+// SegmentIndustriesCleared returns if the "segment_industries" field was cleared in this mutation.
+func (m *ScorecardMutation) SegmentIndustriesCleared() bool {
+	_, ok := m.clearedFields[scorecard.FieldSegmentIndustries]
+	return ok
+}
+
+// ResetSegmentIndustries resets all changes to the "segment_industries" field.
+func (m *ScorecardMutation) ResetSegmentIndustries() {
+	m.segment_industries = nil
+	m.appendsegment_industries = nil
+	delete(m.clearedFields, scorecard.FieldSegmentIndustries)
+}
+
+// SetVersion sets the "version" field.
+func (m *ScorecardMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *ScorecardMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the Scorecard entity.
+// If the Scorecard object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScorecardMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *ScorecardMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *ScorecardMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *ScorecardMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// Where appends a list predicates to the ScorecardMutation builder.
+func (m *ScorecardMutation) Where(ps ...predicate.Scorecard) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ScorecardMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ScorecardMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Scorecard, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ScorecardMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ScorecardMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Scorecard).
+func (m *ScorecardMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ScorecardMutation) Fields() []string {
+	fields := make([]string, 0, 9)
+	if m.create_time != nil {
+		fields = append(fields, scorecard.FieldCreateTime)
+	}
+	if m.update_time != nil {
+		fields = append(fields, scorecard.FieldUpdateTime)
+	}
+	if m.revision != nil {
+		fields = append(fields, scorecard.FieldRevision)
+	}
+	if m.display_name != nil {
+		fields = append(fields, scorecard.FieldDisplayName)
+	}
+	if m.description != nil {
+		fields = append(fields, scorecard.FieldDescription)
+	}
+	if m.is_default != nil {
+		fields = append(fields, scorecard.FieldIsDefault)
+	}
+	if m.segment_tiers != nil {
+		fields = append(fields, scorecard.FieldSegmentTiers)
+	}
+	if m.segment_industries != nil {
+		fields = append(fields, scorecard.FieldSegmentIndustries)
+	}
+	if m.version != nil {
+		fields = append(fields, scorecard.FieldVersion)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ScorecardMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case scorecard.FieldCreateTime:
+		return m.CreateTime()
+	case scorecard.FieldUpdateTime:
+		return m.UpdateTime()
+	case scorecard.FieldRevision:
+		return m.Revision()
+	case scorecard.FieldDisplayName:
+		return m.DisplayName()
+	case scorecard.FieldDescription:
+		return m.Description()
+	case scorecard.FieldIsDefault:
+		return m.IsDefault()
+	case scorecard.FieldSegmentTiers:
+		return m.SegmentTiers()
+	case scorecard.FieldSegmentIndustries:
+		return m.SegmentIndustries()
+	case scorecard.FieldVersion:
+		return m.Version()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ScorecardMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case scorecard.FieldCreateTime:
+		return m.OldCreateTime(ctx)
+	case scorecard.FieldUpdateTime:
+		return m.OldUpdateTime(ctx)
+	case scorecard.FieldRevision:
+		return m.OldRevision(ctx)
+	case scorecard.FieldDisplayName:
+		return m.OldDisplayName(ctx)
+	case scorecard.FieldDescription:
+		return m.OldDescription(ctx)
+	case scorecard.FieldIsDefault:
+		return m.OldIsDefault(ctx)
+	case scorecard.FieldSegmentTiers:
+		return m.OldSegmentTiers(ctx)
+	case scorecard.FieldSegmentIndustries:
+		return m.OldSegmentIndustries(ctx)
+	case scorecard.FieldVersion:
+		return m.OldVersion(ctx)
+	}
+	return nil, fmt.Errorf("unknown Scorecard field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ScorecardMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case scorecard.FieldCreateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreateTime(v)
+		return nil
+	case scorecard.FieldUpdateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdateTime(v)
+		return nil
+	case scorecard.FieldRevision:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevision(v)
+		return nil
+	case scorecard.FieldDisplayName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisplayName(v)
+		return nil
+	case scorecard.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	case scorecard.FieldIsDefault:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIsDefault(v)
+		return nil
+	case scorecard.FieldSegmentTiers:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSegmentTiers(v)
+		return nil
+	case scorecard.FieldSegmentIndustries:
+		v, ok := value.([]string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSegmentIndustries(v)
+		return nil
+	case scorecard.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Scorecard field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ScorecardMutation) AddedFields() []string {
+	var fields []string
+	if m.addrevision != nil {
+		fields = append(fields, scorecard.FieldRevision)
+	}
+	if m.addversion != nil {
+		fields = append(fields, scorecard.FieldVersion)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ScorecardMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case scorecard.FieldRevision:
+		return m.AddedRevision()
+	case scorecard.FieldVersion:
+		return m.AddedVersion()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ScorecardMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case scorecard.FieldRevision:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRevision(v)
+		return nil
+	case scorecard.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Scorecard numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ScorecardMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(scorecard.FieldSegmentTiers) {
+		fields = append(fields, scorecard.FieldSegmentTiers)
+	}
+	if m.FieldCleared(scorecard.FieldSegmentIndustries) {
+		fields = append(fields, scorecard.FieldSegmentIndustries)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ScorecardMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ScorecardMutation) ClearField(name string) error {
+	switch name {
+	case scorecard.FieldSegmentTiers:
+		m.ClearSegmentTiers()
+		return nil
+	case scorecard.FieldSegmentIndustries:
+		m.ClearSegmentIndustries()
+		return nil
+	}
+	return fmt.Errorf("unknown Scorecard nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ScorecardMutation) ResetField(name string) error {
+	switch name {
+	case scorecard.FieldCreateTime:
+		m.ResetCreateTime()
+		return nil
+	case scorecard.FieldUpdateTime:
+		m.ResetUpdateTime()
+		return nil
+	case scorecard.FieldRevision:
+		m.ResetRevision()
+		return nil
+	case scorecard.FieldDisplayName:
+		m.ResetDisplayName()
+		return nil
+	case scorecard.FieldDescription:
+		m.ResetDescription()
+		return nil
+	case scorecard.FieldIsDefault:
+		m.ResetIsDefault()
+		return nil
+	case scorecard.FieldSegmentTiers:
+		m.ResetSegmentTiers()
+		return nil
+	case scorecard.FieldSegmentIndustries:
+		m.ResetSegmentIndustries()
+		return nil
+	case scorecard.FieldVersion:
+		m.ResetVersion()
+		return nil
+	}
+	return fmt.Errorf("unknown Scorecard field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ScorecardMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ScorecardMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ScorecardMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ScorecardMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ScorecardMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ScorecardMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ScorecardMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Scorecard unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ScorecardMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Scorecard edge %s", name)
+}
+
+// ScorecardVersionMutation represents an operation that mutates the ScorecardVersion nodes in the graph.
+type ScorecardVersionMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	scorecard_id  *uuid.UUID
+	version       *int
+	addversion    *int
+	definition    *string
+	create_time   *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*ScorecardVersion, error)
+	predicates    []predicate.ScorecardVersion
+}
+
+var _ ent.Mutation = (*ScorecardVersionMutation)(nil)
+
+// scorecardversionOption allows management of the mutation configuration using functional options.
+type scorecardversionOption func(*ScorecardVersionMutation)
+
+// newScorecardVersionMutation creates new mutation for the ScorecardVersion entity.
+func newScorecardVersionMutation(c config, op Op, opts ...scorecardversionOption) *ScorecardVersionMutation {
+	m := &ScorecardVersionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeScorecardVersion,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withScorecardVersionID sets the ID field of the mutation.
+func withScorecardVersionID(id uuid.UUID) scorecardversionOption {
+	return func(m *ScorecardVersionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *ScorecardVersion
+		)
+		m.oldValue = func(ctx context.Context) (*ScorecardVersion, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().ScorecardVersion.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withScorecardVersion sets the old ScorecardVersion of the mutation.
+func withScorecardVersion(node *ScorecardVersion) scorecardversionOption {
+	return func(m *ScorecardVersionMutation) {
+		m.oldValue = func(context.Context) (*ScorecardVersion, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m ScorecardVersionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m ScorecardVersionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of ScorecardVersion entities.
+func (m *ScorecardVersionMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *ScorecardVersionMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *ScorecardVersionMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().ScorecardVersion.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetScorecardID sets the "scorecard_id" field.
+func (m *ScorecardVersionMutation) SetScorecardID(u uuid.UUID) {
+	m.scorecard_id = &u
+}
+
+// ScorecardID returns the value of the "scorecard_id" field in the mutation.
+func (m *ScorecardVersionMutation) ScorecardID() (r uuid.UUID, exists bool) {
+	v := m.scorecard_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScorecardID returns the old "scorecard_id" field's value of the ScorecardVersion entity.
+// If the ScorecardVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScorecardVersionMutation) OldScorecardID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScorecardID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScorecardID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScorecardID: %w", err)
+	}
+	return oldValue.ScorecardID, nil
+}
+
+// ResetScorecardID resets all changes to the "scorecard_id" field.
+func (m *ScorecardVersionMutation) ResetScorecardID() {
+	m.scorecard_id = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *ScorecardVersionMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *ScorecardVersionMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the ScorecardVersion entity.
+// If the ScorecardVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScorecardVersionMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *ScorecardVersionMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *ScorecardVersionMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *ScorecardVersionMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// SetDefinition sets the "definition" field.
+func (m *ScorecardVersionMutation) SetDefinition(s string) {
+	m.definition = &s
+}
+
+// Definition returns the value of the "definition" field in the mutation.
+func (m *ScorecardVersionMutation) Definition() (r string, exists bool) {
+	v := m.definition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDefinition returns the old "definition" field's value of the ScorecardVersion entity.
+// If the ScorecardVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScorecardVersionMutation) OldDefinition(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDefinition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDefinition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDefinition: %w", err)
+	}
+	return oldValue.Definition, nil
+}
+
+// ResetDefinition resets all changes to the "definition" field.
+func (m *ScorecardVersionMutation) ResetDefinition() {
+	m.definition = nil
+}
+
+// SetCreateTime sets the "create_time" field.
+func (m *ScorecardVersionMutation) SetCreateTime(t time.Time) {
+	m.create_time = &t
+}
+
+// CreateTime returns the value of the "create_time" field in the mutation.
+func (m *ScorecardVersionMutation) CreateTime() (r time.Time, exists bool) {
+	v := m.create_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreateTime returns the old "create_time" field's value of the ScorecardVersion entity.
+// If the ScorecardVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ScorecardVersionMutation) OldCreateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreateTime: %w", err)
+	}
+	return oldValue.CreateTime, nil
+}
+
+// ResetCreateTime resets all changes to the "create_time" field.
+func (m *ScorecardVersionMutation) ResetCreateTime() {
+	m.create_time = nil
+}
+
+// Where appends a list predicates to the ScorecardVersionMutation builder.
+func (m *ScorecardVersionMutation) Where(ps ...predicate.ScorecardVersion) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the ScorecardVersionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *ScorecardVersionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.ScorecardVersion, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *ScorecardVersionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *ScorecardVersionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (ScorecardVersion).
+func (m *ScorecardVersionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *ScorecardVersionMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.scorecard_id != nil {
+		fields = append(fields, scorecardversion.FieldScorecardID)
+	}
+	if m.version != nil {
+		fields = append(fields, scorecardversion.FieldVersion)
+	}
+	if m.definition != nil {
+		fields = append(fields, scorecardversion.FieldDefinition)
+	}
+	if m.create_time != nil {
+		fields = append(fields, scorecardversion.FieldCreateTime)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *ScorecardVersionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case scorecardversion.FieldScorecardID:
+		return m.ScorecardID()
+	case scorecardversion.FieldVersion:
+		return m.Version()
+	case scorecardversion.FieldDefinition:
+		return m.Definition()
+	case scorecardversion.FieldCreateTime:
+		return m.CreateTime()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *ScorecardVersionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case scorecardversion.FieldScorecardID:
+		return m.OldScorecardID(ctx)
+	case scorecardversion.FieldVersion:
+		return m.OldVersion(ctx)
+	case scorecardversion.FieldDefinition:
+		return m.OldDefinition(ctx)
+	case scorecardversion.FieldCreateTime:
+		return m.OldCreateTime(ctx)
+	}
+	return nil, fmt.Errorf("unknown ScorecardVersion field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ScorecardVersionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case scorecardversion.FieldScorecardID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScorecardID(v)
+		return nil
+	case scorecardversion.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case scorecardversion.FieldDefinition:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDefinition(v)
+		return nil
+	case scorecardversion.FieldCreateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreateTime(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ScorecardVersion field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *ScorecardVersionMutation) AddedFields() []string {
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, scorecardversion.FieldVersion)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *ScorecardVersionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case scorecardversion.FieldVersion:
+		return m.AddedVersion()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *ScorecardVersionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case scorecardversion.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown ScorecardVersion numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *ScorecardVersionMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *ScorecardVersionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *ScorecardVersionMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown ScorecardVersion nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *ScorecardVersionMutation) ResetField(name string) error {
+	switch name {
+	case scorecardversion.FieldScorecardID:
+		m.ResetScorecardID()
+		return nil
+	case scorecardversion.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case scorecardversion.FieldDefinition:
+		m.ResetDefinition()
+		return nil
+	case scorecardversion.FieldCreateTime:
+		m.ResetCreateTime()
+		return nil
+	}
+	return fmt.Errorf("unknown ScorecardVersion field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *ScorecardVersionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *ScorecardVersionMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *ScorecardVersionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *ScorecardVersionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *ScorecardVersionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *ScorecardVersionMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *ScorecardVersionMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown ScorecardVersion unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *ScorecardVersionMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown ScorecardVersion edge %s", name)
+}
+
+// SignalMutation represents an operation that mutates the Signal nodes in the graph.
+type SignalMutation struct {
+	config
+	op              Op
+	typ             string
+	id              *uuid.UUID
+	account_id      *uuid.UUID
+	measure         *string
+	value_micros    *int64
+	addvalue_micros *int64
+	time            *time.Time
+	source          *string
+	signal_id       *string
+	create_time     *time.Time
+	clearedFields   map[string]struct{}
+	done            bool
+	oldValue        func(context.Context) (*Signal, error)
+	predicates      []predicate.Signal
+}
+
+var _ ent.Mutation = (*SignalMutation)(nil)
+
+// signalOption allows management of the mutation configuration using functional options.
+type signalOption func(*SignalMutation)
+
+// newSignalMutation creates new mutation for the Signal entity.
+func newSignalMutation(c config, op Op, opts ...signalOption) *SignalMutation {
+	m := &SignalMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeSignal,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withSignalID sets the ID field of the mutation.
+func withSignalID(id uuid.UUID) signalOption {
+	return func(m *SignalMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *Signal
+		)
+		m.oldValue = func(ctx context.Context) (*Signal, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().Signal.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withSignal sets the old Signal of the mutation.
+func withSignal(node *Signal) signalOption {
+	return func(m *SignalMutation) {
+		m.oldValue = func(context.Context) (*Signal, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m SignalMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m SignalMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of Signal entities.
+func (m *SignalMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *SignalMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *SignalMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().Signal.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *SignalMutation) SetAccountID(u uuid.UUID) {
+	m.account_id = &u
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *SignalMutation) AccountID() (r uuid.UUID, exists bool) {
+	v := m.account_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the Signal entity.
+// If the Signal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SignalMutation) OldAccountID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *SignalMutation) ResetAccountID() {
+	m.account_id = nil
+}
+
+// SetMeasure sets the "measure" field.
+func (m *SignalMutation) SetMeasure(s string) {
+	m.measure = &s
+}
+
+// Measure returns the value of the "measure" field in the mutation.
+func (m *SignalMutation) Measure() (r string, exists bool) {
+	v := m.measure
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldMeasure returns the old "measure" field's value of the Signal entity.
+// If the Signal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SignalMutation) OldMeasure(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldMeasure is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldMeasure requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldMeasure: %w", err)
+	}
+	return oldValue.Measure, nil
+}
+
+// ResetMeasure resets all changes to the "measure" field.
+func (m *SignalMutation) ResetMeasure() {
+	m.measure = nil
+}
+
+// SetValueMicros sets the "value_micros" field.
+func (m *SignalMutation) SetValueMicros(i int64) {
+	m.value_micros = &i
+	m.addvalue_micros = nil
+}
+
+// ValueMicros returns the value of the "value_micros" field in the mutation.
+func (m *SignalMutation) ValueMicros() (r int64, exists bool) {
+	v := m.value_micros
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValueMicros returns the old "value_micros" field's value of the Signal entity.
+// If the Signal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SignalMutation) OldValueMicros(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValueMicros is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValueMicros requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValueMicros: %w", err)
+	}
+	return oldValue.ValueMicros, nil
+}
+
+// AddValueMicros adds i to the "value_micros" field.
+func (m *SignalMutation) AddValueMicros(i int64) {
+	if m.addvalue_micros != nil {
+		*m.addvalue_micros += i
+	} else {
+		m.addvalue_micros = &i
+	}
+}
+
+// AddedValueMicros returns the value that was added to the "value_micros" field in this mutation.
+func (m *SignalMutation) AddedValueMicros() (r int64, exists bool) {
+	v := m.addvalue_micros
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetValueMicros resets all changes to the "value_micros" field.
+func (m *SignalMutation) ResetValueMicros() {
+	m.value_micros = nil
+	m.addvalue_micros = nil
+}
+
+// SetTime sets the "time" field.
+func (m *SignalMutation) SetTime(t time.Time) {
+	m.time = &t
+}
+
+// Time returns the value of the "time" field in the mutation.
+func (m *SignalMutation) Time() (r time.Time, exists bool) {
+	v := m.time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTime returns the old "time" field's value of the Signal entity.
+// If the Signal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SignalMutation) OldTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTime: %w", err)
+	}
+	return oldValue.Time, nil
+}
+
+// ResetTime resets all changes to the "time" field.
+func (m *SignalMutation) ResetTime() {
+	m.time = nil
+}
+
+// SetSource sets the "source" field.
+func (m *SignalMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *SignalMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the Signal entity.
+// If the Signal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SignalMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *SignalMutation) ResetSource() {
+	m.source = nil
+}
+
+// SetSignalID sets the "signal_id" field.
+func (m *SignalMutation) SetSignalID(s string) {
+	m.signal_id = &s
+}
+
+// SignalID returns the value of the "signal_id" field in the mutation.
+func (m *SignalMutation) SignalID() (r string, exists bool) {
+	v := m.signal_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSignalID returns the old "signal_id" field's value of the Signal entity.
+// If the Signal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SignalMutation) OldSignalID(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSignalID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSignalID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSignalID: %w", err)
+	}
+	return oldValue.SignalID, nil
+}
+
+// ResetSignalID resets all changes to the "signal_id" field.
+func (m *SignalMutation) ResetSignalID() {
+	m.signal_id = nil
+}
+
+// SetCreateTime sets the "create_time" field.
+func (m *SignalMutation) SetCreateTime(t time.Time) {
+	m.create_time = &t
+}
+
+// CreateTime returns the value of the "create_time" field in the mutation.
+func (m *SignalMutation) CreateTime() (r time.Time, exists bool) {
+	v := m.create_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreateTime returns the old "create_time" field's value of the Signal entity.
+// If the Signal object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *SignalMutation) OldCreateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreateTime: %w", err)
+	}
+	return oldValue.CreateTime, nil
+}
+
+// ResetCreateTime resets all changes to the "create_time" field.
+func (m *SignalMutation) ResetCreateTime() {
+	m.create_time = nil
+}
+
+// Where appends a list predicates to the SignalMutation builder.
+func (m *SignalMutation) Where(ps ...predicate.Signal) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the SignalMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *SignalMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.Signal, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *SignalMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *SignalMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (Signal).
+func (m *SignalMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *SignalMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.account_id != nil {
+		fields = append(fields, signal.FieldAccountID)
+	}
+	if m.measure != nil {
+		fields = append(fields, signal.FieldMeasure)
+	}
+	if m.value_micros != nil {
+		fields = append(fields, signal.FieldValueMicros)
+	}
+	if m.time != nil {
+		fields = append(fields, signal.FieldTime)
+	}
+	if m.source != nil {
+		fields = append(fields, signal.FieldSource)
+	}
+	if m.signal_id != nil {
+		fields = append(fields, signal.FieldSignalID)
+	}
+	if m.create_time != nil {
+		fields = append(fields, signal.FieldCreateTime)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *SignalMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case signal.FieldAccountID:
+		return m.AccountID()
+	case signal.FieldMeasure:
+		return m.Measure()
+	case signal.FieldValueMicros:
+		return m.ValueMicros()
+	case signal.FieldTime:
+		return m.Time()
+	case signal.FieldSource:
+		return m.Source()
+	case signal.FieldSignalID:
+		return m.SignalID()
+	case signal.FieldCreateTime:
+		return m.CreateTime()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *SignalMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case signal.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case signal.FieldMeasure:
+		return m.OldMeasure(ctx)
+	case signal.FieldValueMicros:
+		return m.OldValueMicros(ctx)
+	case signal.FieldTime:
+		return m.OldTime(ctx)
+	case signal.FieldSource:
+		return m.OldSource(ctx)
+	case signal.FieldSignalID:
+		return m.OldSignalID(ctx)
+	case signal.FieldCreateTime:
+		return m.OldCreateTime(ctx)
+	}
+	return nil, fmt.Errorf("unknown Signal field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SignalMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case signal.FieldAccountID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case signal.FieldMeasure:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetMeasure(v)
+		return nil
+	case signal.FieldValueMicros:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValueMicros(v)
+		return nil
+	case signal.FieldTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTime(v)
+		return nil
+	case signal.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case signal.FieldSignalID:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSignalID(v)
+		return nil
+	case signal.FieldCreateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreateTime(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Signal field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *SignalMutation) AddedFields() []string {
+	var fields []string
+	if m.addvalue_micros != nil {
+		fields = append(fields, signal.FieldValueMicros)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *SignalMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case signal.FieldValueMicros:
+		return m.AddedValueMicros()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *SignalMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case signal.FieldValueMicros:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddValueMicros(v)
+		return nil
+	}
+	return fmt.Errorf("unknown Signal numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *SignalMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *SignalMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *SignalMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown Signal nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *SignalMutation) ResetField(name string) error {
+	switch name {
+	case signal.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case signal.FieldMeasure:
+		m.ResetMeasure()
+		return nil
+	case signal.FieldValueMicros:
+		m.ResetValueMicros()
+		return nil
+	case signal.FieldTime:
+		m.ResetTime()
+		return nil
+	case signal.FieldSource:
+		m.ResetSource()
+		return nil
+	case signal.FieldSignalID:
+		m.ResetSignalID()
+		return nil
+	case signal.FieldCreateTime:
+		m.ResetCreateTime()
+		return nil
+	}
+	return fmt.Errorf("unknown Signal field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *SignalMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *SignalMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *SignalMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *SignalMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *SignalMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *SignalMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *SignalMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown Signal unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *SignalMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown Signal edge %s", name)
 }
 
 // StageChangeMutation represents an operation that mutates the StageChange nodes in the graph.
@@ -10969,4 +17691,372 @@ func (m *SyncBatchMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *SyncBatchMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown SyncBatch edge %s", name)
+}
+
+// WorkerCursorMutation represents an operation that mutates the WorkerCursor nodes in the graph.
+type WorkerCursorMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	position      *int64
+	addposition   *int64
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*WorkerCursor, error)
+	predicates    []predicate.WorkerCursor
+}
+
+var _ ent.Mutation = (*WorkerCursorMutation)(nil)
+
+// workercursorOption allows management of the mutation configuration using functional options.
+type workercursorOption func(*WorkerCursorMutation)
+
+// newWorkerCursorMutation creates new mutation for the WorkerCursor entity.
+func newWorkerCursorMutation(c config, op Op, opts ...workercursorOption) *WorkerCursorMutation {
+	m := &WorkerCursorMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeWorkerCursor,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withWorkerCursorID sets the ID field of the mutation.
+func withWorkerCursorID(id string) workercursorOption {
+	return func(m *WorkerCursorMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *WorkerCursor
+		)
+		m.oldValue = func(ctx context.Context) (*WorkerCursor, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().WorkerCursor.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withWorkerCursor sets the old WorkerCursor of the mutation.
+func withWorkerCursor(node *WorkerCursor) workercursorOption {
+	return func(m *WorkerCursorMutation) {
+		m.oldValue = func(context.Context) (*WorkerCursor, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m WorkerCursorMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m WorkerCursorMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of WorkerCursor entities.
+func (m *WorkerCursorMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *WorkerCursorMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *WorkerCursorMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().WorkerCursor.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetPosition sets the "position" field.
+func (m *WorkerCursorMutation) SetPosition(i int64) {
+	m.position = &i
+	m.addposition = nil
+}
+
+// Position returns the value of the "position" field in the mutation.
+func (m *WorkerCursorMutation) Position() (r int64, exists bool) {
+	v := m.position
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPosition returns the old "position" field's value of the WorkerCursor entity.
+// If the WorkerCursor object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *WorkerCursorMutation) OldPosition(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPosition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPosition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPosition: %w", err)
+	}
+	return oldValue.Position, nil
+}
+
+// AddPosition adds i to the "position" field.
+func (m *WorkerCursorMutation) AddPosition(i int64) {
+	if m.addposition != nil {
+		*m.addposition += i
+	} else {
+		m.addposition = &i
+	}
+}
+
+// AddedPosition returns the value that was added to the "position" field in this mutation.
+func (m *WorkerCursorMutation) AddedPosition() (r int64, exists bool) {
+	v := m.addposition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetPosition resets all changes to the "position" field.
+func (m *WorkerCursorMutation) ResetPosition() {
+	m.position = nil
+	m.addposition = nil
+}
+
+// Where appends a list predicates to the WorkerCursorMutation builder.
+func (m *WorkerCursorMutation) Where(ps ...predicate.WorkerCursor) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the WorkerCursorMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *WorkerCursorMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.WorkerCursor, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *WorkerCursorMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *WorkerCursorMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (WorkerCursor).
+func (m *WorkerCursorMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *WorkerCursorMutation) Fields() []string {
+	fields := make([]string, 0, 1)
+	if m.position != nil {
+		fields = append(fields, workercursor.FieldPosition)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *WorkerCursorMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case workercursor.FieldPosition:
+		return m.Position()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *WorkerCursorMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case workercursor.FieldPosition:
+		return m.OldPosition(ctx)
+	}
+	return nil, fmt.Errorf("unknown WorkerCursor field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WorkerCursorMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case workercursor.FieldPosition:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPosition(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WorkerCursor field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *WorkerCursorMutation) AddedFields() []string {
+	var fields []string
+	if m.addposition != nil {
+		fields = append(fields, workercursor.FieldPosition)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *WorkerCursorMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case workercursor.FieldPosition:
+		return m.AddedPosition()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *WorkerCursorMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case workercursor.FieldPosition:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddPosition(v)
+		return nil
+	}
+	return fmt.Errorf("unknown WorkerCursor numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *WorkerCursorMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *WorkerCursorMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *WorkerCursorMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown WorkerCursor nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *WorkerCursorMutation) ResetField(name string) error {
+	switch name {
+	case workercursor.FieldPosition:
+		m.ResetPosition()
+		return nil
+	}
+	return fmt.Errorf("unknown WorkerCursor field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *WorkerCursorMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *WorkerCursorMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *WorkerCursorMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *WorkerCursorMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *WorkerCursorMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *WorkerCursorMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *WorkerCursorMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown WorkerCursor unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *WorkerCursorMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown WorkerCursor edge %s", name)
 }

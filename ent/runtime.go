@@ -5,6 +5,7 @@ package ent
 import (
 	"github.com/furrowhq/furrow/ent/account"
 	"github.com/furrowhq/furrow/ent/accountexternalid"
+	"github.com/furrowhq/furrow/ent/accounthealth"
 	"github.com/furrowhq/furrow/ent/activity"
 	"github.com/furrowhq/furrow/ent/apikey"
 	"github.com/furrowhq/furrow/ent/contact"
@@ -12,8 +13,12 @@ import (
 	"github.com/furrowhq/furrow/ent/interaction"
 	"github.com/furrowhq/furrow/ent/ownershipperiod"
 	"github.com/furrowhq/furrow/ent/primarycontactchange"
+	"github.com/furrowhq/furrow/ent/recomputejob"
 	"github.com/furrowhq/furrow/ent/schema"
+	"github.com/furrowhq/furrow/ent/scorecard"
+	"github.com/furrowhq/furrow/ent/signal"
 	"github.com/furrowhq/furrow/ent/stagechange"
+	"github.com/furrowhq/furrow/ent/workercursor"
 )
 
 // The init function reads all schema descriptors with runtime code
@@ -79,6 +84,28 @@ func init() {
 	accountexternalidDescAccountDeleted := accountexternalidFields[3].Descriptor()
 	// accountexternalid.DefaultAccountDeleted holds the default value on creation for the account_deleted field.
 	accountexternalid.DefaultAccountDeleted = accountexternalidDescAccountDeleted.Default.(bool)
+	accounthealthFields := schema.AccountHealth{}.Fields()
+	_ = accounthealthFields
+	// accounthealthDescChange is the schema descriptor for change field.
+	accounthealthDescChange := accounthealthFields[7].Descriptor()
+	// accounthealth.DefaultChange holds the default value on creation for the change field.
+	accounthealth.DefaultChange = accounthealthDescChange.Default.(float64)
+	// accounthealthDescHasChange is the schema descriptor for has_change field.
+	accounthealthDescHasChange := accounthealthFields[8].Descriptor()
+	// accounthealth.DefaultHasChange holds the default value on creation for the has_change field.
+	accounthealth.DefaultHasChange = accounthealthDescHasChange.Default.(bool)
+	// accounthealthDescChange30d is the schema descriptor for change_30d field.
+	accounthealthDescChange30d := accounthealthFields[9].Descriptor()
+	// accounthealth.DefaultChange30d holds the default value on creation for the change_30d field.
+	accounthealth.DefaultChange30d = accounthealthDescChange30d.Default.(float64)
+	// accounthealthDescHasChange30d is the schema descriptor for has_change_30d field.
+	accounthealthDescHasChange30d := accounthealthFields[10].Descriptor()
+	// accounthealth.DefaultHasChange30d holds the default value on creation for the has_change_30d field.
+	accounthealth.DefaultHasChange30d = accounthealthDescHasChange30d.Default.(bool)
+	// accounthealthDescTrend is the schema descriptor for trend field.
+	accounthealthDescTrend := accounthealthFields[11].Descriptor()
+	// accounthealth.DefaultTrend holds the default value on creation for the trend field.
+	accounthealth.DefaultTrend = accounthealthDescTrend.Default.(string)
 	activityFields := schema.Activity{}.Fields()
 	_ = activityFields
 	// activityDescActorRole is the schema descriptor for actor_role field.
@@ -194,10 +221,77 @@ func init() {
 	primarycontactchangeDescReason := primarycontactchangeFields[4].Descriptor()
 	// primarycontactchange.DefaultReason holds the default value on creation for the reason field.
 	primarycontactchange.DefaultReason = primarycontactchangeDescReason.Default.(string)
+	recomputejobFields := schema.RecomputeJob{}.Fields()
+	_ = recomputejobFields
+	// recomputejobDescFilter is the schema descriptor for filter field.
+	recomputejobDescFilter := recomputejobFields[1].Descriptor()
+	// recomputejob.DefaultFilter holds the default value on creation for the filter field.
+	recomputejob.DefaultFilter = recomputejobDescFilter.Default.(string)
+	// recomputejobDescTotalAccounts is the schema descriptor for total_accounts field.
+	recomputejobDescTotalAccounts := recomputejobFields[4].Descriptor()
+	// recomputejob.DefaultTotalAccounts holds the default value on creation for the total_accounts field.
+	recomputejob.DefaultTotalAccounts = recomputejobDescTotalAccounts.Default.(int64)
+	// recomputejobDescProcessedAccounts is the schema descriptor for processed_accounts field.
+	recomputejobDescProcessedAccounts := recomputejobFields[5].Descriptor()
+	// recomputejob.DefaultProcessedAccounts holds the default value on creation for the processed_accounts field.
+	recomputejob.DefaultProcessedAccounts = recomputejobDescProcessedAccounts.Default.(int64)
+	// recomputejobDescChangedScores is the schema descriptor for changed_scores field.
+	recomputejobDescChangedScores := recomputejobFields[6].Descriptor()
+	// recomputejob.DefaultChangedScores holds the default value on creation for the changed_scores field.
+	recomputejob.DefaultChangedScores = recomputejobDescChangedScores.Default.(int64)
+	// recomputejobDescNoDataAccounts is the schema descriptor for no_data_accounts field.
+	recomputejobDescNoDataAccounts := recomputejobFields[7].Descriptor()
+	// recomputejob.DefaultNoDataAccounts holds the default value on creation for the no_data_accounts field.
+	recomputejob.DefaultNoDataAccounts = recomputejobDescNoDataAccounts.Default.(int64)
+	// recomputejobDescError is the schema descriptor for error field.
+	recomputejobDescError := recomputejobFields[8].Descriptor()
+	// recomputejob.DefaultError holds the default value on creation for the error field.
+	recomputejob.DefaultError = recomputejobDescError.Default.(string)
+	// recomputejobDescCreator is the schema descriptor for creator field.
+	recomputejobDescCreator := recomputejobFields[9].Descriptor()
+	// recomputejob.DefaultCreator holds the default value on creation for the creator field.
+	recomputejob.DefaultCreator = recomputejobDescCreator.Default.(string)
+	// recomputejobDescCancelRequested is the schema descriptor for cancel_requested field.
+	recomputejobDescCancelRequested := recomputejobFields[11].Descriptor()
+	// recomputejob.DefaultCancelRequested holds the default value on creation for the cancel_requested field.
+	recomputejob.DefaultCancelRequested = recomputejobDescCancelRequested.Default.(bool)
+	// recomputejobDescLeaseOwner is the schema descriptor for lease_owner field.
+	recomputejobDescLeaseOwner := recomputejobFields[12].Descriptor()
+	// recomputejob.DefaultLeaseOwner holds the default value on creation for the lease_owner field.
+	recomputejob.DefaultLeaseOwner = recomputejobDescLeaseOwner.Default.(string)
+	scorecardMixin := schema.Scorecard{}.Mixin()
+	scorecardMixinFields0 := scorecardMixin[0].Fields()
+	_ = scorecardMixinFields0
+	scorecardFields := schema.Scorecard{}.Fields()
+	_ = scorecardFields
+	// scorecardDescRevision is the schema descriptor for revision field.
+	scorecardDescRevision := scorecardMixinFields0[3].Descriptor()
+	// scorecard.DefaultRevision holds the default value on creation for the revision field.
+	scorecard.DefaultRevision = scorecardDescRevision.Default.(int64)
+	// scorecardDescDescription is the schema descriptor for description field.
+	scorecardDescDescription := scorecardFields[1].Descriptor()
+	// scorecard.DefaultDescription holds the default value on creation for the description field.
+	scorecard.DefaultDescription = scorecardDescDescription.Default.(string)
+	// scorecardDescIsDefault is the schema descriptor for is_default field.
+	scorecardDescIsDefault := scorecardFields[2].Descriptor()
+	// scorecard.DefaultIsDefault holds the default value on creation for the is_default field.
+	scorecard.DefaultIsDefault = scorecardDescIsDefault.Default.(bool)
+	signalFields := schema.Signal{}.Fields()
+	_ = signalFields
+	// signalDescSource is the schema descriptor for source field.
+	signalDescSource := signalFields[5].Descriptor()
+	// signal.DefaultSource holds the default value on creation for the source field.
+	signal.DefaultSource = signalDescSource.Default.(string)
 	stagechangeFields := schema.StageChange{}.Fields()
 	_ = stagechangeFields
 	// stagechangeDescFromStage is the schema descriptor for from_stage field.
 	stagechangeDescFromStage := stagechangeFields[2].Descriptor()
 	// stagechange.DefaultFromStage holds the default value on creation for the from_stage field.
 	stagechange.DefaultFromStage = stagechangeDescFromStage.Default.(string)
+	workercursorFields := schema.WorkerCursor{}.Fields()
+	_ = workercursorFields
+	// workercursorDescPosition is the schema descriptor for position field.
+	workercursorDescPosition := workercursorFields[1].Descriptor()
+	// workercursor.DefaultPosition holds the default value on creation for the position field.
+	workercursor.DefaultPosition = workercursorDescPosition.Default.(int64)
 }

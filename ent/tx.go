@@ -18,6 +18,8 @@ type Tx struct {
 	Account *AccountClient
 	// AccountExternalID is the client for interacting with the AccountExternalID builders.
 	AccountExternalID *AccountExternalIDClient
+	// AccountHealth is the client for interacting with the AccountHealth builders.
+	AccountHealth *AccountHealthClient
 	// AccountLabel is the client for interacting with the AccountLabel builders.
 	AccountLabel *AccountLabelClient
 	// Activity is the client for interacting with the Activity builders.
@@ -28,6 +30,12 @@ type Tx struct {
 	Contact *ContactClient
 	// Deal is the client for interacting with the Deal builders.
 	Deal *DealClient
+	// HealthDirty is the client for interacting with the HealthDirty builders.
+	HealthDirty *HealthDirtyClient
+	// HealthOverride is the client for interacting with the HealthOverride builders.
+	HealthOverride *HealthOverrideClient
+	// HealthScore is the client for interacting with the HealthScore builders.
+	HealthScore *HealthScoreClient
 	// Interaction is the client for interacting with the Interaction builders.
 	Interaction *InteractionClient
 	// OwnershipPeriod is the client for interacting with the OwnershipPeriod builders.
@@ -36,12 +44,22 @@ type Tx struct {
 	Partner *PartnerClient
 	// PrimaryContactChange is the client for interacting with the PrimaryContactChange builders.
 	PrimaryContactChange *PrimaryContactChangeClient
+	// RecomputeJob is the client for interacting with the RecomputeJob builders.
+	RecomputeJob *RecomputeJobClient
 	// RequestRecord is the client for interacting with the RequestRecord builders.
 	RequestRecord *RequestRecordClient
+	// Scorecard is the client for interacting with the Scorecard builders.
+	Scorecard *ScorecardClient
+	// ScorecardVersion is the client for interacting with the ScorecardVersion builders.
+	ScorecardVersion *ScorecardVersionClient
+	// Signal is the client for interacting with the Signal builders.
+	Signal *SignalClient
 	// StageChange is the client for interacting with the StageChange builders.
 	StageChange *StageChangeClient
 	// SyncBatch is the client for interacting with the SyncBatch builders.
 	SyncBatch *SyncBatchClient
+	// WorkerCursor is the client for interacting with the WorkerCursor builders.
+	WorkerCursor *WorkerCursorClient
 
 	// lazily loaded.
 	client     *Client
@@ -175,18 +193,27 @@ func (tx *Tx) Client() *Client {
 func (tx *Tx) init() {
 	tx.Account = NewAccountClient(tx.config)
 	tx.AccountExternalID = NewAccountExternalIDClient(tx.config)
+	tx.AccountHealth = NewAccountHealthClient(tx.config)
 	tx.AccountLabel = NewAccountLabelClient(tx.config)
 	tx.Activity = NewActivityClient(tx.config)
 	tx.ApiKey = NewApiKeyClient(tx.config)
 	tx.Contact = NewContactClient(tx.config)
 	tx.Deal = NewDealClient(tx.config)
+	tx.HealthDirty = NewHealthDirtyClient(tx.config)
+	tx.HealthOverride = NewHealthOverrideClient(tx.config)
+	tx.HealthScore = NewHealthScoreClient(tx.config)
 	tx.Interaction = NewInteractionClient(tx.config)
 	tx.OwnershipPeriod = NewOwnershipPeriodClient(tx.config)
 	tx.Partner = NewPartnerClient(tx.config)
 	tx.PrimaryContactChange = NewPrimaryContactChangeClient(tx.config)
+	tx.RecomputeJob = NewRecomputeJobClient(tx.config)
 	tx.RequestRecord = NewRequestRecordClient(tx.config)
+	tx.Scorecard = NewScorecardClient(tx.config)
+	tx.ScorecardVersion = NewScorecardVersionClient(tx.config)
+	tx.Signal = NewSignalClient(tx.config)
 	tx.StageChange = NewStageChangeClient(tx.config)
 	tx.SyncBatch = NewSyncBatchClient(tx.config)
+	tx.WorkerCursor = NewWorkerCursorClient(tx.config)
 }
 
 // txDriver wraps the given dialect.Tx with a nop dialect.Driver implementation.

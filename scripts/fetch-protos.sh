@@ -36,6 +36,8 @@ pvdir=$(go mod download -json "github.com/bufbuild/protovalidate@$PROTOVALIDATE_
 install -m 0644 "$pvdir/proto/protovalidate/buf/validate/validate.proto" "$out/protovalidate/buf/validate/"
 
 # openapiv2 options from grpc-gateway (version from go.mod)
+# (downloaded first: `go list -m` prints no directory for a module not in the cache yet)
+go mod download github.com/grpc-ecosystem/grpc-gateway/v2
 gwdir=$(go list -m -f '{{.Dir}}' github.com/grpc-ecosystem/grpc-gateway/v2)
 mkdir -p "$out/openapiv2/protoc-gen-openapiv2/options"
 install -m 0644 "$gwdir"/protoc-gen-openapiv2/options/*.proto "$out/openapiv2/protoc-gen-openapiv2/options/"

@@ -74,6 +74,8 @@ type config struct {
 	seedRandom         int64
 	rateLimit          float64
 	rateBurst          int
+	healthDebounce     time.Duration
+	workerInterval     time.Duration
 	bootstrapKey       string
 	keyName, keyRole   string
 	keyPartner         string
@@ -150,6 +152,18 @@ func parse(cmd string, args []string, stderr io.Writer) (config, error) {
 		}
 		fs.Float64Var(&c.rateLimit, "rate-limit", rate, "requests per second each API key may make, per server; 0 for no limit [FURROW_RATE_LIMIT]")
 		fs.IntVar(&c.rateBurst, "rate-burst", burst, "requests an API key may burst above its rate [FURROW_RATE_BURST]")
+		debounce, err := envDuration("FURROW_HEALTH_DEBOUNCE", 30*time.Second)
+		if err != nil {
+			return c, err
+		}
+		interval, err := envDuration("FURROW_WORKER_INTERVAL", 5*time.Second)
+		if err != nil {
+			return c, err
+		}
+		fs.DurationVar(&c.healthDebounce, "health-debounce", debounce,
+			"how long after a change (signals, contacts, deals, interactions) an account's health is rescored [FURROW_HEALTH_DEBOUNCE]")
+		fs.DurationVar(&c.workerInterval, "worker-interval", interval,
+			"how often background work (debounced rescoring, recompute jobs, expired overrides) runs; 0 disables it on this server [FURROW_WORKER_INTERVAL]")
 		// A secret belongs in the environment, not on a command line others can read.
 		c.bootstrapKey = os.Getenv("FURROW_BOOTSTRAP_KEY")
 	}
@@ -307,6 +321,7 @@ func serve(ctx context.Context, c config, db *database.DB, log *slog.Logger, std
 	a, err := app.New(ctx, db, app.Options{
 		Server:       server.Config{GRPCAddr: c.grpcAddr, HTTPAddr: c.httpAddr, Logger: log, ShutdownTimeout: c.shutdownTimeout},
 		BootstrapKey: c.bootstrapKey, RateLimit: c.rateLimit, RateBurst: c.rateBurst,
+		HealthDebounce: c.healthDebounce, WorkerInterval: c.workerInterval,
 	})
 	if err != nil {
 		return err

@@ -33,6 +33,18 @@ func (f AccountExternalIDFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AccountExternalIDMutation", m)
 }
 
+// The AccountHealthFunc type is an adapter to allow the use of ordinary
+// function as AccountHealth mutator.
+type AccountHealthFunc func(context.Context, *ent.AccountHealthMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AccountHealthFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AccountHealthMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AccountHealthMutation", m)
+}
+
 // The AccountLabelFunc type is an adapter to allow the use of ordinary
 // function as AccountLabel mutator.
 type AccountLabelFunc func(context.Context, *ent.AccountLabelMutation) (ent.Value, error)
@@ -93,6 +105,42 @@ func (f DealFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error)
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.DealMutation", m)
 }
 
+// The HealthDirtyFunc type is an adapter to allow the use of ordinary
+// function as HealthDirty mutator.
+type HealthDirtyFunc func(context.Context, *ent.HealthDirtyMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f HealthDirtyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.HealthDirtyMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.HealthDirtyMutation", m)
+}
+
+// The HealthOverrideFunc type is an adapter to allow the use of ordinary
+// function as HealthOverride mutator.
+type HealthOverrideFunc func(context.Context, *ent.HealthOverrideMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f HealthOverrideFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.HealthOverrideMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.HealthOverrideMutation", m)
+}
+
+// The HealthScoreFunc type is an adapter to allow the use of ordinary
+// function as HealthScore mutator.
+type HealthScoreFunc func(context.Context, *ent.HealthScoreMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f HealthScoreFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.HealthScoreMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.HealthScoreMutation", m)
+}
+
 // The InteractionFunc type is an adapter to allow the use of ordinary
 // function as Interaction mutator.
 type InteractionFunc func(context.Context, *ent.InteractionMutation) (ent.Value, error)
@@ -141,6 +189,18 @@ func (f PrimaryContactChangeFunc) Mutate(ctx context.Context, m ent.Mutation) (e
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.PrimaryContactChangeMutation", m)
 }
 
+// The RecomputeJobFunc type is an adapter to allow the use of ordinary
+// function as RecomputeJob mutator.
+type RecomputeJobFunc func(context.Context, *ent.RecomputeJobMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RecomputeJobFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RecomputeJobMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RecomputeJobMutation", m)
+}
+
 // The RequestRecordFunc type is an adapter to allow the use of ordinary
 // function as RequestRecord mutator.
 type RequestRecordFunc func(context.Context, *ent.RequestRecordMutation) (ent.Value, error)
@@ -151,6 +211,42 @@ func (f RequestRecordFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Valu
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RequestRecordMutation", m)
+}
+
+// The ScorecardFunc type is an adapter to allow the use of ordinary
+// function as Scorecard mutator.
+type ScorecardFunc func(context.Context, *ent.ScorecardMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ScorecardFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ScorecardMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ScorecardMutation", m)
+}
+
+// The ScorecardVersionFunc type is an adapter to allow the use of ordinary
+// function as ScorecardVersion mutator.
+type ScorecardVersionFunc func(context.Context, *ent.ScorecardVersionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f ScorecardVersionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.ScorecardVersionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ScorecardVersionMutation", m)
+}
+
+// The SignalFunc type is an adapter to allow the use of ordinary
+// function as Signal mutator.
+type SignalFunc func(context.Context, *ent.SignalMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SignalFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SignalMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SignalMutation", m)
 }
 
 // The StageChangeFunc type is an adapter to allow the use of ordinary
@@ -175,6 +271,18 @@ func (f SyncBatchFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, e
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SyncBatchMutation", m)
+}
+
+// The WorkerCursorFunc type is an adapter to allow the use of ordinary
+// function as WorkerCursor mutator.
+type WorkerCursorFunc func(context.Context, *ent.WorkerCursorMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f WorkerCursorFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.WorkerCursorMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.WorkerCursorMutation", m)
 }
 
 // Condition is a hook condition function.

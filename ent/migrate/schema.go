@@ -123,6 +123,48 @@ var (
 			},
 		},
 	}
+	// AccountHealthsColumns holds the columns for the "account_healths" table.
+	AccountHealthsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "score_id", Type: field.TypeUUID},
+		{Name: "scorecard_id", Type: field.TypeUUID},
+		{Name: "scorecard_version", Type: field.TypeInt},
+		{Name: "computed_score", Type: field.TypeFloat64},
+		{Name: "computed_grade", Type: field.TypeString},
+		{Name: "compute_time", Type: field.TypeTime},
+		{Name: "change", Type: field.TypeFloat64, Default: 0},
+		{Name: "has_change", Type: field.TypeBool, Default: false},
+		{Name: "change_30d", Type: field.TypeFloat64, Default: 0},
+		{Name: "has_change_30d", Type: field.TypeBool, Default: false},
+		{Name: "trend", Type: field.TypeString, Default: ""},
+		{Name: "score", Type: field.TypeFloat64},
+		{Name: "grade", Type: field.TypeString},
+		{Name: "override_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "override_expire_time", Type: field.TypeTime, Nullable: true},
+	}
+	// AccountHealthsTable holds the schema information for the "account_healths" table.
+	AccountHealthsTable = &schema.Table{
+		Name:       "account_healths",
+		Columns:    AccountHealthsColumns,
+		PrimaryKey: []*schema.Column{AccountHealthsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "accounthealth_score_id",
+				Unique:  false,
+				Columns: []*schema.Column{AccountHealthsColumns[12], AccountHealthsColumns[0]},
+			},
+			{
+				Name:    "accounthealth_grade",
+				Unique:  false,
+				Columns: []*schema.Column{AccountHealthsColumns[13]},
+			},
+			{
+				Name:    "accounthealth_override_expire_time",
+				Unique:  false,
+				Columns: []*schema.Column{AccountHealthsColumns[15]},
+			},
+		},
+	}
 	// AccountLabelsColumns holds the columns for the "account_labels" table.
 	AccountLabelsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -329,6 +371,79 @@ var (
 			},
 		},
 	}
+	// HealthDirtiesColumns holds the columns for the "health_dirties" table.
+	HealthDirtiesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "due_time", Type: field.TypeTime},
+	}
+	// HealthDirtiesTable holds the schema information for the "health_dirties" table.
+	HealthDirtiesTable = &schema.Table{
+		Name:       "health_dirties",
+		Columns:    HealthDirtiesColumns,
+		PrimaryKey: []*schema.Column{HealthDirtiesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "healthdirty_due_time",
+				Unique:  false,
+				Columns: []*schema.Column{HealthDirtiesColumns[1]},
+			},
+		},
+	}
+	// HealthOverridesColumns holds the columns for the "health_overrides" table.
+	HealthOverridesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "account_id", Type: field.TypeUUID},
+		{Name: "score", Type: field.TypeFloat64, Nullable: true},
+		{Name: "grade", Type: field.TypeString},
+		{Name: "reason", Type: field.TypeString, Size: 2147483647},
+		{Name: "actor", Type: field.TypeString},
+		{Name: "set_time", Type: field.TypeTime},
+		{Name: "expire_time", Type: field.TypeTime, Nullable: true},
+		{Name: "end_time", Type: field.TypeTime, Nullable: true},
+	}
+	// HealthOverridesTable holds the schema information for the "health_overrides" table.
+	HealthOverridesTable = &schema.Table{
+		Name:       "health_overrides",
+		Columns:    HealthOverridesColumns,
+		PrimaryKey: []*schema.Column{HealthOverridesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "healthoverride_account_id_set_time",
+				Unique:  false,
+				Columns: []*schema.Column{HealthOverridesColumns[1], HealthOverridesColumns[6]},
+			},
+		},
+	}
+	// HealthScoresColumns holds the columns for the "health_scores" table.
+	HealthScoresColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "account_id", Type: field.TypeUUID},
+		{Name: "scorecard_id", Type: field.TypeUUID},
+		{Name: "scorecard_version", Type: field.TypeInt},
+		{Name: "score", Type: field.TypeFloat64},
+		{Name: "grade", Type: field.TypeString},
+		{Name: "contributions", Type: field.TypeString, Size: 2147483647},
+		{Name: "compute_time", Type: field.TypeTime},
+		{Name: "job_id", Type: field.TypeUUID, Nullable: true},
+	}
+	// HealthScoresTable holds the schema information for the "health_scores" table.
+	HealthScoresTable = &schema.Table{
+		Name:       "health_scores",
+		Columns:    HealthScoresColumns,
+		PrimaryKey: []*schema.Column{HealthScoresColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "healthscore_account_id_compute_time_id",
+				Unique:  false,
+				Columns: []*schema.Column{HealthScoresColumns[1], HealthScoresColumns[7], HealthScoresColumns[0]},
+			},
+			{
+				Name:    "healthscore_job_id_account_id",
+				Unique:  true,
+				Columns: []*schema.Column{HealthScoresColumns[8], HealthScoresColumns[1]},
+			},
+		},
+	}
 	// InteractionsColumns holds the columns for the "interactions" table.
 	InteractionsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -436,6 +551,39 @@ var (
 			},
 		},
 	}
+	// RecomputeJobsColumns holds the columns for the "recompute_jobs" table.
+	RecomputeJobsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "filter", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "state", Type: field.TypeString},
+		{Name: "compute_time", Type: field.TypeTime},
+		{Name: "total_accounts", Type: field.TypeInt64, Default: 0},
+		{Name: "processed_accounts", Type: field.TypeInt64, Default: 0},
+		{Name: "changed_scores", Type: field.TypeInt64, Default: 0},
+		{Name: "no_data_accounts", Type: field.TypeInt64, Default: 0},
+		{Name: "error", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "creator", Type: field.TypeString, Default: ""},
+		{Name: "cursor", Type: field.TypeUUID, Nullable: true},
+		{Name: "cancel_requested", Type: field.TypeBool, Default: false},
+		{Name: "lease_owner", Type: field.TypeString, Default: ""},
+		{Name: "lease_expire_time", Type: field.TypeTime, Nullable: true},
+		{Name: "create_time", Type: field.TypeTime},
+		{Name: "update_time", Type: field.TypeTime},
+		{Name: "end_time", Type: field.TypeTime, Nullable: true},
+	}
+	// RecomputeJobsTable holds the schema information for the "recompute_jobs" table.
+	RecomputeJobsTable = &schema.Table{
+		Name:       "recompute_jobs",
+		Columns:    RecomputeJobsColumns,
+		PrimaryKey: []*schema.Column{RecomputeJobsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "recomputejob_state_lease_expire_time",
+				Unique:  false,
+				Columns: []*schema.Column{RecomputeJobsColumns[2], RecomputeJobsColumns[13]},
+			},
+		},
+	}
 	// RequestRecordsColumns holds the columns for the "request_records" table.
 	RequestRecordsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -454,6 +602,85 @@ var (
 				Name:    "requestrecord_scope_request_id",
 				Unique:  true,
 				Columns: []*schema.Column{RequestRecordsColumns[1], RequestRecordsColumns[2]},
+			},
+		},
+	}
+	// ScorecardsColumns holds the columns for the "scorecards" table.
+	ScorecardsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "create_time", Type: field.TypeTime},
+		{Name: "update_time", Type: field.TypeTime},
+		{Name: "revision", Type: field.TypeInt64, Default: 1},
+		{Name: "display_name", Type: field.TypeString},
+		{Name: "description", Type: field.TypeString, Default: ""},
+		{Name: "is_default", Type: field.TypeBool, Default: false},
+		{Name: "segment_tiers", Type: field.TypeJSON, Nullable: true},
+		{Name: "segment_industries", Type: field.TypeJSON, Nullable: true},
+		{Name: "version", Type: field.TypeInt},
+	}
+	// ScorecardsTable holds the schema information for the "scorecards" table.
+	ScorecardsTable = &schema.Table{
+		Name:       "scorecards",
+		Columns:    ScorecardsColumns,
+		PrimaryKey: []*schema.Column{ScorecardsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "scorecard_one_default",
+				Unique:  true,
+				Columns: []*schema.Column{ScorecardsColumns[6]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "is_default",
+				},
+			},
+		},
+	}
+	// ScorecardVersionsColumns holds the columns for the "scorecard_versions" table.
+	ScorecardVersionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "scorecard_id", Type: field.TypeUUID},
+		{Name: "version", Type: field.TypeInt},
+		{Name: "definition", Type: field.TypeString, Size: 2147483647},
+		{Name: "create_time", Type: field.TypeTime},
+	}
+	// ScorecardVersionsTable holds the schema information for the "scorecard_versions" table.
+	ScorecardVersionsTable = &schema.Table{
+		Name:       "scorecard_versions",
+		Columns:    ScorecardVersionsColumns,
+		PrimaryKey: []*schema.Column{ScorecardVersionsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "scorecardversion_scorecard_id_version",
+				Unique:  true,
+				Columns: []*schema.Column{ScorecardVersionsColumns[1], ScorecardVersionsColumns[2]},
+			},
+		},
+	}
+	// SignalsColumns holds the columns for the "signals" table.
+	SignalsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "account_id", Type: field.TypeUUID},
+		{Name: "measure", Type: field.TypeString},
+		{Name: "value_micros", Type: field.TypeInt64},
+		{Name: "time", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Default: ""},
+		{Name: "signal_id", Type: field.TypeString},
+		{Name: "create_time", Type: field.TypeTime},
+	}
+	// SignalsTable holds the schema information for the "signals" table.
+	SignalsTable = &schema.Table{
+		Name:       "signals",
+		Columns:    SignalsColumns,
+		PrimaryKey: []*schema.Column{SignalsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "signal_account_id_source_signal_id",
+				Unique:  true,
+				Columns: []*schema.Column{SignalsColumns[1], SignalsColumns[5], SignalsColumns[6]},
+			},
+			{
+				Name:    "signal_account_id_measure_time",
+				Unique:  false,
+				Columns: []*schema.Column{SignalsColumns[1], SignalsColumns[2], SignalsColumns[4]},
 			},
 		},
 	}
@@ -512,22 +739,42 @@ var (
 			},
 		},
 	}
+	// WorkerCursorsColumns holds the columns for the "worker_cursors" table.
+	WorkerCursorsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "position", Type: field.TypeInt64, Default: 0},
+	}
+	// WorkerCursorsTable holds the schema information for the "worker_cursors" table.
+	WorkerCursorsTable = &schema.Table{
+		Name:       "worker_cursors",
+		Columns:    WorkerCursorsColumns,
+		PrimaryKey: []*schema.Column{WorkerCursorsColumns[0]},
+	}
 	// Tables holds all the tables in the schema.
 	Tables = []*schema.Table{
 		AccountsTable,
 		AccountExternalIdsTable,
+		AccountHealthsTable,
 		AccountLabelsTable,
 		ActivitiesTable,
 		APIKeysTable,
 		ContactsTable,
 		DealsTable,
+		HealthDirtiesTable,
+		HealthOverridesTable,
+		HealthScoresTable,
 		InteractionsTable,
 		OwnershipPeriodsTable,
 		PartnersTable,
 		PrimaryContactChangesTable,
+		RecomputeJobsTable,
 		RequestRecordsTable,
+		ScorecardsTable,
+		ScorecardVersionsTable,
+		SignalsTable,
 		StageChangesTable,
 		SyncBatchesTable,
+		WorkerCursorsTable,
 	}
 )
 

@@ -12,6 +12,9 @@ type Account func(*sql.Selector)
 // AccountExternalID is the predicate function for accountexternalid builders.
 type AccountExternalID func(*sql.Selector)
 
+// AccountHealth is the predicate function for accounthealth builders.
+type AccountHealth func(*sql.Selector)
+
 // AccountLabel is the predicate function for accountlabel builders.
 type AccountLabel func(*sql.Selector)
 
@@ -27,6 +30,15 @@ type Contact func(*sql.Selector)
 // Deal is the predicate function for deal builders.
 type Deal func(*sql.Selector)
 
+// HealthDirty is the predicate function for healthdirty builders.
+type HealthDirty func(*sql.Selector)
+
+// HealthOverride is the predicate function for healthoverride builders.
+type HealthOverride func(*sql.Selector)
+
+// HealthScore is the predicate function for healthscore builders.
+type HealthScore func(*sql.Selector)
+
 // Interaction is the predicate function for interaction builders.
 type Interaction func(*sql.Selector)
 
@@ -39,11 +51,26 @@ type Partner func(*sql.Selector)
 // PrimaryContactChange is the predicate function for primarycontactchange builders.
 type PrimaryContactChange func(*sql.Selector)
 
+// RecomputeJob is the predicate function for recomputejob builders.
+type RecomputeJob func(*sql.Selector)
+
 // RequestRecord is the predicate function for requestrecord builders.
 type RequestRecord func(*sql.Selector)
+
+// Scorecard is the predicate function for scorecard builders.
+type Scorecard func(*sql.Selector)
+
+// ScorecardVersion is the predicate function for scorecardversion builders.
+type ScorecardVersion func(*sql.Selector)
+
+// Signal is the predicate function for signal builders.
+type Signal func(*sql.Selector)
 
 // StageChange is the predicate function for stagechange builders.
 type StageChange func(*sql.Selector)
 
 // SyncBatch is the predicate function for syncbatch builders.
 type SyncBatch func(*sql.Selector)
+
+// WorkerCursor is the predicate function for workercursor builders.
+type WorkerCursor func(*sql.Selector)

@@ -5,11 +5,18 @@ package app
 
 import (
 	"context"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/furrowhq/furrow/internal/access"
 	"github.com/furrowhq/furrow/internal/account"
 	"github.com/furrowhq/furrow/internal/activity"
 	"github.com/furrowhq/furrow/internal/database"
+	"github.com/furrowhq/furrow/internal/health"
 	"github.com/furrowhq/furrow/internal/ratelimit"
 	"github.com/furrowhq/furrow/internal/rpc"
 	"github.com/furrowhq/furrow/internal/server"
@@ -25,6 +32,10 @@ type Options struct {
 	// of RateBurst.
 	RateLimit float64
 	RateBurst int
+	// HealthDebounce is how long after a change an account is rescored (default 30s).
+	HealthDebounce time.Duration
+	// WorkerInterval is how often background work runs; 0 runs none on this server.
+	WorkerInterval time.Duration
 }
 
 // App is a server ready to Serve.
@@ -33,6 +44,10 @@ type App struct {
 	// NewAdminKey is the admin key made because the database had none (and no
 	// BootstrapKey was given): show it once.
 	NewAdminKey string
+	// Health is the health service, for tools and tests that drive its background work.
+	Health *health.Service
+
+	interval time.Duration
 }
 
 // New builds the API over db (already migrated) and listens on the configured
@@ -45,6 +60,10 @@ func New(ctx context.Context, db *database.DB, opts Options) (*App, error) {
 		return nil, err
 	}
 	accounts := account.NewService(st, nil)
+	scores := health.NewService(st, health.Options{Debounce: opts.HealthDebounce})
+	if err := scores.EnsureDefault(ctx); err != nil {
+		return nil, fmt.Errorf("default scorecard: %w", err)
+	}
 	cfg := opts.Server
 	if cfg.Ready == nil {
 		cfg.Ready = func(ctx context.Context) error { return db.PingContext(ctx) }
@@ -62,9 +81,29 @@ func New(ctx context.Context, db *database.DB, opts Options) (*App, error) {
 		Access:     rpc.NewAccessServer(keys),
 		Activities: rpc.NewActivityServer(activity.NewService(st)),
 		Sync:       syncServer,
+		Health:     rpc.NewHealthServer(scores),
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &App{Server: srv, NewAdminKey: made}, nil
+	return &App{Server: srv, NewAdminKey: made, Health: scores, interval: opts.WorkerInterval}, nil
+}
+
+// Serve serves the API and runs the background work until ctx is cancelled.
+func (a *App) Serve(ctx context.Context) error {
+	var wg sync.WaitGroup
+	workCtx, stop := context.WithCancel(ctx)
+	if a.interval > 0 {
+		host, _ := os.Hostname()
+		owner := fmt.Sprintf("%s/%d/%s", host, os.Getpid(), uuid.NewString()[:8])
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.Health.Work(workCtx, owner, a.interval, a.Logger())
+		}()
+	}
+	err := a.Server.Serve(ctx)
+	stop()
+	wg.Wait()
+	return err
 }

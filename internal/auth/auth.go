@@ -139,4 +139,22 @@ var methodRoles = map[string][]Role{
 
 	"/furrow.v1.SyncService/BatchUpsertAccounts": syncAccess,
 	"/furrow.v1.SyncService/ListAccountChanges":  syncAccess,
+
+	"/furrow.v1.HealthService/BatchCreateSignals":       writeP,
+	"/furrow.v1.HealthService/ListSignals":              readP,
+	"/furrow.v1.HealthService/CreateScorecard":          adminOnly,
+	"/furrow.v1.HealthService/GetScorecard":             read,
+	"/furrow.v1.HealthService/ListScorecards":           read,
+	"/furrow.v1.HealthService/UpdateScorecard":          adminOnly,
+	"/furrow.v1.HealthService/ListScorecardVersions":    read,
+	"/furrow.v1.HealthService/GetHealthScore":           read,
+	"/furrow.v1.HealthService/ListHealthScores":         read,
+	"/furrow.v1.HealthService/ListHealthScoreHistory":   read,
+	"/furrow.v1.HealthService/ComputeHealthScore":       write,
+	"/furrow.v1.HealthService/OverrideHealthScore":      write,
+	"/furrow.v1.HealthService/ClearHealthScoreOverride": write,
+	"/furrow.v1.HealthService/RecomputeHealthScores":    adminOnly,
+	"/furrow.v1.HealthService/GetRecomputeJob":          adminOnly,
+	"/furrow.v1.HealthService/ListRecomputeJobs":        adminOnly,
+	"/furrow.v1.HealthService/CancelRecomputeJob":       adminOnly,
 }

@@ -2,6 +2,7 @@ package filter
 
 import (
 	"maps"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -197,6 +198,21 @@ func (c *checker) checkCompare(x *Compare) (Expr, error) {
 		default:
 			return nil, badType()
 		}
+	case Float:
+		if !slices.Contains(comparisonOps(), x.Op) {
+			return nil, c.badOp(x, name, f.Kind, comparisonOps())
+		}
+		switch v := x.Value.(type) {
+		case string:
+			n, err := strconv.ParseFloat(v, 64)
+			if err != nil || math.IsInf(n, 0) || math.IsNaN(n) {
+				return nil, errorf(x.Pos, "invalid value %q for field %q; expected a number such as 42 or 39.5", clip(v), name)
+			}
+			out.Value = n
+		case float64:
+		default:
+			return nil, badType()
+		}
 	case Bool:
 		if !slices.Contains(equalityOps(), x.Op) {
 			return nil, c.badOp(x, name, f.Kind, equalityOps())
@@ -296,6 +312,8 @@ func kindNoun(k Kind) string {
 		return "timestamp"
 	case Int:
 		return "integer"
+	case Float:
+		return "number"
 	case Bool:
 		return "boolean"
 	case StringList:

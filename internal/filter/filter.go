@@ -115,6 +115,7 @@ const (
 	Bool                       // true/false; = !=
 	StringList                 // repeated string; : (has element)
 	Map                        // map[string]string; field.key = v, field.key != v, field:key
+	Float                      // float64; = != < <= > >= (finite decimal numbers)
 )
 
 // Field describes one filterable field of a resource.

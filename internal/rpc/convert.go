@@ -164,4 +164,5 @@ func updatePaths(mask *fieldmaskpb.FieldMask, msg protoreflect.ProtoMessage) []s
 var outputOnly = map[string]bool{
 	"owner": true, "first_owner": true, "primary_contact": true, "primary": true,
 	"create_time": true, "update_time": true, "delete_time": true,
+	"version": true, "version_create_time": true,
 }

@@ -47,6 +47,7 @@ type Services struct {
 	Access     furrowv1.AccessServiceServer
 	Activities furrowv1.ActivityServiceServer
 	Sync       furrowv1.SyncServiceServer
+	Health     furrowv1.HealthServiceServer
 }
 
 // Server is a running Furrow API server.
@@ -96,6 +97,7 @@ func New(ctx context.Context, cfg Config, svcs Services) (*Server, error) {
 	furrowv1.RegisterAccessServiceServer(s.grpc, svcs.Access)
 	furrowv1.RegisterActivityServiceServer(s.grpc, svcs.Activities)
 	furrowv1.RegisterSyncServiceServer(s.grpc, svcs.Sync)
+	furrowv1.RegisterHealthServiceServer(s.grpc, svcs.Health)
 	s.health = health.NewServer()
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
@@ -170,7 +172,7 @@ func (s *Server) buildGateway(ctx context.Context) error {
 	)
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		furrowv1.RegisterAccountServiceHandler, furrowv1.RegisterAccessServiceHandler,
-		furrowv1.RegisterActivityServiceHandler, furrowv1.RegisterSyncServiceHandler,
+		furrowv1.RegisterActivityServiceHandler, furrowv1.RegisterSyncServiceHandler, furrowv1.RegisterHealthServiceHandler,
 	} {
 		if err := register(ctx, gw, conn); err != nil {
 			return fmt.Errorf("register gateway: %w", err)
@@ -205,7 +207,8 @@ func (s *Server) buildGateway(ctx context.Context) error {
 func (s *Server) Serve(ctx context.Context) error {
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	for _, name := range []string{furrowv1.AccountService_ServiceDesc.ServiceName, furrowv1.AccessService_ServiceDesc.ServiceName,
-		furrowv1.ActivityService_ServiceDesc.ServiceName, furrowv1.SyncService_ServiceDesc.ServiceName} {
+		furrowv1.ActivityService_ServiceDesc.ServiceName, furrowv1.SyncService_ServiceDesc.ServiceName,
+		furrowv1.HealthService_ServiceDesc.ServiceName} {
 		s.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	errc := make(chan error, 2)
@@ -240,3 +243,6 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.cfg.Logger.Info("stopped")
 	return serveErr
 }
+
+// Logger returns the server's logger, for background work beside it.
+func (s *Server) Logger() *slog.Logger { return s.cfg.Logger }

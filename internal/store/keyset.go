@@ -27,6 +27,7 @@ const (
 	keyBool
 	keyUUID
 	keyInt
+	keyFloat
 )
 
 // sortCol is an orderable field.
@@ -144,6 +145,8 @@ func decodeKey(k keyKind, s string) (any, error) {
 		return uuid.Parse(s)
 	case keyInt:
 		return strconv.ParseInt(s, 10, 64)
+	case keyFloat:
+		return strconv.ParseFloat(s, 64)
 	}
 	return s, nil
 }
@@ -161,6 +164,8 @@ func encodeKey(v any) string {
 		return v.String()
 	case int64:
 		return strconv.FormatInt(v, 10)
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
 	case string:
 		return v
 	}
@@ -192,6 +197,9 @@ const (
 	colLabels                  // membership in account_labels
 	colExternal                // account_external_ids by system
 	colDealKind                // a deal's kind: is_first, or its stored kind ("" = REPURCHASE when won)
+	colAccount                 // a column of the row's account (accounts.id = the row's id), prefix stripped
+	colNotNull                 // a boolean: whether the column is set
+	colRef                     // a UUID column compared with a resource name, prefix "kind/"
 )
 
 // colSpec maps a filter field to SQL.
@@ -239,6 +247,42 @@ func wherePredicate(s *sql.Selector, e filter.Expr, cols map[string]colSpec) *sq
 			}
 			return sql.Exists(sub)
 		}
+		switch spec.kind {
+		case colAccount:
+			v := n.Value
+			if str, ok := v.(string); ok && spec.prefix != "" {
+				v = strings.TrimPrefix(str, spec.prefix)
+			}
+			a := sql.Table("accounts")
+			sub := sql.Dialect(s.Dialect()).Select(a.C("id")).From(a).
+				Where(compare(a.C(spec.col), n.Op, v))
+			return sql.In(s.C("id"), sub)
+		case colNotNull:
+			set := n.Value.(bool)
+			if n.Op == filter.OpNE {
+				set = !set
+			}
+			if set {
+				return sql.NotNull(s.C(spec.col))
+			}
+			return sql.IsNull(s.C(spec.col))
+		case colRef:
+			id, err := uuid.Parse(strings.TrimPrefix(n.Value.(string), spec.prefix))
+			if err != nil || !strings.HasPrefix(n.Value.(string), spec.prefix) {
+				// Not a name of this kind: matches nothing (or everything, for !=).
+				return sql.P(func(b *sql.Builder) {
+					if n.Op == filter.OpNE {
+						b.WriteString("1 = 1")
+					} else {
+						b.WriteString("1 = 0")
+					}
+				})
+			}
+			if n.Op == filter.OpNE {
+				return sql.NEQ(s.C(spec.col), id)
+			}
+			return sql.EQ(s.C(spec.col), id)
+		}
 		if spec.kind == colDealKind {
 			p := dealKindPredicate(s, strings.TrimPrefix(n.Value.(string), spec.prefix))
 			if n.Op == filter.OpNE {
@@ -260,25 +304,30 @@ func wherePredicate(s *sql.Selector, e filter.Expr, cols map[string]colSpec) *sq
 			}
 			v = d
 		}
-		c := s.C(spec.col)
-		switch n.Op {
-		case filter.OpEQ:
-			return sql.EQ(c, v)
-		case filter.OpNE:
-			return sql.NEQ(c, v)
-		case filter.OpLT:
-			return sql.LT(c, v)
-		case filter.OpLE:
-			return sql.LTE(c, v)
-		case filter.OpGT:
-			return sql.GT(c, v)
-		case filter.OpGE:
-			return sql.GTE(c, v)
-		case filter.OpPrefix:
-			return sql.HasPrefixFold(c, v.(string))
-		}
+		return compare(s.C(spec.col), n.Op, v)
 	}
 	panic(fmt.Sprintf("store: unhandled filter node %T", e))
+}
+
+// compare is column c op v.
+func compare(c string, op filter.Op, v any) *sql.Predicate {
+	switch op {
+	case filter.OpEQ:
+		return sql.EQ(c, v)
+	case filter.OpNE:
+		return sql.NEQ(c, v)
+	case filter.OpLT:
+		return sql.LT(c, v)
+	case filter.OpLE:
+		return sql.LTE(c, v)
+	case filter.OpGT:
+		return sql.GT(c, v)
+	case filter.OpGE:
+		return sql.GTE(c, v)
+	case filter.OpPrefix:
+		return sql.HasPrefixFold(c, v.(string))
+	}
+	panic(fmt.Sprintf("store: unhandled filter operator %v", op))
 }
 
 // dealKindPredicate matches deals of an API kind: the first purchase is marked, and a

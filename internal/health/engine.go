@@ -1,0 +1,278 @@
+package health
+
+import (
+	"math"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Derived sources: measures Furrow computes from its own records. Event sources give
+// one event per record (value 1) and take every aggregation; current counts take LAST.
+const (
+	SourceInteractions      = "furrow.interactions"
+	SourceWonDeals          = "furrow.won_deals"
+	SourceRepurchases       = "furrow.repurchases"
+	SourceContacts          = "furrow.contacts"
+	SourceContactLevels     = "furrow.contact_levels"
+	SourceExecutiveContacts = "furrow.executive_contacts"
+)
+
+// DerivedEventSources and CountSources list the derived sources by kind.
+var (
+	DerivedEventSources = []string{SourceInteractions, SourceWonDeals, SourceRepurchases}
+	CountSources        = []string{SourceContacts, SourceContactLevels, SourceExecutiveContacts}
+)
+
+func isCountSource(s string) bool { return slices.Contains(CountSources, s) }
+
+// EventQuery asks the store for one event source's aggregates per account: whether it
+// has any event up to the moment scored, the latest one, and counts and sums over
+// windows.
+type EventQuery struct {
+	Source string      // a signal measure key or a derived event source
+	Froms  []time.Time // window starts (exclusive), each with a count and a sum
+	Last   bool        // also the latest event's value
+}
+
+// EventAgg is one account's aggregates for one EventQuery. Sums are exact integers
+// (micro-units), so they do not depend on the order rows are read in.
+type EventAgg struct {
+	Any       bool
+	Latest    time.Time
+	LastValue int64 // micros; when Last was asked
+	Counts    []int64
+	Sums      []int64
+}
+
+// Counts are an account's current derived counts.
+type Counts struct {
+	Contacts   int64
+	Levels     int64 // seniority levels with at least one contact
+	Executives int64
+}
+
+// Plan is the store queries scoring with a set of definitions needs.
+type Plan struct {
+	Queries []EventQuery
+	index   map[string]int
+}
+
+// NewPlan plans the queries of defs at asOf.
+func NewPlan(asOf time.Time, defs ...*Definition) *Plan {
+	p := &Plan{index: map[string]int{}}
+	for _, d := range defs {
+		for _, m := range d.Measures {
+			if isCountSource(m.Source) {
+				continue
+			}
+			i, ok := p.index[m.Source]
+			if !ok {
+				i = len(p.Queries)
+				p.index[m.Source] = i
+				p.Queries = append(p.Queries, EventQuery{Source: m.Source})
+			}
+			q := &p.Queries[i]
+			if m.Aggregation == AggLast {
+				q.Last = true
+			}
+			if from, ok := windowStart(m, asOf); ok && !slices.ContainsFunc(q.Froms, from.Equal) {
+				q.Froms = append(q.Froms, from)
+			}
+		}
+	}
+	return p
+}
+
+// windowStart returns the start of m's window at asOf, if its aggregation has one.
+func windowStart(m Measure, asOf time.Time) (time.Time, bool) {
+	if m.Aggregation == AggDaysSince || m.WindowDays <= 0 {
+		return time.Time{}, false
+	}
+	return asOf.AddDate(0, 0, -m.WindowDays), true
+}
+
+// Inputs are one account's aggregates, in the order of a Plan's queries.
+type Inputs struct {
+	Events []EventAgg // nil entries mean no event at all
+	Counts Counts
+}
+
+// raw returns m's value from in, or false when there is no data.
+func (p *Plan) raw(m Measure, in *Inputs, asOf time.Time) (float64, bool) {
+	if isCountSource(m.Source) {
+		switch m.Source {
+		case SourceContacts:
+			return float64(in.Counts.Contacts), true
+		case SourceContactLevels:
+			return float64(in.Counts.Levels), true
+		default:
+			return float64(in.Counts.Executives), true
+		}
+	}
+	qi := p.index[m.Source]
+	if qi >= len(in.Events) || !in.Events[qi].Any {
+		return 0, false // the account never had such an event: no data
+	}
+	agg := &in.Events[qi]
+	q := &p.Queries[qi]
+	if m.Aggregation == AggDaysSince {
+		return math.Floor(asOf.Sub(agg.Latest).Hours() / 24), true
+	}
+	from, _ := windowStart(m, asOf)
+	wi := slices.IndexFunc(q.Froms, from.Equal)
+	switch m.Aggregation {
+	case AggSum:
+		return float64(agg.Sums[wi]) / 1e6, true
+	case AggCount:
+		return float64(agg.Counts[wi]), true
+	case AggAverage:
+		if agg.Counts[wi] == 0 {
+			return 0, false
+		}
+		return float64(agg.Sums[wi]) / float64(agg.Counts[wi]) / 1e6, true
+	case AggLast:
+		if !agg.Latest.After(from) {
+			return 0, false
+		}
+		return float64(agg.LastValue) / 1e6, true
+	}
+	return 0, false
+}
+
+// normalize maps v to 0–100 by m's normalisation.
+func normalize(m Measure, v float64) float64 {
+	var p float64
+	switch {
+	case m.Linear != nil:
+		p = (v - m.Linear.Low) / (m.Linear.High - m.Linear.Low) * 100
+		p = min(max(p, 0), 100)
+	default:
+		for _, b := range m.Bands {
+			if v >= b.Min {
+				p = b.Points
+			}
+		}
+	}
+	if m.Inverted {
+		p = 100 - p
+	}
+	return p
+}
+
+// Evaluate scores in with d at asOf. ok is false when no measure counted (every one
+// lacked data and was skipped): there is then no score.
+func (p *Plan) Evaluate(d *Definition, in *Inputs, asOf time.Time) (r Result, ok bool) {
+	r.Contributions = make([]Contribution, len(d.Measures))
+	var total float64
+	for i, m := range d.Measures {
+		c := Contribution{Measure: m.Key, Group: m.Group, Weight: m.Weight}
+		if v, has := p.raw(m, in, asOf); has {
+			c.Raw = &v
+			c.Normalized = normalize(m, v)
+		} else {
+			c.Missing = true
+			switch m.Missing {
+			case MissingZero:
+				c.Normalized = 0
+			case MissingFixed:
+				c.Normalized = m.MissingPoints
+			default:
+				c.Skipped = true
+			}
+		}
+		if !c.Skipped {
+			total += m.Weight
+		}
+		r.Contributions[i] = c
+	}
+	if total == 0 {
+		return Result{}, false
+	}
+	var sum float64
+	for i := range r.Contributions {
+		c := &r.Contributions[i]
+		if !c.Skipped {
+			c.Points = c.Normalized * c.Weight / total
+			sum += c.Points
+		}
+	}
+	r.Score = round2(sum)
+	r.Grade = d.Bands.Grade(r.Score)
+	return r, true
+}
+
+func round2(x float64) float64 { return math.Round(x*100) / 100 }
+
+// trend is the direction of change30d when known, else of change.
+func trend(change, change30d *float64) string {
+	d := change30d
+	if d == nil {
+		d = change
+	}
+	switch {
+	case d == nil:
+		return ""
+	case *d >= 1:
+		return TrendImproving
+	case *d <= -1:
+		return TrendDeclining
+	}
+	return TrendStable
+}
+
+// sameResult reports whether a new result equals a stored score (same version, score,
+// grade and contributions): then no history row is written.
+func sameResult(s *Score, card uuid.UUID, version int, r *Result) bool {
+	if s.Scorecard != card || s.ScorecardVersion != version || s.Score != r.Score || s.Grade != r.Grade ||
+		len(s.Contributions) != len(r.Contributions) {
+		return false
+	}
+	for i, a := range s.Contributions {
+		b := r.Contributions[i]
+		if a.Measure != b.Measure || a.Normalized != b.Normalized || a.Points != b.Points || a.Weight != b.Weight ||
+			a.Missing != b.Missing || a.Skipped != b.Skipped || (a.Raw == nil) != (b.Raw == nil) ||
+			(a.Raw != nil && *a.Raw != *b.Raw) {
+			return false
+		}
+	}
+	return true
+}
+
+// Choose returns the scorecard for an account: the most specific segment scorecard
+// that matches it (tiers and industries beat one of them), then the oldest; else the
+// default. cards must be ordered oldest first.
+func Choose(cards []*Scorecard, t Target) *Scorecard {
+	var best, def *Scorecard
+	bestRank := 0
+	for _, c := range cards {
+		if c.IsDefault {
+			def = c
+			continue
+		}
+		if len(c.Tiers) == 0 && len(c.Industries) == 0 {
+			continue // a scorecard without a segment scores only when made the default
+		}
+		if len(c.Tiers) > 0 && !slices.Contains(c.Tiers, t.Tier) {
+			continue
+		}
+		if len(c.Industries) > 0 && !slices.Contains(c.Industries, t.Industry) {
+			continue
+		}
+		rank := 0
+		if len(c.Tiers) > 0 {
+			rank++
+		}
+		if len(c.Industries) > 0 {
+			rank++
+		}
+		if rank > bestRank {
+			best, bestRank = c, rank
+		}
+	}
+	if best != nil {
+		return best
+	}
+	return def
+}

@@ -1,0 +1,313 @@
+package health
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/furrowhq/furrow/internal/account"
+	"github.com/furrowhq/furrow/internal/activity"
+	"github.com/furrowhq/furrow/internal/auth"
+	"github.com/furrowhq/furrow/internal/failure"
+	"github.com/furrowhq/furrow/internal/filter"
+	"github.com/furrowhq/furrow/internal/listing"
+)
+
+// jobLease is how long a worker holds a job between batches; a worker that dies lets it
+// lapse and another resumes.
+const jobLease = 30 * time.Second
+
+// StartRecompute queues a recompute of the live accounts matching filterText (ListAccounts
+// syntax).
+func (s *Service) StartRecompute(ctx context.Context, filterText string) (*Job, error) {
+	f, err := filter.ParseAndCheck(filterText, account.AccountFilter)
+	if err != nil {
+		return nil, failure.InvalidFields([]failure.Violation{{Field: "filter", Description: err.Error()}})
+	}
+	total, err := s.store.CountAccounts(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	now := s.clock()
+	j := &Job{ID: newID(), Filter: filterText, State: JobRunning, ComputeTime: now, Total: total,
+		Creator: auth.CallerFrom(ctx).Name, CreateTime: now, UpdateTime: now}
+	err = s.store.WithHealthTx(ctx, func(tx Tx) error {
+		if err := tx.InsertJob(ctx, j); err != nil {
+			return err
+		}
+		return tx.RecordActivity(ctx, activity.New(ctx, now, JobName(j.ID), "create", uuid.Nil, nil))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return j, nil
+}
+
+func jobNotFound(id uuid.UUID) error {
+	return failure.Newf(failure.NotFound, "recompute job %q not found", JobName(id)).WithResource(JobName(id))
+}
+
+// GetJob returns a recompute job.
+func (s *Service) GetJob(ctx context.Context, id uuid.UUID) (*Job, error) {
+	j, err := s.store.GetJob(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, jobNotFound(id)
+	}
+	return j, err
+}
+
+// ListJobs lists recompute jobs, newest first.
+func (s *Service) ListJobs(ctx context.Context, size int32, token string) (*listing.Page[*Job], error) {
+	return simplePage(ctx, "recompute_jobs", "", size, token, s.store.ListJobs)
+}
+
+// CancelJob stops a running job after its current batch.
+func (s *Service) CancelJob(ctx context.Context, id uuid.UUID) (*Job, error) {
+	var out *Job
+	err := s.store.WithHealthTx(ctx, func(tx Tx) error {
+		j, err := tx.LockJob(ctx, id)
+		if errors.Is(err, ErrNotFound) {
+			return jobNotFound(id)
+		}
+		if err != nil {
+			return err
+		}
+		if j.State != JobRunning {
+			return failure.Newf(failure.FailedPrecondition, "recompute job %q already ended (%s)", JobName(id), j.State).WithReason("JOB_ENDED")
+		}
+		now := s.clock()
+		j.CancelRequested = true
+		if j.LeaseExpire == nil || !j.LeaseExpire.After(now) {
+			// No worker holds it: it ends now.
+			j.State, j.EndTime = JobCancelled, &now
+		}
+		j.UpdateTime = now
+		if err := tx.UpdateJob(ctx, j); err != nil {
+			return err
+		}
+		out = j
+		return tx.RecordActivity(ctx, activity.New(ctx, now, JobName(id), "cancel", uuid.Nil, nil))
+	})
+	return out, err
+}
+
+// RunJobs claims and runs queued jobs until none is left; owner names this worker.
+// It returns the number of jobs it ran to an end.
+func (s *Service) RunJobs(ctx context.Context, owner string) (int, error) {
+	n := 0
+	for ctx.Err() == nil {
+		var j *Job
+		err := s.store.WithHealthTx(ctx, func(tx Tx) error {
+			now := s.clock()
+			var err error
+			j, err = tx.ClaimJob(ctx, owner, now, now.Add(jobLease))
+			return err
+		})
+		if errors.Is(err, ErrNotFound) {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		if err := s.runJob(ctx, owner, j); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, ctx.Err()
+}
+
+// runJob processes j batch by batch. Each batch's scores, the job's cursor and counts
+// commit together, so a crash loses at most the batch in progress, which the next
+// worker redoes from the cursor.
+func (s *Service) runJob(ctx context.Context, owner string, j *Job) error {
+	f, err := filter.ParseAndCheck(j.Filter, account.AccountFilter)
+	if err != nil {
+		return s.endJob(ctx, j.ID, JobFailed, "the job's filter no longer parses: "+err.Error())
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			return err // shutting down: the lease lapses and the job resumes elsewhere
+		}
+		done := false
+		err := s.store.WithHealthTx(ctx, func(tx Tx) error {
+			cur, err := tx.LockJob(ctx, j.ID)
+			if err != nil {
+				return err
+			}
+			now := s.clock()
+			if cur.State != JobRunning || cur.LeaseOwner != owner {
+				done = true // cancelled at rest, or another worker took over
+				return nil
+			}
+			if cur.CancelRequested {
+				cur.State, cur.EndTime, cur.UpdateTime, cur.LeaseOwner = JobCancelled, &now, now, ""
+				done = true
+				return tx.UpdateJob(ctx, cur)
+			}
+			ts, err := tx.JobTargets(ctx, f, cur.Cursor, s.opts.BatchSize)
+			if err != nil {
+				return err
+			}
+			if len(ts) > 0 {
+				st, err := s.scoreTargets(ctx, tx, ts, cur.ComputeTime, &cur.ID)
+				if err != nil {
+					return err
+				}
+				last := ts[len(ts)-1].ID
+				cur.Cursor = &last
+				cur.Processed += st.Processed
+				cur.Changed += st.Changed
+				cur.NoData += st.NoData
+			}
+			if len(ts) < s.opts.BatchSize {
+				cur.State, cur.EndTime, cur.LeaseOwner = JobSucceeded, &now, ""
+				done = true
+			}
+			lease := now.Add(jobLease)
+			cur.UpdateTime, cur.LeaseExpire = now, &lease
+			return tx.UpdateJob(ctx, cur)
+		})
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if f, ok := failure.As(err); ok {
+				return s.endJob(ctx, j.ID, JobFailed, f.Msg)
+			}
+			return err
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+func (s *Service) endJob(ctx context.Context, id uuid.UUID, state, msg string) error {
+	return s.store.WithHealthTx(ctx, func(tx Tx) error {
+		j, err := tx.LockJob(ctx, id)
+		if err != nil {
+			return err
+		}
+		now := s.clock()
+		j.State, j.Error, j.EndTime, j.UpdateTime, j.LeaseOwner = state, msg, &now, now, ""
+		return tx.UpdateJob(ctx, j)
+	})
+}
+
+// activityCursor is the health worker's cursor in the activity log.
+const activityCursor = "health.activity"
+
+// ProcessDirty rescores the accounts whose debounce has passed, follows the activity
+// log for changes to the archive that feed derived measures, and lifts expired
+// overrides. It returns how many accounts it rescored.
+func (s *Service) ProcessDirty(ctx context.Context) (int, error) {
+	now := s.clock()
+	// Changes to contacts, deals, interactions and accounts: rescore after the debounce.
+	for {
+		n := 0
+		err := s.store.WithHealthTx(ctx, func(tx Tx) error {
+			ids, err := tx.FollowActivity(ctx, activityCursor, 1000)
+			if err != nil || len(ids) == 0 {
+				return err
+			}
+			n = len(ids)
+			return tx.MarkDirty(ctx, ids, now.Add(s.opts.Debounce))
+		})
+		if err != nil {
+			return 0, err
+		}
+		if n == 0 {
+			break
+		}
+	}
+	total := 0
+	for {
+		var claimed int
+		err := s.store.WithHealthTx(ctx, func(tx Tx) error {
+			ids, err := tx.ClaimDirty(ctx, now, s.opts.BatchSize)
+			if err != nil || len(ids) == 0 {
+				return err
+			}
+			claimed = len(ids)
+			ts, err := tx.Targets(ctx, ids)
+			if err != nil {
+				return err
+			}
+			live := make([]*Target, 0, len(ids))
+			for _, id := range ids {
+				if t := ts[id]; t != nil && t.DeleteTime == nil {
+					live = append(live, t)
+				}
+			}
+			if len(live) == 0 {
+				return nil
+			}
+			_, err = s.scoreTargets(ctx, tx, live, now, nil)
+			return err
+		})
+		if err != nil {
+			return total, err
+		}
+		total += claimed
+		if claimed < s.opts.BatchSize {
+			break
+		}
+	}
+	err := s.store.WithHealthTx(ctx, func(tx Tx) error {
+		expired, err := tx.ExpiredOverrides(ctx, now, 1000)
+		if err != nil {
+			return err
+		}
+		for _, cur := range expired {
+			if err := clearOverride(ctx, tx, cur, *cur.OverrideExpire); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return total, err
+}
+
+// Work runs the background work until ctx ends: queued recompute jobs and debounced
+// rescoring, every interval. Errors are logged and retried on the next tick.
+func (s *Service) Work(ctx context.Context, owner string, interval time.Duration, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	jobs := make(chan struct{}, 1)
+	go func() { // jobs run beside the dirty sweep, so a long job does not delay rescoring
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-jobs:
+				if _, err := s.RunJobs(ctx, owner); err != nil && ctx.Err() == nil {
+					log.ErrorContext(ctx, "health: recompute jobs", "err", err)
+				}
+			}
+		}
+	}()
+	for {
+		select {
+		case jobs <- struct{}{}:
+		default:
+		}
+		if _, err := s.ProcessDirty(ctx); err != nil && ctx.Err() == nil {
+			log.ErrorContext(ctx, "health: rescoring changed accounts", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// String describes a job for logs.
+func (j *Job) String() string {
+	return fmt.Sprintf("%s (%s, %d/%d)", JobName(j.ID), j.State, j.Processed, j.Total)
+}

@@ -1,0 +1,539 @@
+package health_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/furrowhq/furrow/internal/account"
+	"github.com/furrowhq/furrow/internal/auth"
+	"github.com/furrowhq/furrow/internal/database"
+	"github.com/furrowhq/furrow/internal/failure"
+	"github.com/furrowhq/furrow/internal/health"
+	"github.com/furrowhq/furrow/internal/listing"
+	"github.com/furrowhq/furrow/internal/store"
+	"github.com/furrowhq/furrow/internal/testdb"
+)
+
+// These tests run health scoring against the real store, on SQLite and PostgreSQL,
+// with the committed migrations applied.
+
+// clock is a settable test clock.
+type clock struct{ t time.Time }
+
+func (c *clock) now() time.Time { return c.t }
+
+var t0 = time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+
+type env struct {
+	ctx      context.Context
+	clk      *clock
+	accounts *account.Service
+	health   *health.Service
+}
+
+func newEnv(db *database.DB) *env {
+	clk := &clock{t: t0}
+	st := store.New(db)
+	ctx := auth.WithCaller(context.Background(), auth.Caller{Name: "apiKeys/test", Role: auth.Admin})
+	return &env{ctx: ctx, clk: clk, accounts: account.NewService(st, clk.now),
+		health: health.NewService(st, health.Options{Now: clk.now, Debounce: time.Minute, BatchSize: 3})}
+}
+
+func (e *env) account(t *testing.T, name, tier, industry string) uuid.UUID {
+	t.Helper()
+	a, err := e.accounts.CreateAccount(e.ctx, account.Account{DisplayName: name, RevenueTier: tier, Industry: industry}, "")
+	if err != nil {
+		t.Fatalf("CreateAccount: %v", err)
+	}
+	return a.ID
+}
+
+func (e *env) signal(t *testing.T, acc uuid.UUID, measure string, value float64, at time.Time, id string) {
+	t.Helper()
+	_, _, err := e.health.BatchCreateSignals(e.ctx, []*health.Signal{{Account: acc, Measure: measure, ValueMicros: int64(math.Round(value * 1e6)), Time: at, Source: "test", SignalID: id}})
+	if err != nil {
+		t.Fatalf("BatchCreateSignals: %v", err)
+	}
+}
+
+func wantKind(t *testing.T, err error, k failure.Kind) *failure.Error {
+	t.Helper()
+	f, ok := failure.As(err)
+	if !ok || f.Kind != k {
+		t.Fatalf("error = %v (%T), want failure kind %d", err, err, k)
+	}
+	return f
+}
+
+// testCard is a small scorecard with one measure per aggregation.
+func testCard() *health.Scorecard {
+	return &health.Scorecard{DisplayName: "Test", IsDefault: true, Definition: health.Definition{
+		Bands: health.GradeBands{YellowFrom: 40, GreenFrom: 70},
+		Measures: []health.Measure{
+			{Key: "logins_sum", Group: "product_usage", Source: "logins", Aggregation: health.AggSum, WindowDays: 30, Linear: &health.Linear{Low: 0, High: 100}, Weight: 1, Missing: health.MissingSkip},
+			{Key: "logins_avg", Group: "product_usage", Source: "logins", Aggregation: health.AggAverage, WindowDays: 30, Linear: &health.Linear{Low: 0, High: 50}, Weight: 1, Missing: health.MissingSkip},
+			{Key: "logins_last", Group: "product_usage", Source: "logins", Aggregation: health.AggLast, WindowDays: 30, Linear: &health.Linear{Low: 0, High: 40}, Weight: 1, Missing: health.MissingSkip},
+			{Key: "logins_count", Group: "product_usage", Source: "logins", Aggregation: health.AggCount, WindowDays: 7, Bands: []health.Band{{Min: 0, Points: 10}, {Min: 1, Points: 50}, {Min: 2, Points: 90}}, Weight: 1, Missing: health.MissingSkip},
+			{Key: "recency", Group: "relationship", Source: health.SourceInteractions, Aggregation: health.AggDaysSince, Linear: &health.Linear{Low: 0, High: 100}, Inverted: true, Weight: 1, Missing: health.MissingZero},
+			{Key: "levels", Group: "relationship", Source: health.SourceContactLevels, Aggregation: health.AggLast, Linear: &health.Linear{Low: 0, High: 3}, Weight: 1, Missing: health.MissingZero},
+			{Key: "trust", Group: "relationship", Source: "trust", Aggregation: health.AggLast, WindowDays: 365, Linear: &health.Linear{Low: 1, High: 5}, Weight: 2, Missing: health.MissingFixed, MissingPoints: 50},
+		},
+	}}
+}
+
+func contribution(t *testing.T, h *health.HealthScore, key string) health.Contribution {
+	t.Helper()
+	for _, c := range h.Computed.Contributions {
+		if c.Measure == key {
+			return c
+		}
+	}
+	t.Fatalf("no contribution %q in %+v", key, h.Computed.Contributions)
+	return health.Contribution{}
+}
+
+func TestScoreAggregationsAndNormalisations(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		card, err := e.health.CreateScorecard(e.ctx, testCard())
+		if err != nil {
+			t.Fatalf("CreateScorecard: %v", err)
+		}
+		acc := e.account(t, "Acme", "KEY", "software")
+		// logins: 10 (40 days ago: outside the 30-day window), 20 (10 days ago), 30 (3 days ago), 5.5 (1 day ago).
+		e.signal(t, acc, "logins", 10, t0.AddDate(0, 0, -40), "a")
+		e.signal(t, acc, "logins", 20, t0.AddDate(0, 0, -10), "b")
+		e.signal(t, acc, "logins", 30, t0.AddDate(0, 0, -3), "c")
+		e.signal(t, acc, "logins", 5.5, t0.AddDate(0, 0, -1), "d")
+		e.signal(t, acc, "logins", 1000, t0.Add(time.Hour), "future") // after the moment scored: not counted
+		if _, err := e.accounts.CreateInteraction(e.ctx, acc, account.Interaction{Kind: "CALL", OccurTime: t0.AddDate(0, 0, -25), Summary: "call"}, ""); err != nil {
+			t.Fatal(err)
+		}
+		for i, level := range []string{"EXECUTIVE", "MANAGER", "MANAGER"} {
+			if _, err := e.accounts.CreateContact(e.ctx, acc, account.Contact{DisplayName: fmt.Sprint("c", i), SeniorityLevel: level}, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h, err := e.health.ComputeHealthScore(e.ctx, acc)
+		if err != nil {
+			t.Fatalf("ComputeHealthScore: %v", err)
+		}
+		want := map[string]struct{ raw, norm float64 }{
+			"logins_sum":   {55.5, 55.5},
+			"logins_avg":   {18.5, 37},
+			"logins_last":  {5.5, 13.75},
+			"logins_count": {2, 90},        // 3 days and 1 day ago are within 7 days
+			"recency":      {25, 75},       // 25 days since the call, inverted over 0..100
+			"levels":       {2, 200.0 / 3}, // EXECUTIVE and MANAGER
+			"trust":        {-1, 50},       // missing: fixed 50 points
+		}
+		var total float64
+		for k, w := range want {
+			c := contribution(t, h, k)
+			if k == "trust" {
+				if !c.Missing || c.Skipped || c.Raw != nil || c.Normalized != 50 {
+					t.Errorf("trust = %+v, want missing with fixed 50 points", c)
+				}
+			} else if c.Raw == nil || *c.Raw != w.raw || math.Abs(c.Normalized-w.norm) > 1e-9 {
+				t.Errorf("%s: raw %v normalized %v, want %v %v", k, c.Raw, c.Normalized, w.raw, w.norm)
+			}
+			total += w.norm * c.Weight
+		}
+		wantScore := math.Round(total/8*100) / 100
+		if h.Computed.Score != wantScore || h.Score != wantScore {
+			t.Errorf("score = %v (effective %v), want %v", h.Computed.Score, h.Score, wantScore)
+		}
+		if h.Computed.Grade != health.GradeYellow || h.Computed.Scorecard != card.ID || h.Computed.ScorecardVersion != 1 {
+			t.Errorf("grade/scorecard = %s %s v%d", h.Computed.Grade, h.Computed.Scorecard, h.Computed.ScorecardVersion)
+		}
+		var sum float64
+		for _, c := range h.Computed.Contributions {
+			sum += c.Points
+		}
+		if math.Abs(sum-h.Computed.Score) > 0.005 {
+			t.Errorf("contributions add up to %v, score %v", sum, h.Computed.Score)
+		}
+	})
+}
+
+func TestSignalsIdempotentAndScoped(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		acc := e.account(t, "Acme", "", "")
+		in := func() []*health.Signal {
+			return []*health.Signal{
+				{Account: acc, Measure: "logins", ValueMicros: 3e6, Time: t0.Add(-time.Hour), Source: "app", SignalID: "1"},
+				{Account: acc, Measure: "logins", ValueMicros: 4e6, Time: t0.Add(-time.Minute), Source: "app", SignalID: "2"},
+			}
+		}
+		out, created, err := e.health.BatchCreateSignals(e.ctx, in())
+		if err != nil || created != 2 || len(out) != 2 {
+			t.Fatalf("first batch: created %d, %d signals, %v", created, len(out), err)
+		}
+		again := in()
+		again[1].ValueMicros = 99e6 // a resend with another value keeps the first
+		out2, created, err := e.health.BatchCreateSignals(e.ctx, again)
+		if err != nil || created != 0 || out2[1].ID != out[1].ID || out2[1].ValueMicros != 4e6 {
+			t.Fatalf("resend: created %d, %+v, %v", created, out2, err)
+		}
+		p, err := e.health.ListSignals(e.ctx, acc, listing.Request{Filter: `measure = "logins"`})
+		if err != nil || len(p.Items) != 2 || p.Items[0].SignalID != "2" {
+			t.Fatalf("ListSignals = %+v, %v (want 2, newest first)", p, err)
+		}
+		// A batch with an unknown account writes nothing.
+		_, _, err = e.health.BatchCreateSignals(e.ctx, []*health.Signal{
+			{Account: acc, Measure: "logins", ValueMicros: 1, Time: t0, Source: "app", SignalID: "3"},
+			{Account: uuid.Must(uuid.NewV7()), Measure: "logins", ValueMicros: 1, Time: t0, Source: "app", SignalID: "4"},
+		})
+		wantKind(t, err, failure.NotFound)
+		if p, _ := e.health.ListSignals(e.ctx, acc, listing.Request{}); len(p.Items) != 2 {
+			t.Errorf("after a failed batch: %d signals, want 2", len(p.Items))
+		}
+		// Partners send signals only for their own accounts.
+		pctx := auth.WithCaller(context.Background(), auth.Caller{Name: "apiKeys/p", Role: auth.Partner, Partner: "crm"})
+		_, _, err = e.health.BatchCreateSignals(pctx, []*health.Signal{{Account: acc, Measure: "logins", ValueMicros: 1, Time: t0, Source: "crm", SignalID: "x"}})
+		wantKind(t, err, failure.NotFound)
+		// The future is refused.
+		_, _, err = e.health.BatchCreateSignals(e.ctx, []*health.Signal{{Account: acc, Measure: "logins", ValueMicros: 1, Time: t0.Add(48 * time.Hour), Source: "app", SignalID: "f"}})
+		wantKind(t, err, failure.Invalid)
+	})
+}
+
+func TestDeterministic(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		if _, err := e.health.CreateScorecard(e.ctx, testCard()); err != nil {
+			t.Fatal(err)
+		}
+		a, b := e.account(t, "A", "", ""), e.account(t, "B", "", "")
+		values := []float64{0.1, 0.2, 0.3, 1e-6, 123456.789012, 7.7, 0.000003}
+		var sa, sb []*health.Signal
+		for i, v := range values {
+			at := t0.Add(-time.Duration(i+1) * time.Hour)
+			sa = append(sa, &health.Signal{Account: a, Measure: "logins", ValueMicros: int64(math.Round(v * 1e6)), Time: at, Source: "s", SignalID: fmt.Sprint(i)})
+		}
+		for i := len(values) - 1; i >= 0; i-- { // the same signals, stored in the other order
+			at := t0.Add(-time.Duration(i+1) * time.Hour)
+			sb = append(sb, &health.Signal{Account: b, Measure: "logins", ValueMicros: int64(math.Round(values[i] * 1e6)), Time: at, Source: "s", SignalID: fmt.Sprint(i)})
+		}
+		for _, batch := range [][]*health.Signal{sa, sb} {
+			if _, _, err := e.health.BatchCreateSignals(e.ctx, batch); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ha, err := e.health.ComputeHealthScore(e.ctx, a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hb, err := e.health.ComputeHealthScore(e.ctx, b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Float64bits(ha.Computed.Score) != math.Float64bits(hb.Computed.Score) {
+			t.Fatalf("same signals, different scores: %v vs %v", ha.Computed.Score, hb.Computed.Score)
+		}
+		for i := range ha.Computed.Contributions {
+			x, y := ha.Computed.Contributions[i], hb.Computed.Contributions[i]
+			if math.Float64bits(x.Points) != math.Float64bits(y.Points) || math.Float64bits(x.Normalized) != math.Float64bits(y.Normalized) {
+				t.Errorf("%s: %+v vs %+v", x.Measure, x, y)
+			}
+		}
+		// Recomputing at the same moment writes nothing new: the same result.
+		again, err := e.health.ComputeHealthScore(e.ctx, a)
+		if err != nil || again.Computed.ID != ha.Computed.ID {
+			t.Errorf("recompute at the same moment made a new score: %v %v", again.Computed.ID, err)
+		}
+	})
+}
+
+func TestVersioningHistoryAsOfAndTrend(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		card, err := e.health.CreateScorecard(e.ctx, testCard())
+		if err != nil {
+			t.Fatal(err)
+		}
+		acc := e.account(t, "Acme", "", "")
+		e.signal(t, acc, "logins", 10, t0.Add(-time.Hour), "1")
+		first, err := e.health.ComputeHealthScore(e.ctx, acc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first.Change != nil || first.Trend != "" {
+			t.Errorf("first score has a change: %+v", first)
+		}
+		// Edit the scorecard: a new version; the old score keeps version 1.
+		next := testCard()
+		next.Definition.Measures[0].Linear.High = 20
+		upd, err := e.health.UpdateScorecard(e.ctx, card.ID, health.ScorecardPatch{Card: next, Mask: []string{"measures"}, Etag: card.Revision})
+		if err != nil || upd.Version != 2 {
+			t.Fatalf("UpdateScorecard: version %v, %v", upd, err)
+		}
+		if _, err := e.health.UpdateScorecard(e.ctx, card.ID, health.ScorecardPatch{Card: next, Mask: []string{"display_name"}, Etag: card.Revision}); err == nil {
+			t.Fatal("stale etag accepted")
+		} else {
+			wantKind(t, err, failure.Aborted)
+		}
+		renamed, err := e.health.UpdateScorecard(e.ctx, card.ID, health.ScorecardPatch{Card: &health.Scorecard{DisplayName: "Renamed"}, Mask: []string{"display_name"}})
+		if err != nil || renamed.Version != 2 || renamed.DisplayName != "Renamed" {
+			t.Fatalf("rename made a version or failed: %+v %v", renamed, err)
+		}
+		v1, err := e.health.GetScorecard(e.ctx, card.ID, 1)
+		if err != nil || v1.Definition.Measures[0].Linear.High != 100 {
+			t.Fatalf("version 1 = %+v, %v", v1, err)
+		}
+		e.clk.t = t0.AddDate(0, 0, 31)
+		second, err := e.health.ComputeHealthScore(e.ctx, acc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if second.Computed.ScorecardVersion != 2 || second.Computed.ID == first.Computed.ID {
+			t.Fatalf("second score = %+v", second.Computed)
+		}
+		if second.Change == nil || *second.Change != math.Round((second.Computed.Score-first.Computed.Score)*100)/100 {
+			t.Errorf("change = %v, scores %v → %v", second.Change, first.Computed.Score, second.Computed.Score)
+		}
+		if second.Change30d == nil || *second.Change30d != *second.Change {
+			t.Errorf("change_30d = %v, want %v (the score 30 days before was the first)", second.Change30d, second.Change)
+		}
+		// as_of: the first score, between the two.
+		at := t0.AddDate(0, 0, 10)
+		old, err := e.health.GetHealthScore(e.ctx, acc, &at)
+		if err != nil || old.Computed.ID != first.Computed.ID || old.Computed.ScorecardVersion != 1 {
+			t.Fatalf("as_of = %+v, %v", old, err)
+		}
+		before := t0.Add(-time.Hour)
+		_, err = e.health.GetHealthScore(e.ctx, acc, &before)
+		wantKind(t, err, failure.NotFound)
+		hist, err := e.health.ListHealthScoreHistory(e.ctx, acc, 1, "")
+		if err != nil || len(hist.Items) != 1 || hist.Items[0].ID != second.Computed.ID || hist.NextPageToken == "" {
+			t.Fatalf("history page 1 = %+v, %v", hist, err)
+		}
+		hist, err = e.health.ListHealthScoreHistory(e.ctx, acc, 1, hist.NextPageToken)
+		if err != nil || len(hist.Items) != 1 || hist.Items[0].ID != first.Computed.ID {
+			t.Fatalf("history page 2 = %+v, %v", hist, err)
+		}
+		// The default cannot be unset directly.
+		_, err = e.health.UpdateScorecard(e.ctx, card.ID, health.ScorecardPatch{Card: &health.Scorecard{}, Mask: []string{"is_default"}})
+		wantKind(t, err, failure.FailedPrecondition)
+	})
+}
+
+func TestOverride(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		if _, err := e.health.CreateScorecard(e.ctx, testCard()); err != nil {
+			t.Fatal(err)
+		}
+		acc := e.account(t, "Acme", "", "")
+		_, err := e.health.OverrideHealthScore(e.ctx, acc, &health.Override{Grade: health.GradeRed, Reason: "x"})
+		wantKind(t, err, failure.FailedPrecondition) // nothing computed yet
+		e.signal(t, acc, "logins", 90, t0.Add(-time.Hour), "1")
+		computed, err := e.health.ComputeHealthScore(e.ctx, acc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		score := 12.5
+		expire := t0.Add(24 * time.Hour)
+		h, err := e.health.OverrideHealthScore(e.ctx, acc, &health.Override{Score: &score, Reason: "churn call with CFO", ExpireTime: &expire})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Score != 12.5 || h.Grade != health.GradeRed || h.Computed.Score != computed.Computed.Score || h.Override == nil || h.Override.Actor != "apiKeys/test" {
+			t.Fatalf("overridden = %+v", h)
+		}
+		p, err := e.health.ListHealthScores(e.ctx, listing.Request{Filter: "grade = RED AND overridden = true"})
+		if err != nil || len(p.Items) != 1 {
+			t.Fatalf("list overridden RED = %+v, %v", p, err)
+		}
+		// Recompute keeps the override.
+		e.clk.t = t0.Add(time.Hour)
+		e.signal(t, acc, "logins", 1, t0.Add(30*time.Minute), "2")
+		if h, err = e.health.ComputeHealthScore(e.ctx, acc); err != nil || h.Score != 12.5 || h.Override == nil {
+			t.Fatalf("after recompute = %+v, %v", h, err)
+		}
+		// It expires: the sweep restores the computed score.
+		e.clk.t = t0.Add(25 * time.Hour)
+		if _, err := e.health.ProcessDirty(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		h, err = e.health.GetHealthScore(e.ctx, acc, nil)
+		if err != nil || h.Override != nil || h.Score != h.Computed.Score {
+			t.Fatalf("after expiry = %+v, %v", h, err)
+		}
+		// as_of inside the override's life shows it.
+		at := t0.Add(2 * time.Hour)
+		h, err = e.health.GetHealthScore(e.ctx, acc, &at)
+		if err != nil || h.Override == nil || h.Score != 12.5 {
+			t.Fatalf("as_of during the override = %+v, %v", h, err)
+		}
+		_, err = e.health.ClearHealthScoreOverride(e.ctx, acc)
+		wantKind(t, err, failure.FailedPrecondition)
+	})
+}
+
+func TestRecomputeJobResumes(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		if _, err := e.health.CreateScorecard(e.ctx, testCard()); err != nil {
+			t.Fatal(err)
+		}
+		var ids []uuid.UUID
+		for i := range 8 {
+			id := e.account(t, fmt.Sprint("acc", i), "", "")
+			ids = append(ids, id)
+			e.signal(t, id, "logins", float64(10*i), t0.Add(-time.Hour), "1")
+		}
+		e.account(t, "no signals", "", "") // scored too: the card's missing-data rules give points
+		e.clk.t = t0.Add(time.Minute)
+		job, err := e.health.StartRecompute(e.ctx, "")
+		if err != nil || job.Total != 9 || job.State != health.JobRunning {
+			t.Fatalf("StartRecompute = %+v, %v", job, err)
+		}
+		// A worker that dies after the first batch (batch size 3).
+		crashCtx, crash := context.WithCancel(e.ctx)
+		calls := 0
+		st := store.New(db)
+		dying := health.NewService(&crashAfter{Store: st, crash: crash, commits: &calls, after: 2}, health.Options{Now: e.clk.now, BatchSize: 3})
+		if _, err := dying.RunJobs(crashCtx, "worker-1"); !errors.Is(err, context.Canceled) {
+			t.Fatalf("dying worker: %v", err)
+		}
+		mid, _ := e.health.GetJob(e.ctx, job.ID)
+		if mid.Processed != 3 || mid.State != health.JobRunning {
+			t.Fatalf("after the crash: %+v", mid)
+		}
+		// Another worker waits for the lease to lapse, then resumes from the cursor.
+		if n, err := e.health.RunJobs(e.ctx, "worker-2"); err != nil || n != 0 {
+			t.Fatalf("leased job taken early: %d %v", n, err)
+		}
+		e.clk.t = t0.Add(2 * time.Minute)
+		if n, err := e.health.RunJobs(e.ctx, "worker-2"); err != nil || n != 1 {
+			t.Fatalf("resume: %d %v", n, err)
+		}
+		done, _ := e.health.GetJob(e.ctx, job.ID)
+		if done.State != health.JobSucceeded || done.Processed != 9 || done.Changed != 9 || done.NoData != 0 {
+			t.Fatalf("done = %s changed %d no data %d", done, done.Changed, done.NoData)
+		}
+		for _, id := range ids {
+			hist, err := e.health.ListHealthScoreHistory(e.ctx, id, 10, "")
+			if err != nil || len(hist.Items) != 1 || !hist.Items[0].ComputeTime.Equal(job.ComputeTime) {
+				t.Fatalf("history of %s = %+v, %v (want exactly one row)", id, hist, err)
+			}
+		}
+		// A cancelled job stops.
+		j2, _ := e.health.StartRecompute(e.ctx, `display_name = "acc1"`)
+		if j2.Total != 1 {
+			t.Errorf("filtered total = %d", j2.Total)
+		}
+		c, err := e.health.CancelJob(e.ctx, j2.ID)
+		if err != nil || c.State != health.JobCancelled {
+			t.Fatalf("cancel = %+v, %v", c, err)
+		}
+		_, err = e.health.CancelJob(e.ctx, j2.ID)
+		wantKind(t, err, failure.FailedPrecondition)
+		_, err = e.health.StartRecompute(e.ctx, "nope = 1")
+		wantKind(t, err, failure.Invalid)
+	})
+}
+
+// crashAfter is a store whose transactions start failing (and cancel the worker) after
+// a number of commits: a worker dying half way.
+type crashAfter struct {
+	*store.Store
+	crash   context.CancelFunc
+	commits *int
+	after   int
+}
+
+func (c *crashAfter) WithHealthTx(ctx context.Context, fn func(tx health.Tx) error) error {
+	if *c.commits >= c.after {
+		c.crash()
+		return context.Canceled
+	}
+	*c.commits++
+	return c.Store.WithHealthTx(ctx, fn)
+}
+
+func TestDirtyAccountsRescoredAfterDebounce(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		if _, err := e.health.CreateScorecard(e.ctx, testCard()); err != nil {
+			t.Fatal(err)
+		}
+		acc := e.account(t, "Acme", "", "")
+		e.signal(t, acc, "logins", 10, t0.Add(-time.Hour), "1")
+		e.signal(t, acc, "logins", 20, t0.Add(-time.Minute), "2")
+		if n, err := e.health.ProcessDirty(e.ctx); err != nil || n != 0 {
+			t.Fatalf("before the debounce: %d %v", n, err)
+		}
+		e.clk.t = t0.Add(2 * time.Minute)
+		if n, err := e.health.ProcessDirty(e.ctx); err != nil || n != 1 {
+			t.Fatalf("after the debounce: %d %v (want one rescore for two signals)", n, err)
+		}
+		h, err := e.health.GetHealthScore(e.ctx, acc, nil)
+		if err != nil || *contribution(t, h, "logins_sum").Raw != 30 {
+			t.Fatalf("rescored = %+v, %v", h, err)
+		}
+		// An interaction (an archive change) marks the account through the activity log.
+		if _, err := e.accounts.CreateInteraction(e.ctx, acc, account.Interaction{Kind: "CALL", OccurTime: e.clk.t, Summary: "hi"}, ""); err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := e.health.ProcessDirty(e.ctx); n != 0 {
+			t.Fatalf("rescored before the debounce")
+		}
+		e.clk.t = e.clk.t.Add(2 * time.Minute)
+		if n, err := e.health.ProcessDirty(e.ctx); err != nil || n != 1 {
+			t.Fatalf("interaction rescore: %d %v", n, err)
+		}
+		h, _ = e.health.GetHealthScore(e.ctx, acc, nil)
+		if c := contribution(t, h, "recency"); c.Raw == nil || *c.Raw != 0 {
+			t.Errorf("recency after the interaction = %+v", c)
+		}
+	})
+}
+
+func TestListHealthScores(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		if _, err := e.health.CreateScorecard(e.ctx, testCard()); err != nil {
+			t.Fatal(err)
+		}
+		tiers := []string{"KEY", "GENERAL", "KEY", "SMALL"}
+		for i, tier := range tiers {
+			acc := e.account(t, fmt.Sprint("acc", i), tier, "software")
+			e.signal(t, acc, "logins", float64(30*i), t0.Add(-time.Hour), "1")
+			if _, err := e.health.ComputeHealthScore(e.ctx, acc); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var scores []float64
+		token := ""
+		for {
+			p, err := e.health.ListHealthScores(e.ctx, listing.Request{PageSize: 3, PageToken: token, OrderBy: "score desc"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, h := range p.Items {
+				scores = append(scores, h.Score)
+			}
+			if token = p.NextPageToken; token == "" {
+				break
+			}
+		}
+		if len(scores) != 4 || scores[0] < scores[1] || scores[1] < scores[2] || scores[2] < scores[3] {
+			t.Fatalf("scores desc = %v", scores)
+		}
+		p, err := e.health.ListHealthScores(e.ctx, listing.Request{Filter: `account.revenue_tier = KEY AND score > 30.5`})
+		if err != nil || len(p.Items) != 1 {
+			t.Fatalf("KEY and score > 30.5 = %+v, %v", p, err)
+		}
+		_, err = e.health.ListHealthScores(e.ctx, listing.Request{Filter: `score > "abc"`})
+		wantKind(t, err, failure.Invalid)
+	})
+}

@@ -1,0 +1,109 @@
+package health
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/furrowhq/furrow/internal/activity"
+	"github.com/furrowhq/furrow/internal/filter"
+	"github.com/furrowhq/furrow/internal/listing"
+	"github.com/furrowhq/furrow/internal/page"
+)
+
+// Store persists health data. Every write of a use case happens in one WithTx call.
+type Store interface {
+	WithHealthTx(ctx context.Context, fn func(tx Tx) error) error
+	Reader
+}
+
+// Reader reads health data (inside or outside a transaction). Missing rows are
+// ErrNotFound.
+type Reader interface {
+	// Targets returns the accounts with the given ids (deleted ones too), with the
+	// partners they are linked to.
+	Targets(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*Target, error)
+	// JobTargets returns up to limit live accounts matching f (nil: all) with ids
+	// after after (nil: from the start), in id order.
+	JobTargets(ctx context.Context, f filter.Expr, after *uuid.UUID, limit int) ([]*Target, error)
+	// CountAccounts counts the live accounts matching f.
+	CountAccounts(ctx context.Context, f filter.Expr) (int64, error)
+
+	ListSignals(ctx context.Context, account uuid.UUID, p listing.Params) ([]*Signal, *page.Cursor, error)
+	// SignalsByKey returns the stored signals with the given (account, source,
+	// signal_id) keys.
+	SignalsByKey(ctx context.Context, keys []*Signal) ([]*Signal, error)
+
+	GetScorecard(ctx context.Context, id uuid.UUID, version int) (*Scorecard, error)
+	ListScorecards(ctx context.Context, size int, after *page.Cursor) ([]*Scorecard, *page.Cursor, error)
+	ListScorecardVersions(ctx context.Context, id uuid.UUID, size int, after *page.Cursor) ([]*Scorecard, *page.Cursor, error)
+	// Scorecards returns every scorecard at its current version, oldest first.
+	Scorecards(ctx context.Context) ([]*Scorecard, error)
+
+	GetCurrent(ctx context.Context, account uuid.UUID) (*Current, error)
+	// Currents returns the current health of the given accounts (those that have one).
+	Currents(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*Current, error)
+	ListCurrents(ctx context.Context, p listing.Params) ([]*Current, *page.Cursor, error)
+	GetScores(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*Score, error)
+	// ScoreAt returns the account's latest score computed at or before t.
+	ScoreAt(ctx context.Context, account uuid.UUID, t time.Time) (*Score, error)
+	// ScoresAt returns, per account, the latest computed score at or before t.
+	ScoresAt(ctx context.Context, ids []uuid.UUID, t time.Time) (map[uuid.UUID]float64, error)
+	ListScores(ctx context.Context, account uuid.UUID, size int, after *page.Cursor) ([]*Score, *page.Cursor, error)
+	GetOverride(ctx context.Context, id uuid.UUID) (*Override, error)
+	// OverrideAt returns the account's override in effect at t.
+	OverrideAt(ctx context.Context, account uuid.UUID, t time.Time) (*Override, error)
+
+	// Aggregate answers qs for each account at asOf (events after asOf are not
+	// counted); accounts without any event of a query get a zero EventAgg there.
+	Aggregate(ctx context.Context, ids []uuid.UUID, asOf time.Time, qs []EventQuery) (map[uuid.UUID][]EventAgg, error)
+	// CountsOf returns the accounts' current derived counts.
+	CountsOf(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]Counts, error)
+
+	GetJob(ctx context.Context, id uuid.UUID) (*Job, error)
+	ListJobs(ctx context.Context, size int, after *page.Cursor) ([]*Job, *page.Cursor, error)
+}
+
+// Tx is a transaction: reads see its writes.
+type Tx interface {
+	Reader
+	// InsertSignals stores signals whose key is new and returns how many it stored.
+	InsertSignals(ctx context.Context, ss []*Signal) (int, error)
+
+	InsertScorecard(ctx context.Context, c *Scorecard) error
+	// LockScorecard reads a scorecard for update.
+	LockScorecard(ctx context.Context, id uuid.UUID) (*Scorecard, error)
+	// UpdateScorecard writes c's head; with newVersion, also c.Definition as version
+	// c.Version. The row must still be at revision old (else ErrStale).
+	UpdateScorecard(ctx context.Context, c *Scorecard, old int64, newVersion bool) error
+	// ClearDefault makes no scorecard the default.
+	ClearDefault(ctx context.Context) error
+
+	InsertScores(ctx context.Context, ss []*Score) error
+	UpsertCurrents(ctx context.Context, cs []*Current) error
+	InsertOverride(ctx context.Context, o *Override) error
+	EndOverride(ctx context.Context, id uuid.UUID, t time.Time) error
+	// ExpiredOverrides returns current rows whose override expired at or before t.
+	ExpiredOverrides(ctx context.Context, t time.Time, limit int) ([]*Current, error)
+
+	// MarkDirty asks for the accounts to be rescored once due passes (an earlier
+	// pending due time is kept).
+	MarkDirty(ctx context.Context, ids []uuid.UUID, due time.Time) error
+	// ClaimDirty removes and returns up to limit accounts due at t; other replicas
+	// skip the rows claimed.
+	ClaimDirty(ctx context.Context, t time.Time, limit int) ([]uuid.UUID, error)
+	// FollowActivity returns the accounts changed in the activity log after the
+	// worker cursor name (contacts, deals, interactions, the account itself) and moves
+	// the cursor past up to limit entries; the cursor row is locked until commit.
+	FollowActivity(ctx context.Context, name string, limit int) ([]uuid.UUID, error)
+
+	InsertJob(ctx context.Context, j *Job) error
+	LockJob(ctx context.Context, id uuid.UUID) (*Job, error)
+	UpdateJob(ctx context.Context, j *Job) error
+	// ClaimJob leases the oldest running job whose lease is free or lapsed at t to
+	// owner until until; ErrNotFound if none.
+	ClaimJob(ctx context.Context, owner string, t, until time.Time) (*Job, error)
+
+	RecordActivity(ctx context.Context, e activity.Entry) error
+}

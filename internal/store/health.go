@@ -1,0 +1,882 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
+
+	"github.com/furrowhq/furrow/ent"
+	entaccount "github.com/furrowhq/furrow/ent/account"
+	"github.com/furrowhq/furrow/ent/accountexternalid"
+	"github.com/furrowhq/furrow/ent/accounthealth"
+	entactivity "github.com/furrowhq/furrow/ent/activity"
+	"github.com/furrowhq/furrow/ent/healthoverride"
+	"github.com/furrowhq/furrow/ent/healthscore"
+	"github.com/furrowhq/furrow/ent/recomputejob"
+	"github.com/furrowhq/furrow/ent/scorecard"
+	"github.com/furrowhq/furrow/ent/scorecardversion"
+	"github.com/furrowhq/furrow/ent/signal"
+	"github.com/furrowhq/furrow/ent/workercursor"
+	"github.com/furrowhq/furrow/internal/account"
+	"github.com/furrowhq/furrow/internal/filter"
+	"github.com/furrowhq/furrow/internal/health"
+	"github.com/furrowhq/furrow/internal/listing"
+	"github.com/furrowhq/furrow/internal/orderby"
+	"github.com/furrowhq/furrow/internal/page"
+)
+
+var _ health.Store = (*Store)(nil)
+
+// WithHealthTx runs fn in a transaction.
+func (s *Store) WithHealthTx(ctx context.Context, fn func(tx health.Tx) error) error {
+	return withTx(ctx, s.client, s.dialect, func(q queries) error { return fn(&txQueries{q}) })
+}
+
+var _ health.Tx = (*txQueries)(nil)
+
+// chunks splits ids into slices of at most n.
+func chunks[T any](xs []T, n int) [][]T {
+	var out [][]T
+	for len(xs) > n {
+		out = append(out, xs[:n])
+		xs = xs[n:]
+	}
+	if len(xs) > 0 {
+		out = append(out, xs)
+	}
+	return out
+}
+
+// ---- Accounts seen by health ----
+
+func (q queries) Targets(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*health.Target, error) {
+	out := make(map[uuid.UUID]*health.Target, len(ids))
+	for _, part := range chunks(ids, 1000) {
+		rows, err := q.c.Account.Query().Where(entaccount.IDIn(part...)).
+			Select(entaccount.FieldID, entaccount.FieldRevenueTier, entaccount.FieldIndustry, entaccount.FieldDeleteTime).All(ctx)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		for _, r := range rows {
+			out[r.ID] = &health.Target{ID: r.ID, Tier: r.RevenueTier, Industry: r.Industry, DeleteTime: r.DeleteTime}
+		}
+		links, err := q.c.AccountExternalID.Query().Where(accountexternalid.AccountIDIn(part...)).All(ctx)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		for _, l := range links {
+			if t := out[l.AccountID]; t != nil {
+				t.Partners = append(t.Partners, l.System)
+			}
+		}
+	}
+	return out, nil
+}
+
+func (q queries) accountsMatching(f filter.Expr) *ent.AccountQuery {
+	return q.c.Account.Query().Where(func(s *sql.Selector) {
+		s.Where(sql.IsNull(s.C(entaccount.FieldDeleteTime)))
+		if f != nil {
+			s.Where(wherePredicate(s, f, accountFilterCols))
+		}
+	})
+}
+
+func (q queries) JobTargets(ctx context.Context, f filter.Expr, after *uuid.UUID, limit int) ([]*health.Target, error) {
+	query := q.accountsMatching(f)
+	if after != nil {
+		query.Where(entaccount.IDGT(*after))
+	}
+	rows, err := query.Order(ent.Asc(entaccount.FieldID)).Limit(limit).
+		Select(entaccount.FieldID, entaccount.FieldRevenueTier, entaccount.FieldIndustry).All(ctx)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	out := make([]*health.Target, len(rows))
+	for i, r := range rows {
+		out[i] = &health.Target{ID: r.ID, Tier: r.RevenueTier, Industry: r.Industry}
+	}
+	return out, nil
+}
+
+func (q queries) CountAccounts(ctx context.Context, f filter.Expr) (int64, error) {
+	n, err := q.accountsMatching(f).Count(ctx)
+	return int64(n), mapErr(err)
+}
+
+// ---- Signals ----
+
+var signalFilterCols = map[string]colSpec{
+	"measure": {col: signal.FieldMeasure},
+	"source":  {col: signal.FieldSource},
+	"time":    {col: signal.FieldTime},
+}
+
+var signalSortCols = map[string]sortCol{"time": {col: signal.FieldTime, kind: keyTime}}
+
+func toSignal(r *ent.Signal) *health.Signal {
+	return &health.Signal{ID: r.ID, Account: r.AccountID, Measure: r.Measure, ValueMicros: r.ValueMicros, Time: r.Time.UTC(),
+		Source: r.Source, SignalID: r.SignalID, CreateTime: r.CreateTime.UTC()}
+}
+
+func (q queries) ListSignals(ctx context.Context, acc uuid.UUID, p listing.Params) ([]*health.Signal, *page.Cursor, error) {
+	ks := resolveOrder([]orderby.Term{{Field: "time", Desc: true}}, signalSortCols)
+	var seekErr error
+	rows, err := q.c.Signal.Query().Where(signal.AccountID(acc), func(s *sql.Selector) {
+		if p.Filter != nil {
+			s.Where(wherePredicate(s, p.Filter, signalFilterCols))
+		}
+		seekErr = orderAndSeek(s, ks, p.After)
+	}).Limit(p.Size + 1).All(ctx)
+	if seekErr != nil {
+		return nil, nil, seekErr
+	}
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	rows, next := cut(rows, p.Size, ks, func(r *ent.Signal, col string) any {
+		if col == signal.FieldTime {
+			return r.Time.UTC()
+		}
+		return r.ID
+	})
+	out := make([]*health.Signal, len(rows))
+	for i, r := range rows {
+		out[i] = toSignal(r)
+	}
+	return out, next, nil
+}
+
+func (q queries) SignalsByKey(ctx context.Context, keys []*health.Signal) ([]*health.Signal, error) {
+	byAccount := map[uuid.UUID][]string{}
+	for _, k := range keys {
+		byAccount[k.Account] = append(byAccount[k.Account], k.SignalID)
+	}
+	want := map[[3]string]bool{}
+	for _, k := range keys {
+		want[[3]string{k.Account.String(), k.Source, k.SignalID}] = true
+	}
+	var out []*health.Signal
+	for acc, sids := range byAccount {
+		for _, part := range chunks(sids, 1000) {
+			rows, err := q.c.Signal.Query().Where(signal.AccountID(acc), signal.SignalIDIn(part...)).All(ctx)
+			if err != nil {
+				return nil, mapErr(err)
+			}
+			for _, r := range rows {
+				if want[[3]string{r.AccountID.String(), r.Source, r.SignalID}] {
+					out = append(out, toSignal(r))
+				}
+			}
+		}
+	}
+	return out, nil
+}
+
+// InsertSignals inserts in one statement per 500 rows, skipping stored keys.
+func (q txQueries) InsertSignals(ctx context.Context, ss []*health.Signal) (int, error) {
+	total := 0
+	for _, part := range chunks(ss, 500) {
+		a := &sqlArgs{pg: q.postgres()}
+		vals := make([]string, len(part))
+		for i, s := range part {
+			vals[i] = "(" + strings.Join([]string{a.add(s.ID), a.add(s.Account), a.add(s.Measure), a.add(s.ValueMicros),
+				a.add(s.Time.UTC()), a.add(s.Source), a.add(s.SignalID), a.add(s.CreateTime.UTC())}, ", ") + ")"
+		}
+		res, err := q.c.ExecContext(ctx, "INSERT INTO signals (id, account_id, measure, value_micros, time, source, signal_id, create_time) VALUES "+
+			strings.Join(vals, ", ")+" ON CONFLICT (account_id, source, signal_id) DO NOTHING", a.args...)
+		if err != nil {
+			return 0, mapErr(err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return 0, mapErr(err)
+		}
+		total += int(n)
+	}
+	return total, nil
+}
+
+// ---- Scorecards ----
+
+func toScorecard(r *ent.Scorecard, v *ent.ScorecardVersion) (*health.Scorecard, error) {
+	c := &health.Scorecard{ID: r.ID, DisplayName: r.DisplayName, Description: r.Description, IsDefault: r.IsDefault,
+		Tiers: r.SegmentTiers, Industries: r.SegmentIndustries, Version: v.Version, VersionCreateTime: v.CreateTime.UTC(),
+		CreateTime: r.CreateTime.UTC(), UpdateTime: r.UpdateTime.UTC(), Revision: r.Revision}
+	if err := json.Unmarshal([]byte(v.Definition), &c.Definition); err != nil {
+		return nil, fmt.Errorf("scorecard %s version %d: %w", r.ID, v.Version, err)
+	}
+	return c, nil
+}
+
+func (q queries) GetScorecard(ctx context.Context, id uuid.UUID, version int) (*health.Scorecard, error) {
+	r, err := q.c.Scorecard.Get(ctx, id)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	if version <= 0 {
+		version = r.Version
+	}
+	v, err := q.c.ScorecardVersion.Query().Where(scorecardversion.ScorecardID(id), scorecardversion.Version(version)).Only(ctx)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return toScorecard(r, v)
+}
+
+// withVersions attaches each head's current version.
+func (q queries) withVersions(ctx context.Context, rows []*ent.Scorecard) ([]*health.Scorecard, error) {
+	out := make([]*health.Scorecard, 0, len(rows))
+	if len(rows) == 0 {
+		return out, nil
+	}
+	ps := make([]*sql.Predicate, len(rows))
+	for i, r := range rows {
+		ps[i] = sql.And(sql.EQ(scorecardversion.FieldScorecardID, r.ID), sql.EQ(scorecardversion.FieldVersion, r.Version))
+	}
+	vs, err := q.c.ScorecardVersion.Query().Where(func(s *sql.Selector) { s.Where(sql.Or(ps...)) }).All(ctx)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	byID := map[uuid.UUID]*ent.ScorecardVersion{}
+	for _, v := range vs {
+		byID[v.ScorecardID] = v
+	}
+	for _, r := range rows {
+		v := byID[r.ID]
+		if v == nil {
+			return nil, fmt.Errorf("scorecard %s has no version %d", r.ID, r.Version)
+		}
+		c, err := toScorecard(r, v)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+var scorecardSortCols = map[string]sortCol{"create_time": {col: scorecard.FieldCreateTime, kind: keyTime}}
+
+func (q queries) ListScorecards(ctx context.Context, size int, after *page.Cursor) ([]*health.Scorecard, *page.Cursor, error) {
+	ks := resolveOrder([]orderby.Term{{Field: "create_time"}}, scorecardSortCols)
+	var seekErr error
+	rows, err := q.c.Scorecard.Query().Where(func(s *sql.Selector) { seekErr = orderAndSeek(s, ks, after) }).Limit(size + 1).All(ctx)
+	if seekErr != nil {
+		return nil, nil, seekErr
+	}
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	rows, next := cut(rows, size, ks, func(r *ent.Scorecard, col string) any {
+		if col == scorecard.FieldCreateTime {
+			return r.CreateTime.UTC()
+		}
+		return r.ID
+	})
+	out, err := q.withVersions(ctx, rows)
+	return out, next, err
+}
+
+func (q queries) Scorecards(ctx context.Context) ([]*health.Scorecard, error) {
+	rows, err := q.c.Scorecard.Query().Order(ent.Asc(scorecard.FieldCreateTime), ent.Asc(scorecard.FieldID)).All(ctx)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return q.withVersions(ctx, rows)
+}
+
+func (q queries) ListScorecardVersions(ctx context.Context, id uuid.UUID, size int, after *page.Cursor) ([]*health.Scorecard, *page.Cursor, error) {
+	head, err := q.c.Scorecard.Get(ctx, id)
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	query := q.c.ScorecardVersion.Query().Where(scorecardversion.ScorecardID(id))
+	if after != nil {
+		if len(after.Keys) != 1 {
+			return nil, nil, account.ErrBadCursor
+		}
+		var v int
+		if _, err := fmt.Sscan(after.Keys[0], &v); err != nil {
+			return nil, nil, account.ErrBadCursor
+		}
+		query.Where(scorecardversion.VersionLT(v))
+	}
+	vs, err := query.Order(ent.Desc(scorecardversion.FieldVersion)).Limit(size + 1).All(ctx)
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	var next *page.Cursor
+	if len(vs) > size {
+		vs = vs[:size]
+		next = &page.Cursor{Keys: []string{fmt.Sprint(vs[size-1].Version)}}
+	}
+	out := make([]*health.Scorecard, len(vs))
+	for i, v := range vs {
+		if out[i], err = toScorecard(head, v); err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, next, nil
+}
+
+func (q txQueries) insertVersion(ctx context.Context, c *health.Scorecard) error {
+	def, err := json.Marshal(c.Definition)
+	if err != nil {
+		return err
+	}
+	return mapErr(q.c.ScorecardVersion.Create().SetID(uuid.Must(uuid.NewV7())).SetScorecardID(c.ID).SetVersion(c.Version).
+		SetDefinition(string(def)).SetCreateTime(c.VersionCreateTime).Exec(ctx))
+}
+
+func (q txQueries) InsertScorecard(ctx context.Context, c *health.Scorecard) error {
+	err := q.c.Scorecard.Create().SetID(c.ID).SetCreateTime(c.CreateTime).SetUpdateTime(c.UpdateTime).SetRevision(c.Revision).
+		SetDisplayName(c.DisplayName).SetDescription(c.Description).SetIsDefault(c.IsDefault).
+		SetSegmentTiers(c.Tiers).SetSegmentIndustries(c.Industries).SetVersion(c.Version).Exec(ctx)
+	if err != nil {
+		return mapErr(err)
+	}
+	return q.insertVersion(ctx, c)
+}
+
+func (q txQueries) LockScorecard(ctx context.Context, id uuid.UUID) (*health.Scorecard, error) {
+	query := q.c.Scorecard.Query().Where(scorecard.ID(id))
+	if q.postgres() {
+		query = query.ForUpdate()
+	}
+	r, err := query.Only(ctx)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	out, err := q.withVersions(ctx, []*ent.Scorecard{r})
+	if err != nil {
+		return nil, err
+	}
+	return out[0], nil
+}
+
+func (q txQueries) UpdateScorecard(ctx context.Context, c *health.Scorecard, old int64, newVersion bool) error {
+	n, err := q.c.Scorecard.Update().Where(scorecard.ID(c.ID), scorecard.Revision(old)).
+		SetUpdateTime(c.UpdateTime).SetRevision(c.Revision).SetDisplayName(c.DisplayName).SetDescription(c.Description).
+		SetIsDefault(c.IsDefault).SetSegmentTiers(c.Tiers).SetSegmentIndustries(c.Industries).SetVersion(c.Version).Save(ctx)
+	if err != nil {
+		return mapErr(err)
+	}
+	if n == 0 {
+		return account.ErrStale
+	}
+	if newVersion {
+		return q.insertVersion(ctx, c)
+	}
+	return nil
+}
+
+func (q txQueries) ClearDefault(ctx context.Context) error {
+	return mapErr(q.c.Scorecard.Update().Where(scorecard.IsDefault(true)).SetIsDefault(false).Exec(ctx))
+}
+
+// ---- Scores ----
+
+func toScore(r *ent.HealthScore) (*health.Score, error) {
+	s := &health.Score{ID: r.ID, Account: r.AccountID, Scorecard: r.ScorecardID, ScorecardVersion: r.ScorecardVersion,
+		Result: health.Result{Score: r.Score, Grade: r.Grade}, ComputeTime: r.ComputeTime.UTC(), Job: r.JobID}
+	if err := json.Unmarshal([]byte(r.Contributions), &s.Contributions); err != nil {
+		return nil, fmt.Errorf("score %s: %w", r.ID, err)
+	}
+	return s, nil
+}
+
+func toCurrent(r *ent.AccountHealth) *health.Current {
+	c := &health.Current{Account: r.ID, ScoreID: r.ScoreID, Scorecard: r.ScorecardID, Version: r.ScorecardVersion,
+		Computed: r.ComputedScore, Grade: r.ComputedGrade, Time: r.ComputeTime.UTC(), Trend: r.Trend,
+		Effective: r.Score, EffGrade: r.Grade, OverrideID: r.OverrideID}
+	if r.HasChange {
+		v := r.Change
+		c.Change = &v
+	}
+	if r.HasChange30d {
+		v := r.Change30d
+		c.Change30d = &v
+	}
+	if r.OverrideExpireTime != nil {
+		t := r.OverrideExpireTime.UTC()
+		c.OverrideExpire = &t
+	}
+	return c
+}
+
+func (q queries) GetCurrent(ctx context.Context, acc uuid.UUID) (*health.Current, error) {
+	r, err := q.c.AccountHealth.Get(ctx, acc)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return toCurrent(r), nil
+}
+
+func (q queries) Currents(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*health.Current, error) {
+	out := make(map[uuid.UUID]*health.Current, len(ids))
+	for _, part := range chunks(ids, 1000) {
+		rows, err := q.c.AccountHealth.Query().Where(accounthealth.IDIn(part...)).All(ctx)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		for _, r := range rows {
+			out[r.ID] = toCurrent(r)
+		}
+	}
+	return out, nil
+}
+
+var currentFilterCols = map[string]colSpec{
+	"score":                {col: accounthealth.FieldScore},
+	"computed_score":       {col: accounthealth.FieldComputedScore},
+	"change":               {col: accounthealth.FieldChange},
+	"change_30d":           {col: accounthealth.FieldChange30d},
+	"grade":                {col: accounthealth.FieldGrade, kind: colEnum, prefix: "HEALTH_GRADE_"},
+	"computed_grade":       {col: accounthealth.FieldComputedGrade, kind: colEnum, prefix: "HEALTH_GRADE_"},
+	"trend":                {col: accounthealth.FieldTrend, kind: colEnum, prefix: "HEALTH_TREND_"},
+	"overridden":           {col: accounthealth.FieldOverrideID, kind: colNotNull},
+	"scorecard":            {col: accounthealth.FieldScorecardID, kind: colRef, prefix: "scorecards/"},
+	"compute_time":         {col: accounthealth.FieldComputeTime},
+	"account.revenue_tier": {col: entaccount.FieldRevenueTier, kind: colAccount, prefix: "REVENUE_TIER_"},
+	"account.industry":     {col: entaccount.FieldIndustry, kind: colAccount},
+	"account.region":       {col: entaccount.FieldRegion, kind: colAccount},
+	"account.owner":        {col: entaccount.FieldOwner, kind: colAccount},
+}
+
+var currentSortCols = map[string]sortCol{
+	"score":        {col: accounthealth.FieldScore, kind: keyFloat},
+	"change":       {col: accounthealth.FieldChange, kind: keyFloat},
+	"change_30d":   {col: accounthealth.FieldChange30d, kind: keyFloat},
+	"compute_time": {col: accounthealth.FieldComputeTime, kind: keyTime},
+}
+
+func (q queries) ListCurrents(ctx context.Context, p listing.Params) ([]*health.Current, *page.Cursor, error) {
+	ks := resolveOrder(p.Order, currentSortCols)
+	var seekErr error
+	rows, err := q.c.AccountHealth.Query().Where(func(s *sql.Selector) {
+		a := sql.Table(entaccount.Table)
+		live := sql.Dialect(s.Dialect()).Select(a.C(entaccount.FieldID)).From(a).Where(sql.IsNull(a.C(entaccount.FieldDeleteTime)))
+		s.Where(sql.In(s.C(accounthealth.FieldID), live))
+		if p.Partner != "" {
+			t := sql.Table(accountexternalid.Table)
+			s.Where(sql.In(s.C(accounthealth.FieldID), sql.Dialect(s.Dialect()).Select(t.C(accountexternalid.FieldAccountID)).From(t).
+				Where(sql.EQ(t.C(accountexternalid.FieldSystem), p.Partner))))
+		}
+		if p.Filter != nil {
+			s.Where(wherePredicate(s, p.Filter, currentFilterCols))
+		}
+		seekErr = orderAndSeek(s, ks, p.After)
+	}).Limit(p.Size + 1).All(ctx)
+	if seekErr != nil {
+		return nil, nil, seekErr
+	}
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	rows, next := cut(rows, p.Size, ks, func(r *ent.AccountHealth, col string) any {
+		switch col {
+		case accounthealth.FieldScore:
+			return r.Score
+		case accounthealth.FieldChange:
+			return r.Change
+		case accounthealth.FieldChange30d:
+			return r.Change30d
+		case accounthealth.FieldComputeTime:
+			return r.ComputeTime.UTC()
+		}
+		return r.ID
+	})
+	out := make([]*health.Current, len(rows))
+	for i, r := range rows {
+		out[i] = toCurrent(r)
+	}
+	return out, next, nil
+}
+
+func (q queries) GetScores(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*health.Score, error) {
+	out := make(map[uuid.UUID]*health.Score, len(ids))
+	for _, part := range chunks(ids, 1000) {
+		rows, err := q.c.HealthScore.Query().Where(healthscore.IDIn(part...)).All(ctx)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		for _, r := range rows {
+			s, err := toScore(r)
+			if err != nil {
+				return nil, err
+			}
+			out[r.ID] = s
+		}
+	}
+	return out, nil
+}
+
+func (q queries) ScoreAt(ctx context.Context, acc uuid.UUID, t time.Time) (*health.Score, error) {
+	r, err := q.c.HealthScore.Query().Where(healthscore.AccountID(acc), healthscore.ComputeTimeLTE(t.UTC())).
+		Order(ent.Desc(healthscore.FieldComputeTime), ent.Desc(healthscore.FieldID)).First(ctx)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return toScore(r)
+}
+
+func (q queries) ScoresAt(ctx context.Context, ids []uuid.UUID, t time.Time) (map[uuid.UUID]float64, error) {
+	out := make(map[uuid.UUID]float64, len(ids))
+	for _, part := range chunks(ids, 1000) {
+		a := &sqlArgs{pg: q.postgres()}
+		// The latest row at or before t per account: its time from a grouped subquery,
+		// ties (same microsecond) broken by the larger id below.
+		inner := "SELECT account_id, MAX(compute_time) AS mt FROM health_scores WHERE " + a.in("account_id", part) +
+			" AND compute_time <= " + a.add(t.UTC()) + " GROUP BY account_id"
+		query := "SELECT h.account_id, h.id, h.score FROM health_scores h JOIN (" + inner +
+			") m ON h.account_id = m.account_id AND h.compute_time = m.mt"
+		rows, err := q.c.QueryContext(ctx, query, a.args...)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		best := map[uuid.UUID]uuid.UUID{}
+		for rows.Next() {
+			var acc, id uuid.UUID
+			var score float64
+			if err := rows.Scan(&acc, &id, &score); err != nil {
+				rows.Close()
+				return nil, mapErr(err)
+			}
+			if b, ok := best[acc]; !ok || strings.Compare(id.String(), b.String()) > 0 {
+				best[acc], out[acc] = id, score
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return nil, mapErr(err)
+		}
+	}
+	return out, nil
+}
+
+func (q queries) ListScores(ctx context.Context, acc uuid.UUID, size int, after *page.Cursor) ([]*health.Score, *page.Cursor, error) {
+	ks := resolveOrder([]orderby.Term{{Field: "compute_time", Desc: true}}, map[string]sortCol{"compute_time": {col: healthscore.FieldComputeTime, kind: keyTime}})
+	var seekErr error
+	rows, err := q.c.HealthScore.Query().Where(healthscore.AccountID(acc), func(s *sql.Selector) { seekErr = orderAndSeek(s, ks, after) }).
+		Limit(size + 1).All(ctx)
+	if seekErr != nil {
+		return nil, nil, seekErr
+	}
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	rows, next := cut(rows, size, ks, func(r *ent.HealthScore, col string) any {
+		if col == healthscore.FieldComputeTime {
+			return r.ComputeTime.UTC()
+		}
+		return r.ID
+	})
+	out := make([]*health.Score, len(rows))
+	for i, r := range rows {
+		if out[i], err = toScore(r); err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, next, nil
+}
+
+func toOverride(r *ent.HealthOverride) *health.Override {
+	o := &health.Override{ID: r.ID, Account: r.AccountID, Score: r.Score, Grade: r.Grade, Reason: r.Reason, Actor: r.Actor,
+		SetTime: r.SetTime.UTC(), ExpireTime: utcPtr(r.ExpireTime), EndTime: utcPtr(r.EndTime)}
+	return o
+}
+
+func (q queries) GetOverride(ctx context.Context, id uuid.UUID) (*health.Override, error) {
+	r, err := q.c.HealthOverride.Get(ctx, id)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return toOverride(r), nil
+}
+
+func (q queries) OverrideAt(ctx context.Context, acc uuid.UUID, t time.Time) (*health.Override, error) {
+	r, err := q.c.HealthOverride.Query().Where(healthoverride.AccountID(acc), healthoverride.SetTimeLTE(t.UTC())).
+		Order(ent.Desc(healthoverride.FieldSetTime), ent.Desc(healthoverride.FieldID)).First(ctx)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	o := toOverride(r)
+	if !o.ActiveAt(t) {
+		return nil, account.ErrNotFound
+	}
+	return o, nil
+}
+
+func (q txQueries) InsertScores(ctx context.Context, ss []*health.Score) error {
+	for _, part := range chunks(ss, 1000) {
+		b := make([]*ent.HealthScoreCreate, len(part))
+		for i, s := range part {
+			cs, err := json.Marshal(s.Contributions)
+			if err != nil {
+				return err
+			}
+			b[i] = q.c.HealthScore.Create().SetID(s.ID).SetAccountID(s.Account).SetScorecardID(s.Scorecard).
+				SetScorecardVersion(s.ScorecardVersion).SetScore(s.Score).SetGrade(s.Grade).SetContributions(string(cs)).
+				SetComputeTime(s.ComputeTime.UTC()).SetNillableJobID(s.Job)
+		}
+		if err := q.c.HealthScore.CreateBulk(b...).Exec(ctx); err != nil {
+			return mapErr(err)
+		}
+	}
+	return nil
+}
+
+// currentCols are account_healths' columns in the order UpsertCurrents writes them.
+var currentCols = []string{"id", "score_id", "scorecard_id", "scorecard_version", "computed_score", "computed_grade", "compute_time",
+	"change", "has_change", "change_30d", "has_change_30d", "trend", "score", "grade", "override_id", "override_expire_time"}
+
+// UpsertCurrents writes whole rows (an absent override is written as NULL), one
+// statement per 500 rows.
+func (q txQueries) UpsertCurrents(ctx context.Context, cs []*health.Current) error {
+	set := make([]string, 0, len(currentCols)-1)
+	for _, c := range currentCols[1:] {
+		set = append(set, c+" = excluded."+c)
+	}
+	for _, part := range chunks(cs, 500) {
+		a := &sqlArgs{pg: q.postgres()}
+		vals := make([]string, len(part))
+		for i, c := range part {
+			var change, change30 float64
+			if c.Change != nil {
+				change = *c.Change
+			}
+			if c.Change30d != nil {
+				change30 = *c.Change30d
+			}
+			var override, expire any
+			if c.OverrideID != nil {
+				override = *c.OverrideID
+			}
+			if c.OverrideExpire != nil {
+				expire = c.OverrideExpire.UTC()
+			}
+			vals[i] = "(" + strings.Join([]string{a.add(c.Account), a.add(c.ScoreID), a.add(c.Scorecard), a.add(c.Version),
+				a.add(c.Computed), a.add(c.Grade), a.add(c.Time.UTC()), a.add(change), a.add(c.Change != nil), a.add(change30),
+				a.add(c.Change30d != nil), a.add(c.Trend), a.add(c.Effective), a.add(c.EffGrade), a.add(override), a.add(expire)}, ", ") + ")"
+		}
+		_, err := q.c.ExecContext(ctx, "INSERT INTO account_healths ("+strings.Join(currentCols, ", ")+") VALUES "+
+			strings.Join(vals, ", ")+" ON CONFLICT (id) DO UPDATE SET "+strings.Join(set, ", "), a.args...)
+		if err != nil {
+			return mapErr(err)
+		}
+	}
+	return nil
+}
+
+func (q txQueries) InsertOverride(ctx context.Context, o *health.Override) error {
+	return mapErr(q.c.HealthOverride.Create().SetID(o.ID).SetAccountID(o.Account).SetNillableScore(o.Score).SetGrade(o.Grade).
+		SetReason(o.Reason).SetActor(o.Actor).SetSetTime(o.SetTime).SetNillableExpireTime(utcPtr(o.ExpireTime)).Exec(ctx))
+}
+
+func (q txQueries) EndOverride(ctx context.Context, id uuid.UUID, t time.Time) error {
+	return mapErr(q.c.HealthOverride.UpdateOneID(id).SetEndTime(t.UTC()).Exec(ctx))
+}
+
+func (q txQueries) ExpiredOverrides(ctx context.Context, t time.Time, limit int) ([]*health.Current, error) {
+	rows, err := q.c.AccountHealth.Query().Where(accounthealth.OverrideExpireTimeLTE(t.UTC())).Limit(limit).All(ctx)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	out := make([]*health.Current, len(rows))
+	for i, r := range rows {
+		out[i] = toCurrent(r)
+	}
+	return out, nil
+}
+
+// ---- Dirty accounts and the activity feed ----
+
+func (q txQueries) MarkDirty(ctx context.Context, ids []uuid.UUID, due time.Time) error {
+	for _, part := range chunks(ids, 500) {
+		a := &sqlArgs{pg: q.postgres()}
+		vals := make([]string, len(part))
+		for i, id := range part {
+			vals[i] = "(" + a.add(id) + ", " + a.add(due.UTC()) + ")"
+		}
+		if _, err := q.c.ExecContext(ctx, "INSERT INTO health_dirties (id, due_time) VALUES "+strings.Join(vals, ", ")+
+			" ON CONFLICT (id) DO NOTHING", a.args...); err != nil {
+			return mapErr(err)
+		}
+	}
+	return nil
+}
+
+func (q txQueries) ClaimDirty(ctx context.Context, t time.Time, limit int) ([]uuid.UUID, error) {
+	a := &sqlArgs{pg: q.postgres()}
+	pick := "SELECT id FROM health_dirties WHERE due_time <= " + a.add(t.UTC()) + " ORDER BY due_time LIMIT " + a.add(limit)
+	if q.postgres() {
+		pick += " FOR UPDATE SKIP LOCKED" // other replicas take other rows
+	}
+	rows, err := q.c.QueryContext(ctx, "DELETE FROM health_dirties WHERE id IN ("+pick+") RETURNING id", a.args...)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	defer rows.Close()
+	var out []uuid.UUID
+	for rows.Next() {
+		var id uuid.UUID
+		if err := rows.Scan(&id); err != nil {
+			return nil, mapErr(err)
+		}
+		out = append(out, id)
+	}
+	slices.SortFunc(out, func(x, y uuid.UUID) int { return strings.Compare(x.String(), y.String()) })
+	return out, mapErr(rows.Err())
+}
+
+// archiveChange matches the activity resources whose changes feed derived measures or
+// the choice of scorecard: an account and its contacts, deals and interactions.
+var archiveChange = regexp.MustCompile(`^accounts/[0-9a-f-]{36}(/(contacts|deals|interactions)/[0-9a-f-]{36})?$`)
+
+func (q txQueries) FollowActivity(ctx context.Context, name string, limit int) ([]uuid.UUID, error) {
+	if err := q.c.WorkerCursor.Create().SetID(name).OnConflictColumns(workercursor.FieldID).DoNothing().Exec(ctx); err != nil && !isNoRows(err) {
+		return nil, mapErr(err)
+	}
+	query := q.c.WorkerCursor.Query().Where(workercursor.ID(name))
+	if q.postgres() {
+		query = query.ForUpdate() // one replica follows at a time
+	}
+	cur, err := query.Only(ctx)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	rows, err := q.c.Activity.Query().Where(entactivity.IDGT(cur.Position), entactivity.AccountIDNotNil()).
+		Order(ent.Asc(entactivity.FieldID)).Limit(limit).
+		Select(entactivity.FieldID, entactivity.FieldResource, entactivity.FieldAccountID).All(ctx)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	var out []uuid.UUID
+	for _, r := range rows {
+		if r.AccountID != nil && archiveChange.MatchString(r.Resource) && !slices.Contains(out, *r.AccountID) {
+			out = append(out, *r.AccountID)
+		}
+	}
+	if err := q.c.WorkerCursor.UpdateOneID(name).SetPosition(rows[len(rows)-1].ID).Exec(ctx); err != nil {
+		return nil, mapErr(err)
+	}
+	if out == nil {
+		out = []uuid.UUID{} // entries read, none relevant: the caller keeps following
+	}
+	return out, nil
+}
+
+// isNoRows reports ent's "no rows in result set" from an ON CONFLICT DO NOTHING that
+// inserted nothing (PostgreSQL returns no id).
+func isNoRows(err error) bool {
+	return err != nil && strings.Contains(err.Error(), "no rows in result set")
+}
+
+// ---- Jobs ----
+
+func toJob(r *ent.RecomputeJob) *health.Job {
+	return &health.Job{ID: r.ID, Filter: r.Filter, State: r.State, ComputeTime: r.ComputeTime.UTC(), Total: r.TotalAccounts,
+		Processed: r.ProcessedAccounts, Changed: r.ChangedScores, NoData: r.NoDataAccounts, Error: r.Error, Creator: r.Creator,
+		Cursor: r.Cursor, CancelRequested: r.CancelRequested, LeaseOwner: r.LeaseOwner, LeaseExpire: utcPtr(r.LeaseExpireTime),
+		CreateTime: r.CreateTime.UTC(), UpdateTime: r.UpdateTime.UTC(), EndTime: utcPtr(r.EndTime)}
+}
+
+func (q queries) GetJob(ctx context.Context, id uuid.UUID) (*health.Job, error) {
+	r, err := q.c.RecomputeJob.Get(ctx, id)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return toJob(r), nil
+}
+
+func (q queries) ListJobs(ctx context.Context, size int, after *page.Cursor) ([]*health.Job, *page.Cursor, error) {
+	query := q.c.RecomputeJob.Query()
+	if after != nil {
+		if len(after.Keys) != 1 {
+			return nil, nil, account.ErrBadCursor
+		}
+		id, err := uuid.Parse(after.Keys[0])
+		if err != nil {
+			return nil, nil, account.ErrBadCursor
+		}
+		query.Where(recomputejob.IDLT(id))
+	}
+	rows, err := query.Order(ent.Desc(recomputejob.FieldID)).Limit(size + 1).All(ctx)
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	var next *page.Cursor
+	if len(rows) > size {
+		rows = rows[:size]
+		next = &page.Cursor{Keys: []string{rows[size-1].ID.String()}}
+	}
+	out := make([]*health.Job, len(rows))
+	for i, r := range rows {
+		out[i] = toJob(r)
+	}
+	return out, next, nil
+}
+
+func (q txQueries) InsertJob(ctx context.Context, j *health.Job) error {
+	return mapErr(q.c.RecomputeJob.Create().SetID(j.ID).SetFilter(j.Filter).SetState(j.State).SetComputeTime(j.ComputeTime).
+		SetTotalAccounts(j.Total).SetCreator(j.Creator).SetCreateTime(j.CreateTime).SetUpdateTime(j.UpdateTime).Exec(ctx))
+}
+
+func (q txQueries) LockJob(ctx context.Context, id uuid.UUID) (*health.Job, error) {
+	query := q.c.RecomputeJob.Query().Where(recomputejob.ID(id))
+	if q.postgres() {
+		query = query.ForUpdate()
+	}
+	r, err := query.Only(ctx)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	return toJob(r), nil
+}
+
+func (q txQueries) UpdateJob(ctx context.Context, j *health.Job) error {
+	u := q.c.RecomputeJob.UpdateOneID(j.ID).SetState(j.State).SetTotalAccounts(j.Total).SetProcessedAccounts(j.Processed).
+		SetChangedScores(j.Changed).SetNoDataAccounts(j.NoData).SetError(j.Error).SetCancelRequested(j.CancelRequested).
+		SetLeaseOwner(j.LeaseOwner).SetUpdateTime(j.UpdateTime)
+	if j.Cursor != nil {
+		u.SetCursor(*j.Cursor)
+	}
+	if j.LeaseExpire != nil {
+		u.SetLeaseExpireTime(j.LeaseExpire.UTC())
+	} else {
+		u.ClearLeaseExpireTime()
+	}
+	if j.EndTime != nil {
+		u.SetEndTime(j.EndTime.UTC())
+	}
+	return mapErr(u.Exec(ctx))
+}
+
+func (q txQueries) ClaimJob(ctx context.Context, owner string, t, until time.Time) (*health.Job, error) {
+	query := q.c.RecomputeJob.Query().Where(recomputejob.State(health.JobRunning),
+		recomputejob.Or(recomputejob.LeaseExpireTimeIsNil(), recomputejob.LeaseExpireTimeLTE(t.UTC()))).
+		Order(ent.Asc(recomputejob.FieldID)).Limit(1)
+	if q.postgres() {
+		query = query.ForUpdate(sql.WithLockAction(sql.SkipLocked))
+	}
+	r, err := query.Only(ctx)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	j := toJob(r)
+	j.LeaseOwner, j.LeaseExpire, j.UpdateTime = owner, &until, t
+	if err := q.UpdateJob(ctx, j); err != nil {
+		return nil, err
+	}
+	return j, nil
+}
