@@ -537,3 +537,53 @@ func TestListHealthScores(t *testing.T) {
 		wantKind(t, err, failure.Invalid)
 	})
 }
+
+// TestTwoWorkers runs two workers (as two replicas would) over the same database: the
+// job is leased by one of them and the debounced rescores are claimed once each, so
+// every account gets exactly one history row.
+func TestTwoWorkers(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		if _, err := e.health.CreateScorecard(e.ctx, testCard()); err != nil {
+			t.Fatal(err)
+		}
+		var ids []uuid.UUID
+		for i := range 12 {
+			id := e.account(t, fmt.Sprint("acc", i), "", "")
+			ids = append(ids, id)
+			e.signal(t, id, "logins", float64(i), t0.Add(-time.Hour), "1")
+		}
+		other := health.NewService(store.New(db), health.Options{Now: e.clk.now, Debounce: time.Minute, BatchSize: 3})
+		run := func(f func(*health.Service) error) {
+			errs := make(chan error, 2)
+			for _, s := range []*health.Service{e.health, other} {
+				go func() { errs <- f(s) }()
+			}
+			for range 2 {
+				if err := <-errs; err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		// The signals' debounce has passed: both sweep at once.
+		e.clk.t = t0.Add(2 * time.Minute)
+		run(func(s *health.Service) error { _, err := s.ProcessDirty(e.ctx); return err })
+		e.clk.t = t0.Add(3 * time.Minute)
+		job, err := e.health.StartRecompute(e.ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.clk.t = t0.Add(4 * time.Minute)
+		run(func(s *health.Service) error { _, err := s.RunJobs(e.ctx, fmt.Sprintf("%p", s)); return err })
+		done, _ := e.health.GetJob(e.ctx, job.ID)
+		if done.State != health.JobSucceeded || done.Processed != 12 {
+			t.Fatalf("job = %s", done)
+		}
+		for _, id := range ids {
+			hist, err := e.health.ListHealthScoreHistory(e.ctx, id, 10, "")
+			if err != nil || len(hist.Items) != 1 {
+				t.Fatalf("history of %s: %d rows, %v (want exactly one: the job found it unchanged)", id, len(hist.Items), err)
+			}
+		}
+	})
+}
