@@ -504,13 +504,19 @@ func TestListHealthScores(t *testing.T) {
 		if _, err := e.health.CreateScorecard(e.ctx, testCard()); err != nil {
 			t.Fatal(err)
 		}
-		tiers := []string{"KEY", "GENERAL", "KEY", "SMALL"}
+		tiers := []string{"KEY", "GENERAL", "KEY", "SMALL", "KEY"}
+		var last uuid.UUID
 		for i, tier := range tiers {
 			acc := e.account(t, fmt.Sprint("acc", i), tier, "software")
+			last = acc
 			e.signal(t, acc, "logins", float64(30*i), t0.Add(-time.Hour), "1")
 			if _, err := e.health.ComputeHealthScore(e.ctx, acc); err != nil {
 				t.Fatal(err)
 			}
+		}
+		// A deleted account's score is not listed.
+		if _, err := e.accounts.DeleteAccount(e.ctx, last, ""); err != nil {
+			t.Fatal(err)
 		}
 		var scores []float64
 		token := ""

@@ -462,9 +462,11 @@ func (q queries) ListCurrents(ctx context.Context, p listing.Params) ([]*health.
 	ks := resolveOrder(p.Order, currentSortCols)
 	var seekErr error
 	rows, err := q.c.AccountHealth.Query().Where(func(s *sql.Selector) {
+		// Correlated, so a page ordered by score reads index rows and probes each
+		// account, instead of hashing every live account first.
 		a := sql.Table(entaccount.Table)
-		live := sql.Dialect(s.Dialect()).Select(a.C(entaccount.FieldID)).From(a).Where(sql.IsNull(a.C(entaccount.FieldDeleteTime)))
-		s.Where(sql.In(s.C(accounthealth.FieldID), live))
+		s.Where(sql.NotExists(sql.Dialect(s.Dialect()).Select(a.C(entaccount.FieldID)).From(a).
+			Where(sql.And(sql.ColumnsEQ(a.C(entaccount.FieldID), s.C(accounthealth.FieldID)), sql.NotNull(a.C(entaccount.FieldDeleteTime))))))
 		if p.Partner != "" {
 			t := sql.Table(accountexternalid.Table)
 			s.Where(sql.In(s.C(accounthealth.FieldID), sql.Dialect(s.Dialect()).Select(t.C(accountexternalid.FieldAccountID)).From(t).
