@@ -715,7 +715,8 @@ func (s *Service) scoreTargets(ctx context.Context, tx Tx, ts []*Target, asOf ti
 	var (
 		newScores []*Score
 		upserts   []*Current
-		overrides = map[uuid.UUID]*Override{}
+		// Overrides are people's decisions in force now, whatever moment a job scores.
+		now = s.clock()
 	)
 	for _, t := range ts {
 		card := Choose(cards, *t)
@@ -760,8 +761,7 @@ func (s *Service) scoreTargets(ctx context.Context, tx Tx, ts []*Target, asOf ti
 			if err != nil {
 				return st, err
 			}
-			if o.ActiveAt(asOf) {
-				overrides[t.ID] = o
+			if o.ActiveAt(now) {
 				next.OverrideID, next.OverrideExpire = cur.OverrideID, cur.OverrideExpire
 				next.Effective, next.EffGrade = effective(next.Computed, next.Grade, card.Definition.Bands, o)
 			}

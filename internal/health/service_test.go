@@ -375,6 +375,25 @@ func TestOverride(t *testing.T) {
 		}
 		_, err = e.health.ClearHealthScoreOverride(e.ctx, acc)
 		wantKind(t, err, failure.FailedPrecondition)
+
+		// A job that scores a moment before an override was set keeps the override.
+		e.signal(t, acc, "logins", 40, e.clk.t.Add(-time.Minute), "3")
+		job, err := e.health.StartRecompute(e.ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.clk.t = e.clk.t.Add(time.Minute)
+		if _, err := e.health.OverrideHealthScore(e.ctx, acc, &health.Override{Grade: health.GradeGreen, Reason: "renewal signed"}); err != nil {
+			t.Fatal(err)
+		}
+		e.clk.t = e.clk.t.Add(time.Minute)
+		if _, err := e.health.RunJobs(e.ctx, "w"); err != nil {
+			t.Fatal(err)
+		}
+		h, err = e.health.GetHealthScore(e.ctx, acc, nil)
+		if err != nil || h.Override == nil || h.Grade != health.GradeGreen || !h.Computed.ComputeTime.Equal(job.ComputeTime) {
+			t.Fatalf("after a job that began before the override = %+v, %v", h, err)
+		}
 	})
 }
 
