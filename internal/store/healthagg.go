@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,6 +49,18 @@ func (a *sqlArgs) in(col string, ids []uuid.UUID) string {
 	return col + " IN (" + strings.Join(ps, ", ") + ")"
 }
 
+// inStrings renders "col IN (values)".
+func (a *sqlArgs) inStrings(col string, vs []string) string {
+	if a.pg {
+		return col + " = ANY(" + a.add(pq.Array(vs)) + ")"
+	}
+	ps := make([]string, len(vs))
+	for i, v := range vs {
+		ps[i] = a.add(v)
+	}
+	return col + " IN (" + strings.Join(ps, ", ") + ")"
+}
+
 // eventSource is where a source's events live.
 type eventSource struct {
 	table, timeExpr, valueExpr, where string
@@ -71,7 +84,10 @@ func (q queries) eventSource(source string, a *sqlArgs) eventSource {
 	return eventSource{table: "signals", timeExpr: "time", valueExpr: "value_micros", where: "measure = " + a.add(source), signal: true}
 }
 
-// Aggregate implements health.Reader.
+// Aggregate implements health.Reader. Every signal measure of the batch is read by one
+// grouped query (one pass over the accounts' index range, with a count and a sum per
+// distinct window), each derived event source by one more; latest values by one
+// ranked query.
 func (q queries) Aggregate(ctx context.Context, ids []uuid.UUID, asOf time.Time, qs []health.EventQuery) (map[uuid.UUID][]health.EventAgg, error) {
 	out := make(map[uuid.UUID][]health.EventAgg, len(ids))
 	if len(ids) == 0 || len(qs) == 0 {
@@ -89,86 +105,145 @@ func (q queries) Aggregate(ctx context.Context, ids []uuid.UUID, asOf time.Time,
 		}
 		return aggs
 	}
+	signals := map[string]int{} // measure → query index
+	var lastKeys []string
 	for qi, eq := range qs {
-		a := &sqlArgs{pg: q.postgres()}
-		src := q.eventSource(eq.Source, a)
-		var cols strings.Builder
-		fmt.Fprintf(&cols, "account_id, MAX(%s)", src.timeExpr)
-		for _, from := range eq.Froms {
-			p := a.add(from.UTC())
-			fmt.Fprintf(&cols, ", CAST(SUM(CASE WHEN %s > %s THEN 1 ELSE 0 END) AS BIGINT)", src.timeExpr, p)
-			p = a.add(from.UTC())
-			fmt.Fprintf(&cols, ", CAST(SUM(CASE WHEN %s > %s THEN %s ELSE 0 END) AS BIGINT)", src.timeExpr, p, src.valueExpr)
-		}
-		where := []string{a.in("account_id", ids), src.timeExpr + " <= " + a.add(asOf.UTC())}
-		if src.where != "" {
-			where = append(where, src.where)
-		}
-		query := "SELECT " + cols.String() + " FROM " + src.table + " WHERE " + strings.Join(where, " AND ") + " GROUP BY account_id"
-		rows, err := q.c.QueryContext(ctx, query, a.args...)
-		if err != nil {
-			return nil, mapErr(fmt.Errorf("aggregate %s: %w", eq.Source, err))
-		}
-		n := len(eq.Froms)
-		for rows.Next() {
-			var id uuid.UUID
-			var latest any
-			vals := make([]int64, 2*n)
-			dest := []any{&id, &latest}
-			for i := range vals {
-				dest = append(dest, &vals[i])
+		if q.eventSource(eq.Source, &sqlArgs{}).signal {
+			signals[eq.Source] = qi
+			if eq.Last {
+				lastKeys = append(lastKeys, eq.Source)
 			}
-			if err := rows.Scan(dest...); err != nil {
-				rows.Close()
-				return nil, mapErr(err)
-			}
-			t, err := asTime(latest)
-			if err != nil {
-				rows.Close()
-				return nil, err
-			}
-			ag := &get(id)[qi]
-			ag.Any, ag.Latest = true, t
-			for i := 0; i < n; i++ {
-				ag.Counts[i], ag.Sums[i] = vals[2*i], vals[2*i+1]
-			}
-			if !src.signal {
-				ag.LastValue = 1_000_000 // a derived event counts 1
-			}
+			continue
 		}
-		if err := rows.Close(); err != nil {
-			return nil, mapErr(err)
+		if err := q.aggregate(ctx, ids, asOf, []health.EventQuery{eq}, func(_ string) int { return qi }, get); err != nil {
+			return nil, err
 		}
-		if err := rows.Err(); err != nil {
-			return nil, mapErr(err)
+	}
+	if len(signals) > 0 {
+		var sigQs []health.EventQuery
+		for _, qi := range signals {
+			sigQs = append(sigQs, qs[qi])
 		}
-		if eq.Last && src.signal {
-			if err := q.lastValues(ctx, ids, asOf, eq.Source, qi, out); err != nil {
-				return nil, err
-			}
+		if err := q.aggregate(ctx, ids, asOf, sigQs, func(m string) int { return signals[m] }, get); err != nil {
+			return nil, err
+		}
+	}
+	if len(lastKeys) > 0 {
+		if err := q.lastValues(ctx, ids, asOf, lastKeys, signals, out); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
 }
 
-// lastValues fills the latest signal value (by time, then id) per account.
-func (q queries) lastValues(ctx context.Context, ids []uuid.UUID, asOf time.Time, measure string, qi int, out map[uuid.UUID][]health.EventAgg) error {
+// aggregate runs one grouped query for qs, which share a table (several signal
+// measures, or one derived source), and files each row under the query index qi(source).
+func (q queries) aggregate(ctx context.Context, ids []uuid.UUID, asOf time.Time, qs []health.EventQuery,
+	qi func(source string) int, get func(uuid.UUID) []health.EventAgg) error {
 	a := &sqlArgs{pg: q.postgres()}
-	query := "SELECT account_id, value_micros FROM (SELECT account_id, value_micros, ROW_NUMBER() OVER (PARTITION BY account_id ORDER BY time DESC, id DESC) AS rn FROM signals WHERE " +
-		a.in("account_id", ids) + " AND measure = " + a.add(measure) + " AND time <= " + a.add(asOf.UTC()) + ") latest WHERE rn = 1"
+	var src eventSource
+	var keys []string
+	if len(qs) == 1 {
+		src = q.eventSource(qs[0].Source, a)
+	} else {
+		src = eventSource{table: "signals", timeExpr: "time", valueExpr: "value_micros", signal: true}
+	}
+	if src.signal {
+		for _, eq := range qs {
+			keys = append(keys, eq.Source)
+		}
+		src.where = a.inStrings("measure", keys)
+	}
+	var froms []time.Time // the distinct windows of all of qs
+	for _, eq := range qs {
+		for _, f := range eq.Froms {
+			if !slices.ContainsFunc(froms, f.Equal) {
+				froms = append(froms, f)
+			}
+		}
+	}
+	var cols strings.Builder
+	fmt.Fprintf(&cols, "account_id, %s, MAX(%s)", map[bool]string{true: "measure", false: "''"}[src.signal], src.timeExpr)
+	for _, from := range froms {
+		p := a.add(from.UTC())
+		fmt.Fprintf(&cols, ", CAST(SUM(CASE WHEN %s > %s THEN 1 ELSE 0 END) AS BIGINT)", src.timeExpr, p)
+		fmt.Fprintf(&cols, ", CAST(SUM(CASE WHEN %s > %s THEN %s ELSE 0 END) AS BIGINT)", src.timeExpr, p, src.valueExpr)
+	}
+	where := []string{a.in("account_id", ids), src.timeExpr + " <= " + a.add(asOf.UTC())}
+	if src.where != "" {
+		where = append(where, src.where)
+	}
+	group := "account_id"
+	if src.signal {
+		group += ", measure"
+	}
+	query := "SELECT " + cols.String() + " FROM " + src.table + " WHERE " + strings.Join(where, " AND ") + " GROUP BY " + group
 	rows, err := q.c.QueryContext(ctx, query, a.args...)
 	if err != nil {
-		return mapErr(fmt.Errorf("latest %s: %w", measure, err))
+		return mapErr(fmt.Errorf("aggregate %s: %w", src.table, err))
+	}
+	defer rows.Close()
+	// windowAt[source][wi] is the column pair of query source's window wi.
+	windowAt := make(map[string][]int, len(qs))
+	for _, eq := range qs {
+		key := eq.Source
+		if !src.signal {
+			key = ""
+		}
+		for _, f := range eq.Froms {
+			windowAt[key] = append(windowAt[key], slices.IndexFunc(froms, f.Equal))
+		}
+	}
+	vals := make([]int64, 2*len(froms))
+	for rows.Next() {
+		var id uuid.UUID
+		var measure string
+		var latest any
+		dest := []any{&id, &measure, &latest}
+		for i := range vals {
+			dest = append(dest, &vals[i])
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return mapErr(err)
+		}
+		t, err := asTime(latest)
+		if err != nil {
+			return err
+		}
+		i := qi(measure)
+		ag := &get(id)[i]
+		ag.Any, ag.Latest = true, t
+		for wi, k := range windowAt[measure] {
+			ag.Counts[wi], ag.Sums[wi] = vals[2*k], vals[2*k+1]
+		}
+		if !src.signal {
+			ag.LastValue = 1_000_000 // a derived event counts 1
+		}
+	}
+	return mapErr(rows.Err())
+}
+
+// lastValues fills the latest value (by time, then id) of each signal measure in keys
+// per account.
+func (q queries) lastValues(ctx context.Context, ids []uuid.UUID, asOf time.Time, keys []string, qi map[string]int, out map[uuid.UUID][]health.EventAgg) error {
+	a := &sqlArgs{pg: q.postgres()}
+	query := "SELECT account_id, measure, value_micros FROM (SELECT account_id, measure, value_micros, " +
+		"ROW_NUMBER() OVER (PARTITION BY account_id, measure ORDER BY time DESC, id DESC) AS rn FROM signals WHERE " +
+		a.in("account_id", ids) + " AND " + a.inStrings("measure", keys) + " AND time <= " + a.add(asOf.UTC()) + ") latest WHERE rn = 1"
+	rows, err := q.c.QueryContext(ctx, query, a.args...)
+	if err != nil {
+		return mapErr(fmt.Errorf("latest values: %w", err))
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id uuid.UUID
+		var measure string
 		var v int64
-		if err := rows.Scan(&id, &v); err != nil {
+		if err := rows.Scan(&id, &measure, &v); err != nil {
 			return mapErr(err)
 		}
 		if aggs := out[id]; aggs != nil {
-			aggs[qi].LastValue = v
+			aggs[qi[measure]].LastValue = v
 		}
 	}
 	return mapErr(rows.Err())
