@@ -17,6 +17,7 @@ func sampleSchema() Schema {
 		"revenue_tier":   {Kind: Enum, Values: []string{"KEY", "GENERAL", "SMALL"}},
 		"create_time":    {Kind: Timestamp},
 		"employee_count": {Kind: Int},
+		"score":          {Kind: Float},
 		"deleted":        {Kind: Bool},
 		"labels":         {Kind: StringList},
 		"external_ids":   {Kind: Map},
@@ -375,6 +376,11 @@ var checkTests = []struct {
 	{`employee_count > -9223372036854775808`, `employee_count>int64(-9223372036854775808)`},
 	{`employee_count >= +5`, `employee_count>=int64(5)`},
 
+	// Float.
+	{`score < 39.5`, `score<float64(39.5)`},
+	{`score >= -2`, `score>=float64(-2)`},
+	{`score != "1e2"`, `score!=float64(100)`},
+
 	// Bool.
 	{`deleted = true`, `deleted=bool(true)`},
 	{`deleted != false`, `deleted!=bool(false)`},
@@ -465,6 +471,10 @@ var checkErrorTests = []struct {
 
 	// Int.
 	{`employee_count = ten`, `invalid value "ten" for field "employee_count"; expected an integer`, 0},
+	{`score = high`, `invalid value "high" for field "score"; expected a number such as 42 or 39.5`, 0},
+	{`score = NaN`, `invalid value "NaN" for field "score"; expected a number`, 0},
+	{`score = 1e999`, `invalid value "1e999" for field "score"; expected a number`, 0},
+	{`score:5`, `field "score"`, 0},
 	{`employee_count = 1.5`, `invalid value "1.5" for field "employee_count"; expected an integer`, 0},
 	{`employee_count = 5*`, `invalid value "5*"`, 0},
 	{`employee_count = 9223372036854775808`, `expected an integer between -9223372036854775808 and 9223372036854775807`, 0},
