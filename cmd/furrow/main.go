@@ -28,6 +28,7 @@ import (
 	"github.com/furrowhq/furrow/internal/app"
 	"github.com/furrowhq/furrow/internal/auth"
 	"github.com/furrowhq/furrow/internal/database"
+	"github.com/furrowhq/furrow/internal/health"
 	"github.com/furrowhq/furrow/internal/requestid"
 	"github.com/furrowhq/furrow/internal/seed"
 	"github.com/furrowhq/furrow/internal/server"
@@ -274,13 +275,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		if err := migrateOrCheck(ctx, db, true, log); err != nil {
 			return err
 		}
-		svc := account.NewService(store.New(db), nil)
-		st, err := seed.Run(ctx, svc, seed.Options{Accounts: c.seedAccounts, Seed: c.seedRandom})
+		s := store.New(db)
+		st, err := seed.Run(ctx, account.NewService(s, nil), health.NewService(s, health.Options{}),
+			seed.Options{Accounts: c.seedAccounts, Seed: c.seedRandom})
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stdout, "seeded %d accounts (%d already there), %d contacts, %d deals, %d interactions, %d claims, %d transfers\n",
-			st.Accounts, st.Skipped, st.Contacts, st.Deals, st.Interactions, st.Claims, st.Transfers)
+		fmt.Fprintf(stdout, "seeded %d accounts (%d already there), %d contacts, %d deals, %d interactions, %d claims, %d transfers, %d signals\n",
+			st.Accounts, st.Skipped, st.Contacts, st.Deals, st.Interactions, st.Claims, st.Transfers, st.Signals)
+		fmt.Fprintf(stdout, "health grades of the seeded accounts: %d green, %d yellow, %d red\n", st.Green, st.Yellow, st.Red)
 		return nil
 	case "keys":
 		if err := migrateOrCheck(ctx, db, true, log); err != nil {

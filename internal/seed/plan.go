@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/furrowhq/furrow/internal/account"
+	"github.com/furrowhq/furrow/internal/health"
 )
 
 // plan is everything the seed does for one account. All plans are drawn before the
@@ -25,6 +26,8 @@ type plan struct {
 	primaryReason  string
 	deals          []account.Deal // in close-date order, the first a FIRST_PURCHASE
 	interactions   []account.Interaction
+	cohort         string          // how its engagement went over the last year (signals.go)
+	signals        []health.Signal // without Account, which the account's creation gives
 }
 
 // generator draws plans; the sets keep names, tax ids, domains and external ids unique
@@ -51,6 +54,7 @@ func makePlans(n int, seed int64, today time.Time) []plan {
 	out := make([]plan, n)
 	for i := range out {
 		out[i] = g.plan()
+		makeSignals(rand.New(rand.NewPCG(uint64(seed), signalStream+uint64(i))), &out[i], g.today)
 	}
 	return out
 }

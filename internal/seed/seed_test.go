@@ -2,7 +2,6 @@ package seed
 
 import (
 	"context"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,22 +9,11 @@ import (
 
 	"github.com/furrowhq/furrow/internal/account"
 	"github.com/furrowhq/furrow/internal/database"
+	"github.com/furrowhq/furrow/internal/health"
+	"github.com/furrowhq/furrow/internal/listing"
 	"github.com/furrowhq/furrow/internal/store"
+	"github.com/furrowhq/furrow/internal/testdb"
 )
-
-func newService(t *testing.T) *account.Service {
-	t.Helper()
-	ctx := context.Background()
-	db, err := database.Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "seed.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.Migrate(ctx); err != nil {
-		t.Fatal(err)
-	}
-	return account.NewService(store.New(db), nil)
-}
 
 // all pages through a List call.
 func all[T any](t *testing.T, list func(token string) (*account.Page[T], error)) []T {
@@ -46,11 +34,17 @@ func all[T any](t *testing.T, list func(token string) (*account.Page[T], error))
 }
 
 func TestRun(t *testing.T) {
+	testdb.Each(t, testRun)
+}
+
+func testRun(t *testing.T, db *database.DB) {
 	ctx := context.Background()
-	svc := newService(t)
+	s := store.New(db)
+	svc, hs := account.NewService(s, nil), health.NewService(s, health.Options{})
 	opt := Options{Accounts: 40, Seed: 1}
 
-	st, err := Run(ctx, svc, opt)
+	start := time.Now()
+	st, err := run(ctx, svc, hs, opt, start)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -188,19 +182,207 @@ func TestRun(t *testing.T) {
 		t.Errorf("%d accounts with a tax id, %d with a domain; want most", withTax, withDomain)
 	}
 
-	// A second run finds every account and creates nothing.
-	again, err := Run(ctx, svc, opt)
+	signals := checkHealth(t, hs, accounts, st, start)
+
+	// A second run finds every account and creates nothing: the accounts' signals are
+	// sent again with the same ids, and the service keeps the stored ones.
+	again, err := Run(ctx, svc, hs, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Stats{Skipped: 40}); again != want {
+	if want := (Stats{Skipped: 40, Green: again.Green, Yellow: again.Yellow, Red: again.Red}); again != want {
 		t.Errorf("second run: %+v; want %+v", again, want)
+	}
+	if n := again.Green + again.Yellow + again.Red; n != 40 {
+		t.Errorf("second run: %d accounts graded; want 40", n)
+	}
+	if n := countSignals(t, hs, accounts); n != signals {
+		t.Errorf("after the second run there are %d signals; want %d", n, signals)
 	}
 	accounts = all(t, func(tok string) (*account.Page[*account.Account], error) {
 		return svc.ListAccounts(ctx, account.ListRequest{PageSize: 100, PageToken: tok})
 	})
 	if len(accounts) != 40 {
 		t.Errorf("after the second run there are %d accounts; want 40", len(accounts))
+	}
+}
+
+// checkHealth checks the signals and scores of a first run made at start, and returns
+// how many signals are stored.
+func checkHealth(t *testing.T, hs *health.Service, accounts []*account.Account, st Stats, start time.Time) int {
+	t.Helper()
+	ctx := context.Background()
+	if st.Signals == 0 {
+		t.Fatal("the seed created no signals")
+	}
+	byName := map[string]*plan{}
+	plans := makePlans(40, 1, start)
+	for i := range plans {
+		byName[plans[i].account.DisplayName] = &plans[i]
+	}
+	stored, grades := 0, map[string]int{}
+	for _, a := range accounts {
+		ss := all(t, func(tok string) (*listing.Page[*health.Signal], error) {
+			return hs.ListSignals(ctx, a.ID, listing.Request{PageSize: 1000, PageToken: tok})
+		})
+		stored += len(ss)
+		p := byName[a.DisplayName]
+		if p == nil {
+			t.Fatalf("%s: no plan of that name", a.DisplayName)
+		}
+		if len(ss) == 0 || len(ss) != len(p.signals) {
+			t.Errorf("%s: %d signals stored; the plan has %d", a.DisplayName, len(ss), len(p.signals))
+		}
+		for _, sg := range ss {
+			if sg.Source != "seed" || !strings.HasPrefix(sg.SignalID, "seed-"+sg.Measure+"-") {
+				t.Errorf("%s: signal source %q, id %q", a.DisplayName, sg.Source, sg.SignalID)
+			}
+			if !sg.Time.Before(start) || sg.Time.Before(start.AddDate(-1, 0, -1)) {
+				t.Errorf("%s: %s signal at %s is not within the year before %s", a.DisplayName, sg.Measure, sg.Time, start)
+			}
+		}
+
+		hist := all(t, func(tok string) (*listing.Page[*health.Score], error) {
+			return hs.ListHealthScoreHistory(ctx, a.ID, 0, tok)
+		})
+		if len(hist) != 1 {
+			t.Fatalf("%s: %d history rows after one recompute; want 1", a.DisplayName, len(hist))
+		}
+		sc := hist[0]
+		grades[sc.Grade]++
+		// The score is the default scorecard's on the plan's data, bit for bit.
+		want, ok := evaluate(p, sc.ComputeTime)
+		if !ok || want.Score != sc.Score || want.Grade != sc.Grade || !reflect.DeepEqual(want.Contributions, sc.Contributions) {
+			t.Errorf("%s: stored score %v %s; the plan gives %v %s (ok %v)\nstored %+v\nplan   %+v",
+				a.DisplayName, sc.Score, sc.Grade, want.Score, want.Grade, ok, sc.Contributions, want.Contributions)
+		}
+	}
+	if stored != st.Signals {
+		t.Errorf("%d signals stored; Stats say %d", stored, st.Signals)
+	}
+	if g := (map[string]int{health.GradeGreen: st.Green, health.GradeYellow: st.Yellow, health.GradeRed: st.Red}); !reflect.DeepEqual(g, grades) {
+		t.Errorf("stored grades %v; Stats say %v", grades, g)
+	}
+	t.Logf("grades of 40 accounts: %d green, %d yellow, %d red", st.Green, st.Yellow, st.Red)
+	// Even 40 accounts show every grade: at least 15% (6) of each.
+	for grade, n := range grades {
+		if n < 6 {
+			t.Errorf("%d of 40 accounts are %s; want at least 6", n, grade)
+		}
+	}
+	if len(grades) != 3 {
+		t.Errorf("grades %v; want all three", grades)
+	}
+	return stored
+}
+
+func countSignals(t *testing.T, hs *health.Service, accounts []*account.Account) int {
+	t.Helper()
+	n := 0
+	for _, a := range accounts {
+		n += len(all(t, func(tok string) (*listing.Page[*health.Signal], error) {
+			return hs.ListSignals(context.Background(), a.ID, listing.Request{PageSize: 1000, PageToken: tok})
+		}))
+	}
+	return n
+}
+
+// evaluate scores p with the default scorecard at asOf from the plan alone: its
+// signals, interactions, won deals and contacts aggregated as the store aggregates the
+// rows the seed writes from them.
+func evaluate(p *plan, asOf time.Time) (health.Result, bool) {
+	def := health.DefaultScorecard().Definition
+	hp := health.NewPlan(asOf, &def)
+	type event struct {
+		t time.Time
+		v int64
+	}
+	var in health.Inputs
+	for _, q := range hp.Queries {
+		var evs []event
+		switch q.Source {
+		case health.SourceInteractions:
+			for _, x := range p.interactions {
+				evs = append(evs, event{x.OccurTime, 1e6})
+			}
+		case health.SourceWonDeals, health.SourceRepurchases:
+			for i, d := range p.deals { // all won, in close-date order: the first is the first purchase
+				if i > 0 || q.Source == health.SourceWonDeals {
+					evs = append(evs, event{d.CloseDate, 1e6})
+				}
+			}
+		default:
+			for _, sg := range p.signals {
+				if sg.Measure == q.Source {
+					evs = append(evs, event{sg.Time, sg.ValueMicros})
+				}
+			}
+		}
+		ag := health.EventAgg{Counts: make([]int64, len(q.Froms)), Sums: make([]int64, len(q.Froms))}
+		for _, e := range evs {
+			if e.t.After(asOf) {
+				continue
+			}
+			if !ag.Any || e.t.After(ag.Latest) {
+				ag.Latest, ag.LastValue = e.t, e.v
+			}
+			ag.Any = true
+			for i, from := range q.Froms {
+				if e.t.After(from) {
+					ag.Counts[i]++
+					ag.Sums[i] += e.v
+				}
+			}
+		}
+		in.Events = append(in.Events, ag)
+	}
+	levels := map[string]bool{}
+	for _, c := range p.contacts {
+		in.Counts.Contacts++
+		if c.SeniorityLevel != "" {
+			levels[c.SeniorityLevel] = true
+		}
+		if c.SeniorityLevel == "EXECUTIVE" {
+			in.Counts.Executives++
+		}
+	}
+	in.Counts.Levels = int64(len(levels))
+	return hp.Evaluate(&def, &in, asOf)
+}
+
+// TestGradeSpread checks, without a database, that the default scorecard grades seeded
+// accounts across the board (evaluate is held to the stored scores by TestRun).
+func TestGradeSpread(t *testing.T) {
+	now := time.Now()
+	for _, seed := range []int64{1, 2, 3} {
+		plans := makePlans(300, seed, now)
+		grades := map[string]int{}
+		cohorts := map[string]map[string]int{}
+		for i := range plans {
+			r, ok := evaluate(&plans[i], now)
+			if !ok {
+				t.Fatalf("seed %d: %s has no score", seed, plans[i].account.DisplayName)
+			}
+			grades[r.Grade]++
+			if cohorts[plans[i].cohort] == nil {
+				cohorts[plans[i].cohort] = map[string]int{}
+			}
+			cohorts[plans[i].cohort][r.Grade]++
+		}
+		t.Logf("seed %d: %d green, %d yellow, %d red; by cohort %v", seed,
+			grades[health.GradeGreen], grades[health.GradeYellow], grades[health.GradeRed], cohorts)
+		for _, g := range []string{health.GradeGreen, health.GradeYellow, health.GradeRed} {
+			if grades[g] < 45 {
+				t.Errorf("seed %d: %d of 300 accounts are %s; want at least 15%%", seed, grades[g], g)
+			}
+		}
+		// The cohorts are what the grades say.
+		if c := cohorts[cohortThriving]; c[health.GradeGreen] <= c[health.GradeYellow]+c[health.GradeRed] {
+			t.Errorf("seed %d: thriving accounts are mostly not GREEN: %v", seed, c)
+		}
+		if c := cohorts[cohortDormant]; c[health.GradeRed] <= c[health.GradeYellow]+c[health.GradeGreen] {
+			t.Errorf("seed %d: dormant accounts are mostly not RED: %v", seed, c)
+		}
 	}
 }
 
