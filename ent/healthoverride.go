@@ -33,7 +33,11 @@ type HealthOverride struct {
 	// ExpireTime holds the value of the "expire_time" field.
 	ExpireTime *time.Time `json:"expire_time,omitempty"`
 	// EndTime holds the value of the "end_time" field.
-	EndTime      *time.Time `json:"end_time,omitempty"`
+	EndTime *time.Time `json:"end_time,omitempty"`
+	// EndedBy holds the value of the "ended_by" field.
+	EndedBy string `json:"ended_by,omitempty"`
+	// EndReason holds the value of the "end_reason" field.
+	EndReason    string `json:"end_reason,omitempty"`
 	selectValues sql.SelectValues
 }
 
@@ -44,7 +48,7 @@ func (*HealthOverride) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case healthoverride.FieldScore:
 			values[i] = new(sql.NullFloat64)
-		case healthoverride.FieldGrade, healthoverride.FieldReason, healthoverride.FieldActor:
+		case healthoverride.FieldGrade, healthoverride.FieldReason, healthoverride.FieldActor, healthoverride.FieldEndedBy, healthoverride.FieldEndReason:
 			values[i] = new(sql.NullString)
 		case healthoverride.FieldSetTime, healthoverride.FieldExpireTime, healthoverride.FieldEndTime:
 			values[i] = new(sql.NullTime)
@@ -122,6 +126,18 @@ func (_m *HealthOverride) assignValues(columns []string, values []any) error {
 				_m.EndTime = new(time.Time)
 				*_m.EndTime = value.Time
 			}
+		case healthoverride.FieldEndedBy:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field ended_by", values[i])
+			} else if value.Valid {
+				_m.EndedBy = value.String
+			}
+		case healthoverride.FieldEndReason:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field end_reason", values[i])
+			} else if value.Valid {
+				_m.EndReason = value.String
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -187,6 +203,12 @@ func (_m *HealthOverride) String() string {
 		builder.WriteString("end_time=")
 		builder.WriteString(v.Format(time.ANSIC))
 	}
+	builder.WriteString(", ")
+	builder.WriteString("ended_by=")
+	builder.WriteString(_m.EndedBy)
+	builder.WriteString(", ")
+	builder.WriteString("end_reason=")
+	builder.WriteString(_m.EndReason)
 	builder.WriteByte(')')
 	return builder.String()
 }

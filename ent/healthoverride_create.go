@@ -96,6 +96,34 @@ func (_c *HealthOverrideCreate) SetNillableEndTime(v *time.Time) *HealthOverride
 	return _c
 }
 
+// SetEndedBy sets the "ended_by" field.
+func (_c *HealthOverrideCreate) SetEndedBy(v string) *HealthOverrideCreate {
+	_c.mutation.SetEndedBy(v)
+	return _c
+}
+
+// SetNillableEndedBy sets the "ended_by" field if the given value is not nil.
+func (_c *HealthOverrideCreate) SetNillableEndedBy(v *string) *HealthOverrideCreate {
+	if v != nil {
+		_c.SetEndedBy(*v)
+	}
+	return _c
+}
+
+// SetEndReason sets the "end_reason" field.
+func (_c *HealthOverrideCreate) SetEndReason(v string) *HealthOverrideCreate {
+	_c.mutation.SetEndReason(v)
+	return _c
+}
+
+// SetNillableEndReason sets the "end_reason" field if the given value is not nil.
+func (_c *HealthOverrideCreate) SetNillableEndReason(v *string) *HealthOverrideCreate {
+	if v != nil {
+		_c.SetEndReason(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *HealthOverrideCreate) SetID(v uuid.UUID) *HealthOverrideCreate {
 	_c.mutation.SetID(v)
@@ -109,6 +137,7 @@ func (_c *HealthOverrideCreate) Mutation() *HealthOverrideMutation {
 
 // Save creates the HealthOverride in the database.
 func (_c *HealthOverrideCreate) Save(ctx context.Context) (*HealthOverride, error) {
+	_c.defaults()
 	return withHooks(ctx, _c.sqlSave, _c.mutation, _c.hooks)
 }
 
@@ -134,6 +163,18 @@ func (_c *HealthOverrideCreate) ExecX(ctx context.Context) {
 	}
 }
 
+// defaults sets the default values of the builder before save.
+func (_c *HealthOverrideCreate) defaults() {
+	if _, ok := _c.mutation.EndedBy(); !ok {
+		v := healthoverride.DefaultEndedBy
+		_c.mutation.SetEndedBy(v)
+	}
+	if _, ok := _c.mutation.EndReason(); !ok {
+		v := healthoverride.DefaultEndReason
+		_c.mutation.SetEndReason(v)
+	}
+}
+
 // check runs all checks and user-defined validators on the builder.
 func (_c *HealthOverrideCreate) check() error {
 	if _, ok := _c.mutation.AccountID(); !ok {
@@ -150,6 +191,12 @@ func (_c *HealthOverrideCreate) check() error {
 	}
 	if _, ok := _c.mutation.SetTime(); !ok {
 		return &ValidationError{Name: "set_time", err: errors.New(`ent: missing required field "HealthOverride.set_time"`)}
+	}
+	if _, ok := _c.mutation.EndedBy(); !ok {
+		return &ValidationError{Name: "ended_by", err: errors.New(`ent: missing required field "HealthOverride.ended_by"`)}
+	}
+	if _, ok := _c.mutation.EndReason(); !ok {
+		return &ValidationError{Name: "end_reason", err: errors.New(`ent: missing required field "HealthOverride.end_reason"`)}
 	}
 	return nil
 }
@@ -219,6 +266,14 @@ func (_c *HealthOverrideCreate) createSpec() (*HealthOverride, *sqlgraph.CreateS
 		_spec.SetField(healthoverride.FieldEndTime, field.TypeTime, value)
 		_node.EndTime = &value
 	}
+	if value, ok := _c.mutation.EndedBy(); ok {
+		_spec.SetField(healthoverride.FieldEndedBy, field.TypeString, value)
+		_node.EndedBy = value
+	}
+	if value, ok := _c.mutation.EndReason(); ok {
+		_spec.SetField(healthoverride.FieldEndReason, field.TypeString, value)
+		_node.EndReason = value
+	}
 	return _node, _spec
 }
 
@@ -286,6 +341,30 @@ func (u *HealthOverrideUpsert) UpdateEndTime() *HealthOverrideUpsert {
 // ClearEndTime clears the value of the "end_time" field.
 func (u *HealthOverrideUpsert) ClearEndTime() *HealthOverrideUpsert {
 	u.SetNull(healthoverride.FieldEndTime)
+	return u
+}
+
+// SetEndedBy sets the "ended_by" field.
+func (u *HealthOverrideUpsert) SetEndedBy(v string) *HealthOverrideUpsert {
+	u.Set(healthoverride.FieldEndedBy, v)
+	return u
+}
+
+// UpdateEndedBy sets the "ended_by" field to the value that was provided on create.
+func (u *HealthOverrideUpsert) UpdateEndedBy() *HealthOverrideUpsert {
+	u.SetExcluded(healthoverride.FieldEndedBy)
+	return u
+}
+
+// SetEndReason sets the "end_reason" field.
+func (u *HealthOverrideUpsert) SetEndReason(v string) *HealthOverrideUpsert {
+	u.Set(healthoverride.FieldEndReason, v)
+	return u
+}
+
+// UpdateEndReason sets the "end_reason" field to the value that was provided on create.
+func (u *HealthOverrideUpsert) UpdateEndReason() *HealthOverrideUpsert {
+	u.SetExcluded(healthoverride.FieldEndReason)
 	return u
 }
 
@@ -379,6 +458,34 @@ func (u *HealthOverrideUpsertOne) ClearEndTime() *HealthOverrideUpsertOne {
 	})
 }
 
+// SetEndedBy sets the "ended_by" field.
+func (u *HealthOverrideUpsertOne) SetEndedBy(v string) *HealthOverrideUpsertOne {
+	return u.Update(func(s *HealthOverrideUpsert) {
+		s.SetEndedBy(v)
+	})
+}
+
+// UpdateEndedBy sets the "ended_by" field to the value that was provided on create.
+func (u *HealthOverrideUpsertOne) UpdateEndedBy() *HealthOverrideUpsertOne {
+	return u.Update(func(s *HealthOverrideUpsert) {
+		s.UpdateEndedBy()
+	})
+}
+
+// SetEndReason sets the "end_reason" field.
+func (u *HealthOverrideUpsertOne) SetEndReason(v string) *HealthOverrideUpsertOne {
+	return u.Update(func(s *HealthOverrideUpsert) {
+		s.SetEndReason(v)
+	})
+}
+
+// UpdateEndReason sets the "end_reason" field to the value that was provided on create.
+func (u *HealthOverrideUpsertOne) UpdateEndReason() *HealthOverrideUpsertOne {
+	return u.Update(func(s *HealthOverrideUpsert) {
+		s.UpdateEndReason()
+	})
+}
+
 // Exec executes the query.
 func (u *HealthOverrideUpsertOne) Exec(ctx context.Context) error {
 	if len(u.create.conflict) == 0 {
@@ -436,6 +543,7 @@ func (_c *HealthOverrideCreateBulk) Save(ctx context.Context) ([]*HealthOverride
 	for i := range _c.builders {
 		func(i int, root context.Context) {
 			builder := _c.builders[i]
+			builder.defaults()
 			var mut Mutator = MutateFunc(func(ctx context.Context, m Mutation) (Value, error) {
 				mutation, ok := m.(*HealthOverrideMutation)
 				if !ok {
@@ -632,6 +740,34 @@ func (u *HealthOverrideUpsertBulk) UpdateEndTime() *HealthOverrideUpsertBulk {
 func (u *HealthOverrideUpsertBulk) ClearEndTime() *HealthOverrideUpsertBulk {
 	return u.Update(func(s *HealthOverrideUpsert) {
 		s.ClearEndTime()
+	})
+}
+
+// SetEndedBy sets the "ended_by" field.
+func (u *HealthOverrideUpsertBulk) SetEndedBy(v string) *HealthOverrideUpsertBulk {
+	return u.Update(func(s *HealthOverrideUpsert) {
+		s.SetEndedBy(v)
+	})
+}
+
+// UpdateEndedBy sets the "ended_by" field to the value that was provided on create.
+func (u *HealthOverrideUpsertBulk) UpdateEndedBy() *HealthOverrideUpsertBulk {
+	return u.Update(func(s *HealthOverrideUpsert) {
+		s.UpdateEndedBy()
+	})
+}
+
+// SetEndReason sets the "end_reason" field.
+func (u *HealthOverrideUpsertBulk) SetEndReason(v string) *HealthOverrideUpsertBulk {
+	return u.Update(func(s *HealthOverrideUpsert) {
+		s.SetEndReason(v)
+	})
+}
+
+// UpdateEndReason sets the "end_reason" field to the value that was provided on create.
+func (u *HealthOverrideUpsertBulk) UpdateEndReason() *HealthOverrideUpsertBulk {
+	return u.Update(func(s *HealthOverrideUpsert) {
+		s.UpdateEndReason()
 	})
 }
 

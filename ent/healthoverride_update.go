@@ -49,6 +49,34 @@ func (_u *HealthOverrideUpdate) ClearEndTime() *HealthOverrideUpdate {
 	return _u
 }
 
+// SetEndedBy sets the "ended_by" field.
+func (_u *HealthOverrideUpdate) SetEndedBy(v string) *HealthOverrideUpdate {
+	_u.mutation.SetEndedBy(v)
+	return _u
+}
+
+// SetNillableEndedBy sets the "ended_by" field if the given value is not nil.
+func (_u *HealthOverrideUpdate) SetNillableEndedBy(v *string) *HealthOverrideUpdate {
+	if v != nil {
+		_u.SetEndedBy(*v)
+	}
+	return _u
+}
+
+// SetEndReason sets the "end_reason" field.
+func (_u *HealthOverrideUpdate) SetEndReason(v string) *HealthOverrideUpdate {
+	_u.mutation.SetEndReason(v)
+	return _u
+}
+
+// SetNillableEndReason sets the "end_reason" field if the given value is not nil.
+func (_u *HealthOverrideUpdate) SetNillableEndReason(v *string) *HealthOverrideUpdate {
+	if v != nil {
+		_u.SetEndReason(*v)
+	}
+	return _u
+}
+
 // Mutation returns the HealthOverrideMutation object of the builder.
 func (_u *HealthOverrideUpdate) Mutation() *HealthOverrideMutation {
 	return _u.mutation
@@ -108,6 +136,12 @@ func (_u *HealthOverrideUpdate) sqlSave(ctx context.Context) (_node int, err err
 	if _u.mutation.EndTimeCleared() {
 		_spec.ClearField(healthoverride.FieldEndTime, field.TypeTime)
 	}
+	if value, ok := _u.mutation.EndedBy(); ok {
+		_spec.SetField(healthoverride.FieldEndedBy, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.EndReason(); ok {
+		_spec.SetField(healthoverride.FieldEndReason, field.TypeString, value)
+	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
 		if _, ok := err.(*sqlgraph.NotFoundError); ok {
@@ -147,6 +181,34 @@ func (_u *HealthOverrideUpdateOne) SetNillableEndTime(v *time.Time) *HealthOverr
 // ClearEndTime clears the value of the "end_time" field.
 func (_u *HealthOverrideUpdateOne) ClearEndTime() *HealthOverrideUpdateOne {
 	_u.mutation.ClearEndTime()
+	return _u
+}
+
+// SetEndedBy sets the "ended_by" field.
+func (_u *HealthOverrideUpdateOne) SetEndedBy(v string) *HealthOverrideUpdateOne {
+	_u.mutation.SetEndedBy(v)
+	return _u
+}
+
+// SetNillableEndedBy sets the "ended_by" field if the given value is not nil.
+func (_u *HealthOverrideUpdateOne) SetNillableEndedBy(v *string) *HealthOverrideUpdateOne {
+	if v != nil {
+		_u.SetEndedBy(*v)
+	}
+	return _u
+}
+
+// SetEndReason sets the "end_reason" field.
+func (_u *HealthOverrideUpdateOne) SetEndReason(v string) *HealthOverrideUpdateOne {
+	_u.mutation.SetEndReason(v)
+	return _u
+}
+
+// SetNillableEndReason sets the "end_reason" field if the given value is not nil.
+func (_u *HealthOverrideUpdateOne) SetNillableEndReason(v *string) *HealthOverrideUpdateOne {
+	if v != nil {
+		_u.SetEndReason(*v)
+	}
 	return _u
 }
 
@@ -238,6 +300,12 @@ func (_u *HealthOverrideUpdateOne) sqlSave(ctx context.Context) (_node *HealthOv
 	}
 	if _u.mutation.EndTimeCleared() {
 		_spec.ClearField(healthoverride.FieldEndTime, field.TypeTime)
+	}
+	if value, ok := _u.mutation.EndedBy(); ok {
+		_spec.SetField(healthoverride.FieldEndedBy, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.EndReason(); ok {
+		_spec.SetField(healthoverride.FieldEndReason, field.TypeString, value)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &HealthOverride{config: _u.config}

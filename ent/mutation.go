@@ -8528,6 +8528,8 @@ type HealthOverrideMutation struct {
 	set_time      *time.Time
 	expire_time   *time.Time
 	end_time      *time.Time
+	ended_by      *string
+	end_reason    *string
 	clearedFields map[string]struct{}
 	done          bool
 	oldValue      func(context.Context) (*HealthOverride, error)
@@ -8986,6 +8988,78 @@ func (m *HealthOverrideMutation) ResetEndTime() {
 	delete(m.clearedFields, healthoverride.FieldEndTime)
 }
 
+// SetEndedBy sets the "ended_by" field.
+func (m *HealthOverrideMutation) SetEndedBy(s string) {
+	m.ended_by = &s
+}
+
+// EndedBy returns the value of the "ended_by" field in the mutation.
+func (m *HealthOverrideMutation) EndedBy() (r string, exists bool) {
+	v := m.ended_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndedBy returns the old "ended_by" field's value of the HealthOverride entity.
+// If the HealthOverride object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthOverrideMutation) OldEndedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndedBy: %w", err)
+	}
+	return oldValue.EndedBy, nil
+}
+
+// ResetEndedBy resets all changes to the "ended_by" field.
+func (m *HealthOverrideMutation) ResetEndedBy() {
+	m.ended_by = nil
+}
+
+// SetEndReason sets the "end_reason" field.
+func (m *HealthOverrideMutation) SetEndReason(s string) {
+	m.end_reason = &s
+}
+
+// EndReason returns the value of the "end_reason" field in the mutation.
+func (m *HealthOverrideMutation) EndReason() (r string, exists bool) {
+	v := m.end_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEndReason returns the old "end_reason" field's value of the HealthOverride entity.
+// If the HealthOverride object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *HealthOverrideMutation) OldEndReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEndReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEndReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEndReason: %w", err)
+	}
+	return oldValue.EndReason, nil
+}
+
+// ResetEndReason resets all changes to the "end_reason" field.
+func (m *HealthOverrideMutation) ResetEndReason() {
+	m.end_reason = nil
+}
+
 // Where appends a list predicates to the HealthOverrideMutation builder.
 func (m *HealthOverrideMutation) Where(ps ...predicate.HealthOverride) {
 	m.predicates = append(m.predicates, ps...)
@@ -9020,7 +9094,7 @@ func (m *HealthOverrideMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *HealthOverrideMutation) Fields() []string {
-	fields := make([]string, 0, 8)
+	fields := make([]string, 0, 10)
 	if m.account_id != nil {
 		fields = append(fields, healthoverride.FieldAccountID)
 	}
@@ -9044,6 +9118,12 @@ func (m *HealthOverrideMutation) Fields() []string {
 	}
 	if m.end_time != nil {
 		fields = append(fields, healthoverride.FieldEndTime)
+	}
+	if m.ended_by != nil {
+		fields = append(fields, healthoverride.FieldEndedBy)
+	}
+	if m.end_reason != nil {
+		fields = append(fields, healthoverride.FieldEndReason)
 	}
 	return fields
 }
@@ -9069,6 +9149,10 @@ func (m *HealthOverrideMutation) Field(name string) (ent.Value, bool) {
 		return m.ExpireTime()
 	case healthoverride.FieldEndTime:
 		return m.EndTime()
+	case healthoverride.FieldEndedBy:
+		return m.EndedBy()
+	case healthoverride.FieldEndReason:
+		return m.EndReason()
 	}
 	return nil, false
 }
@@ -9094,6 +9178,10 @@ func (m *HealthOverrideMutation) OldField(ctx context.Context, name string) (ent
 		return m.OldExpireTime(ctx)
 	case healthoverride.FieldEndTime:
 		return m.OldEndTime(ctx)
+	case healthoverride.FieldEndedBy:
+		return m.OldEndedBy(ctx)
+	case healthoverride.FieldEndReason:
+		return m.OldEndReason(ctx)
 	}
 	return nil, fmt.Errorf("unknown HealthOverride field %s", name)
 }
@@ -9158,6 +9246,20 @@ func (m *HealthOverrideMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetEndTime(v)
+		return nil
+	case healthoverride.FieldEndedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndedBy(v)
+		return nil
+	case healthoverride.FieldEndReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEndReason(v)
 		return nil
 	}
 	return fmt.Errorf("unknown HealthOverride field %s", name)
@@ -9267,6 +9369,12 @@ func (m *HealthOverrideMutation) ResetField(name string) error {
 		return nil
 	case healthoverride.FieldEndTime:
 		m.ResetEndTime()
+		return nil
+	case healthoverride.FieldEndedBy:
+		m.ResetEndedBy()
+		return nil
+	case healthoverride.FieldEndReason:
+		m.ResetEndReason()
 		return nil
 	}
 	return fmt.Errorf("unknown HealthOverride field %s", name)

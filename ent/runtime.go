@@ -10,6 +10,7 @@ import (
 	"github.com/furrowhq/furrow/ent/apikey"
 	"github.com/furrowhq/furrow/ent/contact"
 	"github.com/furrowhq/furrow/ent/deal"
+	"github.com/furrowhq/furrow/ent/healthoverride"
 	"github.com/furrowhq/furrow/ent/interaction"
 	"github.com/furrowhq/furrow/ent/ownershipperiod"
 	"github.com/furrowhq/furrow/ent/primarycontactchange"
@@ -200,6 +201,16 @@ func init() {
 	dealDescExternalID := dealFields[7].Descriptor()
 	// deal.DefaultExternalID holds the default value on creation for the external_id field.
 	deal.DefaultExternalID = dealDescExternalID.Default.(string)
+	healthoverrideFields := schema.HealthOverride{}.Fields()
+	_ = healthoverrideFields
+	// healthoverrideDescEndedBy is the schema descriptor for ended_by field.
+	healthoverrideDescEndedBy := healthoverrideFields[9].Descriptor()
+	// healthoverride.DefaultEndedBy holds the default value on creation for the ended_by field.
+	healthoverride.DefaultEndedBy = healthoverrideDescEndedBy.Default.(string)
+	// healthoverrideDescEndReason is the schema descriptor for end_reason field.
+	healthoverrideDescEndReason := healthoverrideFields[10].Descriptor()
+	// healthoverride.DefaultEndReason holds the default value on creation for the end_reason field.
+	healthoverride.DefaultEndReason = healthoverrideDescEndReason.Default.(string)
 	interactionMixin := schema.Interaction{}.Mixin()
 	interactionMixinFields0 := interactionMixin[0].Fields()
 	_ = interactionMixinFields0

@@ -76,6 +76,7 @@ type config struct {
 	rateLimit          float64
 	rateBurst          int
 	healthDebounce     time.Duration
+	healthRecompute    time.Duration
 	workerInterval     time.Duration
 	bootstrapKey       string
 	keyName, keyRole   string
@@ -161,6 +162,12 @@ func parse(cmd string, args []string, stderr io.Writer) (config, error) {
 		if err != nil {
 			return c, err
 		}
+		every, err := envDuration("FURROW_HEALTH_RECOMPUTE_EVERY", 24*time.Hour)
+		if err != nil {
+			return c, err
+		}
+		fs.DurationVar(&c.healthRecompute, "health-recompute-every", every,
+			"how often every account's health is recomputed, so time windows move; 0 never [FURROW_HEALTH_RECOMPUTE_EVERY]")
 		fs.DurationVar(&c.healthDebounce, "health-debounce", debounce,
 			"how long after a change (signals, contacts, deals, interactions) an account's health is rescored [FURROW_HEALTH_DEBOUNCE]")
 		fs.DurationVar(&c.workerInterval, "worker-interval", interval,
@@ -324,7 +331,7 @@ func serve(ctx context.Context, c config, db *database.DB, log *slog.Logger, std
 	a, err := app.New(ctx, db, app.Options{
 		Server:       server.Config{GRPCAddr: c.grpcAddr, HTTPAddr: c.httpAddr, Logger: log, ShutdownTimeout: c.shutdownTimeout},
 		BootstrapKey: c.bootstrapKey, RateLimit: c.rateLimit, RateBurst: c.rateBurst,
-		HealthDebounce: c.healthDebounce, WorkerInterval: c.workerInterval,
+		HealthDebounce: c.healthDebounce, WorkerInterval: c.workerInterval, HealthRecomputeEvery: c.healthRecompute,
 	})
 	if err != nil {
 		return err

@@ -27,6 +27,10 @@ const (
 	FieldExpireTime = "expire_time"
 	// FieldEndTime holds the string denoting the end_time field in the database.
 	FieldEndTime = "end_time"
+	// FieldEndedBy holds the string denoting the ended_by field in the database.
+	FieldEndedBy = "ended_by"
+	// FieldEndReason holds the string denoting the end_reason field in the database.
+	FieldEndReason = "end_reason"
 	// Table holds the table name of the healthoverride in the database.
 	Table = "health_overrides"
 )
@@ -42,6 +46,8 @@ var Columns = []string{
 	FieldSetTime,
 	FieldExpireTime,
 	FieldEndTime,
+	FieldEndedBy,
+	FieldEndReason,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -53,6 +59,13 @@ func ValidColumn(column string) bool {
 	}
 	return false
 }
+
+var (
+	// DefaultEndedBy holds the default value on creation for the "ended_by" field.
+	DefaultEndedBy string
+	// DefaultEndReason holds the default value on creation for the "end_reason" field.
+	DefaultEndReason string
+)
 
 // OrderOption defines the ordering options for the HealthOverride queries.
 type OrderOption func(*sql.Selector)
@@ -100,4 +113,14 @@ func ByExpireTime(opts ...sql.OrderTermOption) OrderOption {
 // ByEndTime orders the results by the end_time field.
 func ByEndTime(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldEndTime, opts...).ToFunc()
+}
+
+// ByEndedBy orders the results by the ended_by field.
+func ByEndedBy(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEndedBy, opts...).ToFunc()
+}
+
+// ByEndReason orders the results by the end_reason field.
+func ByEndReason(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldEndReason, opts...).ToFunc()
 }

@@ -95,6 +95,16 @@ func EndTime(v time.Time) predicate.HealthOverride {
 	return predicate.HealthOverride(sql.FieldEQ(FieldEndTime, v))
 }
 
+// EndedBy applies equality check predicate on the "ended_by" field. It's identical to EndedByEQ.
+func EndedBy(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldEQ(FieldEndedBy, v))
+}
+
+// EndReason applies equality check predicate on the "end_reason" field. It's identical to EndReasonEQ.
+func EndReason(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldEQ(FieldEndReason, v))
+}
+
 // AccountIDEQ applies the EQ predicate on the "account_id" field.
 func AccountIDEQ(v uuid.UUID) predicate.HealthOverride {
 	return predicate.HealthOverride(sql.FieldEQ(FieldAccountID, v))
@@ -518,6 +528,136 @@ func EndTimeIsNil() predicate.HealthOverride {
 // EndTimeNotNil applies the NotNil predicate on the "end_time" field.
 func EndTimeNotNil() predicate.HealthOverride {
 	return predicate.HealthOverride(sql.FieldNotNull(FieldEndTime))
+}
+
+// EndedByEQ applies the EQ predicate on the "ended_by" field.
+func EndedByEQ(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldEQ(FieldEndedBy, v))
+}
+
+// EndedByNEQ applies the NEQ predicate on the "ended_by" field.
+func EndedByNEQ(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldNEQ(FieldEndedBy, v))
+}
+
+// EndedByIn applies the In predicate on the "ended_by" field.
+func EndedByIn(vs ...string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldIn(FieldEndedBy, vs...))
+}
+
+// EndedByNotIn applies the NotIn predicate on the "ended_by" field.
+func EndedByNotIn(vs ...string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldNotIn(FieldEndedBy, vs...))
+}
+
+// EndedByGT applies the GT predicate on the "ended_by" field.
+func EndedByGT(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldGT(FieldEndedBy, v))
+}
+
+// EndedByGTE applies the GTE predicate on the "ended_by" field.
+func EndedByGTE(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldGTE(FieldEndedBy, v))
+}
+
+// EndedByLT applies the LT predicate on the "ended_by" field.
+func EndedByLT(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldLT(FieldEndedBy, v))
+}
+
+// EndedByLTE applies the LTE predicate on the "ended_by" field.
+func EndedByLTE(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldLTE(FieldEndedBy, v))
+}
+
+// EndedByContains applies the Contains predicate on the "ended_by" field.
+func EndedByContains(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldContains(FieldEndedBy, v))
+}
+
+// EndedByHasPrefix applies the HasPrefix predicate on the "ended_by" field.
+func EndedByHasPrefix(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldHasPrefix(FieldEndedBy, v))
+}
+
+// EndedByHasSuffix applies the HasSuffix predicate on the "ended_by" field.
+func EndedByHasSuffix(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldHasSuffix(FieldEndedBy, v))
+}
+
+// EndedByEqualFold applies the EqualFold predicate on the "ended_by" field.
+func EndedByEqualFold(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldEqualFold(FieldEndedBy, v))
+}
+
+// EndedByContainsFold applies the ContainsFold predicate on the "ended_by" field.
+func EndedByContainsFold(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldContainsFold(FieldEndedBy, v))
+}
+
+// EndReasonEQ applies the EQ predicate on the "end_reason" field.
+func EndReasonEQ(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldEQ(FieldEndReason, v))
+}
+
+// EndReasonNEQ applies the NEQ predicate on the "end_reason" field.
+func EndReasonNEQ(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldNEQ(FieldEndReason, v))
+}
+
+// EndReasonIn applies the In predicate on the "end_reason" field.
+func EndReasonIn(vs ...string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldIn(FieldEndReason, vs...))
+}
+
+// EndReasonNotIn applies the NotIn predicate on the "end_reason" field.
+func EndReasonNotIn(vs ...string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldNotIn(FieldEndReason, vs...))
+}
+
+// EndReasonGT applies the GT predicate on the "end_reason" field.
+func EndReasonGT(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldGT(FieldEndReason, v))
+}
+
+// EndReasonGTE applies the GTE predicate on the "end_reason" field.
+func EndReasonGTE(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldGTE(FieldEndReason, v))
+}
+
+// EndReasonLT applies the LT predicate on the "end_reason" field.
+func EndReasonLT(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldLT(FieldEndReason, v))
+}
+
+// EndReasonLTE applies the LTE predicate on the "end_reason" field.
+func EndReasonLTE(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldLTE(FieldEndReason, v))
+}
+
+// EndReasonContains applies the Contains predicate on the "end_reason" field.
+func EndReasonContains(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldContains(FieldEndReason, v))
+}
+
+// EndReasonHasPrefix applies the HasPrefix predicate on the "end_reason" field.
+func EndReasonHasPrefix(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldHasPrefix(FieldEndReason, v))
+}
+
+// EndReasonHasSuffix applies the HasSuffix predicate on the "end_reason" field.
+func EndReasonHasSuffix(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldHasSuffix(FieldEndReason, v))
+}
+
+// EndReasonEqualFold applies the EqualFold predicate on the "end_reason" field.
+func EndReasonEqualFold(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldEqualFold(FieldEndReason, v))
+}
+
+// EndReasonContainsFold applies the ContainsFold predicate on the "end_reason" field.
+func EndReasonContainsFold(v string) predicate.HealthOverride {
+	return predicate.HealthOverride(sql.FieldContainsFold(FieldEndReason, v))
 }
 
 // And groups predicates with the AND operator between them.

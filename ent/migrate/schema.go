@@ -400,6 +400,8 @@ var (
 		{Name: "set_time", Type: field.TypeTime},
 		{Name: "expire_time", Type: field.TypeTime, Nullable: true},
 		{Name: "end_time", Type: field.TypeTime, Nullable: true},
+		{Name: "ended_by", Type: field.TypeString, Default: ""},
+		{Name: "end_reason", Type: field.TypeString, Size: 2147483647, Default: ""},
 	}
 	// HealthOverridesTable holds the schema information for the "health_overrides" table.
 	HealthOverridesTable = &schema.Table{

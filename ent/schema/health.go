@@ -164,8 +164,10 @@ func (HealthOverride) Fields() []ent.Field {
 		field.String("actor").Immutable(),
 		field.Time("set_time").Immutable(),
 		field.Time("expire_time").Optional().Nillable().Immutable(),
-		// end_time is when it was cleared or replaced (expiry is expire_time).
+		// end_time is when it was cleared, replaced or lifted on expiry, by whom and why.
 		field.Time("end_time").Optional().Nillable(),
+		field.String("ended_by").Default(""),
+		field.Text("end_reason").Default(""),
 	}
 }
 

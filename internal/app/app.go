@@ -36,6 +36,8 @@ type Options struct {
 	HealthDebounce time.Duration
 	// WorkerInterval is how often background work runs; 0 runs none on this server.
 	WorkerInterval time.Duration
+	// HealthRecomputeEvery queues a recompute of every account this often (0: never).
+	HealthRecomputeEvery time.Duration
 }
 
 // App is a server ready to Serve.
@@ -60,7 +62,7 @@ func New(ctx context.Context, db *database.DB, opts Options) (*App, error) {
 		return nil, err
 	}
 	accounts := account.NewService(st, nil)
-	scores := health.NewService(st, health.Options{Debounce: opts.HealthDebounce})
+	scores := health.NewService(st, health.Options{Debounce: opts.HealthDebounce, RecomputeEvery: opts.HealthRecomputeEvery})
 	if err := scores.EnsureDefault(ctx); err != nil {
 		return nil, fmt.Errorf("default scorecard: %w", err)
 	}

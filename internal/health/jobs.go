@@ -35,16 +35,57 @@ func (s *Service) StartRecompute(ctx context.Context, filterText string) (*Job, 
 	now := s.clock()
 	j := &Job{ID: newID(), Filter: filterText, State: JobRunning, ComputeTime: now, Total: total,
 		Creator: auth.CallerFrom(ctx).Name, CreateTime: now, UpdateTime: now}
-	err = s.store.WithHealthTx(ctx, func(tx Tx) error {
-		if err := tx.InsertJob(ctx, j); err != nil {
-			return err
-		}
-		return tx.RecordActivity(ctx, activity.New(ctx, now, JobName(j.ID), "create", uuid.Nil, nil))
-	})
+	err = s.store.WithHealthTx(ctx, func(tx Tx) error { return insertJob(ctx, tx, j) })
 	if err != nil {
 		return nil, err
 	}
 	return j, nil
+}
+
+func insertJob(ctx context.Context, tx Tx, j *Job) error {
+	if err := tx.InsertJob(ctx, j); err != nil {
+		return err
+	}
+	return tx.RecordActivity(ctx, activity.New(ctx, j.CreateTime, JobName(j.ID), "create", uuid.Nil, nil))
+}
+
+// queueRecompute queues a recompute of every live account in tx.
+func (s *Service) queueRecompute(ctx context.Context, tx Tx, now time.Time) error {
+	total, err := tx.CountAccounts(ctx, nil)
+	if err != nil {
+		return err
+	}
+	return insertJob(ctx, tx, &Job{ID: newID(), State: JobRunning, ComputeTime: now, Total: total,
+		Creator: auth.CallerFrom(ctx).Name, CreateTime: now, UpdateTime: now})
+}
+
+// recomputeCursor holds when the last scheduled recompute was queued (Unix µs).
+const recomputeCursor = "health.recompute"
+
+// ScheduleRecompute queues a recompute of every account when RecomputeEvery has passed
+// since the last scheduled one and no job is running; replicas take turns on the
+// cursor row, so one job is queued. It reports whether it queued one.
+func (s *Service) ScheduleRecompute(ctx context.Context) (bool, error) {
+	if s.opts.RecomputeEvery <= 0 {
+		return false, nil
+	}
+	now := s.clock()
+	queued := false
+	err := s.store.WithHealthTx(ctx, func(tx Tx) error {
+		last, err := tx.LockCursor(ctx, recomputeCursor)
+		if err != nil || (last != 0 && now.Sub(time.UnixMicro(last)) < s.opts.RecomputeEvery) {
+			return err
+		}
+		if n, err := tx.RunningJobs(ctx); err != nil || n > 0 {
+			return err // a recompute is under way: check again later
+		}
+		if err := s.queueRecompute(ctx, tx, now); err != nil {
+			return err
+		}
+		queued = true
+		return tx.SetCursor(ctx, recomputeCursor, now.UnixMicro())
+	})
+	return queued, err
 }
 
 func jobNotFound(id uuid.UUID) error {
@@ -264,7 +305,16 @@ func (s *Service) ProcessDirty(ctx context.Context) (int, error) {
 			return err
 		}
 		for _, cur := range expired {
-			if err := clearOverride(ctx, tx, cur, *cur.OverrideExpire); err != nil {
+			o, err := tx.GetOverride(ctx, *cur.OverrideID)
+			if err != nil {
+				return err
+			}
+			cur.OverrideID, cur.OverrideExpire = nil, nil
+			cur.Effective, cur.EffGrade = cur.Computed, cur.Grade
+			if err := tx.UpsertCurrents(ctx, []*Current{cur}); err != nil {
+				return err
+			}
+			if err := endExpired(ctx, tx, o, now); err != nil {
 				return err
 			}
 		}
@@ -298,6 +348,9 @@ func (s *Service) Work(ctx context.Context, owner string, interval time.Duration
 		}
 		if _, err := s.ProcessDirty(ctx); err != nil && ctx.Err() == nil {
 			log.ErrorContext(ctx, "health: rescoring changed accounts", "err", err)
+		}
+		if _, err := s.ScheduleRecompute(ctx); err != nil && ctx.Err() == nil {
+			log.ErrorContext(ctx, "health: scheduling the periodic recompute", "err", err)
 		}
 		select {
 		case <-ctx.Done():

@@ -169,6 +169,8 @@ type Override struct {
 	SetTime    time.Time
 	ExpireTime *time.Time
 	EndTime    *time.Time
+	EndedBy    string // who cleared or replaced it; "system" when it expired
+	EndReason  string
 }
 
 // ActiveAt reports whether the override applies at t.

@@ -35,6 +35,9 @@ type Options struct {
 	Debounce time.Duration
 	// BatchSize is how many accounts a recompute transaction scores (default 1000).
 	BatchSize int
+	// RecomputeEvery queues a recompute of every account this often, so windows and
+	// days-since measures move with time (0: never).
+	RecomputeEvery time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -102,7 +105,10 @@ func (s *Service) EnsureDefault(ctx context.Context) error {
 		if err := tx.InsertScorecard(ctx, &c); err != nil {
 			return err
 		}
-		return tx.RecordActivity(ctx, activity.New(ctx, now, ScorecardName(c.ID), "create", uuid.Nil, nil))
+		if err := tx.RecordActivity(ctx, activity.New(ctx, now, ScorecardName(c.ID), "create", uuid.Nil, nil)); err != nil {
+			return err
+		}
+		return s.queueRecompute(ctx, tx, now) // an upgraded installation's accounts get scores
 	})
 	if errors.Is(err, ErrUnique) {
 		return nil // another replica made it
@@ -222,7 +228,10 @@ func (s *Service) CreateScorecard(ctx context.Context, c *Scorecard) (*Scorecard
 		if err := tx.InsertScorecard(ctx, c); err != nil {
 			return err
 		}
-		return tx.RecordActivity(ctx, activity.New(ctx, now, ScorecardName(c.ID), "create", uuid.Nil, nil))
+		if err := tx.RecordActivity(ctx, activity.New(ctx, now, ScorecardName(c.ID), "create", uuid.Nil, nil)); err != nil {
+			return err
+		}
+		return s.queueRecompute(ctx, tx, now)
 	})
 	if err != nil {
 		return nil, err
@@ -350,7 +359,13 @@ func (s *Service) UpdateScorecard(ctx context.Context, id uuid.UUID, p Scorecard
 			return err
 		}
 		out = &next
-		return tx.RecordActivity(ctx, activity.New(ctx, now, ScorecardName(id), "update", uuid.Nil, changed))
+		if err := tx.RecordActivity(ctx, activity.New(ctx, now, ScorecardName(id), "update", uuid.Nil, changed)); err != nil {
+			return err
+		}
+		if newVersion || next.IsDefault != old.IsDefault || !slices.Equal(next.Tiers, old.Tiers) || !slices.Equal(next.Industries, old.Industries) {
+			return s.queueRecompute(ctx, tx, now) // scores follow the scorecard
+		}
+		return nil
 	})
 	return out, err
 }
@@ -584,7 +599,7 @@ func (s *Service) OverrideHealthScore(ctx context.Context, acc uuid.UUID, o *Ove
 			return err
 		}
 		if cur.OverrideID != nil {
-			if err := tx.EndOverride(ctx, *cur.OverrideID, now); err != nil {
+			if err := tx.EndOverride(ctx, *cur.OverrideID, now, auth.CallerFrom(ctx).Name, "replaced"); err != nil {
 				return err
 			}
 		}
@@ -619,8 +634,11 @@ func overrideFields(o *Override) []string {
 	return f
 }
 
-// ClearHealthScoreOverride ends the override in effect.
-func (s *Service) ClearHealthScoreOverride(ctx context.Context, acc uuid.UUID) (*HealthScore, error) {
+// ClearHealthScoreOverride ends the override in effect, keeping reason with it.
+func (s *Service) ClearHealthScoreOverride(ctx context.Context, acc uuid.UUID, reason string) (*HealthScore, error) {
+	if reason = strings.TrimSpace(reason); reason == "" {
+		reason = "cleared"
+	}
 	now := s.clock()
 	err := s.store.WithHealthTx(ctx, func(tx Tx) error {
 		if _, err := s.liveTarget(ctx, tx, acc); err != nil {
@@ -639,10 +657,10 @@ func (s *Service) ClearHealthScoreOverride(ctx context.Context, acc uuid.UUID) (
 		if o == nil || !o.ActiveAt(now) {
 			return failure.Newf(failure.FailedPrecondition, "account %q has no health score override in effect", account.AccountName(acc)).WithReason("NO_OVERRIDE")
 		}
-		if err := clearOverride(ctx, tx, cur, now); err != nil {
+		if err := clearOverride(ctx, tx, cur, now, auth.CallerFrom(ctx).Name, reason); err != nil {
 			return err
 		}
-		return tx.RecordActivity(ctx, activity.New(ctx, now, ScoreName(acc), "clear_override", acc, nil))
+		return tx.RecordActivity(ctx, activity.New(ctx, now, ScoreName(acc), "clear_override", acc, []string{"reason"}))
 	})
 	if err != nil {
 		return nil, err
@@ -651,8 +669,8 @@ func (s *Service) ClearHealthScoreOverride(ctx context.Context, acc uuid.UUID) (
 }
 
 // clearOverride ends cur's override at t and restores the computed score.
-func clearOverride(ctx context.Context, tx Tx, cur *Current, t time.Time) error {
-	if err := tx.EndOverride(ctx, *cur.OverrideID, t); err != nil {
+func clearOverride(ctx context.Context, tx Tx, cur *Current, t time.Time, by, reason string) error {
+	if err := tx.EndOverride(ctx, *cur.OverrideID, t, by, reason); err != nil {
 		return err
 	}
 	cur.OverrideID, cur.OverrideExpire = nil, nil
@@ -716,7 +734,8 @@ func (s *Service) scoreTargets(ctx context.Context, tx Tx, ts []*Target, asOf ti
 		newScores []*Score
 		upserts   []*Current
 		// Overrides are people's decisions in force now, whatever moment a job scores.
-		now = s.clock()
+		now     = s.clock()
+		expired []*Override
 	)
 	for _, t := range ts {
 		card := Choose(cards, *t)
@@ -764,6 +783,8 @@ func (s *Service) scoreTargets(ctx context.Context, tx Tx, ts []*Target, asOf ti
 			if o.ActiveAt(now) {
 				next.OverrideID, next.OverrideExpire = cur.OverrideID, cur.OverrideExpire
 				next.Effective, next.EffGrade = effective(next.Computed, next.Grade, card.Definition.Bands, o)
+			} else if o.EndTime == nil {
+				expired = append(expired, o) // lapsed before the sweep came by
 			}
 		}
 		if cur != nil && sameCurrent(cur, next) {
@@ -774,7 +795,23 @@ func (s *Service) scoreTargets(ctx context.Context, tx Tx, ts []*Target, asOf ti
 	if err := tx.InsertScores(ctx, newScores); err != nil {
 		return st, err
 	}
-	return st, tx.UpsertCurrents(ctx, upserts)
+	if err := tx.UpsertCurrents(ctx, upserts); err != nil {
+		return st, err
+	}
+	for _, o := range expired {
+		if err := endExpired(ctx, tx, o, now); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}
+
+// endExpired records that override o lapsed at its expiry (seen at now).
+func endExpired(ctx context.Context, tx Tx, o *Override, now time.Time) error {
+	if err := tx.EndOverride(ctx, o.ID, *o.ExpireTime, "system", "expired"); err != nil {
+		return err
+	}
+	return tx.RecordActivity(ctx, activity.New(ctx, now, ScoreName(o.Account), "expire_override", o.Account, nil))
 }
 
 func sameCurrent(a, b *Current) bool {

@@ -62,6 +62,19 @@ func (e *env) signal(t *testing.T, acc uuid.UUID, measure string, value float64,
 	}
 }
 
+// card creates testCard as the default and runs the recompute job its creation queued.
+func (e *env) card(t *testing.T) *health.Scorecard {
+	t.Helper()
+	c, err := e.health.CreateScorecard(e.ctx, testCard())
+	if err != nil {
+		t.Fatalf("CreateScorecard: %v", err)
+	}
+	if n, err := e.health.RunJobs(e.ctx, "setup"); err != nil || n != 1 {
+		t.Fatalf("the job CreateScorecard queued: ran %d, %v", n, err)
+	}
+	return c
+}
+
 func wantKind(t *testing.T, err error, k failure.Kind) *failure.Error {
 	t.Helper()
 	f, ok := failure.As(err)
@@ -101,10 +114,7 @@ func contribution(t *testing.T, h *health.HealthScore, key string) health.Contri
 func TestScoreAggregationsAndNormalisations(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(db)
-		card, err := e.health.CreateScorecard(e.ctx, testCard())
-		if err != nil {
-			t.Fatalf("CreateScorecard: %v", err)
-		}
+		card := e.card(t)
 		acc := e.account(t, "Acme", "KEY", "software")
 		// logins: 10 (40 days ago: outside the 30-day window), 20 (10 days ago), 30 (3 days ago), 5.5 (1 day ago).
 		e.signal(t, acc, "logins", 10, t0.AddDate(0, 0, -40), "a")
@@ -208,9 +218,7 @@ func TestSignalsIdempotentAndScoped(t *testing.T) {
 func TestDeterministic(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(db)
-		if _, err := e.health.CreateScorecard(e.ctx, testCard()); err != nil {
-			t.Fatal(err)
-		}
+		e.card(t)
 		a, b := e.account(t, "A", "", ""), e.account(t, "B", "", "")
 		values := []float64{0.1, 0.2, 0.3, 1e-6, 123456.789012, 7.7, 0.000003}
 		var sa, sb []*health.Signal
@@ -255,10 +263,7 @@ func TestDeterministic(t *testing.T) {
 func TestVersioningHistoryAsOfAndTrend(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(db)
-		card, err := e.health.CreateScorecard(e.ctx, testCard())
-		if err != nil {
-			t.Fatal(err)
-		}
+		card := e.card(t)
 		acc := e.account(t, "Acme", "", "")
 		e.signal(t, acc, "logins", 10, t0.Add(-time.Hour), "1")
 		first, err := e.health.ComputeHealthScore(e.ctx, acc)
@@ -280,9 +285,16 @@ func TestVersioningHistoryAsOfAndTrend(t *testing.T) {
 		} else {
 			wantKind(t, err, failure.Aborted)
 		}
+		jobs, _ := e.health.ListJobs(e.ctx, 10, "")
+		if len(jobs.Items) != 2 || jobs.Items[0].State != health.JobRunning || jobs.Items[0].Total != 1 {
+			t.Fatalf("a new version queues a recompute: jobs = %v", jobs.Items)
+		}
 		renamed, err := e.health.UpdateScorecard(e.ctx, card.ID, health.ScorecardPatch{Card: &health.Scorecard{DisplayName: "Renamed"}, Mask: []string{"display_name"}})
 		if err != nil || renamed.Version != 2 || renamed.DisplayName != "Renamed" {
 			t.Fatalf("rename made a version or failed: %+v %v", renamed, err)
+		}
+		if jobs, _ = e.health.ListJobs(e.ctx, 10, ""); len(jobs.Items) != 2 {
+			t.Errorf("a rename queued a recompute: %d jobs", len(jobs.Items))
 		}
 		v1, err := e.health.GetScorecard(e.ctx, card.ID, 1)
 		if err != nil || v1.Definition.Measures[0].Linear.High != 100 {
@@ -328,9 +340,7 @@ func TestVersioningHistoryAsOfAndTrend(t *testing.T) {
 func TestOverride(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(db)
-		if _, err := e.health.CreateScorecard(e.ctx, testCard()); err != nil {
-			t.Fatal(err)
-		}
+		e.card(t)
 		acc := e.account(t, "Acme", "", "")
 		_, err := e.health.OverrideHealthScore(e.ctx, acc, &health.Override{Grade: health.GradeRed, Reason: "x"})
 		wantKind(t, err, failure.FailedPrecondition) // nothing computed yet
@@ -370,10 +380,10 @@ func TestOverride(t *testing.T) {
 		// as_of inside the override's life shows it.
 		at := t0.Add(2 * time.Hour)
 		h, err = e.health.GetHealthScore(e.ctx, acc, &at)
-		if err != nil || h.Override == nil || h.Score != 12.5 {
-			t.Fatalf("as_of during the override = %+v, %v", h, err)
+		if err != nil || h.Override == nil || h.Score != 12.5 || h.Override.EndReason != "expired" || h.Override.EndedBy != "system" {
+			t.Fatalf("as_of during the override = %+v (%+v), %v", h, h.Override, err)
 		}
-		_, err = e.health.ClearHealthScoreOverride(e.ctx, acc)
+		_, err = e.health.ClearHealthScoreOverride(e.ctx, acc, "")
 		wantKind(t, err, failure.FailedPrecondition)
 
 		// A job that scores a moment before an override was set keeps the override.
@@ -400,9 +410,7 @@ func TestOverride(t *testing.T) {
 func TestRecomputeJobResumes(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(db)
-		if _, err := e.health.CreateScorecard(e.ctx, testCard()); err != nil {
-			t.Fatal(err)
-		}
+		e.card(t)
 		var ids []uuid.UUID
 		for i := range 8 {
 			id := e.account(t, fmt.Sprint("acc", i), "", "")
@@ -482,9 +490,7 @@ func (c *crashAfter) WithHealthTx(ctx context.Context, fn func(tx health.Tx) err
 func TestDirtyAccountsRescoredAfterDebounce(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(db)
-		if _, err := e.health.CreateScorecard(e.ctx, testCard()); err != nil {
-			t.Fatal(err)
-		}
+		e.card(t)
 		acc := e.account(t, "Acme", "", "")
 		e.signal(t, acc, "logins", 10, t0.Add(-time.Hour), "1")
 		e.signal(t, acc, "logins", 20, t0.Add(-time.Minute), "2")
@@ -520,9 +526,7 @@ func TestDirtyAccountsRescoredAfterDebounce(t *testing.T) {
 func TestListHealthScores(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(db)
-		if _, err := e.health.CreateScorecard(e.ctx, testCard()); err != nil {
-			t.Fatal(err)
-		}
+		e.card(t)
 		tiers := []string{"KEY", "GENERAL", "KEY", "SMALL", "KEY"}
 		var last uuid.UUID
 		for i, tier := range tiers {
@@ -569,9 +573,7 @@ func TestListHealthScores(t *testing.T) {
 func TestTwoWorkers(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(db)
-		if _, err := e.health.CreateScorecard(e.ctx, testCard()); err != nil {
-			t.Fatal(err)
-		}
+		e.card(t)
 		var ids []uuid.UUID
 		for i := range 12 {
 			id := e.account(t, fmt.Sprint("acc", i), "", "")
@@ -609,6 +611,44 @@ func TestTwoWorkers(t *testing.T) {
 			if err != nil || len(hist.Items) != 1 {
 				t.Fatalf("history of %s: %d rows, %v (want exactly one: the job found it unchanged)", id, len(hist.Items), err)
 			}
+		}
+	})
+}
+
+func TestScheduleRecompute(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		e.card(t)
+		e.account(t, "Acme", "", "")
+		daily := health.NewService(store.New(db), health.Options{Now: e.clk.now, RecomputeEvery: 24 * time.Hour})
+		other := health.NewService(store.New(db), health.Options{Now: e.clk.now, RecomputeEvery: 24 * time.Hour})
+		if queued, err := daily.ScheduleRecompute(e.ctx); err != nil || !queued {
+			t.Fatalf("first schedule: %v %v", queued, err)
+		}
+		if queued, _ := other.ScheduleRecompute(e.ctx); queued {
+			t.Fatal("a second replica queued another recompute")
+		}
+		if _, err := daily.RunJobs(e.ctx, "w"); err != nil {
+			t.Fatal(err)
+		}
+		e.clk.t = t0.Add(23 * time.Hour)
+		if queued, _ := other.ScheduleRecompute(e.ctx); queued {
+			t.Fatal("queued before the period passed")
+		}
+		e.clk.t = t0.Add(25 * time.Hour)
+		if queued, err := other.ScheduleRecompute(e.ctx); err != nil || !queued {
+			t.Fatalf("after a day: %v %v", queued, err)
+		}
+		if _, err := other.RunJobs(e.ctx, "w"); err != nil {
+			t.Fatal(err)
+		}
+		h, err := e.health.ListHealthScores(e.ctx, listing.Request{})
+		if err != nil || len(h.Items) != 1 {
+			t.Fatalf("scores = %+v, %v", h, err)
+		}
+		// Off when RecomputeEvery is 0.
+		if queued, _ := e.health.ScheduleRecompute(e.ctx); queued {
+			t.Error("scheduled with RecomputeEvery 0")
 		}
 	})
 }

@@ -83,7 +83,8 @@ type Tx interface {
 	InsertScores(ctx context.Context, ss []*Score) error
 	UpsertCurrents(ctx context.Context, cs []*Current) error
 	InsertOverride(ctx context.Context, o *Override) error
-	EndOverride(ctx context.Context, id uuid.UUID, t time.Time) error
+	// EndOverride ends an override at t, by whom and why.
+	EndOverride(ctx context.Context, id uuid.UUID, t time.Time, by, reason string) error
 	// ExpiredOverrides returns current rows whose override expired at or before t.
 	ExpiredOverrides(ctx context.Context, t time.Time, limit int) ([]*Current, error)
 
@@ -104,6 +105,13 @@ type Tx interface {
 	// ClaimJob leases the oldest running job whose lease is free or lapsed at t to
 	// owner until until; ErrNotFound if none.
 	ClaimJob(ctx context.Context, owner string, t, until time.Time) (*Job, error)
+
+	// LockCursor returns a worker cursor's position (0 when new), locked until commit
+	// so replicas take turns; SetCursor moves it.
+	LockCursor(ctx context.Context, name string) (int64, error)
+	SetCursor(ctx context.Context, name string, position int64) error
+	// RunningJobs counts the jobs not ended yet.
+	RunningJobs(ctx context.Context) (int, error)
 
 	RecordActivity(ctx context.Context, e activity.Entry) error
 }

@@ -109,7 +109,8 @@ func overrideToProto(o *health.Override) *furrowv1.HealthOverride {
 		return nil
 	}
 	return &furrowv1.HealthOverride{Score: o.Score, Grade: gradeToProto(o.Grade), Reason: o.Reason,
-		ExpireTime: tsPtr(o.ExpireTime), Actor: o.Actor, SetTime: ts(o.SetTime)}
+		ExpireTime: tsPtr(o.ExpireTime), Actor: o.Actor, SetTime: ts(o.SetTime), EndTime: tsPtr(o.EndTime),
+		EndReason: o.EndReason, EndedBy: o.EndedBy}
 }
 
 func contributionsToProto(cs []health.Contribution) []*furrowv1.MeasureContribution {
@@ -374,7 +375,7 @@ func (s *HealthServer) ClearHealthScoreOverride(ctx context.Context, req *furrow
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
-	h, err := s.svc.ClearHealthScoreOverride(ctx, acc)
+	h, err := s.svc.ClearHealthScoreOverride(ctx, acc, req.GetReason())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}

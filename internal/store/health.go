@@ -591,7 +591,7 @@ func (q queries) ListScores(ctx context.Context, acc uuid.UUID, size int, after 
 
 func toOverride(r *ent.HealthOverride) *health.Override {
 	o := &health.Override{ID: r.ID, Account: r.AccountID, Score: r.Score, Grade: r.Grade, Reason: r.Reason, Actor: r.Actor,
-		SetTime: r.SetTime.UTC(), ExpireTime: utcPtr(r.ExpireTime), EndTime: utcPtr(r.EndTime)}
+		SetTime: r.SetTime.UTC(), ExpireTime: utcPtr(r.ExpireTime), EndTime: utcPtr(r.EndTime), EndedBy: r.EndedBy, EndReason: r.EndReason}
 	return o
 }
 
@@ -682,8 +682,32 @@ func (q txQueries) InsertOverride(ctx context.Context, o *health.Override) error
 		SetReason(o.Reason).SetActor(o.Actor).SetSetTime(o.SetTime).SetNillableExpireTime(utcPtr(o.ExpireTime)).Exec(ctx))
 }
 
-func (q txQueries) EndOverride(ctx context.Context, id uuid.UUID, t time.Time) error {
-	return mapErr(q.c.HealthOverride.UpdateOneID(id).SetEndTime(t.UTC()).Exec(ctx))
+func (q txQueries) EndOverride(ctx context.Context, id uuid.UUID, t time.Time, by, reason string) error {
+	return mapErr(q.c.HealthOverride.UpdateOneID(id).SetEndTime(t.UTC()).SetEndedBy(by).SetEndReason(reason).Exec(ctx))
+}
+
+func (q txQueries) LockCursor(ctx context.Context, name string) (int64, error) {
+	if err := q.c.WorkerCursor.Create().SetID(name).OnConflictColumns(workercursor.FieldID).DoNothing().Exec(ctx); err != nil && !isNoRows(err) {
+		return 0, mapErr(err)
+	}
+	query := q.c.WorkerCursor.Query().Where(workercursor.ID(name))
+	if q.postgres() {
+		query = query.ForUpdate()
+	}
+	cur, err := query.Only(ctx)
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	return cur.Position, nil
+}
+
+func (q txQueries) SetCursor(ctx context.Context, name string, position int64) error {
+	return mapErr(q.c.WorkerCursor.UpdateOneID(name).SetPosition(position).Exec(ctx))
+}
+
+func (q txQueries) RunningJobs(ctx context.Context) (int, error) {
+	n, err := q.c.RecomputeJob.Query().Where(recomputejob.State(health.JobRunning)).Count(ctx)
+	return n, mapErr(err)
 }
 
 func (q txQueries) ExpiredOverrides(ctx context.Context, t time.Time, limit int) ([]*health.Current, error) {
@@ -743,18 +767,11 @@ func (q txQueries) ClaimDirty(ctx context.Context, t time.Time, limit int) ([]uu
 var archiveChange = regexp.MustCompile(`^accounts/[0-9a-f-]{36}(/(contacts|deals|interactions)/[0-9a-f-]{36})?$`)
 
 func (q txQueries) FollowActivity(ctx context.Context, name string, limit int) ([]uuid.UUID, error) {
-	if err := q.c.WorkerCursor.Create().SetID(name).OnConflictColumns(workercursor.FieldID).DoNothing().Exec(ctx); err != nil && !isNoRows(err) {
-		return nil, mapErr(err)
-	}
-	query := q.c.WorkerCursor.Query().Where(workercursor.ID(name))
-	if q.postgres() {
-		query = query.ForUpdate() // one replica follows at a time
-	}
-	cur, err := query.Only(ctx)
+	position, err := q.LockCursor(ctx, name) // one replica follows at a time
 	if err != nil {
-		return nil, mapErr(err)
+		return nil, err
 	}
-	rows, err := q.c.Activity.Query().Where(entactivity.IDGT(cur.Position), entactivity.AccountIDNotNil()).
+	rows, err := q.c.Activity.Query().Where(entactivity.IDGT(position), entactivity.AccountIDNotNil()).
 		Order(ent.Asc(entactivity.FieldID)).Limit(limit).
 		Select(entactivity.FieldID, entactivity.FieldResource, entactivity.FieldAccountID).All(ctx)
 	if err != nil {
@@ -867,11 +884,11 @@ func (q txQueries) UpdateJob(ctx context.Context, j *health.Job) error {
 func (q txQueries) ClaimJob(ctx context.Context, owner string, t, until time.Time) (*health.Job, error) {
 	query := q.c.RecomputeJob.Query().Where(recomputejob.State(health.JobRunning),
 		recomputejob.Or(recomputejob.LeaseExpireTimeIsNil(), recomputejob.LeaseExpireTimeLTE(t.UTC()))).
-		Order(ent.Asc(recomputejob.FieldID)).Limit(1)
+		Order(ent.Asc(recomputejob.FieldID))
 	if q.postgres() {
 		query = query.ForUpdate(sql.WithLockAction(sql.SkipLocked))
 	}
-	r, err := query.Only(ctx)
+	r, err := query.First(ctx)
 	if err != nil {
 		return nil, mapErr(err)
 	}

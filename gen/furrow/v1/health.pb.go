@@ -1115,8 +1115,9 @@ type HealthScore struct {
 	ComputeTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=compute_time,json=computeTime,proto3" json:"compute_time,omitempty"`
 	// change is computed_score minus the previous different score; absent for the first.
 	Change *float64 `protobuf:"fixed64,10,opt,name=change,proto3,oneof" json:"change,omitempty"`
-	// change_30d is computed_score minus the score 30 days before compute_time; absent
-	// when there was none.
+	// change_30d is computed_score minus the score in effect 30 days before the latest
+	// evaluation (which is compute_time unless later evaluations found nothing changed);
+	// absent when there was none.
 	Change_30D *float64 `protobuf:"fixed64,11,opt,name=change_30d,json=change30d,proto3,oneof" json:"change_30d,omitempty"`
 	// trend is the direction of the score.
 	Trend HealthTrend `protobuf:"varint,12,opt,name=trend,proto3,enum=furrow.v1.HealthTrend" json:"trend,omitempty"`
@@ -1373,7 +1374,14 @@ type HealthOverride struct {
 	// actor is who set it.
 	Actor string `protobuf:"bytes,5,opt,name=actor,proto3" json:"actor,omitempty"`
 	// set_time is when it was set.
-	SetTime       *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=set_time,json=setTime,proto3" json:"set_time,omitempty"`
+	SetTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=set_time,json=setTime,proto3" json:"set_time,omitempty"`
+	// end_time is when it was cleared or replaced, or expired; absent while in effect.
+	EndTime *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=end_time,json=endTime,proto3" json:"end_time,omitempty"`
+	// end_reason says why it ended: the reason given when it was cleared, "replaced",
+	// or "expired".
+	EndReason string `protobuf:"bytes,8,opt,name=end_reason,json=endReason,proto3" json:"end_reason,omitempty"`
+	// ended_by is who cleared or replaced it ("system" when it expired).
+	EndedBy       string `protobuf:"bytes,9,opt,name=ended_by,json=endedBy,proto3" json:"ended_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1448,6 +1456,27 @@ func (x *HealthOverride) GetSetTime() *timestamppb.Timestamp {
 		return x.SetTime
 	}
 	return nil
+}
+
+func (x *HealthOverride) GetEndTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.EndTime
+	}
+	return nil
+}
+
+func (x *HealthOverride) GetEndReason() string {
+	if x != nil {
+		return x.EndReason
+	}
+	return ""
+}
+
+func (x *HealthOverride) GetEndedBy() string {
+	if x != nil {
+		return x.EndedBy
+	}
+	return ""
 }
 
 // RecomputeJob is a recompute of many accounts' health scores, run in the background.
@@ -1720,7 +1749,7 @@ const file_furrow_v1_health_proto_rawDesc = "" +
 	"\amissing\x18\a \x01(\bR\amissing\x12\x18\n" +
 	"\askipped\x18\b \x01(\bR\askippedB\f\n" +
 	"\n" +
-	"_raw_value\"\xbc\x02\n" +
+	"_raw_value\"\xbc\x03\n" +
 	"\x0eHealthOverride\x122\n" +
 	"\x05score\x18\x01 \x01(\x01B\x17\xbaH\x14\x12\x12\x19\x00\x00\x00\x00\x00\x00Y@)\x00\x00\x00\x00\x00\x00\x00\x00H\x00R\x05score\x88\x01\x01\x126\n" +
 	"\x05grade\x18\x02 \x01(\x0e2\x16.furrow.v1.HealthGradeB\b\xbaH\x05\x82\x01\x02\x10\x01R\x05grade\x12 \n" +
@@ -1728,7 +1757,11 @@ const file_furrow_v1_health_proto_rawDesc = "" +
 	"\vexpire_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\x12\x19\n" +
 	"\x05actor\x18\x05 \x01(\tB\x03\xe0A\x03R\x05actor\x12:\n" +
-	"\bset_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\asetTimeB\b\n" +
+	"\bset_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\asetTime\x12:\n" +
+	"\bend_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\aendTime\x12\"\n" +
+	"\n" +
+	"end_reason\x18\b \x01(\tB\x03\xe0A\x03R\tendReason\x12\x1e\n" +
+	"\bended_by\x18\t \x01(\tB\x03\xe0A\x03R\aendedByB\b\n" +
 	"\x06_score\"\xd0\x05\n" +
 	"\fRecomputeJob\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x1b\n" +
@@ -1840,16 +1873,17 @@ var file_furrow_v1_health_proto_depIdxs = []int32{
 	2,  // 21: furrow.v1.HealthOverride.grade:type_name -> furrow.v1.HealthGrade
 	18, // 22: furrow.v1.HealthOverride.expire_time:type_name -> google.protobuf.Timestamp
 	18, // 23: furrow.v1.HealthOverride.set_time:type_name -> google.protobuf.Timestamp
-	4,  // 24: furrow.v1.RecomputeJob.state:type_name -> furrow.v1.RecomputeJobState
-	18, // 25: furrow.v1.RecomputeJob.compute_time:type_name -> google.protobuf.Timestamp
-	18, // 26: furrow.v1.RecomputeJob.create_time:type_name -> google.protobuf.Timestamp
-	18, // 27: furrow.v1.RecomputeJob.update_time:type_name -> google.protobuf.Timestamp
-	18, // 28: furrow.v1.RecomputeJob.end_time:type_name -> google.protobuf.Timestamp
-	29, // [29:29] is the sub-list for method output_type
-	29, // [29:29] is the sub-list for method input_type
-	29, // [29:29] is the sub-list for extension type_name
-	29, // [29:29] is the sub-list for extension extendee
-	0,  // [0:29] is the sub-list for field type_name
+	18, // 24: furrow.v1.HealthOverride.end_time:type_name -> google.protobuf.Timestamp
+	4,  // 25: furrow.v1.RecomputeJob.state:type_name -> furrow.v1.RecomputeJobState
+	18, // 26: furrow.v1.RecomputeJob.compute_time:type_name -> google.protobuf.Timestamp
+	18, // 27: furrow.v1.RecomputeJob.create_time:type_name -> google.protobuf.Timestamp
+	18, // 28: furrow.v1.RecomputeJob.update_time:type_name -> google.protobuf.Timestamp
+	18, // 29: furrow.v1.RecomputeJob.end_time:type_name -> google.protobuf.Timestamp
+	30, // [30:30] is the sub-list for method output_type
+	30, // [30:30] is the sub-list for method input_type
+	30, // [30:30] is the sub-list for extension type_name
+	30, // [30:30] is the sub-list for extension extendee
+	0,  // [0:30] is the sub-list for field type_name
 }
 
 func init() { file_furrow_v1_health_proto_init() }

@@ -55,9 +55,10 @@ type HealthServiceClient interface {
 	// ListSignals lists an account's signals, newest first. NOT_FOUND if the account
 	// does not exist.
 	ListSignals(ctx context.Context, in *ListSignalsRequest, opts ...grpc.CallOption) (*ListSignalsResponse, error)
-	// CreateScorecard creates a scorecard at version 1. Measures must be consistent
-	// (INVALID_ARGUMENT names the measure): derived sources exist, current-count sources
-	// use LAST, windows are set where the aggregation needs one.
+	// CreateScorecard creates a scorecard at version 1 and starts a recompute job of all
+	// accounts. Measures must be consistent (INVALID_ARGUMENT names the measure): derived
+	// sources exist, current-count sources use LAST, windows are set where the
+	// aggregation needs one.
 	CreateScorecard(ctx context.Context, in *CreateScorecardRequest, opts ...grpc.CallOption) (*Scorecard, error)
 	// GetScorecard returns a scorecard at its current version, or at `version`.
 	// NOT_FOUND if it or the version does not exist.
@@ -65,9 +66,11 @@ type HealthServiceClient interface {
 	// ListScorecards lists the scorecards, the default first, then by creation.
 	ListScorecards(ctx context.Context, in *ListScorecardsRequest, opts ...grpc.CallOption) (*ListScorecardsResponse, error)
 	// UpdateScorecard changes a scorecard. Changing measures or grade_bands makes a new
-	// version; the scores already computed keep theirs. ABORTED on a stale etag;
-	// FAILED_PRECONDITION when clearing is_default (make another scorecard the default)
-	// or giving the default a segment.
+	// version; the scores already computed keep theirs. A change that affects scores (a
+	// new version, the default or the segment) starts a recompute job of all accounts
+	// (see ListRecomputeJobs). ABORTED on a stale etag; FAILED_PRECONDITION when clearing
+	// is_default (make another scorecard the default); INVALID_ARGUMENT when giving the
+	// default a segment.
 	UpdateScorecard(ctx context.Context, in *UpdateScorecardRequest, opts ...grpc.CallOption) (*Scorecard, error)
 	// ListScorecardVersions lists a scorecard's versions, newest first.
 	ListScorecardVersions(ctx context.Context, in *ListScorecardVersionsRequest, opts ...grpc.CallOption) (*ListScorecardVersionsResponse, error)
@@ -87,8 +90,8 @@ type HealthServiceClient interface {
 	// and an optional expiry; the computed score stays visible beside it. Replaces an
 	// earlier override. FAILED_PRECONDITION if the account has no computed score yet.
 	OverrideHealthScore(ctx context.Context, in *OverrideHealthScoreRequest, opts ...grpc.CallOption) (*HealthScore, error)
-	// ClearHealthScoreOverride removes the override in effect. FAILED_PRECONDITION if
-	// there is none.
+	// ClearHealthScoreOverride removes the override in effect; the reason is kept with
+	// it. FAILED_PRECONDITION if there is none.
 	ClearHealthScoreOverride(ctx context.Context, in *ClearHealthScoreOverrideRequest, opts ...grpc.CallOption) (*HealthScore, error)
 	// RecomputeHealthScores starts a background recompute of every live account matching
 	// `filter` and returns its job; poll it with GetRecomputeJob.
@@ -297,9 +300,10 @@ type HealthServiceServer interface {
 	// ListSignals lists an account's signals, newest first. NOT_FOUND if the account
 	// does not exist.
 	ListSignals(context.Context, *ListSignalsRequest) (*ListSignalsResponse, error)
-	// CreateScorecard creates a scorecard at version 1. Measures must be consistent
-	// (INVALID_ARGUMENT names the measure): derived sources exist, current-count sources
-	// use LAST, windows are set where the aggregation needs one.
+	// CreateScorecard creates a scorecard at version 1 and starts a recompute job of all
+	// accounts. Measures must be consistent (INVALID_ARGUMENT names the measure): derived
+	// sources exist, current-count sources use LAST, windows are set where the
+	// aggregation needs one.
 	CreateScorecard(context.Context, *CreateScorecardRequest) (*Scorecard, error)
 	// GetScorecard returns a scorecard at its current version, or at `version`.
 	// NOT_FOUND if it or the version does not exist.
@@ -307,9 +311,11 @@ type HealthServiceServer interface {
 	// ListScorecards lists the scorecards, the default first, then by creation.
 	ListScorecards(context.Context, *ListScorecardsRequest) (*ListScorecardsResponse, error)
 	// UpdateScorecard changes a scorecard. Changing measures or grade_bands makes a new
-	// version; the scores already computed keep theirs. ABORTED on a stale etag;
-	// FAILED_PRECONDITION when clearing is_default (make another scorecard the default)
-	// or giving the default a segment.
+	// version; the scores already computed keep theirs. A change that affects scores (a
+	// new version, the default or the segment) starts a recompute job of all accounts
+	// (see ListRecomputeJobs). ABORTED on a stale etag; FAILED_PRECONDITION when clearing
+	// is_default (make another scorecard the default); INVALID_ARGUMENT when giving the
+	// default a segment.
 	UpdateScorecard(context.Context, *UpdateScorecardRequest) (*Scorecard, error)
 	// ListScorecardVersions lists a scorecard's versions, newest first.
 	ListScorecardVersions(context.Context, *ListScorecardVersionsRequest) (*ListScorecardVersionsResponse, error)
@@ -329,8 +335,8 @@ type HealthServiceServer interface {
 	// and an optional expiry; the computed score stays visible beside it. Replaces an
 	// earlier override. FAILED_PRECONDITION if the account has no computed score yet.
 	OverrideHealthScore(context.Context, *OverrideHealthScoreRequest) (*HealthScore, error)
-	// ClearHealthScoreOverride removes the override in effect. FAILED_PRECONDITION if
-	// there is none.
+	// ClearHealthScoreOverride removes the override in effect; the reason is kept with
+	// it. FAILED_PRECONDITION if there is none.
 	ClearHealthScoreOverride(context.Context, *ClearHealthScoreOverrideRequest) (*HealthScore, error)
 	// RecomputeHealthScores starts a background recompute of every live account matching
 	// `filter` and returns its job; poll it with GetRecomputeJob.

@@ -12,7 +12,7 @@ CREATE TABLE "health_dirties" ("id" uuid NOT NULL, "due_time" timestamptz NOT NU
 -- create index "healthdirty_due_time" to table: "health_dirties"
 CREATE INDEX "healthdirty_due_time" ON "health_dirties" ("due_time");
 -- create "health_overrides" table
-CREATE TABLE "health_overrides" ("id" uuid NOT NULL, "account_id" uuid NOT NULL, "score" double precision NULL, "grade" character varying NOT NULL, "reason" text NOT NULL, "actor" character varying NOT NULL, "set_time" timestamptz NOT NULL, "expire_time" timestamptz NULL, "end_time" timestamptz NULL, PRIMARY KEY ("id"));
+CREATE TABLE "health_overrides" ("id" uuid NOT NULL, "account_id" uuid NOT NULL, "score" double precision NULL, "grade" character varying NOT NULL, "reason" text NOT NULL, "actor" character varying NOT NULL, "set_time" timestamptz NOT NULL, "expire_time" timestamptz NULL, "end_time" timestamptz NULL, "ended_by" character varying NOT NULL DEFAULT '', "end_reason" text NOT NULL DEFAULT '', PRIMARY KEY ("id"));
 -- create index "healthoverride_account_id_set_time" to table: "health_overrides"
 CREATE INDEX "healthoverride_account_id_set_time" ON "health_overrides" ("account_id", "set_time");
 -- create "health_scores" table
