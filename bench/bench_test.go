@@ -1,8 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"math"
+	mrand "math/rand/v2"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -11,6 +15,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	furrowv1 "github.com/furrowhq/furrow/gen/furrow/v1"
+	"github.com/furrowhq/furrow/internal/health"
 )
 
 func TestPercentile(t *testing.T) {
@@ -151,5 +156,89 @@ func TestTenths(t *testing.T) {
 	}
 	if got, want := tenths(ds[:2]), "1 1 ms"; got != want {
 		t.Errorf("tenths of 2 = %q, want %q", got, want)
+	}
+}
+
+func TestGenHealth(t *testing.T) {
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC)
+	d := genHealth(mrand.New(mrand.NewPCG(1, 2)), now, 500, 20000)
+	if len(d.accounts) != 500 || len(d.signals) != 20000 {
+		t.Fatalf("%d accounts, %d signals; want 500, 20000", len(d.accounts), len(d.signals))
+	}
+	if d.idle < 25 || d.idle > 150 || d.churned == 0 {
+		t.Errorf("%d idle, %d churned accounts of 500: want about 75 idle and some churned", d.idle, d.churned)
+	}
+	perAccount := make([]int, len(d.accounts))
+	perMeasure := map[string]int{}
+	from := now.Add(-365 * healthDay).UnixMicro()
+	// Value ranges in units, per measure.
+	ranges := map[string][2]int64{"logins": {0, 20}, "content_read_rate": {0, 1}, "features_used": {0, 14}, "trust_rating": {1, 5}}
+	for i, s := range d.signals {
+		if i > 0 && s.at < d.signals[i-1].at {
+			t.Fatalf("signal %d is before signal %d: want time order", i, i-1)
+		}
+		a := d.accounts[s.account]
+		if a.weight == 0 {
+			t.Fatalf("signal %d belongs to an idle account", i)
+		}
+		if s.at < from || s.at > a.end || s.at > now.UnixMicro() {
+			t.Fatalf("signal %d at %v: outside the year before now or after its account stopped", i, time.UnixMicro(s.at).UTC())
+		}
+		m := healthMeasures[s.measure].key
+		r, ok := ranges[m]
+		if !ok {
+			r = [2]int64{1, 1} // counted events: one each
+		}
+		if lo, hi := r[0]*1e6, r[1]*1e6; s.value < lo || s.value > hi {
+			t.Fatalf("signal %d (%s) = %d micros, want %v units", i, m, s.value, r)
+		}
+		perAccount[s.account]++
+		perMeasure[m]++
+	}
+	if len(perMeasure) != len(healthMeasures) {
+		t.Errorf("measures used: %v, want all %d", perMeasure, len(healthMeasures))
+	}
+	if perMeasure["logins"] < perMeasure["trust_rating"]*5 {
+		t.Errorf("logins %d, trust ratings %d: want logins far more frequent", perMeasure["logins"], perMeasure["trust_rating"])
+	}
+	slices.Sort(perAccount)
+	if top, median := perAccount[len(perAccount)-1], perAccount[len(perAccount)/2]; top < 10*max(median, 1) {
+		t.Errorf("busiest account %d signals, median %d: want a skew", top, median)
+	}
+	sum := 0.0
+	for _, m := range healthMeasures {
+		sum += m.share
+	}
+	if math.Abs(sum-1) > 1e-9 {
+		t.Errorf("measure shares sum to %v, want 1", sum)
+	}
+}
+
+func TestParseStatus(t *testing.T) {
+	in := "Name:\tbench\nVmPeak:\t  3060 kB\nVmHWM:\t    1628 kB\nVmRSS:\t 1500 kB\nThreads:\t4\n"
+	got, err := parseStatus(bufio.NewScanner(strings.NewReader(in)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["VmHWM"] != 1628*1024 || got["VmRSS"] != 1500*1024 || len(got) != 3 {
+		t.Errorf("parseStatus = %v", got)
+	}
+}
+
+func TestHealthMeasuresAreTheDefaultScorecards(t *testing.T) {
+	var want []string
+	for _, m := range health.DefaultScorecard().Definition.Measures {
+		if !strings.HasPrefix(m.Source, "furrow.") && !slices.Contains(want, m.Source) { // derived sources are Furrow's own
+			want = append(want, m.Source)
+		}
+	}
+	var got []string
+	for _, m := range healthMeasures {
+		got = append(got, m.key)
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("generated signal measures %v, the default scorecard reads %v", got, want)
 	}
 }

@@ -1,5 +1,6 @@
-// Command bench measures Furrow's read API against a raw-SQL floor on PostgreSQL, and
-// its partner sync against COPY.
+// Command bench measures Furrow's read API against a raw-SQL floor on PostgreSQL, its
+// partner sync against COPY, and its health-score recompute against one aggregating
+// query.
 //
 // For the read scenarios it creates a fresh database, loads -accounts accounts with
 // labels and primary contacts, starts the real server (gRPC and the REST gateway,
@@ -13,6 +14,12 @@
 // The sync scenario (sync.go) upserts -sync-records partner records through
 // BatchUpsertAccounts, 1000 a call, twice (new, then unchanged), and loads the same
 // rows with COPY into another fresh database as the physical limit.
+//
+// The health scenario (health.go) loads -health-accounts accounts with -health-signals
+// signals with COPY, recomputes every account with the default scorecard twice (new
+// scores, then unchanged) through the health service's recompute job, and compares
+// each pass with one SQL query that aggregates the same signals per account, in the
+// same run: accounts/s, peak memory and the ratio.
 //
 // Every database is dropped at the end, also on errors and Ctrl-C.
 // docs/performance.md explains the scenarios and the numbers.
@@ -63,6 +70,13 @@ type config struct {
 	syncRecords int
 	syncClients int
 	syncSQL     bool
+	// The health-score recompute benchmark (scenario "health").
+	health         bool
+	healthAccounts int
+	healthSignals  int
+	healthBatch    int
+	healthArchive  bool
+	healthSQL      bool
 }
 
 func main() {
@@ -71,11 +85,16 @@ func main() {
 	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "measured time per scenario")
 	flag.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "unrecorded warm-up before each scenario")
 	flag.IntVar(&cfg.concurrency, "concurrency", 50, "closed-loop workers per scenario")
-	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the read scenarios (client, server and driver; not PostgreSQL) to this file, and one of each partner-sync pass to this file with a suffix (.copy1, .copy2, .sync1, ...)")
-	names := flag.String("scenarios", strings.Join(scenarioNames(), ","), "comma-separated scenarios to run (the read scenarios first, then "+syncScenario+")")
+	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the read scenarios (client, server and driver; not PostgreSQL) to this file, and one of each partner-sync and health pass to this file with a suffix (.copy1, .copy2, .sync1, ..., .health-baseline1, ..., .health1, .health2)")
+	names := flag.String("scenarios", strings.Join(scenarioNames(), ","), "comma-separated scenarios to run (the read scenarios first, then "+syncScenario+", then "+healthScenario+")")
 	flag.IntVar(&cfg.syncRecords, "sync-records", 100000, "partner records to upsert in the "+syncScenario+" scenario")
 	flag.IntVar(&cfg.syncClients, "sync-clients", 1, "when more than 1, also run the "+syncScenario+" scenario's two runs, over another fresh database, with this many clients sending batches at once")
 	flag.BoolVar(&cfg.syncSQL, "sync-sql", false, "count and time the statements the server sends in each "+syncScenario+" pass, and print them")
+	flag.IntVar(&cfg.healthAccounts, "health-accounts", 100000, "accounts to load and recompute in the "+healthScenario+" scenario")
+	flag.IntVar(&cfg.healthSignals, "health-signals", 2000000, "signals to load in the "+healthScenario+" scenario, spread over the default scorecard's 7 signal measures and the last 365 days")
+	flag.IntVar(&cfg.healthBatch, "health-batch", 1000, "accounts per recompute transaction in the "+healthScenario+" scenario (the health service's BatchSize)")
+	flag.BoolVar(&cfg.healthArchive, "health-archive", true, "also load a few contacts, interactions and won deals per account in the "+healthScenario+" scenario, which the default scorecard's relationship measures read")
+	flag.BoolVar(&cfg.healthSQL, "health-sql", false, "count and time the statements each "+healthScenario+" recompute pass sends, and print them")
 	flag.Parse()
 
 	var err error
@@ -85,7 +104,8 @@ func main() {
 	}
 	cfg.scenarios = slices.DeleteFunc(cfg.scenarios, func(s scenario) bool {
 		cfg.sync = cfg.sync || s.name == syncScenario
-		return s.name == syncScenario
+		cfg.health = cfg.health || s.name == healthScenario
+		return s.name == syncScenario || s.name == healthScenario
 	})
 	// The list scenarios read two full pages.
 	if cfg.accounts <= 2*pageSize || cfg.concurrency < 1 || cfg.duration <= 0 || cfg.warmup < 0 {
@@ -94,6 +114,10 @@ func main() {
 	}
 	if cfg.syncRecords < 1 || cfg.syncClients < 1 {
 		fmt.Fprintln(os.Stderr, "bench: need -sync-records >= 1, -sync-clients >= 1")
+		os.Exit(2)
+	}
+	if cfg.healthAccounts < 1 || cfg.healthSignals < 0 || cfg.healthBatch < 1 {
+		fmt.Fprintln(os.Stderr, "bench: need -health-accounts >= 1, -health-signals >= 0, -health-batch >= 1")
 		os.Exit(2)
 	}
 
@@ -106,7 +130,8 @@ func main() {
 	}
 }
 
-// run runs the read scenarios, then the partner-sync benchmark, as selected.
+// run runs the read scenarios, then the partner-sync benchmark, then the health
+// benchmark, as selected.
 func run(ctx context.Context, cfg config) error {
 	var errs []error
 	if len(cfg.scenarios) > 0 {
@@ -120,6 +145,15 @@ func run(ctx context.Context, cfg config) error {
 			fmt.Println()
 		}
 		errs = append(errs, runSync(ctx, cfg))
+		if ctx.Err() != nil {
+			return errors.Join(errs...)
+		}
+	}
+	if cfg.health {
+		if len(cfg.scenarios) > 0 || cfg.sync {
+			fmt.Println()
+		}
+		errs = append(errs, runHealth(ctx, cfg))
 	}
 	return errors.Join(errs...)
 }
@@ -315,7 +349,7 @@ func selectScenarios(list string) ([]scenario, error) {
 	return out, nil
 }
 
-// scenarioNames returns the names of every scenario, sync last.
+// scenarioNames returns the names of every scenario, sync and health last.
 func scenarioNames() []string {
 	all := allScenarios()
 	out := make([]string, len(all))

@@ -45,9 +45,10 @@ func allScenarios() []scenario {
 		{name: "grpc-list", baseline: "baseline-list", worker: (*env).grpcList},
 		{name: "rest-list", baseline: "baseline-list", worker: (*env).restList},
 		{name: "grpc-list-walk", baseline: "baseline-list", worker: (*env).grpcListWalk},
-		// Not a closed-loop scenario: it runs the partner-sync benchmark (sync.go)
-		// after the others.
+		// Not closed-loop scenarios: they run the partner-sync benchmark (sync.go) and
+		// the health-score recompute benchmark (health.go) after the others.
 		{name: syncScenario},
+		{name: healthScenario},
 	}
 }
 
