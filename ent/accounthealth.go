@@ -44,6 +44,8 @@ type AccountHealth struct {
 	Score float64 `json:"score,omitempty"`
 	// Grade holds the value of the "grade" field.
 	Grade string `json:"grade,omitempty"`
+	// Digest holds the value of the "digest" field.
+	Digest string `json:"digest,omitempty"`
 	// OverrideID holds the value of the "override_id" field.
 	OverrideID *uuid.UUID `json:"override_id,omitempty"`
 	// OverrideExpireTime holds the value of the "override_expire_time" field.
@@ -64,7 +66,7 @@ func (*AccountHealth) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullFloat64)
 		case accounthealth.FieldScorecardVersion:
 			values[i] = new(sql.NullInt64)
-		case accounthealth.FieldComputedGrade, accounthealth.FieldTrend, accounthealth.FieldGrade:
+		case accounthealth.FieldComputedGrade, accounthealth.FieldTrend, accounthealth.FieldGrade, accounthealth.FieldDigest:
 			values[i] = new(sql.NullString)
 		case accounthealth.FieldComputeTime, accounthealth.FieldOverrideExpireTime:
 			values[i] = new(sql.NullTime)
@@ -169,6 +171,12 @@ func (_m *AccountHealth) assignValues(columns []string, values []any) error {
 			} else if value.Valid {
 				_m.Grade = value.String
 			}
+		case accounthealth.FieldDigest:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field digest", values[i])
+			} else if value.Valid {
+				_m.Digest = value.String
+			}
 		case accounthealth.FieldOverrideID:
 			if value, ok := values[i].(*sql.NullScanner); !ok {
 				return fmt.Errorf("unexpected type %T for field override_id", values[i])
@@ -257,6 +265,9 @@ func (_m *AccountHealth) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("grade=")
 	builder.WriteString(_m.Grade)
+	builder.WriteString(", ")
+	builder.WriteString("digest=")
+	builder.WriteString(_m.Digest)
 	builder.WriteString(", ")
 	if v := _m.OverrideID; v != nil {
 		builder.WriteString("override_id=")

@@ -142,6 +142,20 @@ func (_c *AccountHealthCreate) SetGrade(v string) *AccountHealthCreate {
 	return _c
 }
 
+// SetDigest sets the "digest" field.
+func (_c *AccountHealthCreate) SetDigest(v string) *AccountHealthCreate {
+	_c.mutation.SetDigest(v)
+	return _c
+}
+
+// SetNillableDigest sets the "digest" field if the given value is not nil.
+func (_c *AccountHealthCreate) SetNillableDigest(v *string) *AccountHealthCreate {
+	if v != nil {
+		_c.SetDigest(*v)
+	}
+	return _c
+}
+
 // SetOverrideID sets the "override_id" field.
 func (_c *AccountHealthCreate) SetOverrideID(v uuid.UUID) *AccountHealthCreate {
 	_c.mutation.SetOverrideID(v)
@@ -231,6 +245,10 @@ func (_c *AccountHealthCreate) defaults() {
 		v := accounthealth.DefaultTrend
 		_c.mutation.SetTrend(v)
 	}
+	if _, ok := _c.mutation.Digest(); !ok {
+		v := accounthealth.DefaultDigest
+		_c.mutation.SetDigest(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -273,6 +291,9 @@ func (_c *AccountHealthCreate) check() error {
 	}
 	if _, ok := _c.mutation.Grade(); !ok {
 		return &ValidationError{Name: "grade", err: errors.New(`ent: missing required field "AccountHealth.grade"`)}
+	}
+	if _, ok := _c.mutation.Digest(); !ok {
+		return &ValidationError{Name: "digest", err: errors.New(`ent: missing required field "AccountHealth.digest"`)}
 	}
 	return nil
 }
@@ -361,6 +382,10 @@ func (_c *AccountHealthCreate) createSpec() (*AccountHealth, *sqlgraph.CreateSpe
 	if value, ok := _c.mutation.Grade(); ok {
 		_spec.SetField(accounthealth.FieldGrade, field.TypeString, value)
 		_node.Grade = value
+	}
+	if value, ok := _c.mutation.Digest(); ok {
+		_spec.SetField(accounthealth.FieldDigest, field.TypeString, value)
+		_node.Digest = value
 	}
 	if value, ok := _c.mutation.OverrideID(); ok {
 		_spec.SetField(accounthealth.FieldOverrideID, field.TypeUUID, value)
@@ -605,6 +630,18 @@ func (u *AccountHealthUpsert) SetGrade(v string) *AccountHealthUpsert {
 // UpdateGrade sets the "grade" field to the value that was provided on create.
 func (u *AccountHealthUpsert) UpdateGrade() *AccountHealthUpsert {
 	u.SetExcluded(accounthealth.FieldGrade)
+	return u
+}
+
+// SetDigest sets the "digest" field.
+func (u *AccountHealthUpsert) SetDigest(v string) *AccountHealthUpsert {
+	u.Set(accounthealth.FieldDigest, v)
+	return u
+}
+
+// UpdateDigest sets the "digest" field to the value that was provided on create.
+func (u *AccountHealthUpsert) UpdateDigest() *AccountHealthUpsert {
+	u.SetExcluded(accounthealth.FieldDigest)
 	return u
 }
 
@@ -906,6 +943,20 @@ func (u *AccountHealthUpsertOne) SetGrade(v string) *AccountHealthUpsertOne {
 func (u *AccountHealthUpsertOne) UpdateGrade() *AccountHealthUpsertOne {
 	return u.Update(func(s *AccountHealthUpsert) {
 		s.UpdateGrade()
+	})
+}
+
+// SetDigest sets the "digest" field.
+func (u *AccountHealthUpsertOne) SetDigest(v string) *AccountHealthUpsertOne {
+	return u.Update(func(s *AccountHealthUpsert) {
+		s.SetDigest(v)
+	})
+}
+
+// UpdateDigest sets the "digest" field to the value that was provided on create.
+func (u *AccountHealthUpsertOne) UpdateDigest() *AccountHealthUpsertOne {
+	return u.Update(func(s *AccountHealthUpsert) {
+		s.UpdateDigest()
 	})
 }
 
@@ -1380,6 +1431,20 @@ func (u *AccountHealthUpsertBulk) SetGrade(v string) *AccountHealthUpsertBulk {
 func (u *AccountHealthUpsertBulk) UpdateGrade() *AccountHealthUpsertBulk {
 	return u.Update(func(s *AccountHealthUpsert) {
 		s.UpdateGrade()
+	})
+}
+
+// SetDigest sets the "digest" field.
+func (u *AccountHealthUpsertBulk) SetDigest(v string) *AccountHealthUpsertBulk {
+	return u.Update(func(s *AccountHealthUpsert) {
+		s.SetDigest(v)
+	})
+}
+
+// UpdateDigest sets the "digest" field to the value that was provided on create.
+func (u *AccountHealthUpsertBulk) UpdateDigest() *AccountHealthUpsertBulk {
+	return u.Update(func(s *AccountHealthUpsert) {
+		s.UpdateDigest()
 	})
 }
 

@@ -247,6 +247,20 @@ func (_u *AccountHealthUpdate) SetNillableGrade(v *string) *AccountHealthUpdate 
 	return _u
 }
 
+// SetDigest sets the "digest" field.
+func (_u *AccountHealthUpdate) SetDigest(v string) *AccountHealthUpdate {
+	_u.mutation.SetDigest(v)
+	return _u
+}
+
+// SetNillableDigest sets the "digest" field if the given value is not nil.
+func (_u *AccountHealthUpdate) SetNillableDigest(v *string) *AccountHealthUpdate {
+	if v != nil {
+		_u.SetDigest(*v)
+	}
+	return _u
+}
+
 // SetOverrideID sets the "override_id" field.
 func (_u *AccountHealthUpdate) SetOverrideID(v uuid.UUID) *AccountHealthUpdate {
 	_u.mutation.SetOverrideID(v)
@@ -387,6 +401,9 @@ func (_u *AccountHealthUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	}
 	if value, ok := _u.mutation.Grade(); ok {
 		_spec.SetField(accounthealth.FieldGrade, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Digest(); ok {
+		_spec.SetField(accounthealth.FieldDigest, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.OverrideID(); ok {
 		_spec.SetField(accounthealth.FieldOverrideID, field.TypeUUID, value)
@@ -639,6 +656,20 @@ func (_u *AccountHealthUpdateOne) SetNillableGrade(v *string) *AccountHealthUpda
 	return _u
 }
 
+// SetDigest sets the "digest" field.
+func (_u *AccountHealthUpdateOne) SetDigest(v string) *AccountHealthUpdateOne {
+	_u.mutation.SetDigest(v)
+	return _u
+}
+
+// SetNillableDigest sets the "digest" field if the given value is not nil.
+func (_u *AccountHealthUpdateOne) SetNillableDigest(v *string) *AccountHealthUpdateOne {
+	if v != nil {
+		_u.SetDigest(*v)
+	}
+	return _u
+}
+
 // SetOverrideID sets the "override_id" field.
 func (_u *AccountHealthUpdateOne) SetOverrideID(v uuid.UUID) *AccountHealthUpdateOne {
 	_u.mutation.SetOverrideID(v)
@@ -809,6 +840,9 @@ func (_u *AccountHealthUpdateOne) sqlSave(ctx context.Context) (_node *AccountHe
 	}
 	if value, ok := _u.mutation.Grade(); ok {
 		_spec.SetField(accounthealth.FieldGrade, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.Digest(); ok {
+		_spec.SetField(accounthealth.FieldDigest, field.TypeString, value)
 	}
 	if value, ok := _u.mutation.OverrideID(); ok {
 		_spec.SetField(accounthealth.FieldOverrideID, field.TypeUUID, value)

@@ -2674,6 +2674,7 @@ type AccountHealthMutation struct {
 	score                *float64
 	addscore             *float64
 	grade                *string
+	digest               *string
 	override_id          *uuid.UUID
 	override_expire_time *time.Time
 	clearedFields        map[string]struct{}
@@ -3354,6 +3355,42 @@ func (m *AccountHealthMutation) ResetGrade() {
 	m.grade = nil
 }
 
+// SetDigest sets the "digest" field.
+func (m *AccountHealthMutation) SetDigest(s string) {
+	m.digest = &s
+}
+
+// Digest returns the value of the "digest" field in the mutation.
+func (m *AccountHealthMutation) Digest() (r string, exists bool) {
+	v := m.digest
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDigest returns the old "digest" field's value of the AccountHealth entity.
+// If the AccountHealth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountHealthMutation) OldDigest(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDigest is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDigest requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDigest: %w", err)
+	}
+	return oldValue.Digest, nil
+}
+
+// ResetDigest resets all changes to the "digest" field.
+func (m *AccountHealthMutation) ResetDigest() {
+	m.digest = nil
+}
+
 // SetOverrideID sets the "override_id" field.
 func (m *AccountHealthMutation) SetOverrideID(u uuid.UUID) {
 	m.override_id = &u
@@ -3486,7 +3523,7 @@ func (m *AccountHealthMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AccountHealthMutation) Fields() []string {
-	fields := make([]string, 0, 15)
+	fields := make([]string, 0, 16)
 	if m.score_id != nil {
 		fields = append(fields, accounthealth.FieldScoreID)
 	}
@@ -3525,6 +3562,9 @@ func (m *AccountHealthMutation) Fields() []string {
 	}
 	if m.grade != nil {
 		fields = append(fields, accounthealth.FieldGrade)
+	}
+	if m.digest != nil {
+		fields = append(fields, accounthealth.FieldDigest)
 	}
 	if m.override_id != nil {
 		fields = append(fields, accounthealth.FieldOverrideID)
@@ -3566,6 +3606,8 @@ func (m *AccountHealthMutation) Field(name string) (ent.Value, bool) {
 		return m.Score()
 	case accounthealth.FieldGrade:
 		return m.Grade()
+	case accounthealth.FieldDigest:
+		return m.Digest()
 	case accounthealth.FieldOverrideID:
 		return m.OverrideID()
 	case accounthealth.FieldOverrideExpireTime:
@@ -3605,6 +3647,8 @@ func (m *AccountHealthMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldScore(ctx)
 	case accounthealth.FieldGrade:
 		return m.OldGrade(ctx)
+	case accounthealth.FieldDigest:
+		return m.OldDigest(ctx)
 	case accounthealth.FieldOverrideID:
 		return m.OldOverrideID(ctx)
 	case accounthealth.FieldOverrideExpireTime:
@@ -3708,6 +3752,13 @@ func (m *AccountHealthMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetGrade(v)
+		return nil
+	case accounthealth.FieldDigest:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDigest(v)
 		return nil
 	case accounthealth.FieldOverrideID:
 		v, ok := value.(uuid.UUID)
@@ -3888,6 +3939,9 @@ func (m *AccountHealthMutation) ResetField(name string) error {
 		return nil
 	case accounthealth.FieldGrade:
 		m.ResetGrade()
+		return nil
+	case accounthealth.FieldDigest:
+		m.ResetDigest()
 		return nil
 	case accounthealth.FieldOverrideID:
 		m.ResetOverrideID()

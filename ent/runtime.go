@@ -107,6 +107,10 @@ func init() {
 	accounthealthDescTrend := accounthealthFields[11].Descriptor()
 	// accounthealth.DefaultTrend holds the default value on creation for the trend field.
 	accounthealth.DefaultTrend = accounthealthDescTrend.Default.(string)
+	// accounthealthDescDigest is the schema descriptor for digest field.
+	accounthealthDescDigest := accounthealthFields[14].Descriptor()
+	// accounthealth.DefaultDigest holds the default value on creation for the digest field.
+	accounthealth.DefaultDigest = accounthealthDescDigest.Default.(string)
 	activityFields := schema.Activity{}.Fields()
 	_ = activityFields
 	// activityDescActorRole is the schema descriptor for actor_role field.

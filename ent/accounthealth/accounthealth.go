@@ -37,6 +37,8 @@ const (
 	FieldScore = "score"
 	// FieldGrade holds the string denoting the grade field in the database.
 	FieldGrade = "grade"
+	// FieldDigest holds the string denoting the digest field in the database.
+	FieldDigest = "digest"
 	// FieldOverrideID holds the string denoting the override_id field in the database.
 	FieldOverrideID = "override_id"
 	// FieldOverrideExpireTime holds the string denoting the override_expire_time field in the database.
@@ -61,6 +63,7 @@ var Columns = []string{
 	FieldTrend,
 	FieldScore,
 	FieldGrade,
+	FieldDigest,
 	FieldOverrideID,
 	FieldOverrideExpireTime,
 }
@@ -86,6 +89,8 @@ var (
 	DefaultHasChange30d bool
 	// DefaultTrend holds the default value on creation for the "trend" field.
 	DefaultTrend string
+	// DefaultDigest holds the default value on creation for the "digest" field.
+	DefaultDigest string
 )
 
 // OrderOption defines the ordering options for the AccountHealth queries.
@@ -159,6 +164,11 @@ func ByScore(opts ...sql.OrderTermOption) OrderOption {
 // ByGrade orders the results by the grade field.
 func ByGrade(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldGrade, opts...).ToFunc()
+}
+
+// ByDigest orders the results by the digest field.
+func ByDigest(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldDigest, opts...).ToFunc()
 }
 
 // ByOverrideID orders the results by the override_id field.

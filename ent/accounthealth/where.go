@@ -120,6 +120,11 @@ func Grade(v string) predicate.AccountHealth {
 	return predicate.AccountHealth(sql.FieldEQ(FieldGrade, v))
 }
 
+// Digest applies equality check predicate on the "digest" field. It's identical to DigestEQ.
+func Digest(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldEQ(FieldDigest, v))
+}
+
 // OverrideID applies equality check predicate on the "override_id" field. It's identical to OverrideIDEQ.
 func OverrideID(v uuid.UUID) predicate.AccountHealth {
 	return predicate.AccountHealth(sql.FieldEQ(FieldOverrideID, v))
@@ -663,6 +668,71 @@ func GradeEqualFold(v string) predicate.AccountHealth {
 // GradeContainsFold applies the ContainsFold predicate on the "grade" field.
 func GradeContainsFold(v string) predicate.AccountHealth {
 	return predicate.AccountHealth(sql.FieldContainsFold(FieldGrade, v))
+}
+
+// DigestEQ applies the EQ predicate on the "digest" field.
+func DigestEQ(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldEQ(FieldDigest, v))
+}
+
+// DigestNEQ applies the NEQ predicate on the "digest" field.
+func DigestNEQ(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldNEQ(FieldDigest, v))
+}
+
+// DigestIn applies the In predicate on the "digest" field.
+func DigestIn(vs ...string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldIn(FieldDigest, vs...))
+}
+
+// DigestNotIn applies the NotIn predicate on the "digest" field.
+func DigestNotIn(vs ...string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldNotIn(FieldDigest, vs...))
+}
+
+// DigestGT applies the GT predicate on the "digest" field.
+func DigestGT(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldGT(FieldDigest, v))
+}
+
+// DigestGTE applies the GTE predicate on the "digest" field.
+func DigestGTE(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldGTE(FieldDigest, v))
+}
+
+// DigestLT applies the LT predicate on the "digest" field.
+func DigestLT(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldLT(FieldDigest, v))
+}
+
+// DigestLTE applies the LTE predicate on the "digest" field.
+func DigestLTE(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldLTE(FieldDigest, v))
+}
+
+// DigestContains applies the Contains predicate on the "digest" field.
+func DigestContains(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldContains(FieldDigest, v))
+}
+
+// DigestHasPrefix applies the HasPrefix predicate on the "digest" field.
+func DigestHasPrefix(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldHasPrefix(FieldDigest, v))
+}
+
+// DigestHasSuffix applies the HasSuffix predicate on the "digest" field.
+func DigestHasSuffix(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldHasSuffix(FieldDigest, v))
+}
+
+// DigestEqualFold applies the EqualFold predicate on the "digest" field.
+func DigestEqualFold(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldEqualFold(FieldDigest, v))
+}
+
+// DigestContainsFold applies the ContainsFold predicate on the "digest" field.
+func DigestContainsFold(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldContainsFold(FieldDigest, v))
 }
 
 // OverrideIDEQ applies the EQ predicate on the "override_id" field.

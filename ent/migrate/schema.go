@@ -139,6 +139,7 @@ var (
 		{Name: "trend", Type: field.TypeString, Default: ""},
 		{Name: "score", Type: field.TypeFloat64},
 		{Name: "grade", Type: field.TypeString},
+		{Name: "digest", Type: field.TypeString, Default: ""},
 		{Name: "override_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "override_expire_time", Type: field.TypeTime, Nullable: true},
 	}
@@ -154,14 +155,12 @@ var (
 				Columns: []*schema.Column{AccountHealthsColumns[12], AccountHealthsColumns[0]},
 			},
 			{
-				Name:    "accounthealth_grade",
-				Unique:  false,
-				Columns: []*schema.Column{AccountHealthsColumns[13]},
-			},
-			{
 				Name:    "accounthealth_override_expire_time",
 				Unique:  false,
-				Columns: []*schema.Column{AccountHealthsColumns[15]},
+				Columns: []*schema.Column{AccountHealthsColumns[16]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "override_expire_time IS NOT NULL",
+				},
 			},
 		},
 	}
@@ -680,9 +679,9 @@ var (
 				Columns: []*schema.Column{SignalsColumns[1], SignalsColumns[5], SignalsColumns[6]},
 			},
 			{
-				Name:    "signal_account_id_measure_time",
+				Name:    "signal_scoring",
 				Unique:  false,
-				Columns: []*schema.Column{SignalsColumns[1], SignalsColumns[2], SignalsColumns[4]},
+				Columns: []*schema.Column{SignalsColumns[1], SignalsColumns[2], SignalsColumns[4], SignalsColumns[3], SignalsColumns[0]},
 			},
 		},
 	}

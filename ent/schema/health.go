@@ -27,12 +27,14 @@ func (Signal) Fields() []ent.Field {
 	}
 }
 
-// Indexes of Signal: one (account, source, signal_id) is one signal; scoring reads an
-// account range's measures by time.
+// Indexes of Signal: one (account, source, signal_id) is one signal. Scoring reads a
+// batch of accounts' measures by time from the second index alone: it covers the value
+// and id, because signals arrive in time order and reading each account's rows from
+// the table would touch a page per row.
 func (Signal) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("account_id", "source", "signal_id").Unique(),
-		index.Fields("account_id", "measure", "time"),
+		index.Fields("account_id", "measure", "time", "value_micros", "id").StorageKey("signal_scoring"),
 	}
 }
 
@@ -134,6 +136,9 @@ func (AccountHealth) Fields() []ent.Field {
 		field.String("trend").Default(""),
 		field.Float("score"),
 		field.String("grade"),
+		// digest identifies the computed result (scorecard version, score, every
+		// contribution), so a recompute compares results without reading the history.
+		field.String("digest").Default(""),
 		// override_id is the override in effect, if any.
 		field.UUID("override_id", uuid.UUID{}).Optional().Nillable(),
 		// override_expire_time lets the sweep find expired overrides with an index.
@@ -141,12 +146,12 @@ func (AccountHealth) Fields() []ent.Field {
 	}
 }
 
-// Indexes of AccountHealth.
+// Indexes of AccountHealth: lists page by score; the sweep finds expiring overrides.
+// (Every index costs each recompute a write per account, so there are few.)
 func (AccountHealth) Indexes() []ent.Index {
 	return []ent.Index{
 		index.Fields("score", "id"),
-		index.Fields("grade"),
-		index.Fields("override_expire_time"),
+		index.Fields("override_expire_time").Annotations(entsql.IndexWhere("override_expire_time IS NOT NULL")),
 	}
 }
 

@@ -1,6 +1,9 @@
 package health
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
 	"math"
 	"slices"
 	"time"
@@ -76,6 +79,7 @@ func NewPlan(asOf time.Time, defs ...*Definition) *Plan {
 			q := &p.Queries[i]
 			if m.Aggregation == AggLast {
 				q.Last = true
+				continue // LAST compares the latest time with its window: no sums needed
 			}
 			if from, ok := windowStart(m, asOf); ok && !slices.ContainsFunc(q.Froms, from.Equal) {
 				q.Froms = append(q.Froms, from)
@@ -222,22 +226,39 @@ func trend(change, change30d *float64) string {
 	return TrendStable
 }
 
-// sameResult reports whether a new result equals a stored score (same version, score,
-// grade and contributions): then no history row is written.
-func sameResult(s *Score, card uuid.UUID, version int, r *Result) bool {
-	if s.Scorecard != card || s.ScorecardVersion != version || s.Score != r.Score || s.Grade != r.Grade ||
-		len(s.Contributions) != len(r.Contributions) {
-		return false
-	}
-	for i, a := range s.Contributions {
-		b := r.Contributions[i]
-		if a.Measure != b.Measure || a.Normalized != b.Normalized || a.Points != b.Points || a.Weight != b.Weight ||
-			a.Missing != b.Missing || a.Skipped != b.Skipped || (a.Raw == nil) != (b.Raw == nil) ||
-			(a.Raw != nil && *a.Raw != *b.Raw) {
-			return false
+// Digest identifies r as computed by a scorecard version: equal digests mean the same
+// score, grade and contributions, bit for bit, so a recompute that finds the same
+// digest writes no history.
+func (r *Result) Digest(card uuid.UUID, version int) string {
+	h := sha256.New()
+	var b []byte
+	b = append(b, card[:]...)
+	b = binary.BigEndian.AppendUint64(b, uint64(version))
+	b = binary.BigEndian.AppendUint64(b, math.Float64bits(r.Score))
+	b = append(b, r.Grade...)
+	for _, c := range r.Contributions {
+		b = append(b, 0)
+		b = append(b, c.Measure...)
+		b = append(b, 0)
+		b = append(b, c.Group...)
+		flags := byte(0)
+		if c.Raw != nil {
+			flags |= 1
+			b = binary.BigEndian.AppendUint64(b, math.Float64bits(*c.Raw))
+		}
+		if c.Missing {
+			flags |= 2
+		}
+		if c.Skipped {
+			flags |= 4
+		}
+		b = append(b, flags)
+		for _, f := range []float64{c.Normalized, c.Weight, c.Points} {
+			b = binary.BigEndian.AppendUint64(b, math.Float64bits(f))
 		}
 	}
-	return true
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // Choose returns the scorecard for an account: the most specific segment scorecard

@@ -1,10 +1,12 @@
 package health
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -162,70 +164,131 @@ func (s *Service) RunJobs(ctx context.Context, owner string) (int, error) {
 	return n, ctx.Err()
 }
 
-// runJob processes j batch by batch. Each batch's scores, the job's cursor and counts
-// commit together, so a crash loses at most the batch in progress, which the next
-// worker redoes from the cursor.
+// errJobStopped means the job was cancelled or taken over while a batch ran.
+var errJobStopped = errors.New("recompute job stopped")
+
+// runJob processes j in batches of accounts, up to Options.Parallel at once (the
+// database works on one batch while Go scores another). Each batch's scores commit
+// with the job's counts; the cursor moves past a batch once it and every earlier batch
+// committed. A worker that dies loses only the batches in flight: the next one resumes
+// at the cursor, and accounts a later batch already scored carry the job's moment, so
+// they are skipped, not scored twice.
 func (s *Service) runJob(ctx context.Context, owner string, j *Job) error {
 	f, err := filter.ParseAndCheck(j.Filter, account.AccountFilter)
 	if err != nil {
 		return s.endJob(ctx, j.ID, JobFailed, "the job's filter no longer parses: "+err.Error())
 	}
-	for {
-		if err := ctx.Err(); err != nil {
-			return err // shutting down: the lease lapses and the job resumes elsewhere
+	var (
+		mu       sync.Mutex
+		firstErr error
+		lastID   = map[int]uuid.UUID{} // batch → its last account
+		done     = map[int]bool{}
+		safe     int // batches 1..safe have committed
+		wg       sync.WaitGroup
+		slots    = make(chan struct{}, s.opts.Parallel)
+		after    = j.Cursor
+	)
+	failed := func() bool { mu.Lock(); defer mu.Unlock(); return firstErr != nil }
+	for seq := 1; ctx.Err() == nil && !failed(); seq++ {
+		ts, err := s.store.JobTargets(ctx, f, after, s.opts.BatchSize)
+		if err != nil {
+			mu.Lock()
+			firstErr = cmp.Or(firstErr, err)
+			mu.Unlock()
+			break
 		}
-		done := false
-		err := s.store.WithHealthTx(ctx, func(tx Tx) error {
-			cur, err := tx.LockJob(ctx, j.ID)
-			if err != nil {
-				return err
-			}
-			now := s.clock()
-			if cur.State != JobRunning || cur.LeaseOwner != owner {
-				done = true // cancelled at rest, or another worker took over
-				return nil
-			}
-			if cur.CancelRequested {
-				cur.State, cur.EndTime, cur.UpdateTime, cur.LeaseOwner = JobCancelled, &now, now, ""
-				done = true
-				return tx.UpdateJob(ctx, cur)
-			}
-			ts, err := tx.JobTargets(ctx, f, cur.Cursor, s.opts.BatchSize)
-			if err != nil {
-				return err
-			}
-			if len(ts) > 0 {
-				st, err := s.scoreTargets(ctx, tx, ts, cur.ComputeTime, &cur.ID)
+		if len(ts) == 0 {
+			break
+		}
+		last := ts[len(ts)-1].ID
+		after = &last
+		mu.Lock()
+		lastID[seq] = last
+		mu.Unlock()
+		slots <- struct{}{}
+		wg.Add(1)
+		go func(seq int, ts []*Target) {
+			defer wg.Done()
+			defer func() { <-slots }()
+			err := s.store.WithHealthTx(ctx, func(tx Tx) error {
+				st, err := s.scoreTargets(ctx, tx, ts, f == nil, j.ComputeTime, &j.ID)
 				if err != nil {
 					return err
 				}
-				last := ts[len(ts)-1].ID
-				cur.Cursor = &last
-				cur.Processed += st.Processed
-				cur.Changed += st.Changed
-				cur.NoData += st.NoData
+				mu.Lock()
+				c := safe
+				for c+1 == seq || done[c+1] {
+					c++ // this batch, if it is next, and those after it already done
+				}
+				var cursor *uuid.UUID
+				if id, ok := lastID[c]; ok {
+					cursor = &id
+				}
+				mu.Unlock()
+				now := s.clock()
+				ok, err := tx.AdvanceJob(ctx, j.ID, owner, Stats{Processed: st.Processed - st.Done, Changed: st.Changed, NoData: st.NoData},
+					cursor, now, now.Add(jobLease))
+				if err == nil && !ok {
+					err = errJobStopped
+				}
+				return err
+			})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				firstErr = cmp.Or(firstErr, err)
+				return
 			}
-			if len(ts) < s.opts.BatchSize {
-				cur.State, cur.EndTime, cur.LeaseOwner = JobSucceeded, &now, ""
-				done = true
+			done[seq] = true
+			for done[safe+1] {
+				safe++
 			}
-			lease := now.Add(jobLease)
-			cur.UpdateTime, cur.LeaseExpire = now, &lease
-			return tx.UpdateJob(ctx, cur)
-		})
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			if f, ok := failure.As(err); ok {
-				return s.endJob(ctx, j.ID, JobFailed, f.Msg)
-			}
-			return err
-		}
-		if done {
-			return nil
+		}(seq, ts)
+		if len(ts) < s.opts.BatchSize {
+			break
 		}
 	}
+	wg.Wait()
+	switch {
+	case errors.Is(firstErr, errJobStopped):
+		return s.finishJob(ctx, j.ID, owner, false, nil)
+	case firstErr != nil && ctx.Err() == nil:
+		if f, ok := failure.As(firstErr); ok {
+			return s.endJob(ctx, j.ID, JobFailed, f.Msg)
+		}
+		return firstErr
+	case ctx.Err() != nil:
+		return ctx.Err() // shutting down: the lease lapses and the job resumes elsewhere
+	}
+	return s.finishJob(ctx, j.ID, owner, true, after)
+}
+
+// finishJob ends a job this worker holds: CANCELLED if that was asked, else SUCCEEDED
+// when every batch is done (complete).
+func (s *Service) finishJob(ctx context.Context, id uuid.UUID, owner string, complete bool, cursor *uuid.UUID) error {
+	return s.store.WithHealthTx(ctx, func(tx Tx) error {
+		j, err := tx.LockJob(ctx, id)
+		if err != nil {
+			return err
+		}
+		if j.State != JobRunning || j.LeaseOwner != owner {
+			return nil // another worker holds it now
+		}
+		now := s.clock()
+		switch {
+		case j.CancelRequested:
+			j.State = JobCancelled
+		case complete:
+			j.State = JobSucceeded
+			if cursor != nil {
+				j.Cursor = cursor
+			}
+		default:
+			return nil
+		}
+		j.EndTime, j.UpdateTime, j.LeaseOwner, j.LeaseExpire = &now, now, "", nil
+		return tx.UpdateJob(ctx, j)
+	})
 }
 
 func (s *Service) endJob(ctx context.Context, id uuid.UUID, state, msg string) error {
@@ -288,7 +351,7 @@ func (s *Service) ProcessDirty(ctx context.Context) (int, error) {
 			if len(live) == 0 {
 				return nil
 			}
-			_, err = s.scoreTargets(ctx, tx, live, now, nil)
+			_, err = s.scoreTargets(ctx, tx, live, false, now, nil)
 			return err
 		})
 		if err != nil {

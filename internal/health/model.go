@@ -194,6 +194,8 @@ type Current struct {
 	Effective  float64
 	EffGrade   string
 	OverrideID *uuid.UUID
+	// Digest identifies the computed result (Result.Digest).
+	Digest string
 	// OverrideExpire is the override's expiry, for the sweep.
 	OverrideExpire *time.Time
 }

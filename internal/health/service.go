@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -38,6 +39,8 @@ type Options struct {
 	// RecomputeEvery queues a recompute of every account this often, so windows and
 	// days-since measures move with time (0: never).
 	RecomputeEvery time.Duration
+	// Parallel is how many batches of a job are scored at once (default 2).
+	Parallel int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
 }
@@ -55,6 +58,9 @@ func NewService(store Store, opts Options) *Service {
 	}
 	if opts.BatchSize <= 0 {
 		opts.BatchSize = 1000
+	}
+	if opts.Parallel <= 0 {
+		opts.Parallel = 2
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
@@ -561,7 +567,7 @@ func (s *Service) ComputeHealthScore(ctx context.Context, acc uuid.UUID) (*Healt
 		if t, err = s.liveTarget(ctx, tx, acc); err != nil {
 			return err
 		}
-		st, err := s.scoreTargets(ctx, tx, []*Target{t}, now, nil)
+		st, err := s.scoreTargets(ctx, tx, []*Target{t}, false, now, nil)
 		if err != nil {
 			return err
 		}
@@ -680,16 +686,20 @@ func clearOverride(ctx context.Context, tx Tx, cur *Current, t time.Time, by, re
 
 // ---- Scoring ----
 
-// Stats count what a scoring pass did.
+// Stats count what a scoring pass did. Done counts accounts already scored at (or
+// after) the moment, which a resumed job skips.
 type Stats struct {
-	Processed, Changed, NoData int64
+	Processed, Changed, NoData, Done int64
 }
 
 // scoreTargets scores accounts at asOf in tx and writes what changed: a history row
 // when the result differs from the current one, and the current row when anything
 // (including the trend) differs. jobID tags the history rows of a recompute job.
-func (s *Service) scoreTargets(ctx context.Context, tx Tx, ts []*Target, asOf time.Time, jobID *uuid.UUID) (Stats, error) {
+func (s *Service) scoreTargets(ctx context.Context, tx Tx, ts []*Target, dense bool, asOf time.Time, jobID *uuid.UUID) (Stats, error) {
 	st := Stats{Processed: int64(len(ts))}
+	if err := tx.PreferIndexes(ctx); err != nil {
+		return st, err
+	}
 	cards, err := tx.Scorecards(ctx)
 	if err != nil {
 		return st, err
@@ -706,11 +716,12 @@ func (s *Service) scoreTargets(ctx context.Context, tx Tx, ts []*Target, asOf ti
 		defs[i] = &c.Definition
 	}
 	plan := NewPlan(asOf, defs...)
-	aggs, err := tx.Aggregate(ctx, ids, asOf, plan.Queries)
+	batch := Batch{IDs: ids, Dense: dense}
+	aggs, err := tx.Aggregate(ctx, batch, asOf, plan.Queries)
 	if err != nil {
 		return st, err
 	}
-	counts, err := tx.CountsOf(ctx, ids)
+	counts, err := tx.CountsOf(ctx, batch)
 	if err != nil {
 		return st, err
 	}
@@ -718,17 +729,24 @@ func (s *Service) scoreTargets(ctx context.Context, tx Tx, ts []*Target, asOf ti
 	if err != nil {
 		return st, err
 	}
-	scoreIDs := make([]uuid.UUID, 0, len(currents))
-	for _, c := range currents {
-		scoreIDs = append(scoreIDs, c.ScoreID)
+	// The score in effect 30 days back: a current score computed before then is it;
+	// only accounts whose score changed since need the history.
+	monthAgo := asOf.AddDate(0, 0, -30)
+	old := map[uuid.UUID]float64{}
+	var changedSince []uuid.UUID
+	for id, c := range currents {
+		if c.Time.After(monthAgo) {
+			changedSince = append(changedSince, id)
+		} else {
+			old[id] = c.Computed
+		}
 	}
-	prevScores, err := tx.GetScores(ctx, scoreIDs)
-	if err != nil {
-		return st, err
-	}
-	old, err := tx.ScoresAt(ctx, ids, asOf.AddDate(0, 0, -30))
-	if err != nil {
-		return st, err
+	if len(changedSince) > 0 {
+		hist, err := tx.ScoresAt(ctx, changedSince, monthAgo)
+		if err != nil {
+			return st, err
+		}
+		maps.Copy(old, hist)
 	}
 	var (
 		newScores []*Score
@@ -749,22 +767,20 @@ func (s *Service) scoreTargets(ctx context.Context, tx Tx, ts []*Target, asOf ti
 			continue
 		}
 		cur := currents[t.ID]
-		var prev *Score
-		if cur != nil {
-			prev = prevScores[cur.ScoreID]
-			if !asOf.After(cur.Time) {
-				continue // a newer score is already in place (e.g. a later recompute)
-			}
+		if cur != nil && !asOf.After(cur.Time) {
+			st.Done++
+			continue // scored at this moment or later already (a later rescore, or this job before a restart)
 		}
-		next := &Current{Account: t.ID, Scorecard: card.ID, Version: card.Version}
-		if prev != nil && sameResult(prev, card.ID, card.Version, &r) {
-			next.ScoreID, next.Computed, next.Grade, next.Time, next.Change = prev.ID, prev.Score, prev.Grade, cur.Time, cur.Change
+		digest := r.Digest(card.ID, card.Version)
+		next := &Current{Account: t.ID, Scorecard: card.ID, Version: card.Version, Digest: digest}
+		if cur != nil && cur.Digest == digest {
+			next.ScoreID, next.Computed, next.Grade, next.Time, next.Change = cur.ScoreID, cur.Computed, cur.Grade, cur.Time, cur.Change
 		} else {
 			sc := &Score{ID: newID(), Account: t.ID, Scorecard: card.ID, ScorecardVersion: card.Version, Result: r, ComputeTime: asOf, Job: jobID}
 			newScores = append(newScores, sc)
 			next.ScoreID, next.Computed, next.Grade, next.Time = sc.ID, r.Score, r.Grade, asOf
-			if prev != nil {
-				d := round2(r.Score - prev.Score)
+			if cur != nil {
+				d := round2(r.Score - cur.Computed)
 				next.Change = &d
 			}
 			st.Changed++

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sync"
 	"testing"
 	"time"
 
@@ -427,7 +428,7 @@ func TestRecomputeJobResumes(t *testing.T) {
 		crashCtx, crash := context.WithCancel(e.ctx)
 		calls := 0
 		st := store.New(db)
-		dying := health.NewService(&crashAfter{Store: st, crash: crash, commits: &calls, after: 2}, health.Options{Now: e.clk.now, BatchSize: 3})
+		dying := health.NewService(&crashAfter{Store: st, crash: crash, commits: &calls, after: 2}, health.Options{Now: e.clk.now, BatchSize: 3, Parallel: 1})
 		if _, err := dying.RunJobs(crashCtx, "worker-1"); !errors.Is(err, context.Canceled) {
 			t.Fatalf("dying worker: %v", err)
 		}
@@ -474,16 +475,20 @@ func TestRecomputeJobResumes(t *testing.T) {
 type crashAfter struct {
 	*store.Store
 	crash   context.CancelFunc
+	mu      sync.Mutex
 	commits *int
 	after   int
 }
 
 func (c *crashAfter) WithHealthTx(ctx context.Context, fn func(tx health.Tx) error) error {
+	c.mu.Lock()
 	if *c.commits >= c.after {
+		c.mu.Unlock()
 		c.crash()
 		return context.Canceled
 	}
 	*c.commits++
+	c.mu.Unlock()
 	return c.Store.WithHealthTx(ctx, fn)
 }
 

@@ -12,6 +12,14 @@ import (
 	"github.com/furrowhq/furrow/internal/page"
 )
 
+// Batch is the accounts a scoring pass reads, in id order. Dense means they are every
+// live account from the first to the last (an unfiltered recompute's batch), so a
+// store may read the id range instead of looking each one up.
+type Batch struct {
+	IDs   []uuid.UUID
+	Dense bool
+}
+
 // Store persists health data. Every write of a use case happens in one WithTx call.
 type Store interface {
 	WithHealthTx(ctx context.Context, fn func(tx Tx) error) error
@@ -55,11 +63,12 @@ type Reader interface {
 	// OverrideAt returns the account's override in effect at t.
 	OverrideAt(ctx context.Context, account uuid.UUID, t time.Time) (*Override, error)
 
-	// Aggregate answers qs for each account at asOf (events after asOf are not
-	// counted); accounts without any event of a query get a zero EventAgg there.
-	Aggregate(ctx context.Context, ids []uuid.UUID, asOf time.Time, qs []EventQuery) (map[uuid.UUID][]EventAgg, error)
+	// Aggregate answers qs for each account of b at asOf (events after asOf are not
+	// counted); accounts without any event of a query get a zero EventAgg there. It
+	// may return accounts outside b too (a dense batch is read as a range).
+	Aggregate(ctx context.Context, b Batch, asOf time.Time, qs []EventQuery) (map[uuid.UUID][]EventAgg, error)
 	// CountsOf returns the accounts' current derived counts.
-	CountsOf(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]Counts, error)
+	CountsOf(ctx context.Context, b Batch) (map[uuid.UUID]Counts, error)
 
 	GetJob(ctx context.Context, id uuid.UUID) (*Job, error)
 	ListJobs(ctx context.Context, size int, after *page.Cursor) ([]*Job, *page.Cursor, error)
@@ -81,6 +90,9 @@ type Tx interface {
 	ClearDefault(ctx context.Context) error
 
 	InsertScores(ctx context.Context, ss []*Score) error
+	// PreferIndexes tells the database to look rows up by index for the rest of the
+	// transaction (scoring reads batches of accounts by id).
+	PreferIndexes(ctx context.Context) error
 	UpsertCurrents(ctx context.Context, cs []*Current) error
 	InsertOverride(ctx context.Context, o *Override) error
 	// EndOverride ends an override at t, by whom and why.
@@ -102,6 +114,10 @@ type Tx interface {
 	InsertJob(ctx context.Context, j *Job) error
 	LockJob(ctx context.Context, id uuid.UUID) (*Job, error)
 	UpdateJob(ctx context.Context, j *Job) error
+	// AdvanceJob adds a batch's counts to a job this owner holds, renews its lease to
+	// until and moves its cursor forward to cursor (never back; nil leaves it). False
+	// when the job is no longer running for owner or a cancel was asked.
+	AdvanceJob(ctx context.Context, id uuid.UUID, owner string, add Stats, cursor *uuid.UUID, now, until time.Time) (bool, error)
 	// ClaimJob leases the oldest running job whose lease is free or lapsed at t to
 	// owner until until; ErrNotFound if none.
 	ClaimJob(ctx context.Context, owner string, t, until time.Time) (*Job, error)

@@ -2,15 +2,18 @@ package store
 
 import (
 	"context"
+	stdsql "database/sql"
 	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
+	"github.com/lib/pq"
 
 	"github.com/furrowhq/furrow/ent"
 	entaccount "github.com/furrowhq/furrow/ent/account"
@@ -387,16 +390,18 @@ func (q txQueries) ClearDefault(ctx context.Context) error {
 func toScore(r *ent.HealthScore) (*health.Score, error) {
 	s := &health.Score{ID: r.ID, Account: r.AccountID, Scorecard: r.ScorecardID, ScorecardVersion: r.ScorecardVersion,
 		Result: health.Result{Score: r.Score, Grade: r.Grade}, ComputeTime: r.ComputeTime.UTC(), Job: r.JobID}
-	if err := json.Unmarshal([]byte(r.Contributions), &s.Contributions); err != nil {
+	cs, err := decodeContributions(r.Contributions)
+	if err != nil {
 		return nil, fmt.Errorf("score %s: %w", r.ID, err)
 	}
+	s.Contributions = cs
 	return s, nil
 }
 
 func toCurrent(r *ent.AccountHealth) *health.Current {
 	c := &health.Current{Account: r.ID, ScoreID: r.ScoreID, Scorecard: r.ScorecardID, Version: r.ScorecardVersion,
 		Computed: r.ComputedScore, Grade: r.ComputedGrade, Time: r.ComputeTime.UTC(), Trend: r.Trend,
-		Effective: r.Score, EffGrade: r.Grade, OverrideID: r.OverrideID}
+		Effective: r.Score, EffGrade: r.Grade, OverrideID: r.OverrideID, Digest: r.Digest}
 	if r.HasChange {
 		v := r.Change
 		c.Change = &v
@@ -616,65 +621,238 @@ func (q queries) OverrideAt(ctx context.Context, acc uuid.UUID, t time.Time) (*h
 	return o, nil
 }
 
+// InsertScores appends history rows: on PostgreSQL one statement of column arrays per
+// 1000 rows (nine parameters, however many rows), on SQLite multi-row VALUES.
 func (q txQueries) InsertScores(ctx context.Context, ss []*health.Score) error {
 	for _, part := range chunks(ss, 1000) {
-		b := make([]*ent.HealthScoreCreate, len(part))
-		for i, s := range part {
-			cs, err := json.Marshal(s.Contributions)
-			if err != nil {
-				return err
-			}
-			b[i] = q.c.HealthScore.Create().SetID(s.ID).SetAccountID(s.Account).SetScorecardID(s.Scorecard).
-				SetScorecardVersion(s.ScorecardVersion).SetScore(s.Score).SetGrade(s.Grade).SetContributions(string(cs)).
-				SetComputeTime(s.ComputeTime.UTC()).SetNillableJobID(s.Job)
+		var job any
+		if part[0].Job != nil {
+			job = *part[0].Job // a pass writes for one job or none
 		}
-		if err := q.c.HealthScore.CreateBulk(b...).Exec(ctx); err != nil {
+		if q.postgres() {
+			n := len(part)
+			ids, accs, cards, grades, times := make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+			var contribs []byte // one text, a row per line: no array quoting
+			versions, scores := make([]int64, n), make([]float64, n)
+			for i, s := range part {
+				ids[i], accs[i], cards[i], grades[i] = s.ID.String(), s.Account.String(), s.Scorecard.String(), s.Grade
+				if i > 0 {
+					contribs = append(contribs, '\n')
+				}
+				contribs = append(contribs, encodeContributions(s.Contributions)...)
+				times[i] = s.ComputeTime.UTC().Format(time.RFC3339Nano)
+				versions[i], scores[i] = int64(s.ScorecardVersion), s.Score
+			}
+			_, err := q.c.ExecContext(ctx, `INSERT INTO health_scores (id, account_id, scorecard_id, scorecard_version, score, grade, contributions, compute_time, job_id)
+				SELECT u.*, $9::uuid FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::bigint[], $5::float8[], $6::text[], string_to_array($7, E'\n'), $8::timestamptz[]) AS u`,
+				pq.Array(ids), pq.Array(accs), pq.Array(cards), pq.Array(versions), pq.Array(scores), pq.Array(grades), string(contribs), pq.Array(times), job)
+			if err != nil {
+				return mapErr(err)
+			}
+			continue
+		}
+		a := &sqlArgs{}
+		vals := make([]string, len(part))
+		for i, s := range part {
+			vals[i] = "(" + strings.Join([]string{a.add(s.ID), a.add(s.Account), a.add(s.Scorecard), a.add(s.ScorecardVersion), a.add(s.Score),
+				a.add(s.Grade), a.add(string(encodeContributions(s.Contributions))), a.add(s.ComputeTime.UTC()), a.add(job)}, ", ") + ")"
+		}
+		if _, err := q.c.ExecContext(ctx, "INSERT INTO health_scores (id, account_id, scorecard_id, scorecard_version, score, grade, contributions, compute_time, job_id) VALUES "+
+			strings.Join(vals, ", "), a.args...); err != nil {
 			return mapErr(err)
 		}
 	}
 	return nil
 }
 
-// currentCols are account_healths' columns in the order UpsertCurrents writes them.
-var currentCols = []string{"id", "score_id", "scorecard_id", "scorecard_version", "computed_score", "computed_grade", "compute_time",
-	"change", "has_change", "change_30d", "has_change_30d", "trend", "score", "grade", "override_id", "override_expire_time"}
-
-// UpsertCurrents writes whole rows (an absent override is written as NULL), one
-// statement per 500 rows.
-func (q txQueries) UpsertCurrents(ctx context.Context, cs []*health.Current) error {
-	set := make([]string, 0, len(currentCols)-1)
-	for _, c := range currentCols[1:] {
-		set = append(set, c+" = excluded."+c)
-	}
-	for _, part := range chunks(cs, 500) {
-		a := &sqlArgs{pg: q.postgres()}
-		vals := make([]string, len(part))
-		for i, c := range part {
-			var change, change30 float64
-			if c.Change != nil {
-				change = *c.Change
-			}
-			if c.Change30d != nil {
-				change30 = *c.Change30d
-			}
-			var override, expire any
-			if c.OverrideID != nil {
-				override = *c.OverrideID
-			}
-			if c.OverrideExpire != nil {
-				expire = c.OverrideExpire.UTC()
-			}
-			vals[i] = "(" + strings.Join([]string{a.add(c.Account), a.add(c.ScoreID), a.add(c.Scorecard), a.add(c.Version),
-				a.add(c.Computed), a.add(c.Grade), a.add(c.Time.UTC()), a.add(change), a.add(c.Change != nil), a.add(change30),
-				a.add(c.Change30d != nil), a.add(c.Trend), a.add(c.Effective), a.add(c.EffGrade), a.add(override), a.add(expire)}, ", ") + ")"
+// Contributions are stored compactly, one "measure|group|raw|normalized|weight|points|flags"
+// per measure, joined by ";" (raw empty when missing; flags "m" missing, "s" skipped).
+// A recompute writes hundreds of thousands of them; JSON (kept as a fallback for keys
+// with separator characters, and read back either way) costs twice the bytes and the
+// time. Floats are written in their shortest exact form, so they read back bit for bit.
+func encodeContributions(cs []health.Contribution) []byte {
+	for _, c := range cs {
+		if strings.ContainsAny(c.Measure+c.Group, "|;\n") {
+			b, _ := json.Marshal(cs)
+			return b
 		}
-		_, err := q.c.ExecContext(ctx, "INSERT INTO account_healths ("+strings.Join(currentCols, ", ")+") VALUES "+
-			strings.Join(vals, ", ")+" ON CONFLICT (id) DO UPDATE SET "+strings.Join(set, ", "), a.args...)
-		if err != nil {
+	}
+	b := make([]byte, 0, 64*len(cs))
+	for i, c := range cs {
+		if i > 0 {
+			b = append(b, ';')
+		}
+		b = append(b, c.Measure...)
+		b = append(b, '|')
+		b = append(b, c.Group...)
+		b = append(b, '|')
+		if c.Raw != nil {
+			b = strconv.AppendFloat(b, *c.Raw, 'g', -1, 64)
+		}
+		for _, f := range []float64{c.Normalized, c.Weight, c.Points} {
+			b = append(b, '|')
+			b = strconv.AppendFloat(b, f, 'g', -1, 64)
+		}
+		b = append(b, '|')
+		if c.Missing {
+			b = append(b, 'm')
+		}
+		if c.Skipped {
+			b = append(b, 's')
+		}
+	}
+	return b
+}
+
+// decodeContributions reads what encodeContributions wrote.
+func decodeContributions(s string) ([]health.Contribution, error) {
+	if strings.HasPrefix(s, "[") {
+		var cs []health.Contribution
+		err := json.Unmarshal([]byte(s), &cs)
+		return cs, err
+	}
+	if s == "" {
+		return nil, nil
+	}
+	parts := strings.Split(s, ";")
+	cs := make([]health.Contribution, len(parts))
+	for i, p := range parts {
+		f := strings.Split(p, "|")
+		if len(f) != 7 {
+			return nil, fmt.Errorf("contribution %d: %d fields", i, len(f))
+		}
+		c := health.Contribution{Measure: f[0], Group: f[1], Missing: strings.Contains(f[6], "m"), Skipped: strings.Contains(f[6], "s")}
+		if f[2] != "" {
+			v, err := strconv.ParseFloat(f[2], 64)
+			if err != nil {
+				return nil, fmt.Errorf("contribution %d: %w", i, err)
+			}
+			c.Raw = &v
+		}
+		for k, dst := range []*float64{&c.Normalized, &c.Weight, &c.Points} {
+			v, err := strconv.ParseFloat(f[3+k], 64)
+			if err != nil {
+				return nil, fmt.Errorf("contribution %d: %w", i, err)
+			}
+			*dst = v
+		}
+		cs[i] = c
+	}
+	return cs, nil
+}
+
+// currentCols are account_healths' columns in the order UpsertCurrents writes them,
+// with their PostgreSQL array types.
+var currentCols = []struct{ name, pgType string }{
+	{"id", "uuid"}, {"score_id", "uuid"}, {"scorecard_id", "uuid"}, {"scorecard_version", "bigint"}, {"computed_score", "float8"},
+	{"computed_grade", "text"}, {"compute_time", "timestamptz"}, {"change", "float8"}, {"has_change", "bool"}, {"change_30d", "float8"},
+	{"has_change_30d", "bool"}, {"trend", "text"}, {"score", "float8"}, {"grade", "text"}, {"digest", "text"},
+	{"override_id", "uuid"}, {"override_expire_time", "timestamptz"},
+}
+
+// currentRow is c's values in currentCols order (NULL as nil).
+func currentRow(c *health.Current) []any {
+	var change, change30 float64
+	if c.Change != nil {
+		change = *c.Change
+	}
+	if c.Change30d != nil {
+		change30 = *c.Change30d
+	}
+	var override, expire any
+	if c.OverrideID != nil {
+		override = *c.OverrideID
+	}
+	if c.OverrideExpire != nil {
+		expire = c.OverrideExpire.UTC()
+	}
+	return []any{c.Account, c.ScoreID, c.Scorecard, int64(c.Version), c.Computed, c.Grade, c.Time.UTC(), change, c.Change != nil,
+		change30, c.Change30d != nil, c.Trend, c.Effective, c.EffGrade, c.Digest, override, expire}
+}
+
+// UpsertCurrents writes whole rows (an absent override is written as NULL): on
+// PostgreSQL one statement of column arrays per 1000 rows, on SQLite multi-row VALUES.
+func (q txQueries) UpsertCurrents(ctx context.Context, cs []*health.Current) error {
+	names := make([]string, len(currentCols))
+	set := make([]string, 0, len(currentCols)-1)
+	for i, c := range currentCols {
+		names[i] = c.name
+		if i > 0 {
+			set = append(set, c.name+" = excluded."+c.name)
+		}
+	}
+	upsert := " ON CONFLICT (id) DO UPDATE SET " + strings.Join(set, ", ")
+	for _, part := range chunks(cs, 1000) {
+		if q.postgres() {
+			cols := make([][]stdsql.NullString, len(currentCols))
+			for i := range cols {
+				cols[i] = make([]stdsql.NullString, len(part))
+			}
+			for r, c := range part {
+				for i, v := range currentRow(c) {
+					cols[i][r] = arrayText(v)
+				}
+			}
+			args := make([]any, len(cols))
+			params := make([]string, len(cols))
+			for i, c := range currentCols {
+				args[i] = pq.Array(cols[i])
+				params[i] = fmt.Sprintf("$%d::%s[]", i+1, c.pgType)
+			}
+			if _, err := q.c.ExecContext(ctx, "INSERT INTO account_healths ("+strings.Join(names, ", ")+") SELECT * FROM unnest("+
+				strings.Join(params, ", ")+")"+upsert, args...); err != nil {
+				return mapErr(err)
+			}
+			continue
+		}
+		a := &sqlArgs{}
+		vals := make([]string, len(part))
+		for r, c := range part {
+			row := currentRow(c)
+			ps := make([]string, len(row))
+			for i, v := range row {
+				ps[i] = a.add(v)
+			}
+			vals[r] = "(" + strings.Join(ps, ", ") + ")"
+		}
+		if _, err := q.c.ExecContext(ctx, "INSERT INTO account_healths ("+strings.Join(names, ", ")+") VALUES "+strings.Join(vals, ", ")+upsert, a.args...); err != nil {
 			return mapErr(err)
 		}
 	}
 	return nil
+}
+
+// arrayText renders a value as a PostgreSQL array element.
+func arrayText(v any) stdsql.NullString {
+	switch v := v.(type) {
+	case nil:
+		return stdsql.NullString{}
+	case uuid.UUID:
+		return stdsql.NullString{String: v.String(), Valid: true}
+	case time.Time:
+		return stdsql.NullString{String: v.UTC().Format(time.RFC3339Nano), Valid: true}
+	case float64:
+		return stdsql.NullString{String: strconv.FormatFloat(v, 'g', -1, 64), Valid: true}
+	case int64:
+		return stdsql.NullString{String: strconv.FormatInt(v, 10), Valid: true}
+	case bool:
+		return stdsql.NullString{String: strconv.FormatBool(v), Valid: true}
+	case string:
+		return stdsql.NullString{String: v, Valid: true}
+	}
+	panic(fmt.Sprintf("store: no array encoding for %T", v))
+}
+
+// PreferIndexes steers PostgreSQL to the indexes for the rest of a scoring
+// transaction. Its queries look up a batch of accounts by id; while a first recompute
+// fills the health tables, their statistics still say "empty" and the planner would
+// scan them whole for every batch, a cost that grows with every batch.
+func (q txQueries) PreferIndexes(ctx context.Context) error {
+	if !q.postgres() {
+		return nil
+	}
+	_, err := q.c.ExecContext(ctx, "SET LOCAL enable_seqscan = off")
+	return mapErr(err)
 }
 
 func (q txQueries) InsertOverride(ctx context.Context, o *health.Override) error {
@@ -879,6 +1057,25 @@ func (q txQueries) UpdateJob(ctx context.Context, j *health.Job) error {
 		u.SetEndTime(j.EndTime.UTC())
 	}
 	return mapErr(u.Exec(ctx))
+}
+
+func (q txQueries) AdvanceJob(ctx context.Context, id uuid.UUID, owner string, add health.Stats, cursor *uuid.UUID, now, until time.Time) (bool, error) {
+	a := &sqlArgs{pg: q.postgres()}
+	set := "processed_accounts = processed_accounts + " + a.add(add.Processed) +
+		", changed_scores = changed_scores + " + a.add(add.Changed) +
+		", no_data_accounts = no_data_accounts + " + a.add(add.NoData) +
+		", update_time = " + a.add(now.UTC()) + ", lease_expire_time = " + a.add(until.UTC())
+	if cursor != nil {
+		c := a.add(*cursor)
+		set += ", cursor = CASE WHEN cursor IS NULL OR cursor < " + c + " THEN " + c + " ELSE cursor END"
+	}
+	res, err := q.c.ExecContext(ctx, "UPDATE recompute_jobs SET "+set+" WHERE id = "+a.add(id)+" AND state = "+a.add(health.JobRunning)+
+		" AND lease_owner = "+a.add(owner)+" AND NOT cancel_requested", a.args...)
+	if err != nil {
+		return false, mapErr(err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, mapErr(err)
 }
 
 func (q txQueries) ClaimJob(ctx context.Context, owner string, t, until time.Time) (*health.Job, error) {

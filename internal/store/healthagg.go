@@ -49,6 +49,15 @@ func (a *sqlArgs) in(col string, ids []uuid.UUID) string {
 	return col + " IN (" + strings.Join(ps, ", ") + ")"
 }
 
+// accounts renders "col in the batch": the id range for a dense batch (one index range
+// instead of a lookup per account), else the ids.
+func (a *sqlArgs) accounts(col string, b health.Batch) string {
+	if b.Dense && len(b.IDs) > 1 {
+		return col + " BETWEEN " + a.add(b.IDs[0]) + " AND " + a.add(b.IDs[len(b.IDs)-1])
+	}
+	return a.in(col, b.IDs)
+}
+
 // inStrings renders "col IN (values)".
 func (a *sqlArgs) inStrings(col string, vs []string) string {
 	if a.pg {
@@ -88,9 +97,9 @@ func (q queries) eventSource(source string, a *sqlArgs) eventSource {
 // grouped query (one pass over the accounts' index range, with a count and a sum per
 // distinct window), each derived event source by one more; latest values by one
 // ranked query.
-func (q queries) Aggregate(ctx context.Context, ids []uuid.UUID, asOf time.Time, qs []health.EventQuery) (map[uuid.UUID][]health.EventAgg, error) {
-	out := make(map[uuid.UUID][]health.EventAgg, len(ids))
-	if len(ids) == 0 || len(qs) == 0 {
+func (q queries) Aggregate(ctx context.Context, b health.Batch, asOf time.Time, qs []health.EventQuery) (map[uuid.UUID][]health.EventAgg, error) {
+	out := make(map[uuid.UUID][]health.EventAgg, len(b.IDs))
+	if len(b.IDs) == 0 || len(qs) == 0 {
 		return out, nil
 	}
 	get := func(id uuid.UUID) []health.EventAgg {
@@ -115,7 +124,7 @@ func (q queries) Aggregate(ctx context.Context, ids []uuid.UUID, asOf time.Time,
 			}
 			continue
 		}
-		if err := q.aggregate(ctx, ids, asOf, []health.EventQuery{eq}, func(_ string) int { return qi }, get); err != nil {
+		if err := q.aggregate(ctx, b, asOf, []health.EventQuery{eq}, func(_ string) int { return qi }, get); err != nil {
 			return nil, err
 		}
 	}
@@ -124,12 +133,12 @@ func (q queries) Aggregate(ctx context.Context, ids []uuid.UUID, asOf time.Time,
 		for _, qi := range signals {
 			sigQs = append(sigQs, qs[qi])
 		}
-		if err := q.aggregate(ctx, ids, asOf, sigQs, func(m string) int { return signals[m] }, get); err != nil {
+		if err := q.aggregate(ctx, b, asOf, sigQs, func(m string) int { return signals[m] }, get); err != nil {
 			return nil, err
 		}
 	}
 	if len(lastKeys) > 0 {
-		if err := q.lastValues(ctx, ids, asOf, lastKeys, signals, out); err != nil {
+		if err := q.lastValues(ctx, b, asOf, lastKeys, signals, out); err != nil {
 			return nil, err
 		}
 	}
@@ -138,7 +147,7 @@ func (q queries) Aggregate(ctx context.Context, ids []uuid.UUID, asOf time.Time,
 
 // aggregate runs one grouped query for qs, which share a table (several signal
 // measures, or one derived source), and files each row under the query index qi(source).
-func (q queries) aggregate(ctx context.Context, ids []uuid.UUID, asOf time.Time, qs []health.EventQuery,
+func (q queries) aggregate(ctx context.Context, b health.Batch, asOf time.Time, qs []health.EventQuery,
 	qi func(source string) int, get func(uuid.UUID) []health.EventAgg) error {
 	a := &sqlArgs{pg: q.postgres()}
 	var src eventSource
@@ -169,7 +178,7 @@ func (q queries) aggregate(ctx context.Context, ids []uuid.UUID, asOf time.Time,
 		fmt.Fprintf(&cols, ", CAST(SUM(CASE WHEN %s > %s THEN 1 ELSE 0 END) AS BIGINT)", src.timeExpr, p)
 		fmt.Fprintf(&cols, ", CAST(SUM(CASE WHEN %s > %s THEN %s ELSE 0 END) AS BIGINT)", src.timeExpr, p, src.valueExpr)
 	}
-	where := []string{a.in("account_id", ids), src.timeExpr + " <= " + a.add(asOf.UTC())}
+	where := []string{a.accounts("account_id", b), src.timeExpr + " <= " + a.add(asOf.UTC())}
 	if src.where != "" {
 		where = append(where, src.where)
 	}
@@ -195,14 +204,16 @@ func (q queries) aggregate(ctx context.Context, ids []uuid.UUID, asOf time.Time,
 		}
 	}
 	vals := make([]int64, 2*len(froms))
+	var (
+		id      uuid.UUID
+		measure string
+		latest  any
+	)
+	dest := []any{&id, &measure, &latest}
+	for i := range vals {
+		dest = append(dest, &vals[i])
+	}
 	for rows.Next() {
-		var id uuid.UUID
-		var measure string
-		var latest any
-		dest := []any{&id, &measure, &latest}
-		for i := range vals {
-			dest = append(dest, &vals[i])
-		}
 		if err := rows.Scan(dest...); err != nil {
 			return mapErr(err)
 		}
@@ -223,13 +234,19 @@ func (q queries) aggregate(ctx context.Context, ids []uuid.UUID, asOf time.Time,
 	return mapErr(rows.Err())
 }
 
-// lastValues fills the latest value (by time, then id) of each signal measure in keys
-// per account.
-func (q queries) lastValues(ctx context.Context, ids []uuid.UUID, asOf time.Time, keys []string, qi map[string]int, out map[uuid.UUID][]health.EventAgg) error {
+// lastValues fills the latest value of each signal measure in keys per account: the
+// last by (time, value, id), the order of the scoring index, which PostgreSQL then
+// reads backwards without sorting.
+func (q queries) lastValues(ctx context.Context, b health.Batch, asOf time.Time, keys []string, qi map[string]int, out map[uuid.UUID][]health.EventAgg) error {
 	a := &sqlArgs{pg: q.postgres()}
+	where := a.accounts("account_id", b) + " AND " + a.inStrings("measure", keys) + " AND time <= " + a.add(asOf.UTC())
 	query := "SELECT account_id, measure, value_micros FROM (SELECT account_id, measure, value_micros, " +
-		"ROW_NUMBER() OVER (PARTITION BY account_id, measure ORDER BY time DESC, id DESC) AS rn FROM signals WHERE " +
-		a.in("account_id", ids) + " AND " + a.inStrings("measure", keys) + " AND time <= " + a.add(asOf.UTC()) + ") latest WHERE rn = 1"
+		"ROW_NUMBER() OVER (PARTITION BY account_id, measure ORDER BY time DESC, value_micros DESC, id DESC) AS rn FROM signals WHERE " +
+		where + ") latest WHERE rn = 1"
+	if q.postgres() {
+		query = "SELECT DISTINCT ON (account_id, measure) account_id, measure, value_micros FROM signals WHERE " + where +
+			" ORDER BY account_id DESC, measure DESC, time DESC, value_micros DESC, id DESC"
+	}
 	rows, err := q.c.QueryContext(ctx, query, a.args...)
 	if err != nil {
 		return mapErr(fmt.Errorf("latest values: %w", err))
@@ -250,15 +267,15 @@ func (q queries) lastValues(ctx context.Context, ids []uuid.UUID, asOf time.Time
 }
 
 // CountsOf implements health.Reader.
-func (q queries) CountsOf(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]health.Counts, error) {
-	out := make(map[uuid.UUID]health.Counts, len(ids))
-	if len(ids) == 0 {
+func (q queries) CountsOf(ctx context.Context, b health.Batch) (map[uuid.UUID]health.Counts, error) {
+	out := make(map[uuid.UUID]health.Counts, len(b.IDs))
+	if len(b.IDs) == 0 {
 		return out, nil
 	}
 	a := &sqlArgs{pg: q.postgres()}
 	query := "SELECT account_id, COUNT(*), COUNT(DISTINCT CASE WHEN seniority_level <> '' THEN seniority_level END), " +
 		"CAST(SUM(CASE WHEN seniority_level = " + a.add("EXECUTIVE") + " THEN 1 ELSE 0 END) AS BIGINT) FROM contacts WHERE " +
-		a.in("account_id", ids) + " GROUP BY account_id"
+		a.accounts("account_id", b) + " GROUP BY account_id"
 	rows, err := q.c.QueryContext(ctx, query, a.args...)
 	if err != nil {
 		return nil, mapErr(fmt.Errorf("contact counts: %w", err))

@@ -1,10 +1,8 @@
 -- +goose Up
 -- create "account_healths" table
-CREATE TABLE "account_healths" ("id" uuid NOT NULL, "score_id" uuid NOT NULL, "scorecard_id" uuid NOT NULL, "scorecard_version" bigint NOT NULL, "computed_score" double precision NOT NULL, "computed_grade" character varying NOT NULL, "compute_time" timestamptz NOT NULL, "change" double precision NOT NULL DEFAULT 0, "has_change" boolean NOT NULL DEFAULT false, "change_30d" double precision NOT NULL DEFAULT 0, "has_change_30d" boolean NOT NULL DEFAULT false, "trend" character varying NOT NULL DEFAULT '', "score" double precision NOT NULL, "grade" character varying NOT NULL, "override_id" uuid NULL, "override_expire_time" timestamptz NULL, PRIMARY KEY ("id"));
--- create index "accounthealth_grade" to table: "account_healths"
-CREATE INDEX "accounthealth_grade" ON "account_healths" ("grade");
+CREATE TABLE "account_healths" ("id" uuid NOT NULL, "score_id" uuid NOT NULL, "scorecard_id" uuid NOT NULL, "scorecard_version" bigint NOT NULL, "computed_score" double precision NOT NULL, "computed_grade" character varying NOT NULL, "compute_time" timestamptz NOT NULL, "change" double precision NOT NULL DEFAULT 0, "has_change" boolean NOT NULL DEFAULT false, "change_30d" double precision NOT NULL DEFAULT 0, "has_change_30d" boolean NOT NULL DEFAULT false, "trend" character varying NOT NULL DEFAULT '', "score" double precision NOT NULL, "grade" character varying NOT NULL, "digest" character varying NOT NULL DEFAULT '', "override_id" uuid NULL, "override_expire_time" timestamptz NULL, PRIMARY KEY ("id"));
 -- create index "accounthealth_override_expire_time" to table: "account_healths"
-CREATE INDEX "accounthealth_override_expire_time" ON "account_healths" ("override_expire_time");
+CREATE INDEX "accounthealth_override_expire_time" ON "account_healths" ("override_expire_time") WHERE (override_expire_time IS NOT NULL);
 -- create index "accounthealth_score_id" to table: "account_healths"
 CREATE INDEX "accounthealth_score_id" ON "account_healths" ("score", "id");
 -- create "health_dirties" table
@@ -35,20 +33,20 @@ CREATE TABLE "scorecard_versions" ("id" uuid NOT NULL, "scorecard_id" uuid NOT N
 CREATE UNIQUE INDEX "scorecardversion_scorecard_id_version" ON "scorecard_versions" ("scorecard_id", "version");
 -- create "signals" table
 CREATE TABLE "signals" ("id" uuid NOT NULL, "account_id" uuid NOT NULL, "measure" character varying NOT NULL, "value_micros" bigint NOT NULL, "time" timestamptz NOT NULL, "source" character varying NOT NULL DEFAULT '', "signal_id" character varying NOT NULL, "create_time" timestamptz NOT NULL, PRIMARY KEY ("id"));
--- create index "signal_account_id_measure_time" to table: "signals"
-CREATE INDEX "signal_account_id_measure_time" ON "signals" ("account_id", "measure", "time");
 -- create index "signal_account_id_source_signal_id" to table: "signals"
 CREATE UNIQUE INDEX "signal_account_id_source_signal_id" ON "signals" ("account_id", "source", "signal_id");
+-- create index "signal_scoring" to table: "signals"
+CREATE INDEX "signal_scoring" ON "signals" ("account_id", "measure", "time", "value_micros", "id");
 -- create "worker_cursors" table
 CREATE TABLE "worker_cursors" ("id" character varying NOT NULL, "position" bigint NOT NULL DEFAULT 0, PRIMARY KEY ("id"));
 
 -- +goose Down
 -- reverse: create "worker_cursors" table
 DROP TABLE "worker_cursors";
+-- reverse: create index "signal_scoring" to table: "signals"
+DROP INDEX "signal_scoring";
 -- reverse: create index "signal_account_id_source_signal_id" to table: "signals"
 DROP INDEX "signal_account_id_source_signal_id";
--- reverse: create index "signal_account_id_measure_time" to table: "signals"
-DROP INDEX "signal_account_id_measure_time";
 -- reverse: create "signals" table
 DROP TABLE "signals";
 -- reverse: create index "scorecardversion_scorecard_id_version" to table: "scorecard_versions"
@@ -81,7 +79,5 @@ DROP TABLE "health_dirties";
 DROP INDEX "accounthealth_score_id";
 -- reverse: create index "accounthealth_override_expire_time" to table: "account_healths"
 DROP INDEX "accounthealth_override_expire_time";
--- reverse: create index "accounthealth_grade" to table: "account_healths"
-DROP INDEX "accounthealth_grade";
 -- reverse: create "account_healths" table
 DROP TABLE "account_healths";

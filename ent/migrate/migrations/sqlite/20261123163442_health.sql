@@ -1,12 +1,10 @@
 -- +goose Up
 -- create "account_healths" table
-CREATE TABLE `account_healths` (`id` uuid NOT NULL, `score_id` uuid NOT NULL, `scorecard_id` uuid NOT NULL, `scorecard_version` integer NOT NULL, `computed_score` real NOT NULL, `computed_grade` text NOT NULL, `compute_time` datetime NOT NULL, `change` real NOT NULL DEFAULT (0), `has_change` bool NOT NULL DEFAULT (false), `change_30d` real NOT NULL DEFAULT (0), `has_change_30d` bool NOT NULL DEFAULT (false), `trend` text NOT NULL DEFAULT (''), `score` real NOT NULL, `grade` text NOT NULL, `override_id` uuid NULL, `override_expire_time` datetime NULL, PRIMARY KEY (`id`));
+CREATE TABLE `account_healths` (`id` uuid NOT NULL, `score_id` uuid NOT NULL, `scorecard_id` uuid NOT NULL, `scorecard_version` integer NOT NULL, `computed_score` real NOT NULL, `computed_grade` text NOT NULL, `compute_time` datetime NOT NULL, `change` real NOT NULL DEFAULT (0), `has_change` bool NOT NULL DEFAULT (false), `change_30d` real NOT NULL DEFAULT (0), `has_change_30d` bool NOT NULL DEFAULT (false), `trend` text NOT NULL DEFAULT (''), `score` real NOT NULL, `grade` text NOT NULL, `digest` text NOT NULL DEFAULT (''), `override_id` uuid NULL, `override_expire_time` datetime NULL, PRIMARY KEY (`id`));
 -- create index "accounthealth_score_id" to table: "account_healths"
 CREATE INDEX `accounthealth_score_id` ON `account_healths` (`score`, `id`);
--- create index "accounthealth_grade" to table: "account_healths"
-CREATE INDEX `accounthealth_grade` ON `account_healths` (`grade`);
 -- create index "accounthealth_override_expire_time" to table: "account_healths"
-CREATE INDEX `accounthealth_override_expire_time` ON `account_healths` (`override_expire_time`);
+CREATE INDEX `accounthealth_override_expire_time` ON `account_healths` (`override_expire_time`) WHERE override_expire_time IS NOT NULL;
 -- create "health_dirties" table
 CREATE TABLE `health_dirties` (`id` uuid NOT NULL, `due_time` datetime NOT NULL, PRIMARY KEY (`id`));
 -- create index "healthdirty_due_time" to table: "health_dirties"
@@ -37,16 +35,16 @@ CREATE UNIQUE INDEX `scorecardversion_scorecard_id_version` ON `scorecard_versio
 CREATE TABLE `signals` (`id` uuid NOT NULL, `account_id` uuid NOT NULL, `measure` text NOT NULL, `value_micros` integer NOT NULL, `time` datetime NOT NULL, `source` text NOT NULL DEFAULT (''), `signal_id` text NOT NULL, `create_time` datetime NOT NULL, PRIMARY KEY (`id`));
 -- create index "signal_account_id_source_signal_id" to table: "signals"
 CREATE UNIQUE INDEX `signal_account_id_source_signal_id` ON `signals` (`account_id`, `source`, `signal_id`);
--- create index "signal_account_id_measure_time" to table: "signals"
-CREATE INDEX `signal_account_id_measure_time` ON `signals` (`account_id`, `measure`, `time`);
+-- create index "signal_scoring" to table: "signals"
+CREATE INDEX `signal_scoring` ON `signals` (`account_id`, `measure`, `time`, `value_micros`, `id`);
 -- create "worker_cursors" table
 CREATE TABLE `worker_cursors` (`id` text NOT NULL, `position` integer NOT NULL DEFAULT (0), PRIMARY KEY (`id`));
 
 -- +goose Down
 -- reverse: create "worker_cursors" table
 DROP TABLE `worker_cursors`;
--- reverse: create index "signal_account_id_measure_time" to table: "signals"
-DROP INDEX `signal_account_id_measure_time`;
+-- reverse: create index "signal_scoring" to table: "signals"
+DROP INDEX `signal_scoring`;
 -- reverse: create index "signal_account_id_source_signal_id" to table: "signals"
 DROP INDEX `signal_account_id_source_signal_id`;
 -- reverse: create "signals" table
@@ -79,8 +77,6 @@ DROP INDEX `healthdirty_due_time`;
 DROP TABLE `health_dirties`;
 -- reverse: create index "accounthealth_override_expire_time" to table: "account_healths"
 DROP INDEX `accounthealth_override_expire_time`;
--- reverse: create index "accounthealth_grade" to table: "account_healths"
-DROP INDEX `accounthealth_grade`;
 -- reverse: create index "accounthealth_score_id" to table: "account_healths"
 DROP INDEX `accounthealth_score_id`;
 -- reverse: create "account_healths" table
