@@ -725,7 +725,7 @@ func (s *Service) scoreTargets(ctx context.Context, tx Tx, ts []*Target, dense b
 	if err != nil {
 		return st, err
 	}
-	currents, err := tx.Currents(ctx, ids)
+	currents, err := tx.Currents(ctx, batch)
 	if err != nil {
 		return st, err
 	}

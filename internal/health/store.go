@@ -51,7 +51,7 @@ type Reader interface {
 
 	GetCurrent(ctx context.Context, account uuid.UUID) (*Current, error)
 	// Currents returns the current health of the given accounts (those that have one).
-	Currents(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*Current, error)
+	Currents(ctx context.Context, b Batch) (map[uuid.UUID]*Current, error)
 	ListCurrents(ctx context.Context, p listing.Params) ([]*Current, *page.Cursor, error)
 	GetScores(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*Score, error)
 	// ScoreAt returns the account's latest score computed at or before t.

@@ -425,10 +425,16 @@ func (q queries) GetCurrent(ctx context.Context, acc uuid.UUID) (*health.Current
 	return toCurrent(r), nil
 }
 
-func (q queries) Currents(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*health.Current, error) {
-	out := make(map[uuid.UUID]*health.Current, len(ids))
-	for _, part := range chunks(ids, 1000) {
-		rows, err := q.c.AccountHealth.Query().Where(accounthealth.IDIn(part...)).All(ctx)
+func (q queries) Currents(ctx context.Context, b health.Batch) (map[uuid.UUID]*health.Current, error) {
+	out := make(map[uuid.UUID]*health.Current, len(b.IDs))
+	for _, part := range chunks(b.IDs, 1000) {
+		query := q.c.AccountHealth.Query()
+		if b.Dense && len(part) > 1 {
+			query.Where(accounthealth.IDGTE(part[0]), accounthealth.IDLTE(part[len(part)-1])) // one index range
+		} else {
+			query.Where(accounthealth.IDIn(part...))
+		}
+		rows, err := query.All(ctx)
 		if err != nil {
 			return nil, mapErr(err)
 		}
