@@ -78,6 +78,11 @@ func (s *Service) ScheduleRecompute(ctx context.Context) (bool, error) {
 		if err != nil || (last != 0 && now.Sub(time.UnixMicro(last)) < s.opts.RecomputeEvery) {
 			return err
 		}
+		if last == 0 {
+			// A new installation: creating its default scorecard queued a recompute
+			// already; the period starts now.
+			return tx.SetCursor(ctx, recomputeCursor, now.UnixMicro())
+		}
 		if n, err := tx.RunningJobs(ctx); err != nil || n > 0 {
 			return err // a recompute is under way: check again later
 		}
@@ -156,6 +161,13 @@ func (s *Service) RunJobs(ctx context.Context, owner string) (int, error) {
 		if err != nil {
 			return n, err
 		}
+		if j.CancelRequested { // asked while its worker was gone
+			if err := s.finishJob(ctx, j.ID, owner, false, nil); err != nil {
+				return n, err
+			}
+			n++
+			continue
+		}
 		if err := s.runJob(ctx, owner, j); err != nil {
 			return n, err
 		}
@@ -190,7 +202,8 @@ func (s *Service) runJob(ctx context.Context, owner string, j *Job) error {
 	)
 	failed := func() bool { mu.Lock(); defer mu.Unlock(); return firstErr != nil }
 	for seq := 1; ctx.Err() == nil && !failed(); seq++ {
-		ts, err := s.store.JobTargets(ctx, f, after, s.opts.BatchSize)
+		// Accounts created after the job's moment did not exist then: not its to score.
+		ts, err := s.store.JobTargets(ctx, f, j.ComputeTime, after, s.opts.BatchSize)
 		if err != nil {
 			mu.Lock()
 			firstErr = cmp.Or(firstErr, err)
@@ -253,8 +266,16 @@ func (s *Service) runJob(ctx context.Context, owner string, j *Job) error {
 	case errors.Is(firstErr, errJobStopped):
 		return s.finishJob(ctx, j.ID, owner, false, nil)
 	case firstErr != nil && ctx.Err() == nil:
+		if failure.Is(firstErr, failure.Unavailable) || failure.Is(firstErr, failure.Aborted) {
+			return firstErr // contention: the lease lapses and the job is retried
+		}
 		if f, ok := failure.As(firstErr); ok {
 			return s.endJob(ctx, j.ID, JobFailed, f.Msg)
+		}
+		// Anything else would fail again on every retry and hold up the jobs behind
+		// it: the job ends, the cause goes to the log.
+		if err := s.endJob(ctx, j.ID, JobFailed, "a batch of accounts could not be scored; the server log has the cause"); err != nil {
+			return errors.Join(firstErr, err)
 		}
 		return firstErr
 	case ctx.Err() != nil:
@@ -306,11 +327,21 @@ func (s *Service) endJob(ctx context.Context, id uuid.UUID, state, msg string) e
 // activityCursor is the health worker's cursor in the activity log.
 const activityCursor = "health.activity"
 
-// ProcessDirty rescores the accounts whose debounce has passed, follows the activity
-// log for changes to the archive that feed derived measures, and lifts expired
-// overrides. It returns how many accounts it rescored.
+// dirtyRetry is how long an account whose rescore failed waits before the next try, so
+// it cannot hold up the others.
+const dirtyRetry = 10 * time.Minute
+
+// ProcessDirty lifts expired overrides, follows the activity log for changes to the
+// archive that feed derived measures, and rescores the accounts whose debounce has
+// passed. A batch that fails is retried one account at a time; an account that fails
+// alone is postponed by dirtyRetry and its error returned (after the others are done).
+// It returns how many accounts it rescored.
 func (s *Service) ProcessDirty(ctx context.Context) (int, error) {
 	now := s.clock()
+	var errs []error
+	if err := s.liftExpired(ctx, now); err != nil {
+		errs = append(errs, err)
+	}
 	// Changes to contacts, deals, interactions and accounts: rescore after the debounce.
 	for {
 		n := 0
@@ -323,46 +354,88 @@ func (s *Service) ProcessDirty(ctx context.Context) (int, error) {
 			return tx.MarkDirty(ctx, ids, now.Add(s.opts.Debounce))
 		})
 		if err != nil {
-			return 0, err
+			errs = append(errs, err)
+			break
 		}
 		if n == 0 {
 			break
 		}
 	}
 	total := 0
-	for {
-		var claimed int
-		err := s.store.WithHealthTx(ctx, func(tx Tx) error {
-			ids, err := tx.ClaimDirty(ctx, now, s.opts.BatchSize)
-			if err != nil || len(ids) == 0 {
-				return err
+	for ctx.Err() == nil {
+		claimed, err := s.rescoreDirty(ctx, now, nil)
+		if err != nil {
+			if failure.Is(err, failure.Unavailable) || failure.Is(err, failure.Aborted) {
+				errs = append(errs, err)
+				break
 			}
-			claimed = len(ids)
-			ts, err := tx.Targets(ctx, ids)
-			if err != nil {
-				return err
+			// Find the account that fails, without holding up the rest.
+			ids, derr := s.store.DueDirty(ctx, now, s.opts.BatchSize)
+			if derr != nil {
+				errs = append(errs, err, derr)
+				break
 			}
-			live := make([]*Target, 0, len(ids))
+			claimed = 0
 			for _, id := range ids {
-				if t := ts[id]; t != nil && t.DeleteTime == nil {
-					live = append(live, t)
+				n, err := s.rescoreDirty(ctx, now, []uuid.UUID{id})
+				claimed += n
+				if err == nil {
+					continue
+				}
+				errs = append(errs, fmt.Errorf("rescoring account %s (retried in %s): %w", id, dirtyRetry, err))
+				if perr := s.store.WithHealthTx(ctx, func(tx Tx) error {
+					return tx.PostponeDirty(ctx, []uuid.UUID{id}, now.Add(dirtyRetry))
+				}); perr != nil {
+					errs = append(errs, perr)
 				}
 			}
-			if len(live) == 0 {
-				return nil
-			}
-			_, err = s.scoreTargets(ctx, tx, live, false, now, nil)
-			return err
-		})
-		if err != nil {
-			return total, err
+			total += claimed
+			continue
 		}
 		total += claimed
 		if claimed < s.opts.BatchSize {
 			break
 		}
 	}
+	return total, errors.Join(errs...)
+}
+
+// rescoreDirty claims due accounts (only, when given, the ids) and rescores them in one
+// transaction.
+func (s *Service) rescoreDirty(ctx context.Context, now time.Time, only []uuid.UUID) (int, error) {
+	claimed := 0
 	err := s.store.WithHealthTx(ctx, func(tx Tx) error {
+		ids, err := tx.ClaimDirty(ctx, now, s.opts.BatchSize, only)
+		if err != nil || len(ids) == 0 {
+			return err
+		}
+		claimed = len(ids)
+		ts, err := tx.Targets(ctx, ids)
+		if err != nil {
+			return err
+		}
+		live := make([]*Target, 0, len(ids))
+		for _, id := range ids {
+			if t := ts[id]; t != nil && t.DeleteTime == nil {
+				live = append(live, t)
+			}
+		}
+		if len(live) == 0 {
+			return nil
+		}
+		_, err = s.scoreTargets(ctx, tx, live, false, now, nil)
+		return err
+	})
+	if err != nil {
+		return 0, err
+	}
+	return claimed, nil
+}
+
+// liftExpired ends the overrides whose expiry has passed and restores the computed
+// scores.
+func (s *Service) liftExpired(ctx context.Context, now time.Time) error {
+	return s.store.WithHealthTx(ctx, func(tx Tx) error {
 		expired, err := tx.ExpiredOverrides(ctx, now, 1000)
 		if err != nil {
 			return err
@@ -383,7 +456,6 @@ func (s *Service) ProcessDirty(ctx context.Context) (int, error) {
 		}
 		return nil
 	})
-	return total, err
 }
 
 // Work runs the background work until ctx ends: queued recompute jobs and debounced

@@ -541,6 +541,8 @@ func (s *Service) ListHealthScores(ctx context.Context, r listing.Request) (*lis
 			}
 			if o.ActiveAt(now) {
 				out[i].Override = o
+			} else { // expired, not swept yet: the computed score is in effect
+				out[i].Score, out[i].Grade = cur.Computed, cur.Grade
 			}
 		}
 	}
@@ -593,7 +595,7 @@ func (s *Service) OverrideHealthScore(ctx context.Context, acc uuid.UUID, o *Ove
 		if _, err := s.liveTarget(ctx, tx, acc); err != nil {
 			return err
 		}
-		cur, err := tx.GetCurrent(ctx, acc)
+		cur, err := tx.LockCurrent(ctx, acc)
 		if errors.Is(err, ErrNotFound) {
 			return failure.Newf(failure.FailedPrecondition, "account %q has no computed health score to override yet; compute one first", account.AccountName(acc)).WithReason("NO_HEALTH_SCORE")
 		}
@@ -650,7 +652,7 @@ func (s *Service) ClearHealthScoreOverride(ctx context.Context, acc uuid.UUID, r
 		if _, err := s.liveTarget(ctx, tx, acc); err != nil {
 			return err
 		}
-		cur, err := tx.GetCurrent(ctx, acc)
+		cur, err := tx.LockCurrent(ctx, acc)
 		if err != nil && !errors.Is(err, ErrNotFound) {
 			return err
 		}
@@ -686,8 +688,8 @@ func clearOverride(ctx context.Context, tx Tx, cur *Current, t time.Time, by, re
 
 // ---- Scoring ----
 
-// Stats count what a scoring pass did. Done counts accounts already scored at (or
-// after) the moment, which a resumed job skips.
+// Stats count what a scoring pass did. Done counts accounts already scored at exactly
+// the moment (by the same job, before a restart), which are not counted again.
 type Stats struct {
 	Processed, Changed, NoData, Done int64
 }
@@ -725,7 +727,7 @@ func (s *Service) scoreTargets(ctx context.Context, tx Tx, ts []*Target, dense b
 	if err != nil {
 		return st, err
 	}
-	currents, err := tx.Currents(ctx, batch)
+	currents, err := tx.LockCurrents(ctx, batch)
 	if err != nil {
 		return st, err
 	}
@@ -768,8 +770,10 @@ func (s *Service) scoreTargets(ctx context.Context, tx Tx, ts []*Target, dense b
 		}
 		cur := currents[t.ID]
 		if cur != nil && !asOf.After(cur.Time) {
-			st.Done++
-			continue // scored at this moment or later already (a later rescore, or this job before a restart)
+			if cur.Time.Equal(asOf) {
+				st.Done++ // this job, before a restart: counted then
+			}
+			continue // scored at this moment or later already
 		}
 		digest := r.Digest(card.ID, card.Version)
 		next := &Current{Account: t.ID, Scorecard: card.ID, Version: card.Version, Digest: digest}

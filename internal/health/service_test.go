@@ -210,6 +210,18 @@ func TestSignalsIdempotentAndScoped(t *testing.T) {
 		pctx := auth.WithCaller(context.Background(), auth.Caller{Name: "apiKeys/p", Role: auth.Partner, Partner: "crm"})
 		_, _, err = e.health.BatchCreateSignals(pctx, []*health.Signal{{Account: acc, Measure: "logins", ValueMicros: 1, Time: t0, Source: "crm", SignalID: "x"}})
 		wantKind(t, err, failure.NotFound)
+		// Sums beyond int64 micro-units saturate instead of failing the rescore.
+		var huge []*health.Signal
+		for i := range 12 {
+			huge = append(huge, &health.Signal{Account: acc, Measure: "logins", ValueMicros: 1e18, Time: t0.Add(-time.Duration(i+1) * time.Minute), Source: "app", SignalID: fmt.Sprint("h", i)})
+		}
+		if _, _, err := e.health.BatchCreateSignals(e.ctx, huge); err != nil {
+			t.Fatal(err)
+		}
+		e.card(t)
+		if _, err := e.health.ComputeHealthScore(e.ctx, acc); err != nil {
+			t.Fatalf("score with huge sums: %v", err)
+		}
 		// The future is refused.
 		_, _, err = e.health.BatchCreateSignals(e.ctx, []*health.Signal{{Account: acc, Measure: "logins", ValueMicros: 1, Time: t0.Add(48 * time.Hour), Source: "app", SignalID: "f"}})
 		wantKind(t, err, failure.Invalid)
@@ -627,14 +639,10 @@ func TestScheduleRecompute(t *testing.T) {
 		e.account(t, "Acme", "", "")
 		daily := health.NewService(store.New(db), health.Options{Now: e.clk.now, RecomputeEvery: 24 * time.Hour})
 		other := health.NewService(store.New(db), health.Options{Now: e.clk.now, RecomputeEvery: 24 * time.Hour})
-		if queued, err := daily.ScheduleRecompute(e.ctx); err != nil || !queued {
+		// A new installation: the period starts now (creating the default scorecard
+		// queued a recompute already).
+		if queued, err := daily.ScheduleRecompute(e.ctx); err != nil || queued {
 			t.Fatalf("first schedule: %v %v", queued, err)
-		}
-		if queued, _ := other.ScheduleRecompute(e.ctx); queued {
-			t.Fatal("a second replica queued another recompute")
-		}
-		if _, err := daily.RunJobs(e.ctx, "w"); err != nil {
-			t.Fatal(err)
 		}
 		e.clk.t = t0.Add(23 * time.Hour)
 		if queued, _ := other.ScheduleRecompute(e.ctx); queued {
@@ -644,14 +652,18 @@ func TestScheduleRecompute(t *testing.T) {
 		if queued, err := other.ScheduleRecompute(e.ctx); err != nil || !queued {
 			t.Fatalf("after a day: %v %v", queued, err)
 		}
+		if queued, _ := daily.ScheduleRecompute(e.ctx); queued {
+			t.Fatal("a second replica queued another recompute")
+		}
 		if _, err := other.RunJobs(e.ctx, "w"); err != nil {
 			t.Fatal(err)
 		}
 		h, err := e.health.ListHealthScores(e.ctx, listing.Request{})
-		if err != nil || len(h.Items) != 1 {
+		if err != nil || len(h.Items) != 1 || !h.Items[0].Computed.ComputeTime.Equal(e.clk.t) {
 			t.Fatalf("scores = %+v, %v", h, err)
 		}
 		// Off when RecomputeEvery is 0.
+		e.clk.t = t0.Add(100 * time.Hour)
 		if queued, _ := e.health.ScheduleRecompute(e.ctx); queued {
 			t.Error("scheduled with RecomputeEvery 0")
 		}

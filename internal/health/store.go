@@ -32,9 +32,9 @@ type Reader interface {
 	// Targets returns the accounts with the given ids (deleted ones too), with the
 	// partners they are linked to.
 	Targets(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*Target, error)
-	// JobTargets returns up to limit live accounts matching f (nil: all) with ids
-	// after after (nil: from the start), in id order.
-	JobTargets(ctx context.Context, f filter.Expr, after *uuid.UUID, limit int) ([]*Target, error)
+	// JobTargets returns up to limit live accounts created by createdBy and matching f
+	// (nil: all) with ids after after (nil: from the start), in id order.
+	JobTargets(ctx context.Context, f filter.Expr, createdBy time.Time, after *uuid.UUID, limit int) ([]*Target, error)
 	// CountAccounts counts the live accounts matching f.
 	CountAccounts(ctx context.Context, f filter.Expr) (int64, error)
 
@@ -70,6 +70,9 @@ type Reader interface {
 	// CountsOf returns the accounts' current derived counts.
 	CountsOf(ctx context.Context, b Batch) (map[uuid.UUID]Counts, error)
 
+	// DueDirty returns up to limit accounts due for a rescore at t, soonest first.
+	DueDirty(ctx context.Context, t time.Time, limit int) ([]uuid.UUID, error)
+
 	GetJob(ctx context.Context, id uuid.UUID) (*Job, error)
 	ListJobs(ctx context.Context, size int, after *page.Cursor) ([]*Job, *page.Cursor, error)
 }
@@ -90,6 +93,10 @@ type Tx interface {
 	ClearDefault(ctx context.Context) error
 
 	InsertScores(ctx context.Context, ss []*Score) error
+	// LockCurrents and LockCurrent read current rows for update: a scoring pass and a
+	// person's override of the same account take turns, so neither undoes the other.
+	LockCurrents(ctx context.Context, b Batch) (map[uuid.UUID]*Current, error)
+	LockCurrent(ctx context.Context, account uuid.UUID) (*Current, error)
 	// PreferIndexes tells the database to look rows up by index for the rest of the
 	// transaction (scoring reads batches of accounts by id).
 	PreferIndexes(ctx context.Context) error
@@ -103,9 +110,11 @@ type Tx interface {
 	// MarkDirty asks for the accounts to be rescored once due passes (an earlier
 	// pending due time is kept).
 	MarkDirty(ctx context.Context, ids []uuid.UUID, due time.Time) error
-	// ClaimDirty removes and returns up to limit accounts due at t; other replicas
-	// skip the rows claimed.
-	ClaimDirty(ctx context.Context, t time.Time, limit int) ([]uuid.UUID, error)
+	// ClaimDirty removes and returns up to limit accounts due at t (only those in only,
+	// when given); other replicas skip the rows claimed.
+	ClaimDirty(ctx context.Context, t time.Time, limit int, only []uuid.UUID) ([]uuid.UUID, error)
+	// PostponeDirty makes the accounts due at due.
+	PostponeDirty(ctx context.Context, ids []uuid.UUID, due time.Time) error
 	// FollowActivity returns the accounts changed in the activity log after the
 	// worker cursor name (contacts, deals, interactions, the account itself) and moves
 	// the cursor past up to limit entries; the cursor row is locked until commit.

@@ -20,6 +20,7 @@ import (
 	"github.com/furrowhq/furrow/ent/accountexternalid"
 	"github.com/furrowhq/furrow/ent/accounthealth"
 	entactivity "github.com/furrowhq/furrow/ent/activity"
+	"github.com/furrowhq/furrow/ent/healthdirty"
 	"github.com/furrowhq/furrow/ent/healthoverride"
 	"github.com/furrowhq/furrow/ent/healthscore"
 	"github.com/furrowhq/furrow/ent/recomputejob"
@@ -92,8 +93,8 @@ func (q queries) accountsMatching(f filter.Expr) *ent.AccountQuery {
 	})
 }
 
-func (q queries) JobTargets(ctx context.Context, f filter.Expr, after *uuid.UUID, limit int) ([]*health.Target, error) {
-	query := q.accountsMatching(f)
+func (q queries) JobTargets(ctx context.Context, f filter.Expr, createdBy time.Time, after *uuid.UUID, limit int) ([]*health.Target, error) {
+	query := q.accountsMatching(f).Where(entaccount.CreateTimeLTE(createdBy.UTC()))
 	if after != nil {
 		query.Where(entaccount.IDGT(*after))
 	}
@@ -426,9 +427,33 @@ func (q queries) GetCurrent(ctx context.Context, acc uuid.UUID) (*health.Current
 }
 
 func (q queries) Currents(ctx context.Context, b health.Batch) (map[uuid.UUID]*health.Current, error) {
+	return q.currents(ctx, b, false)
+}
+
+func (q txQueries) LockCurrents(ctx context.Context, b health.Batch) (map[uuid.UUID]*health.Current, error) {
+	return q.currents(ctx, b, true)
+}
+
+func (q txQueries) LockCurrent(ctx context.Context, acc uuid.UUID) (*health.Current, error) {
+	cs, err := q.currents(ctx, health.Batch{IDs: []uuid.UUID{acc}}, true)
+	if err != nil {
+		return nil, err
+	}
+	if c := cs[acc]; c != nil {
+		return c, nil
+	}
+	return nil, account.ErrNotFound
+}
+
+func (q queries) currents(ctx context.Context, b health.Batch, lock bool) (map[uuid.UUID]*health.Current, error) {
 	out := make(map[uuid.UUID]*health.Current, len(b.IDs))
 	for _, part := range chunks(b.IDs, 1000) {
 		query := q.c.AccountHealth.Query()
+		if lock && q.postgres() {
+			// In id order, so two passes over overlapping accounts lock alike and
+			// never deadlock. (SQLite has one writer at a time.)
+			query = query.Order(ent.Asc(accounthealth.FieldID)).ForUpdate()
+		}
 		if b.Dense && len(part) > 1 {
 			query.Where(accounthealth.IDGTE(part[0]), accounthealth.IDLTE(part[len(part)-1])) // one index range
 		} else {
@@ -787,7 +812,9 @@ func (q txQueries) UpsertCurrents(ctx context.Context, cs []*health.Current) err
 			set = append(set, c.name+" = excluded."+c.name)
 		}
 	}
-	upsert := " ON CONFLICT (id) DO UPDATE SET " + strings.Join(set, ", ")
+	// A row computed for a later moment is never replaced by an earlier one (two passes
+	// that both found no row).
+	upsert := " ON CONFLICT (id) DO UPDATE SET " + strings.Join(set, ", ") + " WHERE account_healths.compute_time <= excluded.compute_time"
 	for _, part := range chunks(cs, 1000) {
 		if q.postgres() {
 			cols := make([][]stdsql.NullString, len(currentCols))
@@ -895,7 +922,11 @@ func (q txQueries) RunningJobs(ctx context.Context) (int, error) {
 }
 
 func (q txQueries) ExpiredOverrides(ctx context.Context, t time.Time, limit int) ([]*health.Current, error) {
-	rows, err := q.c.AccountHealth.Query().Where(accounthealth.OverrideExpireTimeLTE(t.UTC())).Limit(limit).All(ctx)
+	query := q.c.AccountHealth.Query().Where(accounthealth.OverrideExpireTimeLTE(t.UTC())).Order(ent.Asc(accounthealth.FieldID)).Limit(limit)
+	if q.postgres() {
+		query = query.ForUpdate()
+	}
+	rows, err := query.All(ctx)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -923,9 +954,13 @@ func (q txQueries) MarkDirty(ctx context.Context, ids []uuid.UUID, due time.Time
 	return nil
 }
 
-func (q txQueries) ClaimDirty(ctx context.Context, t time.Time, limit int) ([]uuid.UUID, error) {
+func (q txQueries) ClaimDirty(ctx context.Context, t time.Time, limit int, only []uuid.UUID) ([]uuid.UUID, error) {
 	a := &sqlArgs{pg: q.postgres()}
-	pick := "SELECT id FROM health_dirties WHERE due_time <= " + a.add(t.UTC()) + " ORDER BY due_time LIMIT " + a.add(limit)
+	pick := "SELECT id FROM health_dirties WHERE due_time <= " + a.add(t.UTC())
+	if len(only) > 0 {
+		pick += " AND " + a.in("id", only)
+	}
+	pick += " ORDER BY due_time LIMIT " + a.add(limit)
 	if q.postgres() {
 		pick += " FOR UPDATE SKIP LOCKED" // other replicas take other rows
 	}
@@ -944,6 +979,16 @@ func (q txQueries) ClaimDirty(ctx context.Context, t time.Time, limit int) ([]uu
 	}
 	slices.SortFunc(out, func(x, y uuid.UUID) int { return strings.Compare(x.String(), y.String()) })
 	return out, mapErr(rows.Err())
+}
+
+func (q txQueries) PostponeDirty(ctx context.Context, ids []uuid.UUID, due time.Time) error {
+	return mapErr(q.c.HealthDirty.Update().Where(healthdirty.IDIn(ids...)).SetDueTime(due.UTC()).Exec(ctx))
+}
+
+func (q queries) DueDirty(ctx context.Context, t time.Time, limit int) ([]uuid.UUID, error) {
+	ids, err := q.c.HealthDirty.Query().Where(healthdirty.DueTimeLTE(t.UTC())).Order(ent.Asc(healthdirty.FieldDueTime)).
+		Limit(limit).IDs(ctx)
+	return ids, mapErr(err)
 }
 
 // archiveChange matches the activity resources whose changes feed derived measures or

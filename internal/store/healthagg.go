@@ -4,7 +4,9 @@ import (
 	"context"
 	"database/sql/driver"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -177,7 +179,14 @@ func (q queries) aggregate(ctx context.Context, b health.Batch, asOf time.Time, 
 		// FILTER skips the rows outside the window; a CASE per row cost twice as much.
 		p := a.add(from.UTC())
 		fmt.Fprintf(&cols, ", COUNT(*) FILTER (WHERE %s > %s)", src.timeExpr, p)
-		fmt.Fprintf(&cols, ", CAST(COALESCE(SUM(%s) FILTER (WHERE %s > %s), 0) AS BIGINT)", src.valueExpr, src.timeExpr, p)
+		// Sums come back as doubles: exact and order-independent up to 2^53 micro-units
+		// (PostgreSQL sums exactly in numeric first; SQLite's TOTAL adds integers
+		// exactly below that), and a larger sum never overflows and fails the batch.
+		sum := "CAST(COALESCE(SUM(%s) FILTER (WHERE %s > %s), 0) AS DOUBLE PRECISION)"
+		if !a.pg {
+			sum = "TOTAL(%s) FILTER (WHERE %s > %s)"
+		}
+		fmt.Fprintf(&cols, ", "+sum, src.valueExpr, src.timeExpr, p)
 	}
 	where := []string{a.accounts("account_id", b), src.timeExpr + " <= " + a.add(asOf.UTC())}
 	if src.where != "" {
@@ -204,7 +213,7 @@ func (q queries) aggregate(ctx context.Context, b health.Batch, asOf time.Time, 
 			windowAt[key] = append(windowAt[key], slices.IndexFunc(froms, f.Equal))
 		}
 	}
-	vals := make([]int64, 2*len(froms))
+	vals := make([]any, 2*len(froms))
 	var (
 		id      uuid.UUID
 		measure string
@@ -226,7 +235,7 @@ func (q queries) aggregate(ctx context.Context, b health.Batch, asOf time.Time, 
 		ag := &get(id)[i]
 		ag.Any, ag.Latest = true, t
 		for wi, k := range windowAt[measure] {
-			ag.Counts[wi], ag.Sums[wi] = vals[2*k], vals[2*k+1]
+			ag.Counts[wi], ag.Sums[wi] = asInt64(vals[2*k]), clampMicros(asFloat(vals[2*k+1]))
 		}
 		if !src.signal {
 			ag.LastValue = 1_000_000 // a derived event counts 1
@@ -316,4 +325,42 @@ func parseSQLiteTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("unexpected time text %q", s)
+}
+
+// asInt64 and asFloat read aggregate values whatever type the driver chose.
+func asInt64(v any) int64 {
+	switch v := v.(type) {
+	case int64:
+		return v
+	case float64:
+		return int64(v)
+	case []byte:
+		n, _ := strconv.ParseInt(string(v), 10, 64)
+		return n
+	}
+	return 0
+}
+
+func asFloat(v any) float64 {
+	switch v := v.(type) {
+	case float64:
+		return v
+	case int64:
+		return float64(v)
+	case []byte:
+		f, _ := strconv.ParseFloat(string(v), 64)
+		return f
+	}
+	return 0
+}
+
+// clampMicros turns a sum into micro-units, saturating instead of overflowing.
+func clampMicros(f float64) int64 {
+	switch {
+	case f >= math.MaxInt64:
+		return math.MaxInt64
+	case f <= math.MinInt64:
+		return math.MinInt64
+	}
+	return int64(f)
 }

@@ -30,13 +30,15 @@ type Aggregation int32
 const (
 	// AGGREGATION_UNSPECIFIED is not allowed.
 	Aggregation_AGGREGATION_UNSPECIFIED Aggregation = 0
-	// AGGREGATION_SUM adds the values (0 when there are none).
+	// AGGREGATION_SUM adds the values in the window (0 when there are none there;
+	// missing when the account never had such an event).
 	Aggregation_AGGREGATION_SUM Aggregation = 1
 	// AGGREGATION_AVERAGE is the mean of the values (missing when there are none).
 	Aggregation_AGGREGATION_AVERAGE Aggregation = 2
 	// AGGREGATION_LAST is the latest value (missing when there is none).
 	Aggregation_AGGREGATION_LAST Aggregation = 3
-	// AGGREGATION_COUNT is the number of events (0 when there are none).
+	// AGGREGATION_COUNT is the number of events in the window (0 when there are none
+	// there; missing when the account never had such an event).
 	Aggregation_AGGREGATION_COUNT Aggregation = 4
 	// AGGREGATION_DAYS_SINCE is the whole days since the latest event, at any time
 	// (missing when there has never been one).

@@ -63,7 +63,7 @@ type HealthServiceClient interface {
 	// GetScorecard returns a scorecard at its current version, or at `version`.
 	// NOT_FOUND if it or the version does not exist.
 	GetScorecard(ctx context.Context, in *GetScorecardRequest, opts ...grpc.CallOption) (*Scorecard, error)
-	// ListScorecards lists the scorecards, the default first, then by creation.
+	// ListScorecards lists the scorecards, oldest first.
 	ListScorecards(ctx context.Context, in *ListScorecardsRequest, opts ...grpc.CallOption) (*ListScorecardsResponse, error)
 	// UpdateScorecard changes a scorecard. Changing measures or grade_bands makes a new
 	// version; the scores already computed keep theirs. A change that affects scores (a
@@ -100,8 +100,9 @@ type HealthServiceClient interface {
 	GetRecomputeJob(ctx context.Context, in *GetRecomputeJobRequest, opts ...grpc.CallOption) (*RecomputeJob, error)
 	// ListRecomputeJobs lists recompute jobs, newest first.
 	ListRecomputeJobs(ctx context.Context, in *ListRecomputeJobsRequest, opts ...grpc.CallOption) (*ListRecomputeJobsResponse, error)
-	// CancelRecomputeJob stops a running job after the batch in progress; the accounts
-	// done stay done. FAILED_PRECONDITION if the job already ended.
+	// CancelRecomputeJob stops a running job after the batches in progress (its state
+	// turns CANCELLED then; at once when no server is running it); the accounts done
+	// stay done. FAILED_PRECONDITION if the job already ended.
 	CancelRecomputeJob(ctx context.Context, in *CancelRecomputeJobRequest, opts ...grpc.CallOption) (*RecomputeJob, error)
 }
 
@@ -308,7 +309,7 @@ type HealthServiceServer interface {
 	// GetScorecard returns a scorecard at its current version, or at `version`.
 	// NOT_FOUND if it or the version does not exist.
 	GetScorecard(context.Context, *GetScorecardRequest) (*Scorecard, error)
-	// ListScorecards lists the scorecards, the default first, then by creation.
+	// ListScorecards lists the scorecards, oldest first.
 	ListScorecards(context.Context, *ListScorecardsRequest) (*ListScorecardsResponse, error)
 	// UpdateScorecard changes a scorecard. Changing measures or grade_bands makes a new
 	// version; the scores already computed keep theirs. A change that affects scores (a
@@ -345,8 +346,9 @@ type HealthServiceServer interface {
 	GetRecomputeJob(context.Context, *GetRecomputeJobRequest) (*RecomputeJob, error)
 	// ListRecomputeJobs lists recompute jobs, newest first.
 	ListRecomputeJobs(context.Context, *ListRecomputeJobsRequest) (*ListRecomputeJobsResponse, error)
-	// CancelRecomputeJob stops a running job after the batch in progress; the accounts
-	// done stay done. FAILED_PRECONDITION if the job already ended.
+	// CancelRecomputeJob stops a running job after the batches in progress (its state
+	// turns CANCELLED then; at once when no server is running it); the accounts done
+	// stay done. FAILED_PRECONDITION if the job already ended.
 	CancelRecomputeJob(context.Context, *CancelRecomputeJobRequest) (*RecomputeJob, error)
 	mustEmbedUnimplementedHealthServiceServer()
 }
