@@ -831,7 +831,9 @@ func endExpired(ctx context.Context, tx Tx, o *Override, now time.Time) error {
 	if err := tx.EndOverride(ctx, o.ID, *o.ExpireTime, "system", "expired"); err != nil {
 		return err
 	}
-	return tx.RecordActivity(ctx, activity.New(ctx, now, ScoreName(o.Account), "expire_override", o.Account, nil))
+	// The expiry is nobody's act, whoever's request happened to find it.
+	sys := auth.WithCaller(ctx, auth.System)
+	return tx.RecordActivity(ctx, activity.New(sys, now, ScoreName(o.Account), "expire_override", o.Account, nil))
 }
 
 func sameCurrent(a, b *Current) bool {

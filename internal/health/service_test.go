@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/furrowhq/furrow/internal/account"
+	"github.com/furrowhq/furrow/internal/activity"
 	"github.com/furrowhq/furrow/internal/auth"
 	"github.com/furrowhq/furrow/internal/database"
 	"github.com/furrowhq/furrow/internal/failure"
@@ -398,6 +400,18 @@ func TestOverride(t *testing.T) {
 		}
 		_, err = e.health.ClearHealthScoreOverride(e.ctx, acc, "")
 		wantKind(t, err, failure.FailedPrecondition)
+		// The audit trail has the override and its expiry.
+		log, err := activity.NewService(store.New(db)).List(e.ctx, listing.Request{Filter: fmt.Sprintf("resource = %q", health.ScoreName(acc))})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actions []string
+		for _, a := range log.Items {
+			actions = append(actions, a.Action+"/"+a.Actor)
+		}
+		if !slices.Contains(actions, "override/apiKeys/test") || !slices.Contains(actions, "expire_override/system") {
+			t.Errorf("activity for the score = %v", actions)
+		}
 
 		// A job that scores a moment before an override was set keeps the override.
 		e.signal(t, acc, "logins", 40, e.clk.t.Add(-time.Minute), "3")
@@ -666,6 +680,68 @@ func TestScheduleRecompute(t *testing.T) {
 		e.clk.t = t0.Add(100 * time.Hour)
 		if queued, _ := e.health.ScheduleRecompute(e.ctx); queued {
 			t.Error("scheduled with RecomputeEvery 0")
+		}
+	})
+}
+
+// TestSegmentsAndDerivedMeasures checks scorecard choice by segment on the database and
+// the derived measures from deals and contacts.
+func TestSegmentsAndDerivedMeasures(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		e.card(t)
+		keyCard := &health.Scorecard{DisplayName: "Key accounts", Tiers: []string{"KEY"}, Definition: health.Definition{
+			Bands: health.GradeBands{YellowFrom: 40, GreenFrom: 70},
+			Measures: []health.Measure{
+				{Key: "won", Group: "relationship", Source: health.SourceWonDeals, Aggregation: health.AggCount, WindowDays: 365, Linear: &health.Linear{Low: 0, High: 4}, Weight: 1, Missing: health.MissingZero},
+				{Key: "repurchases", Group: "relationship", Source: health.SourceRepurchases, Aggregation: health.AggCount, WindowDays: 365, Linear: &health.Linear{Low: 0, High: 2}, Weight: 1, Missing: health.MissingZero},
+				{Key: "contacts", Group: "relationship", Source: health.SourceContacts, Aggregation: health.AggLast, Linear: &health.Linear{Low: 0, High: 4}, Weight: 1, Missing: health.MissingZero},
+				{Key: "executives", Group: "relationship", Source: health.SourceExecutiveContacts, Aggregation: health.AggLast, Linear: &health.Linear{Low: 0, High: 1}, Weight: 1, Missing: health.MissingZero},
+			},
+		}}
+		kc, err := e.health.CreateScorecard(e.ctx, keyCard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, small := e.account(t, "Key Co", "KEY", "retail"), e.account(t, "Small Co", "SMALL", "retail")
+		day := func(d int) time.Time { return time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, -d) }
+		for i, d := range []int{400, 100, 30} { // the first is the first purchase, outside the window
+			if _, err := e.accounts.CreateDeal(e.ctx, key, account.Deal{Amount: account.Money{CurrencyCode: "CNY", MinorUnits: 100}, CloseDate: day(d), Product: fmt.Sprint("p", i)}, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for i, level := range []string{"EXECUTIVE", "EXECUTIVE", "OPERATOR"} {
+			if _, err := e.accounts.CreateContact(e.ctx, key, account.Contact{DisplayName: fmt.Sprint("c", i), SeniorityLevel: level}, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		h, err := e.health.ComputeHealthScore(e.ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Computed.Scorecard != kc.ID {
+			t.Fatalf("KEY account scored by %s, want the segment scorecard", h.Computed.Scorecard)
+		}
+		for k, want := range map[string]float64{"won": 2, "repurchases": 2, "contacts": 3, "executives": 2} {
+			if c := contribution(t, h, k); c.Raw == nil || *c.Raw != want {
+				t.Errorf("%s = %v, want %v", k, c.Raw, want)
+			}
+		}
+		e.signal(t, small, "logins", 3, t0.Add(-time.Hour), "1")
+		hs, err := e.health.ComputeHealthScore(e.ctx, small)
+		if err != nil || hs.Computed.Scorecard == kc.ID {
+			t.Fatalf("SMALL account = %+v, %v (want the default scorecard)", hs, err)
+		}
+		p, err := e.health.ListHealthScores(e.ctx, listing.Request{Filter: "scorecard = \"" + health.ScorecardName(kc.ID) + "\""})
+		if err != nil || len(p.Items) != 1 || p.Items[0].Account != key {
+			t.Fatalf("list by scorecard = %+v, %v", p, err)
+		}
+		// Signals by time range.
+		e.signal(t, small, "logins", 4, t0.AddDate(0, 0, -10), "2")
+		sp, err := e.health.ListSignals(e.ctx, small, listing.Request{Filter: fmt.Sprintf("time >= %q AND time < %q",
+			t0.AddDate(0, 0, -11).Format(time.RFC3339), t0.AddDate(0, 0, -9).Format(time.RFC3339))})
+		if err != nil || len(sp.Items) != 1 || sp.Items[0].SignalID != "2" {
+			t.Fatalf("signals in a time range = %+v, %v", sp, err)
 		}
 	})
 }
