@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"strings"
 	"testing"
 	"time"
 
@@ -742,6 +743,64 @@ func TestSegmentsAndDerivedMeasures(t *testing.T) {
 			t0.AddDate(0, 0, -11).Format(time.RFC3339), t0.AddDate(0, 0, -9).Format(time.RFC3339))})
 		if err != nil || len(sp.Items) != 1 || sp.Items[0].SignalID != "2" {
 			t.Fatalf("signals in a time range = %+v, %v", sp, err)
+		}
+	})
+}
+
+// failingTx fails every scoring transaction after the first (the claim) with a plain
+// error, as a bug or bad data would.
+type failingTx struct {
+	*store.Store
+	mu    sync.Mutex
+	calls int
+}
+
+func (f *failingTx) WithHealthTx(ctx context.Context, fn func(tx health.Tx) error) error {
+	f.mu.Lock()
+	f.calls++
+	n := f.calls
+	f.mu.Unlock()
+	if n == 2 {
+		return errors.New("boom")
+	}
+	return f.Store.WithHealthTx(ctx, fn)
+}
+
+// TestFailingJobEnds checks a job whose batch fails for a lasting reason ends FAILED
+// instead of holding up the jobs behind it, and that a job cancelled while no worker
+// held it ends when next claimed.
+func TestFailingJobEnds(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		e.card(t)
+		e.account(t, "Acme", "", "")
+		job, err := e.health.StartRecompute(e.ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := health.NewService(&failingTx{Store: store.New(db)}, health.Options{Now: e.clk.now, Parallel: 1})
+		if _, err := bad.RunJobs(e.ctx, "w"); err == nil || !strings.Contains(err.Error(), "boom") {
+			t.Fatalf("RunJobs = %v, want the batch's error", err)
+		}
+		got, _ := e.health.GetJob(e.ctx, job.ID)
+		if got.State != health.JobFailed || got.Error == "" || strings.Contains(got.Error, "boom") {
+			t.Fatalf("failed job = %s %q", got, got.Error)
+		}
+		// Cancelled while leased by a worker that then went away: ends at the next claim.
+		j2, _ := e.health.StartRecompute(e.ctx, "")
+		crashCtx, crash := context.WithCancel(e.ctx)
+		calls := 0
+		dying := health.NewService(&crashAfter{Store: store.New(db), crash: crash, commits: &calls, after: 1}, health.Options{Now: e.clk.now, Parallel: 1})
+		_, _ = dying.RunJobs(crashCtx, "gone")
+		if c, err := e.health.CancelJob(e.ctx, j2.ID); err != nil || c.State != health.JobRunning || !c.CancelRequested {
+			t.Fatalf("cancel while leased = %+v, %v", c, err)
+		}
+		e.clk.t = e.clk.t.Add(time.Minute)
+		if _, err := e.health.RunJobs(e.ctx, "w2"); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := e.health.GetJob(e.ctx, j2.ID); got.State != health.JobCancelled {
+			t.Fatalf("after the lease lapsed = %s", got)
 		}
 	})
 }
