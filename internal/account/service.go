@@ -90,17 +90,9 @@ func historyPage[T any](ctx context.Context, s *Service, account uuid.UUID, kind
 	if _, err := s.getAccount(ctx, s.store, account); err != nil {
 		return nil, err
 	}
-	fp := page.Fingerprint(kind, account.String())
-	after, ok, err := page.Decode(token, fp)
-	if err != nil {
-		return nil, failure.InvalidFields([]failure.Violation{{Field: "page_token", Description: err.Error()}})
-	}
-	var ap *page.Cursor
-	if ok {
-		ap = &after
-	}
-	items, next, err := list(ctx, account, page.Size(size), ap)
-	return listing.Finish(items, next, fp, err)
+	return listing.Plain(ctx, kind, account.String(), size, token, func(ctx context.Context, n int, after *page.Cursor) ([]T, *page.Cursor, error) {
+		return list(ctx, account, n, after)
+	})
 }
 
 func (s *Service) getAccount(ctx context.Context, r Reader, id uuid.UUID) (*Account, error) {

@@ -110,7 +110,7 @@ func (s *Service) GetJob(ctx context.Context, id uuid.UUID) (*Job, error) {
 
 // ListJobs lists recompute jobs, newest first.
 func (s *Service) ListJobs(ctx context.Context, size int32, token string) (*listing.Page[*Job], error) {
-	return simplePage(ctx, "recompute_jobs", "", size, token, s.store.ListJobs)
+	return listing.Plain(ctx, "recompute_jobs", "", size, token, s.store.ListJobs)
 }
 
 // CancelJob stops a running job after its current batch.

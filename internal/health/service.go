@@ -79,9 +79,9 @@ func accountNotFound(id uuid.UUID) error {
 
 // visible reports whether ctx's caller may see t: partners see only the accounts
 // linked to them.
-func visible(ctx context.Context, t *Target, partners []string) bool {
+func visible(ctx context.Context, t *Target) bool {
 	c := auth.CallerFrom(ctx)
-	return !c.IsPartner() || slices.Contains(partners, c.Partner)
+	return !c.IsPartner() || slices.Contains(t.Partners, c.Partner)
 }
 
 // liveTarget returns an account the caller may see, or NOT_FOUND.
@@ -91,7 +91,7 @@ func (s *Service) liveTarget(ctx context.Context, r Reader, id uuid.UUID) (*Targ
 		return nil, err
 	}
 	t := ts[id]
-	if t == nil || t.DeleteTime != nil || !visible(ctx, t, t.Partners) {
+	if t == nil || t.DeleteTime != nil || !visible(ctx, t) {
 		return nil, accountNotFound(id)
 	}
 	return t, nil
@@ -154,7 +154,7 @@ func (s *Service) BatchCreateSignals(ctx context.Context, in []*Signal) (out []*
 		}
 		for _, id := range ids {
 			t := ts[id]
-			if t == nil || t.DeleteTime != nil || !visible(ctx, t, t.Partners) {
+			if t == nil || t.DeleteTime != nil || !visible(ctx, t) {
 				return accountNotFound(id)
 			}
 		}
@@ -265,7 +265,7 @@ func (s *Service) GetScorecard(ctx context.Context, id uuid.UUID, version int) (
 
 // ListScorecards lists the scorecards, oldest first.
 func (s *Service) ListScorecards(ctx context.Context, size int32, token string) (*listing.Page[*Scorecard], error) {
-	return simplePage(ctx, "scorecards", "", size, token, s.store.ListScorecards)
+	return listing.Plain(ctx, "scorecards", "", size, token, s.store.ListScorecards)
 }
 
 // ListScorecardVersions lists a scorecard's versions, newest first.
@@ -273,26 +273,10 @@ func (s *Service) ListScorecardVersions(ctx context.Context, id uuid.UUID, size 
 	if _, err := s.GetScorecard(ctx, id, 0); err != nil {
 		return nil, err
 	}
-	return simplePage(ctx, "scorecard_versions", id.String(), size, token,
+	return listing.Plain(ctx, "scorecard_versions", id.String(), size, token,
 		func(ctx context.Context, n int, after *page.Cursor) ([]*Scorecard, *page.Cursor, error) {
 			return s.store.ListScorecardVersions(ctx, id, n, after)
 		})
-}
-
-// simplePage lists a collection without filter or ordering options.
-func simplePage[T any](ctx context.Context, kind, scope string, size int32, token string,
-	list func(context.Context, int, *page.Cursor) ([]T, *page.Cursor, error)) (*listing.Page[T], error) {
-	fp := page.Fingerprint(kind, scope)
-	after, ok, err := page.Decode(token, fp)
-	if err != nil {
-		return nil, failure.InvalidFields([]failure.Violation{{Field: "page_token", Description: err.Error()}})
-	}
-	var ap *page.Cursor
-	if ok {
-		ap = &after
-	}
-	items, next, err := list(ctx, page.Size(size), ap)
-	return listing.Finish(items, next, fp, err)
 }
 
 // ScorecardPatch is an update: the fields named in Mask take their values from Card.
@@ -450,13 +434,9 @@ func (s *Service) GetHealthScore(ctx context.Context, acc uuid.UUID, asOf *time.
 
 // present turns a current row into what callers read.
 func (s *Service) present(ctx context.Context, cur *Current, now time.Time) (*HealthScore, error) {
-	scores, err := s.store.GetScores(ctx, []uuid.UUID{cur.ScoreID})
+	sc, err := s.store.GetScore(ctx, cur.ScoreID)
 	if err != nil {
-		return nil, err
-	}
-	sc := scores[cur.ScoreID]
-	if sc == nil {
-		return nil, fmt.Errorf("score %s of account %s is missing", cur.ScoreID, cur.Account)
+		return nil, fmt.Errorf("score %s of account %s: %w", cur.ScoreID, cur.Account, err)
 	}
 	hs := &HealthScore{Account: cur.Account, Score: cur.Effective, Grade: cur.EffGrade, Computed: *sc,
 		Change: cur.Change, Change30d: cur.Change30d, Trend: cur.Trend}
@@ -529,17 +509,21 @@ func (s *Service) ListHealthScores(ctx context.Context, r listing.Request) (*lis
 		return listing.Finish[*HealthScore](nil, nil, fp, err)
 	}
 	now := s.clock()
+	byID := make(map[uuid.UUID]*Current, len(items))
+	for _, cur := range items {
+		byID[cur.Account] = cur
+	}
+	overrides, err := s.store.GetOverrides(ctx, overrideIDs(byID))
+	if err != nil {
+		return nil, err
+	}
 	out := make([]*HealthScore, len(items))
 	for i, cur := range items {
 		out[i] = &HealthScore{Account: cur.Account, Score: cur.Effective, Grade: cur.EffGrade, Change: cur.Change, Change30d: cur.Change30d, Trend: cur.Trend,
 			Computed: Score{ID: cur.ScoreID, Account: cur.Account, Scorecard: cur.Scorecard, ScorecardVersion: cur.Version,
 				Result: Result{Score: cur.Computed, Grade: cur.Grade}, ComputeTime: cur.Time}}
 		if cur.OverrideID != nil {
-			o, err := s.store.GetOverride(ctx, *cur.OverrideID)
-			if err != nil {
-				return nil, err
-			}
-			if o.ActiveAt(now) {
+			if o := overrides[*cur.OverrideID]; o != nil && o.ActiveAt(now) {
 				out[i].Override = o
 			} else { // expired, not swept yet: the computed score is in effect
 				out[i].Score, out[i].Grade = cur.Computed, cur.Grade
@@ -554,7 +538,7 @@ func (s *Service) ListHealthScoreHistory(ctx context.Context, acc uuid.UUID, siz
 	if _, err := s.liveTarget(ctx, s.store, acc); err != nil {
 		return nil, err
 	}
-	return simplePage(ctx, "health_history", acc.String(), size, token,
+	return listing.Plain(ctx, "health_history", acc.String(), size, token,
 		func(ctx context.Context, n int, after *page.Cursor) ([]*Score, *page.Cursor, error) {
 			return s.store.ListScores(ctx, acc, n, after)
 		})
@@ -731,6 +715,10 @@ func (s *Service) scoreTargets(ctx context.Context, tx Tx, ts []*Target, dense b
 	if err != nil {
 		return st, err
 	}
+	overrides, err := tx.GetOverrides(ctx, overrideIDs(currents))
+	if err != nil {
+		return st, err
+	}
 	// The score in effect 30 days back: a current score computed before then is it;
 	// only accounts whose score changed since need the history.
 	monthAgo := asOf.AddDate(0, 0, -30)
@@ -796,9 +784,9 @@ func (s *Service) scoreTargets(ctx context.Context, tx Tx, ts []*Target, dense b
 		next.Trend = trend(next.Change, next.Change30d)
 		next.Effective, next.EffGrade = next.Computed, next.Grade
 		if cur != nil && cur.OverrideID != nil {
-			o, err := tx.GetOverride(ctx, *cur.OverrideID)
-			if err != nil {
-				return st, err
+			o := overrides[*cur.OverrideID]
+			if o == nil {
+				return st, fmt.Errorf("override %s of account %s is missing", *cur.OverrideID, t.ID)
 			}
 			if o.ActiveAt(now) {
 				next.OverrideID, next.OverrideExpire = cur.OverrideID, cur.OverrideExpire
@@ -834,6 +822,17 @@ func endExpired(ctx context.Context, tx Tx, o *Override, now time.Time) error {
 	// The expiry is nobody's act, whoever's request happened to find it.
 	sys := auth.WithCaller(ctx, auth.System)
 	return tx.RecordActivity(ctx, activity.New(sys, now, ScoreName(o.Account), "expire_override", o.Account, nil))
+}
+
+// overrideIDs returns the overrides the current rows point at.
+func overrideIDs(cs map[uuid.UUID]*Current) []uuid.UUID {
+	var ids []uuid.UUID
+	for _, c := range cs {
+		if c.OverrideID != nil {
+			ids = append(ids, *c.OverrideID)
+		}
+	}
+	return ids
 }
 
 func sameCurrent(a, b *Current) bool {

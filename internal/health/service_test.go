@@ -384,8 +384,13 @@ func TestOverride(t *testing.T) {
 		if h, err = e.health.ComputeHealthScore(e.ctx, acc); err != nil || h.Score != 12.5 || h.Override == nil {
 			t.Fatalf("after recompute = %+v, %v", h, err)
 		}
-		// It expires: the sweep restores the computed score.
+		// It expires: lists show the computed score at once, and the sweep restores it
+		// in the stored row.
 		e.clk.t = t0.Add(25 * time.Hour)
+		p, err = e.health.ListHealthScores(e.ctx, listing.Request{})
+		if err != nil || len(p.Items) != 1 || p.Items[0].Override != nil || p.Items[0].Score != p.Items[0].Computed.Score {
+			t.Fatalf("listed after expiry, before the sweep = %+v, %v", p.Items, err)
+		}
 		if _, err := e.health.ProcessDirty(e.ctx); err != nil {
 			t.Fatal(err)
 		}

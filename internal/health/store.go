@@ -50,16 +50,16 @@ type Reader interface {
 	Scorecards(ctx context.Context) ([]*Scorecard, error)
 
 	GetCurrent(ctx context.Context, account uuid.UUID) (*Current, error)
-	// Currents returns the current health of the given accounts (those that have one).
-	Currents(ctx context.Context, b Batch) (map[uuid.UUID]*Current, error)
 	ListCurrents(ctx context.Context, p listing.Params) ([]*Current, *page.Cursor, error)
-	GetScores(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*Score, error)
+	GetScore(ctx context.Context, id uuid.UUID) (*Score, error)
 	// ScoreAt returns the account's latest score computed at or before t.
 	ScoreAt(ctx context.Context, account uuid.UUID, t time.Time) (*Score, error)
 	// ScoresAt returns, per account, the latest computed score at or before t.
 	ScoresAt(ctx context.Context, ids []uuid.UUID, t time.Time) (map[uuid.UUID]float64, error)
 	ListScores(ctx context.Context, account uuid.UUID, size int, after *page.Cursor) ([]*Score, *page.Cursor, error)
 	GetOverride(ctx context.Context, id uuid.UUID) (*Override, error)
+	// GetOverrides returns the overrides with the given ids, one query for a page or batch.
+	GetOverrides(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*Override, error)
 	// OverrideAt returns the account's override in effect at t.
 	OverrideAt(ctx context.Context, account uuid.UUID, t time.Time) (*Override, error)
 

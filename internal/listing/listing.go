@@ -4,6 +4,7 @@
 package listing
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -89,4 +90,21 @@ func Finish[T any](items []T, next *page.Cursor, fp string, err error) (*Page[T]
 		out.NextPageToken = tok
 	}
 	return out, nil
+}
+
+// Plain lists a collection without filter or ordering options, one page of at most
+// size items after token; the token is bound to kind and scope (e.g. the parent).
+func Plain[T any](ctx context.Context, kind, scope string, size int32, token string,
+	list func(context.Context, int, *page.Cursor) ([]T, *page.Cursor, error)) (*Page[T], error) {
+	fp := page.Fingerprint(kind, scope)
+	after, ok, err := page.Decode(token, fp)
+	if err != nil {
+		return nil, failure.InvalidFields([]failure.Violation{{Field: "page_token", Description: err.Error()}})
+	}
+	var ap *page.Cursor
+	if ok {
+		ap = &after
+	}
+	items, next, err := list(ctx, page.Size(size), ap)
+	return Finish(items, next, fp, err)
 }

@@ -426,10 +426,6 @@ func (q queries) GetCurrent(ctx context.Context, acc uuid.UUID) (*health.Current
 	return toCurrent(r), nil
 }
 
-func (q queries) Currents(ctx context.Context, b health.Batch) (map[uuid.UUID]*health.Current, error) {
-	return q.currents(ctx, b, false)
-}
-
 func (q txQueries) LockCurrents(ctx context.Context, b health.Batch) (map[uuid.UUID]*health.Current, error) {
 	return q.currents(ctx, b, true)
 }
@@ -539,22 +535,12 @@ func (q queries) ListCurrents(ctx context.Context, p listing.Params) ([]*health.
 	return out, next, nil
 }
 
-func (q queries) GetScores(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*health.Score, error) {
-	out := make(map[uuid.UUID]*health.Score, len(ids))
-	for _, part := range chunks(ids, 1000) {
-		rows, err := q.c.HealthScore.Query().Where(healthscore.IDIn(part...)).All(ctx)
-		if err != nil {
-			return nil, mapErr(err)
-		}
-		for _, r := range rows {
-			s, err := toScore(r)
-			if err != nil {
-				return nil, err
-			}
-			out[r.ID] = s
-		}
+func (q queries) GetScore(ctx context.Context, id uuid.UUID) (*health.Score, error) {
+	r, err := q.c.HealthScore.Get(ctx, id)
+	if err != nil {
+		return nil, mapErr(err)
 	}
-	return out, nil
+	return toScore(r)
 }
 
 func (q queries) ScoreAt(ctx context.Context, acc uuid.UUID, t time.Time) (*health.Score, error) {
@@ -629,6 +615,20 @@ func toOverride(r *ent.HealthOverride) *health.Override {
 	o := &health.Override{ID: r.ID, Account: r.AccountID, Score: r.Score, Grade: r.Grade, Reason: r.Reason, Actor: r.Actor,
 		SetTime: r.SetTime.UTC(), ExpireTime: utcPtr(r.ExpireTime), EndTime: utcPtr(r.EndTime), EndedBy: r.EndedBy, EndReason: r.EndReason}
 	return o
+}
+
+func (q queries) GetOverrides(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*health.Override, error) {
+	out := make(map[uuid.UUID]*health.Override, len(ids))
+	for _, part := range chunks(ids, 1000) {
+		rows, err := q.c.HealthOverride.Query().Where(healthoverride.IDIn(part...)).All(ctx)
+		if err != nil {
+			return nil, mapErr(err)
+		}
+		for _, r := range rows {
+			out[r.ID] = toOverride(r)
+		}
+	}
+	return out, nil
 }
 
 func (q queries) GetOverride(ctx context.Context, id uuid.UUID) (*health.Override, error) {

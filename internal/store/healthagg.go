@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql/driver"
 	"fmt"
 	"math"
 	"slices"
@@ -312,8 +311,6 @@ func asTime(v any) (time.Time, error) {
 		return parseSQLiteTime(t)
 	case []byte:
 		return parseSQLiteTime(string(t))
-	case driver.Valuer:
-		return time.Time{}, fmt.Errorf("unexpected time value %T", v)
 	}
 	return time.Time{}, fmt.Errorf("unexpected time value %T", v)
 }
