@@ -65,6 +65,10 @@ func createDatabase(ctx context.Context) (dbURL string, drop func(), err error) 
 		return "", nil, fmt.Errorf("create database: %w", err)
 	}
 	drop = func() {
+		if os.Getenv("FURROW_BENCH_KEEP") != "" {
+			fmt.Printf("kept database %s\n", name)
+			return
+		}
 		// ctx may be cancelled by now (Ctrl-C): dropping gets its own deadline.
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()

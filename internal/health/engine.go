@@ -35,7 +35,8 @@ func isCountSource(s string) bool { return slices.Contains(CountSources, s) }
 // windows.
 type EventQuery struct {
 	Source string      // a signal measure key or a derived event source
-	Froms  []time.Time // window starts (exclusive), each with a count and a sum
+	Froms  []time.Time // window starts (exclusive), each with a count
+	Sums   []bool      // per window: whether its sum is needed too (SUM, AVERAGE)
 	Last   bool        // also the latest event's value
 }
 
@@ -81,9 +82,17 @@ func NewPlan(asOf time.Time, defs ...*Definition) *Plan {
 				q.Last = true
 				continue // LAST compares the latest time with its window: no sums needed
 			}
-			if from, ok := windowStart(m, asOf); ok && !slices.ContainsFunc(q.Froms, from.Equal) {
-				q.Froms = append(q.Froms, from)
+			from, ok := windowStart(m, asOf)
+			if !ok {
+				continue
 			}
+			wi := slices.IndexFunc(q.Froms, from.Equal)
+			if wi < 0 {
+				wi = len(q.Froms)
+				q.Froms, q.Sums = append(q.Froms, from), append(q.Sums, false)
+			}
+			// Sums cost the store a column per window; only SUM and AVERAGE read them.
+			q.Sums[wi] = q.Sums[wi] || m.Aggregation == AggSum || m.Aggregation == AggAverage
 		}
 	}
 	return p
@@ -230,8 +239,7 @@ func trend(change, change30d *float64) string {
 // score, grade and contributions, bit for bit, so a recompute that finds the same
 // digest writes no history.
 func (r *Result) Digest(card uuid.UUID, version int) string {
-	h := sha256.New()
-	var b []byte
+	b := make([]byte, 0, 48+len(r.Contributions)*64) // every score pays for this: one allocation
 	b = append(b, card[:]...)
 	b = binary.BigEndian.AppendUint64(b, uint64(version))
 	b = binary.BigEndian.AppendUint64(b, math.Float64bits(r.Score))
@@ -257,8 +265,8 @@ func (r *Result) Digest(card uuid.UUID, version int) string {
 			b = binary.BigEndian.AppendUint64(b, math.Float64bits(f))
 		}
 	}
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:16])
 }
 
 // Choose returns the scorecard for an account: the most specific segment scorecard

@@ -2,10 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -103,13 +103,20 @@ func (q queries) Aggregate(ctx context.Context, b health.Batch, asOf time.Time, 
 	if len(b.IDs) == 0 || len(qs) == 0 {
 		return out, nil
 	}
+	windows := 0
+	for _, eq := range qs {
+		windows += len(eq.Froms)
+	}
 	get := func(id uuid.UUID) []health.EventAgg {
 		aggs, ok := out[id]
 		if !ok {
+			// One allocation for all of an account's counts and sums: a batch creates
+			// thousands of these.
 			aggs = make([]health.EventAgg, len(qs))
+			nums := make([]int64, 2*windows)
 			for i := range qs {
-				aggs[i].Counts = make([]int64, len(qs[i].Froms))
-				aggs[i].Sums = make([]int64, len(qs[i].Froms))
+				n := len(qs[i].Froms)
+				aggs[i].Counts, aggs[i].Sums, nums = nums[:n:n], nums[n:2*n:2*n], nums[2*n:]
 			}
 			out[id] = aggs
 		}
@@ -164,28 +171,50 @@ func (q queries) aggregate(ctx context.Context, b health.Batch, asOf time.Time, 
 		}
 		src.where = a.inStrings("measure", keys)
 	}
-	var froms []time.Time // the distinct windows of all of qs
+	var (
+		froms []time.Time // the distinct windows of all of qs
+		sumOf [][]string  // per window: the sources that read its sum
+	)
 	for _, eq := range qs {
-		for _, f := range eq.Froms {
-			if !slices.ContainsFunc(froms, f.Equal) {
-				froms = append(froms, f)
+		for i, f := range eq.Froms {
+			k := slices.IndexFunc(froms, f.Equal)
+			if k < 0 {
+				k = len(froms)
+				froms, sumOf = append(froms, f), append(sumOf, nil)
+			}
+			if eq.Sums[i] {
+				sumOf[k] = append(sumOf[k], eq.Source)
 			}
 		}
 	}
 	var cols strings.Builder
 	fmt.Fprintf(&cols, "account_id, %s, MAX(%s)", map[bool]string{true: "measure", false: "''"}[src.signal], src.timeExpr)
-	for _, from := range froms {
+	sumCol := make([]int, len(froms)) // window → its sum's column among the values, or -1
+	nvals := 0
+	for k, from := range froms {
 		// FILTER skips the rows outside the window; a CASE per row cost twice as much.
 		p := a.add(from.UTC())
 		fmt.Fprintf(&cols, ", COUNT(*) FILTER (WHERE %s > %s)", src.timeExpr, p)
-		// Sums come back as doubles: exact and order-independent up to 2^53 micro-units
-		// (PostgreSQL sums exactly in numeric first; SQLite's TOTAL adds integers
-		// exactly below that), and a larger sum never overflows and fails the batch.
-		sum := "CAST(COALESCE(SUM(%s) FILTER (WHERE %s > %s), 0) AS DOUBLE PRECISION)"
-		if !a.pg {
-			sum = "TOTAL(%s) FILTER (WHERE %s > %s)"
+		nvals++
+		sumCol[k] = -1
+		if len(sumOf[k]) == 0 {
+			continue // only counted: a sum per row saved
 		}
-		fmt.Fprintf(&cols, ", "+sum, src.valueExpr, src.timeExpr, p)
+		cond := src.timeExpr + " > " + p
+		if src.signal && len(sumOf[k]) < len(qs) {
+			cond += " AND " + a.inStrings("measure", sumOf[k])
+		}
+		// Sums are added as doubles: exact and order-independent up to 2^53 micro-units
+		// (integers add exactly below that on both databases), cheaper than
+		// PostgreSQL's numeric sum of bigints, and a larger sum never overflows and
+		// fails the batch.
+		sum := "SUM(CAST(%s AS DOUBLE PRECISION)) FILTER (WHERE %s)"
+		if !a.pg {
+			sum = "TOTAL(%s) FILTER (WHERE %s)"
+		}
+		fmt.Fprintf(&cols, ", "+sum, src.valueExpr, cond)
+		sumCol[k] = nvals
+		nvals++
 	}
 	where := []string{a.accounts("account_id", b), src.timeExpr + " <= " + a.add(asOf.UTC())}
 	if src.where != "" {
@@ -201,7 +230,7 @@ func (q queries) aggregate(ctx context.Context, b health.Batch, asOf time.Time, 
 		return mapErr(fmt.Errorf("aggregate %s: %w", src.table, err))
 	}
 	defer rows.Close()
-	// windowAt[source][wi] is the column pair of query source's window wi.
+	// windowAt[source][wi] is the distinct window of query source's window wi.
 	windowAt := make(map[string][]int, len(qs))
 	for _, eq := range qs {
 		key := eq.Source
@@ -212,29 +241,43 @@ func (q queries) aggregate(ctx context.Context, b health.Batch, asOf time.Time, 
 			windowAt[key] = append(windowAt[key], slices.IndexFunc(froms, f.Equal))
 		}
 	}
-	vals := make([]any, 2*len(froms))
+	// Typed destinations: scanning into interfaces allocated per value.
+	counts := make([]int64, len(froms))
+	sums := make([]sql.NullFloat64, len(froms))
 	var (
 		id      uuid.UUID
-		measure string
-		latest  any
+		measure sql.RawBytes
+		latest  time.Time
+		latestS any // SQLite returns MAX(time) as text
 	)
 	dest := []any{&id, &measure, &latest}
-	for i := range vals {
-		dest = append(dest, &vals[i])
+	if !a.pg {
+		dest[2] = &latestS
+	}
+	for k := range froms {
+		dest = append(dest, &counts[k])
+		if sumCol[k] >= 0 {
+			dest = append(dest, &sums[k])
+		}
 	}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return mapErr(err)
 		}
-		t, err := asTime(latest)
-		if err != nil {
-			return err
+		t := latest.UTC()
+		if !a.pg {
+			if t, err = asTime(latestS); err != nil {
+				return err
+			}
 		}
-		i := qi(measure)
+		i := qi(string(measure))
 		ag := &get(id)[i]
 		ag.Any, ag.Latest = true, t
-		for wi, k := range windowAt[measure] {
-			ag.Counts[wi], ag.Sums[wi] = asInt64(vals[2*k]), clampMicros(asFloat(vals[2*k+1]))
+		for wi, k := range windowAt[string(measure)] {
+			ag.Counts[wi] = counts[k]
+			if sumCol[k] >= 0 {
+				ag.Sums[wi] = clampMicros(sums[k].Float64)
+			}
 		}
 		if !src.signal {
 			ag.LastValue = 1_000_000 // a derived event counts 1
@@ -322,33 +365,6 @@ func parseSQLiteTime(s string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, fmt.Errorf("unexpected time text %q", s)
-}
-
-// asInt64 and asFloat read aggregate values whatever type the driver chose.
-func asInt64(v any) int64 {
-	switch v := v.(type) {
-	case int64:
-		return v
-	case float64:
-		return int64(v)
-	case []byte:
-		n, _ := strconv.ParseInt(string(v), 10, 64)
-		return n
-	}
-	return 0
-}
-
-func asFloat(v any) float64 {
-	switch v := v.(type) {
-	case float64:
-		return v
-	case int64:
-		return float64(v)
-	case []byte:
-		f, _ := strconv.ParseFloat(string(v), 64)
-		return f
-	}
-	return 0
 }
 
 // clampMicros turns a sum into micro-units, saturating instead of overflowing.
