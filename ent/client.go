@@ -28,11 +28,15 @@ import (
 	"github.com/furrowhq/furrow/ent/healthoverride"
 	"github.com/furrowhq/furrow/ent/healthscore"
 	"github.com/furrowhq/furrow/ent/interaction"
+	"github.com/furrowhq/furrow/ent/labelchange"
 	"github.com/furrowhq/furrow/ent/ownershipperiod"
 	"github.com/furrowhq/furrow/ent/partner"
 	"github.com/furrowhq/furrow/ent/primarycontactchange"
 	"github.com/furrowhq/furrow/ent/recomputejob"
 	"github.com/furrowhq/furrow/ent/requestrecord"
+	"github.com/furrowhq/furrow/ent/retentionalert"
+	"github.com/furrowhq/furrow/ent/retentionpolicy"
+	"github.com/furrowhq/furrow/ent/retentionstate"
 	"github.com/furrowhq/furrow/ent/scorecard"
 	"github.com/furrowhq/furrow/ent/scorecardversion"
 	"github.com/furrowhq/furrow/ent/signal"
@@ -72,6 +76,8 @@ type Client struct {
 	HealthScore *HealthScoreClient
 	// Interaction is the client for interacting with the Interaction builders.
 	Interaction *InteractionClient
+	// LabelChange is the client for interacting with the LabelChange builders.
+	LabelChange *LabelChangeClient
 	// OwnershipPeriod is the client for interacting with the OwnershipPeriod builders.
 	OwnershipPeriod *OwnershipPeriodClient
 	// Partner is the client for interacting with the Partner builders.
@@ -82,6 +88,12 @@ type Client struct {
 	RecomputeJob *RecomputeJobClient
 	// RequestRecord is the client for interacting with the RequestRecord builders.
 	RequestRecord *RequestRecordClient
+	// RetentionAlert is the client for interacting with the RetentionAlert builders.
+	RetentionAlert *RetentionAlertClient
+	// RetentionPolicy is the client for interacting with the RetentionPolicy builders.
+	RetentionPolicy *RetentionPolicyClient
+	// RetentionState is the client for interacting with the RetentionState builders.
+	RetentionState *RetentionStateClient
 	// Scorecard is the client for interacting with the Scorecard builders.
 	Scorecard *ScorecardClient
 	// ScorecardVersion is the client for interacting with the ScorecardVersion builders.
@@ -117,11 +129,15 @@ func (c *Client) init() {
 	c.HealthOverride = NewHealthOverrideClient(c.config)
 	c.HealthScore = NewHealthScoreClient(c.config)
 	c.Interaction = NewInteractionClient(c.config)
+	c.LabelChange = NewLabelChangeClient(c.config)
 	c.OwnershipPeriod = NewOwnershipPeriodClient(c.config)
 	c.Partner = NewPartnerClient(c.config)
 	c.PrimaryContactChange = NewPrimaryContactChangeClient(c.config)
 	c.RecomputeJob = NewRecomputeJobClient(c.config)
 	c.RequestRecord = NewRequestRecordClient(c.config)
+	c.RetentionAlert = NewRetentionAlertClient(c.config)
+	c.RetentionPolicy = NewRetentionPolicyClient(c.config)
+	c.RetentionState = NewRetentionStateClient(c.config)
 	c.Scorecard = NewScorecardClient(c.config)
 	c.ScorecardVersion = NewScorecardVersionClient(c.config)
 	c.Signal = NewSignalClient(c.config)
@@ -232,11 +248,15 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		HealthOverride:       NewHealthOverrideClient(cfg),
 		HealthScore:          NewHealthScoreClient(cfg),
 		Interaction:          NewInteractionClient(cfg),
+		LabelChange:          NewLabelChangeClient(cfg),
 		OwnershipPeriod:      NewOwnershipPeriodClient(cfg),
 		Partner:              NewPartnerClient(cfg),
 		PrimaryContactChange: NewPrimaryContactChangeClient(cfg),
 		RecomputeJob:         NewRecomputeJobClient(cfg),
 		RequestRecord:        NewRequestRecordClient(cfg),
+		RetentionAlert:       NewRetentionAlertClient(cfg),
+		RetentionPolicy:      NewRetentionPolicyClient(cfg),
+		RetentionState:       NewRetentionStateClient(cfg),
 		Scorecard:            NewScorecardClient(cfg),
 		ScorecardVersion:     NewScorecardVersionClient(cfg),
 		Signal:               NewSignalClient(cfg),
@@ -274,11 +294,15 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		HealthOverride:       NewHealthOverrideClient(cfg),
 		HealthScore:          NewHealthScoreClient(cfg),
 		Interaction:          NewInteractionClient(cfg),
+		LabelChange:          NewLabelChangeClient(cfg),
 		OwnershipPeriod:      NewOwnershipPeriodClient(cfg),
 		Partner:              NewPartnerClient(cfg),
 		PrimaryContactChange: NewPrimaryContactChangeClient(cfg),
 		RecomputeJob:         NewRecomputeJobClient(cfg),
 		RequestRecord:        NewRequestRecordClient(cfg),
+		RetentionAlert:       NewRetentionAlertClient(cfg),
+		RetentionPolicy:      NewRetentionPolicyClient(cfg),
+		RetentionState:       NewRetentionStateClient(cfg),
 		Scorecard:            NewScorecardClient(cfg),
 		ScorecardVersion:     NewScorecardVersionClient(cfg),
 		Signal:               NewSignalClient(cfg),
@@ -316,8 +340,9 @@ func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Account, c.AccountExternalID, c.AccountHealth, c.AccountLabel, c.Activity,
 		c.ApiKey, c.Contact, c.Deal, c.HealthDirty, c.HealthOverride, c.HealthScore,
-		c.Interaction, c.OwnershipPeriod, c.Partner, c.PrimaryContactChange,
-		c.RecomputeJob, c.RequestRecord, c.Scorecard, c.ScorecardVersion, c.Signal,
+		c.Interaction, c.LabelChange, c.OwnershipPeriod, c.Partner,
+		c.PrimaryContactChange, c.RecomputeJob, c.RequestRecord, c.RetentionAlert,
+		c.RetentionPolicy, c.RetentionState, c.Scorecard, c.ScorecardVersion, c.Signal,
 		c.StageChange, c.SyncBatch, c.WorkerCursor,
 	} {
 		n.Use(hooks...)
@@ -330,8 +355,9 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Account, c.AccountExternalID, c.AccountHealth, c.AccountLabel, c.Activity,
 		c.ApiKey, c.Contact, c.Deal, c.HealthDirty, c.HealthOverride, c.HealthScore,
-		c.Interaction, c.OwnershipPeriod, c.Partner, c.PrimaryContactChange,
-		c.RecomputeJob, c.RequestRecord, c.Scorecard, c.ScorecardVersion, c.Signal,
+		c.Interaction, c.LabelChange, c.OwnershipPeriod, c.Partner,
+		c.PrimaryContactChange, c.RecomputeJob, c.RequestRecord, c.RetentionAlert,
+		c.RetentionPolicy, c.RetentionState, c.Scorecard, c.ScorecardVersion, c.Signal,
 		c.StageChange, c.SyncBatch, c.WorkerCursor,
 	} {
 		n.Intercept(interceptors...)
@@ -365,6 +391,8 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.HealthScore.mutate(ctx, m)
 	case *InteractionMutation:
 		return c.Interaction.mutate(ctx, m)
+	case *LabelChangeMutation:
+		return c.LabelChange.mutate(ctx, m)
 	case *OwnershipPeriodMutation:
 		return c.OwnershipPeriod.mutate(ctx, m)
 	case *PartnerMutation:
@@ -375,6 +403,12 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.RecomputeJob.mutate(ctx, m)
 	case *RequestRecordMutation:
 		return c.RequestRecord.mutate(ctx, m)
+	case *RetentionAlertMutation:
+		return c.RetentionAlert.mutate(ctx, m)
+	case *RetentionPolicyMutation:
+		return c.RetentionPolicy.mutate(ctx, m)
+	case *RetentionStateMutation:
+		return c.RetentionState.mutate(ctx, m)
 	case *ScorecardMutation:
 		return c.Scorecard.mutate(ctx, m)
 	case *ScorecardVersionMutation:
@@ -2196,6 +2230,139 @@ func (c *InteractionClient) mutate(ctx context.Context, m *InteractionMutation) 
 	}
 }
 
+// LabelChangeClient is a client for the LabelChange schema.
+type LabelChangeClient struct {
+	config
+}
+
+// NewLabelChangeClient returns a client for the LabelChange from the given config.
+func NewLabelChangeClient(c config) *LabelChangeClient {
+	return &LabelChangeClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `labelchange.Hooks(f(g(h())))`.
+func (c *LabelChangeClient) Use(hooks ...Hook) {
+	c.hooks.LabelChange = append(c.hooks.LabelChange, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `labelchange.Intercept(f(g(h())))`.
+func (c *LabelChangeClient) Intercept(interceptors ...Interceptor) {
+	c.inters.LabelChange = append(c.inters.LabelChange, interceptors...)
+}
+
+// Create returns a builder for creating a LabelChange entity.
+func (c *LabelChangeClient) Create() *LabelChangeCreate {
+	mutation := newLabelChangeMutation(c.config, OpCreate)
+	return &LabelChangeCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of LabelChange entities.
+func (c *LabelChangeClient) CreateBulk(builders ...*LabelChangeCreate) *LabelChangeCreateBulk {
+	return &LabelChangeCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *LabelChangeClient) MapCreateBulk(slice any, setFunc func(*LabelChangeCreate, int)) *LabelChangeCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &LabelChangeCreateBulk{err: fmt.Errorf("calling to LabelChangeClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*LabelChangeCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &LabelChangeCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for LabelChange.
+func (c *LabelChangeClient) Update() *LabelChangeUpdate {
+	mutation := newLabelChangeMutation(c.config, OpUpdate)
+	return &LabelChangeUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *LabelChangeClient) UpdateOne(_m *LabelChange) *LabelChangeUpdateOne {
+	mutation := newLabelChangeMutation(c.config, OpUpdateOne, withLabelChange(_m))
+	return &LabelChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *LabelChangeClient) UpdateOneID(id uuid.UUID) *LabelChangeUpdateOne {
+	mutation := newLabelChangeMutation(c.config, OpUpdateOne, withLabelChangeID(id))
+	return &LabelChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for LabelChange.
+func (c *LabelChangeClient) Delete() *LabelChangeDelete {
+	mutation := newLabelChangeMutation(c.config, OpDelete)
+	return &LabelChangeDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *LabelChangeClient) DeleteOne(_m *LabelChange) *LabelChangeDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *LabelChangeClient) DeleteOneID(id uuid.UUID) *LabelChangeDeleteOne {
+	builder := c.Delete().Where(labelchange.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &LabelChangeDeleteOne{builder}
+}
+
+// Query returns a query builder for LabelChange.
+func (c *LabelChangeClient) Query() *LabelChangeQuery {
+	return &LabelChangeQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeLabelChange},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a LabelChange entity by its id.
+func (c *LabelChangeClient) Get(ctx context.Context, id uuid.UUID) (*LabelChange, error) {
+	return c.Query().Where(labelchange.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *LabelChangeClient) GetX(ctx context.Context, id uuid.UUID) *LabelChange {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *LabelChangeClient) Hooks() []Hook {
+	return c.hooks.LabelChange
+}
+
+// Interceptors returns the client interceptors.
+func (c *LabelChangeClient) Interceptors() []Interceptor {
+	return c.inters.LabelChange
+}
+
+func (c *LabelChangeClient) mutate(ctx context.Context, m *LabelChangeMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&LabelChangeCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&LabelChangeUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&LabelChangeUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&LabelChangeDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown LabelChange mutation op: %q", m.Op())
+	}
+}
+
 // OwnershipPeriodClient is a client for the OwnershipPeriod schema.
 type OwnershipPeriodClient struct {
 	config
@@ -2890,6 +3057,405 @@ func (c *RequestRecordClient) mutate(ctx context.Context, m *RequestRecordMutati
 		return (&RequestRecordDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown RequestRecord mutation op: %q", m.Op())
+	}
+}
+
+// RetentionAlertClient is a client for the RetentionAlert schema.
+type RetentionAlertClient struct {
+	config
+}
+
+// NewRetentionAlertClient returns a client for the RetentionAlert from the given config.
+func NewRetentionAlertClient(c config) *RetentionAlertClient {
+	return &RetentionAlertClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `retentionalert.Hooks(f(g(h())))`.
+func (c *RetentionAlertClient) Use(hooks ...Hook) {
+	c.hooks.RetentionAlert = append(c.hooks.RetentionAlert, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `retentionalert.Intercept(f(g(h())))`.
+func (c *RetentionAlertClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RetentionAlert = append(c.inters.RetentionAlert, interceptors...)
+}
+
+// Create returns a builder for creating a RetentionAlert entity.
+func (c *RetentionAlertClient) Create() *RetentionAlertCreate {
+	mutation := newRetentionAlertMutation(c.config, OpCreate)
+	return &RetentionAlertCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RetentionAlert entities.
+func (c *RetentionAlertClient) CreateBulk(builders ...*RetentionAlertCreate) *RetentionAlertCreateBulk {
+	return &RetentionAlertCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RetentionAlertClient) MapCreateBulk(slice any, setFunc func(*RetentionAlertCreate, int)) *RetentionAlertCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RetentionAlertCreateBulk{err: fmt.Errorf("calling to RetentionAlertClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RetentionAlertCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RetentionAlertCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RetentionAlert.
+func (c *RetentionAlertClient) Update() *RetentionAlertUpdate {
+	mutation := newRetentionAlertMutation(c.config, OpUpdate)
+	return &RetentionAlertUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RetentionAlertClient) UpdateOne(_m *RetentionAlert) *RetentionAlertUpdateOne {
+	mutation := newRetentionAlertMutation(c.config, OpUpdateOne, withRetentionAlert(_m))
+	return &RetentionAlertUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RetentionAlertClient) UpdateOneID(id uuid.UUID) *RetentionAlertUpdateOne {
+	mutation := newRetentionAlertMutation(c.config, OpUpdateOne, withRetentionAlertID(id))
+	return &RetentionAlertUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RetentionAlert.
+func (c *RetentionAlertClient) Delete() *RetentionAlertDelete {
+	mutation := newRetentionAlertMutation(c.config, OpDelete)
+	return &RetentionAlertDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RetentionAlertClient) DeleteOne(_m *RetentionAlert) *RetentionAlertDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RetentionAlertClient) DeleteOneID(id uuid.UUID) *RetentionAlertDeleteOne {
+	builder := c.Delete().Where(retentionalert.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RetentionAlertDeleteOne{builder}
+}
+
+// Query returns a query builder for RetentionAlert.
+func (c *RetentionAlertClient) Query() *RetentionAlertQuery {
+	return &RetentionAlertQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRetentionAlert},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RetentionAlert entity by its id.
+func (c *RetentionAlertClient) Get(ctx context.Context, id uuid.UUID) (*RetentionAlert, error) {
+	return c.Query().Where(retentionalert.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RetentionAlertClient) GetX(ctx context.Context, id uuid.UUID) *RetentionAlert {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RetentionAlertClient) Hooks() []Hook {
+	return c.hooks.RetentionAlert
+}
+
+// Interceptors returns the client interceptors.
+func (c *RetentionAlertClient) Interceptors() []Interceptor {
+	return c.inters.RetentionAlert
+}
+
+func (c *RetentionAlertClient) mutate(ctx context.Context, m *RetentionAlertMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RetentionAlertCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RetentionAlertUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RetentionAlertUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RetentionAlertDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RetentionAlert mutation op: %q", m.Op())
+	}
+}
+
+// RetentionPolicyClient is a client for the RetentionPolicy schema.
+type RetentionPolicyClient struct {
+	config
+}
+
+// NewRetentionPolicyClient returns a client for the RetentionPolicy from the given config.
+func NewRetentionPolicyClient(c config) *RetentionPolicyClient {
+	return &RetentionPolicyClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `retentionpolicy.Hooks(f(g(h())))`.
+func (c *RetentionPolicyClient) Use(hooks ...Hook) {
+	c.hooks.RetentionPolicy = append(c.hooks.RetentionPolicy, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `retentionpolicy.Intercept(f(g(h())))`.
+func (c *RetentionPolicyClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RetentionPolicy = append(c.inters.RetentionPolicy, interceptors...)
+}
+
+// Create returns a builder for creating a RetentionPolicy entity.
+func (c *RetentionPolicyClient) Create() *RetentionPolicyCreate {
+	mutation := newRetentionPolicyMutation(c.config, OpCreate)
+	return &RetentionPolicyCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RetentionPolicy entities.
+func (c *RetentionPolicyClient) CreateBulk(builders ...*RetentionPolicyCreate) *RetentionPolicyCreateBulk {
+	return &RetentionPolicyCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RetentionPolicyClient) MapCreateBulk(slice any, setFunc func(*RetentionPolicyCreate, int)) *RetentionPolicyCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RetentionPolicyCreateBulk{err: fmt.Errorf("calling to RetentionPolicyClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RetentionPolicyCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RetentionPolicyCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RetentionPolicy.
+func (c *RetentionPolicyClient) Update() *RetentionPolicyUpdate {
+	mutation := newRetentionPolicyMutation(c.config, OpUpdate)
+	return &RetentionPolicyUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RetentionPolicyClient) UpdateOne(_m *RetentionPolicy) *RetentionPolicyUpdateOne {
+	mutation := newRetentionPolicyMutation(c.config, OpUpdateOne, withRetentionPolicy(_m))
+	return &RetentionPolicyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RetentionPolicyClient) UpdateOneID(id string) *RetentionPolicyUpdateOne {
+	mutation := newRetentionPolicyMutation(c.config, OpUpdateOne, withRetentionPolicyID(id))
+	return &RetentionPolicyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RetentionPolicy.
+func (c *RetentionPolicyClient) Delete() *RetentionPolicyDelete {
+	mutation := newRetentionPolicyMutation(c.config, OpDelete)
+	return &RetentionPolicyDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RetentionPolicyClient) DeleteOne(_m *RetentionPolicy) *RetentionPolicyDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RetentionPolicyClient) DeleteOneID(id string) *RetentionPolicyDeleteOne {
+	builder := c.Delete().Where(retentionpolicy.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RetentionPolicyDeleteOne{builder}
+}
+
+// Query returns a query builder for RetentionPolicy.
+func (c *RetentionPolicyClient) Query() *RetentionPolicyQuery {
+	return &RetentionPolicyQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRetentionPolicy},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RetentionPolicy entity by its id.
+func (c *RetentionPolicyClient) Get(ctx context.Context, id string) (*RetentionPolicy, error) {
+	return c.Query().Where(retentionpolicy.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RetentionPolicyClient) GetX(ctx context.Context, id string) *RetentionPolicy {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RetentionPolicyClient) Hooks() []Hook {
+	return c.hooks.RetentionPolicy
+}
+
+// Interceptors returns the client interceptors.
+func (c *RetentionPolicyClient) Interceptors() []Interceptor {
+	return c.inters.RetentionPolicy
+}
+
+func (c *RetentionPolicyClient) mutate(ctx context.Context, m *RetentionPolicyMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RetentionPolicyCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RetentionPolicyUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RetentionPolicyUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RetentionPolicyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RetentionPolicy mutation op: %q", m.Op())
+	}
+}
+
+// RetentionStateClient is a client for the RetentionState schema.
+type RetentionStateClient struct {
+	config
+}
+
+// NewRetentionStateClient returns a client for the RetentionState from the given config.
+func NewRetentionStateClient(c config) *RetentionStateClient {
+	return &RetentionStateClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `retentionstate.Hooks(f(g(h())))`.
+func (c *RetentionStateClient) Use(hooks ...Hook) {
+	c.hooks.RetentionState = append(c.hooks.RetentionState, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `retentionstate.Intercept(f(g(h())))`.
+func (c *RetentionStateClient) Intercept(interceptors ...Interceptor) {
+	c.inters.RetentionState = append(c.inters.RetentionState, interceptors...)
+}
+
+// Create returns a builder for creating a RetentionState entity.
+func (c *RetentionStateClient) Create() *RetentionStateCreate {
+	mutation := newRetentionStateMutation(c.config, OpCreate)
+	return &RetentionStateCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of RetentionState entities.
+func (c *RetentionStateClient) CreateBulk(builders ...*RetentionStateCreate) *RetentionStateCreateBulk {
+	return &RetentionStateCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *RetentionStateClient) MapCreateBulk(slice any, setFunc func(*RetentionStateCreate, int)) *RetentionStateCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &RetentionStateCreateBulk{err: fmt.Errorf("calling to RetentionStateClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*RetentionStateCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &RetentionStateCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for RetentionState.
+func (c *RetentionStateClient) Update() *RetentionStateUpdate {
+	mutation := newRetentionStateMutation(c.config, OpUpdate)
+	return &RetentionStateUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *RetentionStateClient) UpdateOne(_m *RetentionState) *RetentionStateUpdateOne {
+	mutation := newRetentionStateMutation(c.config, OpUpdateOne, withRetentionState(_m))
+	return &RetentionStateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *RetentionStateClient) UpdateOneID(id uuid.UUID) *RetentionStateUpdateOne {
+	mutation := newRetentionStateMutation(c.config, OpUpdateOne, withRetentionStateID(id))
+	return &RetentionStateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for RetentionState.
+func (c *RetentionStateClient) Delete() *RetentionStateDelete {
+	mutation := newRetentionStateMutation(c.config, OpDelete)
+	return &RetentionStateDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *RetentionStateClient) DeleteOne(_m *RetentionState) *RetentionStateDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *RetentionStateClient) DeleteOneID(id uuid.UUID) *RetentionStateDeleteOne {
+	builder := c.Delete().Where(retentionstate.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &RetentionStateDeleteOne{builder}
+}
+
+// Query returns a query builder for RetentionState.
+func (c *RetentionStateClient) Query() *RetentionStateQuery {
+	return &RetentionStateQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeRetentionState},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a RetentionState entity by its id.
+func (c *RetentionStateClient) Get(ctx context.Context, id uuid.UUID) (*RetentionState, error) {
+	return c.Query().Where(retentionstate.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *RetentionStateClient) GetX(ctx context.Context, id uuid.UUID) *RetentionState {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *RetentionStateClient) Hooks() []Hook {
+	return c.hooks.RetentionState
+}
+
+// Interceptors returns the client interceptors.
+func (c *RetentionStateClient) Interceptors() []Interceptor {
+	return c.inters.RetentionState
+}
+
+func (c *RetentionStateClient) mutate(ctx context.Context, m *RetentionStateMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&RetentionStateCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&RetentionStateUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&RetentionStateUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&RetentionStateDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown RetentionState mutation op: %q", m.Op())
 	}
 }
 
@@ -3712,15 +4278,16 @@ type (
 	hooks struct {
 		Account, AccountExternalID, AccountHealth, AccountLabel, Activity, ApiKey,
 		Contact, Deal, HealthDirty, HealthOverride, HealthScore, Interaction,
-		OwnershipPeriod, Partner, PrimaryContactChange, RecomputeJob, RequestRecord,
-		Scorecard, ScorecardVersion, Signal, StageChange, SyncBatch,
-		WorkerCursor []ent.Hook
+		LabelChange, OwnershipPeriod, Partner, PrimaryContactChange, RecomputeJob,
+		RequestRecord, RetentionAlert, RetentionPolicy, RetentionState, Scorecard,
+		ScorecardVersion, Signal, StageChange, SyncBatch, WorkerCursor []ent.Hook
 	}
 	inters struct {
 		Account, AccountExternalID, AccountHealth, AccountLabel, Activity, ApiKey,
 		Contact, Deal, HealthDirty, HealthOverride, HealthScore, Interaction,
-		OwnershipPeriod, Partner, PrimaryContactChange, RecomputeJob, RequestRecord,
-		Scorecard, ScorecardVersion, Signal, StageChange, SyncBatch,
+		LabelChange, OwnershipPeriod, Partner, PrimaryContactChange, RecomputeJob,
+		RequestRecord, RetentionAlert, RetentionPolicy, RetentionState, Scorecard,
+		ScorecardVersion, Signal, StageChange, SyncBatch,
 		WorkerCursor []ent.Interceptor
 	}
 )

@@ -24,11 +24,15 @@ import (
 	"github.com/furrowhq/furrow/ent/healthoverride"
 	"github.com/furrowhq/furrow/ent/healthscore"
 	"github.com/furrowhq/furrow/ent/interaction"
+	"github.com/furrowhq/furrow/ent/labelchange"
 	"github.com/furrowhq/furrow/ent/ownershipperiod"
 	"github.com/furrowhq/furrow/ent/partner"
 	"github.com/furrowhq/furrow/ent/primarycontactchange"
 	"github.com/furrowhq/furrow/ent/recomputejob"
 	"github.com/furrowhq/furrow/ent/requestrecord"
+	"github.com/furrowhq/furrow/ent/retentionalert"
+	"github.com/furrowhq/furrow/ent/retentionpolicy"
+	"github.com/furrowhq/furrow/ent/retentionstate"
 	"github.com/furrowhq/furrow/ent/scorecard"
 	"github.com/furrowhq/furrow/ent/scorecardversion"
 	"github.com/furrowhq/furrow/ent/signal"
@@ -107,11 +111,15 @@ func checkColumn(t, c string) error {
 			healthoverride.Table:       healthoverride.ValidColumn,
 			healthscore.Table:          healthscore.ValidColumn,
 			interaction.Table:          interaction.ValidColumn,
+			labelchange.Table:          labelchange.ValidColumn,
 			ownershipperiod.Table:      ownershipperiod.ValidColumn,
 			partner.Table:              partner.ValidColumn,
 			primarycontactchange.Table: primarycontactchange.ValidColumn,
 			recomputejob.Table:         recomputejob.ValidColumn,
 			requestrecord.Table:        requestrecord.ValidColumn,
+			retentionalert.Table:       retentionalert.ValidColumn,
+			retentionpolicy.Table:      retentionpolicy.ValidColumn,
+			retentionstate.Table:       retentionstate.ValidColumn,
 			scorecard.Table:            scorecard.ValidColumn,
 			scorecardversion.Table:     scorecardversion.ValidColumn,
 			signal.Table:               signal.ValidColumn,

@@ -23,12 +23,16 @@ import (
 	"github.com/furrowhq/furrow/ent/healthoverride"
 	"github.com/furrowhq/furrow/ent/healthscore"
 	"github.com/furrowhq/furrow/ent/interaction"
+	"github.com/furrowhq/furrow/ent/labelchange"
 	"github.com/furrowhq/furrow/ent/ownershipperiod"
 	"github.com/furrowhq/furrow/ent/partner"
 	"github.com/furrowhq/furrow/ent/predicate"
 	"github.com/furrowhq/furrow/ent/primarycontactchange"
 	"github.com/furrowhq/furrow/ent/recomputejob"
 	"github.com/furrowhq/furrow/ent/requestrecord"
+	"github.com/furrowhq/furrow/ent/retentionalert"
+	"github.com/furrowhq/furrow/ent/retentionpolicy"
+	"github.com/furrowhq/furrow/ent/retentionstate"
 	"github.com/furrowhq/furrow/ent/scorecard"
 	"github.com/furrowhq/furrow/ent/scorecardversion"
 	"github.com/furrowhq/furrow/ent/signal"
@@ -59,11 +63,15 @@ const (
 	TypeHealthOverride       = "HealthOverride"
 	TypeHealthScore          = "HealthScore"
 	TypeInteraction          = "Interaction"
+	TypeLabelChange          = "LabelChange"
 	TypeOwnershipPeriod      = "OwnershipPeriod"
 	TypePartner              = "Partner"
 	TypePrimaryContactChange = "PrimaryContactChange"
 	TypeRecomputeJob         = "RecomputeJob"
 	TypeRequestRecord        = "RequestRecord"
+	TypeRetentionAlert       = "RetentionAlert"
+	TypeRetentionPolicy      = "RetentionPolicy"
+	TypeRetentionState       = "RetentionState"
 	TypeScorecard            = "Scorecard"
 	TypeScorecardVersion     = "ScorecardVersion"
 	TypeSignal               = "Signal"
@@ -11122,6 +11130,824 @@ func (m *InteractionMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown Interaction edge %s", name)
 }
 
+// LabelChangeMutation represents an operation that mutates the LabelChange nodes in the graph.
+type LabelChangeMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	account_id    *uuid.UUID
+	from_label    *string
+	to_label      *string
+	change_time   *time.Time
+	cause         *string
+	rule_key      *string
+	facts         *string
+	actor         *string
+	reason        *string
+	win_back      *bool
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*LabelChange, error)
+	predicates    []predicate.LabelChange
+}
+
+var _ ent.Mutation = (*LabelChangeMutation)(nil)
+
+// labelchangeOption allows management of the mutation configuration using functional options.
+type labelchangeOption func(*LabelChangeMutation)
+
+// newLabelChangeMutation creates new mutation for the LabelChange entity.
+func newLabelChangeMutation(c config, op Op, opts ...labelchangeOption) *LabelChangeMutation {
+	m := &LabelChangeMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeLabelChange,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withLabelChangeID sets the ID field of the mutation.
+func withLabelChangeID(id uuid.UUID) labelchangeOption {
+	return func(m *LabelChangeMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *LabelChange
+		)
+		m.oldValue = func(ctx context.Context) (*LabelChange, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().LabelChange.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withLabelChange sets the old LabelChange of the mutation.
+func withLabelChange(node *LabelChange) labelchangeOption {
+	return func(m *LabelChangeMutation) {
+		m.oldValue = func(context.Context) (*LabelChange, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m LabelChangeMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m LabelChangeMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of LabelChange entities.
+func (m *LabelChangeMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *LabelChangeMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *LabelChangeMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().LabelChange.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *LabelChangeMutation) SetAccountID(u uuid.UUID) {
+	m.account_id = &u
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *LabelChangeMutation) AccountID() (r uuid.UUID, exists bool) {
+	v := m.account_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the LabelChange entity.
+// If the LabelChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LabelChangeMutation) OldAccountID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *LabelChangeMutation) ResetAccountID() {
+	m.account_id = nil
+}
+
+// SetFromLabel sets the "from_label" field.
+func (m *LabelChangeMutation) SetFromLabel(s string) {
+	m.from_label = &s
+}
+
+// FromLabel returns the value of the "from_label" field in the mutation.
+func (m *LabelChangeMutation) FromLabel() (r string, exists bool) {
+	v := m.from_label
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFromLabel returns the old "from_label" field's value of the LabelChange entity.
+// If the LabelChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LabelChangeMutation) OldFromLabel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFromLabel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFromLabel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFromLabel: %w", err)
+	}
+	return oldValue.FromLabel, nil
+}
+
+// ResetFromLabel resets all changes to the "from_label" field.
+func (m *LabelChangeMutation) ResetFromLabel() {
+	m.from_label = nil
+}
+
+// SetToLabel sets the "to_label" field.
+func (m *LabelChangeMutation) SetToLabel(s string) {
+	m.to_label = &s
+}
+
+// ToLabel returns the value of the "to_label" field in the mutation.
+func (m *LabelChangeMutation) ToLabel() (r string, exists bool) {
+	v := m.to_label
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToLabel returns the old "to_label" field's value of the LabelChange entity.
+// If the LabelChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LabelChangeMutation) OldToLabel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToLabel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToLabel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToLabel: %w", err)
+	}
+	return oldValue.ToLabel, nil
+}
+
+// ResetToLabel resets all changes to the "to_label" field.
+func (m *LabelChangeMutation) ResetToLabel() {
+	m.to_label = nil
+}
+
+// SetChangeTime sets the "change_time" field.
+func (m *LabelChangeMutation) SetChangeTime(t time.Time) {
+	m.change_time = &t
+}
+
+// ChangeTime returns the value of the "change_time" field in the mutation.
+func (m *LabelChangeMutation) ChangeTime() (r time.Time, exists bool) {
+	v := m.change_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChangeTime returns the old "change_time" field's value of the LabelChange entity.
+// If the LabelChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LabelChangeMutation) OldChangeTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChangeTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChangeTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChangeTime: %w", err)
+	}
+	return oldValue.ChangeTime, nil
+}
+
+// ResetChangeTime resets all changes to the "change_time" field.
+func (m *LabelChangeMutation) ResetChangeTime() {
+	m.change_time = nil
+}
+
+// SetCause sets the "cause" field.
+func (m *LabelChangeMutation) SetCause(s string) {
+	m.cause = &s
+}
+
+// Cause returns the value of the "cause" field in the mutation.
+func (m *LabelChangeMutation) Cause() (r string, exists bool) {
+	v := m.cause
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCause returns the old "cause" field's value of the LabelChange entity.
+// If the LabelChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LabelChangeMutation) OldCause(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCause is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCause requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCause: %w", err)
+	}
+	return oldValue.Cause, nil
+}
+
+// ResetCause resets all changes to the "cause" field.
+func (m *LabelChangeMutation) ResetCause() {
+	m.cause = nil
+}
+
+// SetRuleKey sets the "rule_key" field.
+func (m *LabelChangeMutation) SetRuleKey(s string) {
+	m.rule_key = &s
+}
+
+// RuleKey returns the value of the "rule_key" field in the mutation.
+func (m *LabelChangeMutation) RuleKey() (r string, exists bool) {
+	v := m.rule_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRuleKey returns the old "rule_key" field's value of the LabelChange entity.
+// If the LabelChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LabelChangeMutation) OldRuleKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRuleKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRuleKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRuleKey: %w", err)
+	}
+	return oldValue.RuleKey, nil
+}
+
+// ResetRuleKey resets all changes to the "rule_key" field.
+func (m *LabelChangeMutation) ResetRuleKey() {
+	m.rule_key = nil
+}
+
+// SetFacts sets the "facts" field.
+func (m *LabelChangeMutation) SetFacts(s string) {
+	m.facts = &s
+}
+
+// Facts returns the value of the "facts" field in the mutation.
+func (m *LabelChangeMutation) Facts() (r string, exists bool) {
+	v := m.facts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFacts returns the old "facts" field's value of the LabelChange entity.
+// If the LabelChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LabelChangeMutation) OldFacts(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFacts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFacts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFacts: %w", err)
+	}
+	return oldValue.Facts, nil
+}
+
+// ResetFacts resets all changes to the "facts" field.
+func (m *LabelChangeMutation) ResetFacts() {
+	m.facts = nil
+}
+
+// SetActor sets the "actor" field.
+func (m *LabelChangeMutation) SetActor(s string) {
+	m.actor = &s
+}
+
+// Actor returns the value of the "actor" field in the mutation.
+func (m *LabelChangeMutation) Actor() (r string, exists bool) {
+	v := m.actor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActor returns the old "actor" field's value of the LabelChange entity.
+// If the LabelChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LabelChangeMutation) OldActor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActor: %w", err)
+	}
+	return oldValue.Actor, nil
+}
+
+// ResetActor resets all changes to the "actor" field.
+func (m *LabelChangeMutation) ResetActor() {
+	m.actor = nil
+}
+
+// SetReason sets the "reason" field.
+func (m *LabelChangeMutation) SetReason(s string) {
+	m.reason = &s
+}
+
+// Reason returns the value of the "reason" field in the mutation.
+func (m *LabelChangeMutation) Reason() (r string, exists bool) {
+	v := m.reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReason returns the old "reason" field's value of the LabelChange entity.
+// If the LabelChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LabelChangeMutation) OldReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReason: %w", err)
+	}
+	return oldValue.Reason, nil
+}
+
+// ResetReason resets all changes to the "reason" field.
+func (m *LabelChangeMutation) ResetReason() {
+	m.reason = nil
+}
+
+// SetWinBack sets the "win_back" field.
+func (m *LabelChangeMutation) SetWinBack(b bool) {
+	m.win_back = &b
+}
+
+// WinBack returns the value of the "win_back" field in the mutation.
+func (m *LabelChangeMutation) WinBack() (r bool, exists bool) {
+	v := m.win_back
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWinBack returns the old "win_back" field's value of the LabelChange entity.
+// If the LabelChange object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *LabelChangeMutation) OldWinBack(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWinBack is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWinBack requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWinBack: %w", err)
+	}
+	return oldValue.WinBack, nil
+}
+
+// ResetWinBack resets all changes to the "win_back" field.
+func (m *LabelChangeMutation) ResetWinBack() {
+	m.win_back = nil
+}
+
+// Where appends a list predicates to the LabelChangeMutation builder.
+func (m *LabelChangeMutation) Where(ps ...predicate.LabelChange) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the LabelChangeMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *LabelChangeMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.LabelChange, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *LabelChangeMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *LabelChangeMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (LabelChange).
+func (m *LabelChangeMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *LabelChangeMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.account_id != nil {
+		fields = append(fields, labelchange.FieldAccountID)
+	}
+	if m.from_label != nil {
+		fields = append(fields, labelchange.FieldFromLabel)
+	}
+	if m.to_label != nil {
+		fields = append(fields, labelchange.FieldToLabel)
+	}
+	if m.change_time != nil {
+		fields = append(fields, labelchange.FieldChangeTime)
+	}
+	if m.cause != nil {
+		fields = append(fields, labelchange.FieldCause)
+	}
+	if m.rule_key != nil {
+		fields = append(fields, labelchange.FieldRuleKey)
+	}
+	if m.facts != nil {
+		fields = append(fields, labelchange.FieldFacts)
+	}
+	if m.actor != nil {
+		fields = append(fields, labelchange.FieldActor)
+	}
+	if m.reason != nil {
+		fields = append(fields, labelchange.FieldReason)
+	}
+	if m.win_back != nil {
+		fields = append(fields, labelchange.FieldWinBack)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *LabelChangeMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case labelchange.FieldAccountID:
+		return m.AccountID()
+	case labelchange.FieldFromLabel:
+		return m.FromLabel()
+	case labelchange.FieldToLabel:
+		return m.ToLabel()
+	case labelchange.FieldChangeTime:
+		return m.ChangeTime()
+	case labelchange.FieldCause:
+		return m.Cause()
+	case labelchange.FieldRuleKey:
+		return m.RuleKey()
+	case labelchange.FieldFacts:
+		return m.Facts()
+	case labelchange.FieldActor:
+		return m.Actor()
+	case labelchange.FieldReason:
+		return m.Reason()
+	case labelchange.FieldWinBack:
+		return m.WinBack()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *LabelChangeMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case labelchange.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case labelchange.FieldFromLabel:
+		return m.OldFromLabel(ctx)
+	case labelchange.FieldToLabel:
+		return m.OldToLabel(ctx)
+	case labelchange.FieldChangeTime:
+		return m.OldChangeTime(ctx)
+	case labelchange.FieldCause:
+		return m.OldCause(ctx)
+	case labelchange.FieldRuleKey:
+		return m.OldRuleKey(ctx)
+	case labelchange.FieldFacts:
+		return m.OldFacts(ctx)
+	case labelchange.FieldActor:
+		return m.OldActor(ctx)
+	case labelchange.FieldReason:
+		return m.OldReason(ctx)
+	case labelchange.FieldWinBack:
+		return m.OldWinBack(ctx)
+	}
+	return nil, fmt.Errorf("unknown LabelChange field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LabelChangeMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case labelchange.FieldAccountID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case labelchange.FieldFromLabel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFromLabel(v)
+		return nil
+	case labelchange.FieldToLabel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToLabel(v)
+		return nil
+	case labelchange.FieldChangeTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChangeTime(v)
+		return nil
+	case labelchange.FieldCause:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCause(v)
+		return nil
+	case labelchange.FieldRuleKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRuleKey(v)
+		return nil
+	case labelchange.FieldFacts:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFacts(v)
+		return nil
+	case labelchange.FieldActor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActor(v)
+		return nil
+	case labelchange.FieldReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReason(v)
+		return nil
+	case labelchange.FieldWinBack:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWinBack(v)
+		return nil
+	}
+	return fmt.Errorf("unknown LabelChange field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *LabelChangeMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *LabelChangeMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *LabelChangeMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown LabelChange numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *LabelChangeMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *LabelChangeMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *LabelChangeMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown LabelChange nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *LabelChangeMutation) ResetField(name string) error {
+	switch name {
+	case labelchange.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case labelchange.FieldFromLabel:
+		m.ResetFromLabel()
+		return nil
+	case labelchange.FieldToLabel:
+		m.ResetToLabel()
+		return nil
+	case labelchange.FieldChangeTime:
+		m.ResetChangeTime()
+		return nil
+	case labelchange.FieldCause:
+		m.ResetCause()
+		return nil
+	case labelchange.FieldRuleKey:
+		m.ResetRuleKey()
+		return nil
+	case labelchange.FieldFacts:
+		m.ResetFacts()
+		return nil
+	case labelchange.FieldActor:
+		m.ResetActor()
+		return nil
+	case labelchange.FieldReason:
+		m.ResetReason()
+		return nil
+	case labelchange.FieldWinBack:
+		m.ResetWinBack()
+		return nil
+	}
+	return fmt.Errorf("unknown LabelChange field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *LabelChangeMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *LabelChangeMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *LabelChangeMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *LabelChangeMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *LabelChangeMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *LabelChangeMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *LabelChangeMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown LabelChange unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *LabelChangeMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown LabelChange edge %s", name)
+}
+
 // OwnershipPeriodMutation represents an operation that mutates the OwnershipPeriod nodes in the graph.
 type OwnershipPeriodMutation struct {
 	config
@@ -14687,6 +15513,2614 @@ func (m *RequestRecordMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *RequestRecordMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown RequestRecord edge %s", name)
+}
+
+// RetentionAlertMutation represents an operation that mutates the RetentionAlert nodes in the graph.
+type RetentionAlertMutation struct {
+	config
+	op               Op
+	typ              string
+	id               *uuid.UUID
+	create_time      *time.Time
+	update_time      *time.Time
+	revision         *int64
+	addrevision      *int64
+	account_id       *uuid.UUID
+	change_id        *uuid.UUID
+	owner            *string
+	state            *string
+	due_time         *time.Time
+	steps            *string
+	outcome          *string
+	note             *string
+	acknowledge_time *time.Time
+	acknowledged_by  *string
+	close_time       *time.Time
+	closed_by        *string
+	clearedFields    map[string]struct{}
+	done             bool
+	oldValue         func(context.Context) (*RetentionAlert, error)
+	predicates       []predicate.RetentionAlert
+}
+
+var _ ent.Mutation = (*RetentionAlertMutation)(nil)
+
+// retentionalertOption allows management of the mutation configuration using functional options.
+type retentionalertOption func(*RetentionAlertMutation)
+
+// newRetentionAlertMutation creates new mutation for the RetentionAlert entity.
+func newRetentionAlertMutation(c config, op Op, opts ...retentionalertOption) *RetentionAlertMutation {
+	m := &RetentionAlertMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRetentionAlert,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRetentionAlertID sets the ID field of the mutation.
+func withRetentionAlertID(id uuid.UUID) retentionalertOption {
+	return func(m *RetentionAlertMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RetentionAlert
+		)
+		m.oldValue = func(ctx context.Context) (*RetentionAlert, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RetentionAlert.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRetentionAlert sets the old RetentionAlert of the mutation.
+func withRetentionAlert(node *RetentionAlert) retentionalertOption {
+	return func(m *RetentionAlertMutation) {
+		m.oldValue = func(context.Context) (*RetentionAlert, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RetentionAlertMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RetentionAlertMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of RetentionAlert entities.
+func (m *RetentionAlertMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RetentionAlertMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RetentionAlertMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RetentionAlert.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreateTime sets the "create_time" field.
+func (m *RetentionAlertMutation) SetCreateTime(t time.Time) {
+	m.create_time = &t
+}
+
+// CreateTime returns the value of the "create_time" field in the mutation.
+func (m *RetentionAlertMutation) CreateTime() (r time.Time, exists bool) {
+	v := m.create_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreateTime returns the old "create_time" field's value of the RetentionAlert entity.
+// If the RetentionAlert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionAlertMutation) OldCreateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreateTime: %w", err)
+	}
+	return oldValue.CreateTime, nil
+}
+
+// ResetCreateTime resets all changes to the "create_time" field.
+func (m *RetentionAlertMutation) ResetCreateTime() {
+	m.create_time = nil
+}
+
+// SetUpdateTime sets the "update_time" field.
+func (m *RetentionAlertMutation) SetUpdateTime(t time.Time) {
+	m.update_time = &t
+}
+
+// UpdateTime returns the value of the "update_time" field in the mutation.
+func (m *RetentionAlertMutation) UpdateTime() (r time.Time, exists bool) {
+	v := m.update_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdateTime returns the old "update_time" field's value of the RetentionAlert entity.
+// If the RetentionAlert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionAlertMutation) OldUpdateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdateTime: %w", err)
+	}
+	return oldValue.UpdateTime, nil
+}
+
+// ResetUpdateTime resets all changes to the "update_time" field.
+func (m *RetentionAlertMutation) ResetUpdateTime() {
+	m.update_time = nil
+}
+
+// SetRevision sets the "revision" field.
+func (m *RetentionAlertMutation) SetRevision(i int64) {
+	m.revision = &i
+	m.addrevision = nil
+}
+
+// Revision returns the value of the "revision" field in the mutation.
+func (m *RetentionAlertMutation) Revision() (r int64, exists bool) {
+	v := m.revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevision returns the old "revision" field's value of the RetentionAlert entity.
+// If the RetentionAlert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionAlertMutation) OldRevision(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevision: %w", err)
+	}
+	return oldValue.Revision, nil
+}
+
+// AddRevision adds i to the "revision" field.
+func (m *RetentionAlertMutation) AddRevision(i int64) {
+	if m.addrevision != nil {
+		*m.addrevision += i
+	} else {
+		m.addrevision = &i
+	}
+}
+
+// AddedRevision returns the value that was added to the "revision" field in this mutation.
+func (m *RetentionAlertMutation) AddedRevision() (r int64, exists bool) {
+	v := m.addrevision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRevision resets all changes to the "revision" field.
+func (m *RetentionAlertMutation) ResetRevision() {
+	m.revision = nil
+	m.addrevision = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *RetentionAlertMutation) SetAccountID(u uuid.UUID) {
+	m.account_id = &u
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *RetentionAlertMutation) AccountID() (r uuid.UUID, exists bool) {
+	v := m.account_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the RetentionAlert entity.
+// If the RetentionAlert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionAlertMutation) OldAccountID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *RetentionAlertMutation) ResetAccountID() {
+	m.account_id = nil
+}
+
+// SetChangeID sets the "change_id" field.
+func (m *RetentionAlertMutation) SetChangeID(u uuid.UUID) {
+	m.change_id = &u
+}
+
+// ChangeID returns the value of the "change_id" field in the mutation.
+func (m *RetentionAlertMutation) ChangeID() (r uuid.UUID, exists bool) {
+	v := m.change_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldChangeID returns the old "change_id" field's value of the RetentionAlert entity.
+// If the RetentionAlert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionAlertMutation) OldChangeID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldChangeID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldChangeID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldChangeID: %w", err)
+	}
+	return oldValue.ChangeID, nil
+}
+
+// ResetChangeID resets all changes to the "change_id" field.
+func (m *RetentionAlertMutation) ResetChangeID() {
+	m.change_id = nil
+}
+
+// SetOwner sets the "owner" field.
+func (m *RetentionAlertMutation) SetOwner(s string) {
+	m.owner = &s
+}
+
+// Owner returns the value of the "owner" field in the mutation.
+func (m *RetentionAlertMutation) Owner() (r string, exists bool) {
+	v := m.owner
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOwner returns the old "owner" field's value of the RetentionAlert entity.
+// If the RetentionAlert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionAlertMutation) OldOwner(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOwner is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOwner requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOwner: %w", err)
+	}
+	return oldValue.Owner, nil
+}
+
+// ResetOwner resets all changes to the "owner" field.
+func (m *RetentionAlertMutation) ResetOwner() {
+	m.owner = nil
+}
+
+// SetState sets the "state" field.
+func (m *RetentionAlertMutation) SetState(s string) {
+	m.state = &s
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *RetentionAlertMutation) State() (r string, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the RetentionAlert entity.
+// If the RetentionAlert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionAlertMutation) OldState(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *RetentionAlertMutation) ResetState() {
+	m.state = nil
+}
+
+// SetDueTime sets the "due_time" field.
+func (m *RetentionAlertMutation) SetDueTime(t time.Time) {
+	m.due_time = &t
+}
+
+// DueTime returns the value of the "due_time" field in the mutation.
+func (m *RetentionAlertMutation) DueTime() (r time.Time, exists bool) {
+	v := m.due_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDueTime returns the old "due_time" field's value of the RetentionAlert entity.
+// If the RetentionAlert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionAlertMutation) OldDueTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDueTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDueTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDueTime: %w", err)
+	}
+	return oldValue.DueTime, nil
+}
+
+// ResetDueTime resets all changes to the "due_time" field.
+func (m *RetentionAlertMutation) ResetDueTime() {
+	m.due_time = nil
+}
+
+// SetSteps sets the "steps" field.
+func (m *RetentionAlertMutation) SetSteps(s string) {
+	m.steps = &s
+}
+
+// Steps returns the value of the "steps" field in the mutation.
+func (m *RetentionAlertMutation) Steps() (r string, exists bool) {
+	v := m.steps
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSteps returns the old "steps" field's value of the RetentionAlert entity.
+// If the RetentionAlert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionAlertMutation) OldSteps(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSteps is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSteps requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSteps: %w", err)
+	}
+	return oldValue.Steps, nil
+}
+
+// ResetSteps resets all changes to the "steps" field.
+func (m *RetentionAlertMutation) ResetSteps() {
+	m.steps = nil
+}
+
+// SetOutcome sets the "outcome" field.
+func (m *RetentionAlertMutation) SetOutcome(s string) {
+	m.outcome = &s
+}
+
+// Outcome returns the value of the "outcome" field in the mutation.
+func (m *RetentionAlertMutation) Outcome() (r string, exists bool) {
+	v := m.outcome
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOutcome returns the old "outcome" field's value of the RetentionAlert entity.
+// If the RetentionAlert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionAlertMutation) OldOutcome(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOutcome is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOutcome requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOutcome: %w", err)
+	}
+	return oldValue.Outcome, nil
+}
+
+// ResetOutcome resets all changes to the "outcome" field.
+func (m *RetentionAlertMutation) ResetOutcome() {
+	m.outcome = nil
+}
+
+// SetNote sets the "note" field.
+func (m *RetentionAlertMutation) SetNote(s string) {
+	m.note = &s
+}
+
+// Note returns the value of the "note" field in the mutation.
+func (m *RetentionAlertMutation) Note() (r string, exists bool) {
+	v := m.note
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNote returns the old "note" field's value of the RetentionAlert entity.
+// If the RetentionAlert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionAlertMutation) OldNote(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNote is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNote requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNote: %w", err)
+	}
+	return oldValue.Note, nil
+}
+
+// ResetNote resets all changes to the "note" field.
+func (m *RetentionAlertMutation) ResetNote() {
+	m.note = nil
+}
+
+// SetAcknowledgeTime sets the "acknowledge_time" field.
+func (m *RetentionAlertMutation) SetAcknowledgeTime(t time.Time) {
+	m.acknowledge_time = &t
+}
+
+// AcknowledgeTime returns the value of the "acknowledge_time" field in the mutation.
+func (m *RetentionAlertMutation) AcknowledgeTime() (r time.Time, exists bool) {
+	v := m.acknowledge_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAcknowledgeTime returns the old "acknowledge_time" field's value of the RetentionAlert entity.
+// If the RetentionAlert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionAlertMutation) OldAcknowledgeTime(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAcknowledgeTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAcknowledgeTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAcknowledgeTime: %w", err)
+	}
+	return oldValue.AcknowledgeTime, nil
+}
+
+// ClearAcknowledgeTime clears the value of the "acknowledge_time" field.
+func (m *RetentionAlertMutation) ClearAcknowledgeTime() {
+	m.acknowledge_time = nil
+	m.clearedFields[retentionalert.FieldAcknowledgeTime] = struct{}{}
+}
+
+// AcknowledgeTimeCleared returns if the "acknowledge_time" field was cleared in this mutation.
+func (m *RetentionAlertMutation) AcknowledgeTimeCleared() bool {
+	_, ok := m.clearedFields[retentionalert.FieldAcknowledgeTime]
+	return ok
+}
+
+// ResetAcknowledgeTime resets all changes to the "acknowledge_time" field.
+func (m *RetentionAlertMutation) ResetAcknowledgeTime() {
+	m.acknowledge_time = nil
+	delete(m.clearedFields, retentionalert.FieldAcknowledgeTime)
+}
+
+// SetAcknowledgedBy sets the "acknowledged_by" field.
+func (m *RetentionAlertMutation) SetAcknowledgedBy(s string) {
+	m.acknowledged_by = &s
+}
+
+// AcknowledgedBy returns the value of the "acknowledged_by" field in the mutation.
+func (m *RetentionAlertMutation) AcknowledgedBy() (r string, exists bool) {
+	v := m.acknowledged_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAcknowledgedBy returns the old "acknowledged_by" field's value of the RetentionAlert entity.
+// If the RetentionAlert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionAlertMutation) OldAcknowledgedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAcknowledgedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAcknowledgedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAcknowledgedBy: %w", err)
+	}
+	return oldValue.AcknowledgedBy, nil
+}
+
+// ResetAcknowledgedBy resets all changes to the "acknowledged_by" field.
+func (m *RetentionAlertMutation) ResetAcknowledgedBy() {
+	m.acknowledged_by = nil
+}
+
+// SetCloseTime sets the "close_time" field.
+func (m *RetentionAlertMutation) SetCloseTime(t time.Time) {
+	m.close_time = &t
+}
+
+// CloseTime returns the value of the "close_time" field in the mutation.
+func (m *RetentionAlertMutation) CloseTime() (r time.Time, exists bool) {
+	v := m.close_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCloseTime returns the old "close_time" field's value of the RetentionAlert entity.
+// If the RetentionAlert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionAlertMutation) OldCloseTime(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCloseTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCloseTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCloseTime: %w", err)
+	}
+	return oldValue.CloseTime, nil
+}
+
+// ClearCloseTime clears the value of the "close_time" field.
+func (m *RetentionAlertMutation) ClearCloseTime() {
+	m.close_time = nil
+	m.clearedFields[retentionalert.FieldCloseTime] = struct{}{}
+}
+
+// CloseTimeCleared returns if the "close_time" field was cleared in this mutation.
+func (m *RetentionAlertMutation) CloseTimeCleared() bool {
+	_, ok := m.clearedFields[retentionalert.FieldCloseTime]
+	return ok
+}
+
+// ResetCloseTime resets all changes to the "close_time" field.
+func (m *RetentionAlertMutation) ResetCloseTime() {
+	m.close_time = nil
+	delete(m.clearedFields, retentionalert.FieldCloseTime)
+}
+
+// SetClosedBy sets the "closed_by" field.
+func (m *RetentionAlertMutation) SetClosedBy(s string) {
+	m.closed_by = &s
+}
+
+// ClosedBy returns the value of the "closed_by" field in the mutation.
+func (m *RetentionAlertMutation) ClosedBy() (r string, exists bool) {
+	v := m.closed_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldClosedBy returns the old "closed_by" field's value of the RetentionAlert entity.
+// If the RetentionAlert object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionAlertMutation) OldClosedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldClosedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldClosedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldClosedBy: %w", err)
+	}
+	return oldValue.ClosedBy, nil
+}
+
+// ResetClosedBy resets all changes to the "closed_by" field.
+func (m *RetentionAlertMutation) ResetClosedBy() {
+	m.closed_by = nil
+}
+
+// Where appends a list predicates to the RetentionAlertMutation builder.
+func (m *RetentionAlertMutation) Where(ps ...predicate.RetentionAlert) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RetentionAlertMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RetentionAlertMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RetentionAlert, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RetentionAlertMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RetentionAlertMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RetentionAlert).
+func (m *RetentionAlertMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RetentionAlertMutation) Fields() []string {
+	fields := make([]string, 0, 15)
+	if m.create_time != nil {
+		fields = append(fields, retentionalert.FieldCreateTime)
+	}
+	if m.update_time != nil {
+		fields = append(fields, retentionalert.FieldUpdateTime)
+	}
+	if m.revision != nil {
+		fields = append(fields, retentionalert.FieldRevision)
+	}
+	if m.account_id != nil {
+		fields = append(fields, retentionalert.FieldAccountID)
+	}
+	if m.change_id != nil {
+		fields = append(fields, retentionalert.FieldChangeID)
+	}
+	if m.owner != nil {
+		fields = append(fields, retentionalert.FieldOwner)
+	}
+	if m.state != nil {
+		fields = append(fields, retentionalert.FieldState)
+	}
+	if m.due_time != nil {
+		fields = append(fields, retentionalert.FieldDueTime)
+	}
+	if m.steps != nil {
+		fields = append(fields, retentionalert.FieldSteps)
+	}
+	if m.outcome != nil {
+		fields = append(fields, retentionalert.FieldOutcome)
+	}
+	if m.note != nil {
+		fields = append(fields, retentionalert.FieldNote)
+	}
+	if m.acknowledge_time != nil {
+		fields = append(fields, retentionalert.FieldAcknowledgeTime)
+	}
+	if m.acknowledged_by != nil {
+		fields = append(fields, retentionalert.FieldAcknowledgedBy)
+	}
+	if m.close_time != nil {
+		fields = append(fields, retentionalert.FieldCloseTime)
+	}
+	if m.closed_by != nil {
+		fields = append(fields, retentionalert.FieldClosedBy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RetentionAlertMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case retentionalert.FieldCreateTime:
+		return m.CreateTime()
+	case retentionalert.FieldUpdateTime:
+		return m.UpdateTime()
+	case retentionalert.FieldRevision:
+		return m.Revision()
+	case retentionalert.FieldAccountID:
+		return m.AccountID()
+	case retentionalert.FieldChangeID:
+		return m.ChangeID()
+	case retentionalert.FieldOwner:
+		return m.Owner()
+	case retentionalert.FieldState:
+		return m.State()
+	case retentionalert.FieldDueTime:
+		return m.DueTime()
+	case retentionalert.FieldSteps:
+		return m.Steps()
+	case retentionalert.FieldOutcome:
+		return m.Outcome()
+	case retentionalert.FieldNote:
+		return m.Note()
+	case retentionalert.FieldAcknowledgeTime:
+		return m.AcknowledgeTime()
+	case retentionalert.FieldAcknowledgedBy:
+		return m.AcknowledgedBy()
+	case retentionalert.FieldCloseTime:
+		return m.CloseTime()
+	case retentionalert.FieldClosedBy:
+		return m.ClosedBy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RetentionAlertMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case retentionalert.FieldCreateTime:
+		return m.OldCreateTime(ctx)
+	case retentionalert.FieldUpdateTime:
+		return m.OldUpdateTime(ctx)
+	case retentionalert.FieldRevision:
+		return m.OldRevision(ctx)
+	case retentionalert.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case retentionalert.FieldChangeID:
+		return m.OldChangeID(ctx)
+	case retentionalert.FieldOwner:
+		return m.OldOwner(ctx)
+	case retentionalert.FieldState:
+		return m.OldState(ctx)
+	case retentionalert.FieldDueTime:
+		return m.OldDueTime(ctx)
+	case retentionalert.FieldSteps:
+		return m.OldSteps(ctx)
+	case retentionalert.FieldOutcome:
+		return m.OldOutcome(ctx)
+	case retentionalert.FieldNote:
+		return m.OldNote(ctx)
+	case retentionalert.FieldAcknowledgeTime:
+		return m.OldAcknowledgeTime(ctx)
+	case retentionalert.FieldAcknowledgedBy:
+		return m.OldAcknowledgedBy(ctx)
+	case retentionalert.FieldCloseTime:
+		return m.OldCloseTime(ctx)
+	case retentionalert.FieldClosedBy:
+		return m.OldClosedBy(ctx)
+	}
+	return nil, fmt.Errorf("unknown RetentionAlert field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RetentionAlertMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case retentionalert.FieldCreateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreateTime(v)
+		return nil
+	case retentionalert.FieldUpdateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdateTime(v)
+		return nil
+	case retentionalert.FieldRevision:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevision(v)
+		return nil
+	case retentionalert.FieldAccountID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case retentionalert.FieldChangeID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetChangeID(v)
+		return nil
+	case retentionalert.FieldOwner:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOwner(v)
+		return nil
+	case retentionalert.FieldState:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case retentionalert.FieldDueTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDueTime(v)
+		return nil
+	case retentionalert.FieldSteps:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSteps(v)
+		return nil
+	case retentionalert.FieldOutcome:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOutcome(v)
+		return nil
+	case retentionalert.FieldNote:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNote(v)
+		return nil
+	case retentionalert.FieldAcknowledgeTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAcknowledgeTime(v)
+		return nil
+	case retentionalert.FieldAcknowledgedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAcknowledgedBy(v)
+		return nil
+	case retentionalert.FieldCloseTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCloseTime(v)
+		return nil
+	case retentionalert.FieldClosedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetClosedBy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RetentionAlert field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RetentionAlertMutation) AddedFields() []string {
+	var fields []string
+	if m.addrevision != nil {
+		fields = append(fields, retentionalert.FieldRevision)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RetentionAlertMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case retentionalert.FieldRevision:
+		return m.AddedRevision()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RetentionAlertMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case retentionalert.FieldRevision:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRevision(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RetentionAlert numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RetentionAlertMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(retentionalert.FieldAcknowledgeTime) {
+		fields = append(fields, retentionalert.FieldAcknowledgeTime)
+	}
+	if m.FieldCleared(retentionalert.FieldCloseTime) {
+		fields = append(fields, retentionalert.FieldCloseTime)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RetentionAlertMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RetentionAlertMutation) ClearField(name string) error {
+	switch name {
+	case retentionalert.FieldAcknowledgeTime:
+		m.ClearAcknowledgeTime()
+		return nil
+	case retentionalert.FieldCloseTime:
+		m.ClearCloseTime()
+		return nil
+	}
+	return fmt.Errorf("unknown RetentionAlert nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RetentionAlertMutation) ResetField(name string) error {
+	switch name {
+	case retentionalert.FieldCreateTime:
+		m.ResetCreateTime()
+		return nil
+	case retentionalert.FieldUpdateTime:
+		m.ResetUpdateTime()
+		return nil
+	case retentionalert.FieldRevision:
+		m.ResetRevision()
+		return nil
+	case retentionalert.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case retentionalert.FieldChangeID:
+		m.ResetChangeID()
+		return nil
+	case retentionalert.FieldOwner:
+		m.ResetOwner()
+		return nil
+	case retentionalert.FieldState:
+		m.ResetState()
+		return nil
+	case retentionalert.FieldDueTime:
+		m.ResetDueTime()
+		return nil
+	case retentionalert.FieldSteps:
+		m.ResetSteps()
+		return nil
+	case retentionalert.FieldOutcome:
+		m.ResetOutcome()
+		return nil
+	case retentionalert.FieldNote:
+		m.ResetNote()
+		return nil
+	case retentionalert.FieldAcknowledgeTime:
+		m.ResetAcknowledgeTime()
+		return nil
+	case retentionalert.FieldAcknowledgedBy:
+		m.ResetAcknowledgedBy()
+		return nil
+	case retentionalert.FieldCloseTime:
+		m.ResetCloseTime()
+		return nil
+	case retentionalert.FieldClosedBy:
+		m.ResetClosedBy()
+		return nil
+	}
+	return fmt.Errorf("unknown RetentionAlert field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RetentionAlertMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RetentionAlertMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RetentionAlertMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RetentionAlertMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RetentionAlertMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RetentionAlertMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RetentionAlertMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown RetentionAlert unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RetentionAlertMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown RetentionAlert edge %s", name)
+}
+
+// RetentionPolicyMutation represents an operation that mutates the RetentionPolicy nodes in the graph.
+type RetentionPolicyMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	definition    *string
+	revision      *int64
+	addrevision   *int64
+	updated_by    *string
+	update_time   *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*RetentionPolicy, error)
+	predicates    []predicate.RetentionPolicy
+}
+
+var _ ent.Mutation = (*RetentionPolicyMutation)(nil)
+
+// retentionpolicyOption allows management of the mutation configuration using functional options.
+type retentionpolicyOption func(*RetentionPolicyMutation)
+
+// newRetentionPolicyMutation creates new mutation for the RetentionPolicy entity.
+func newRetentionPolicyMutation(c config, op Op, opts ...retentionpolicyOption) *RetentionPolicyMutation {
+	m := &RetentionPolicyMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRetentionPolicy,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRetentionPolicyID sets the ID field of the mutation.
+func withRetentionPolicyID(id string) retentionpolicyOption {
+	return func(m *RetentionPolicyMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RetentionPolicy
+		)
+		m.oldValue = func(ctx context.Context) (*RetentionPolicy, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RetentionPolicy.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRetentionPolicy sets the old RetentionPolicy of the mutation.
+func withRetentionPolicy(node *RetentionPolicy) retentionpolicyOption {
+	return func(m *RetentionPolicyMutation) {
+		m.oldValue = func(context.Context) (*RetentionPolicy, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RetentionPolicyMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RetentionPolicyMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of RetentionPolicy entities.
+func (m *RetentionPolicyMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RetentionPolicyMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RetentionPolicyMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RetentionPolicy.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetDefinition sets the "definition" field.
+func (m *RetentionPolicyMutation) SetDefinition(s string) {
+	m.definition = &s
+}
+
+// Definition returns the value of the "definition" field in the mutation.
+func (m *RetentionPolicyMutation) Definition() (r string, exists bool) {
+	v := m.definition
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDefinition returns the old "definition" field's value of the RetentionPolicy entity.
+// If the RetentionPolicy object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionPolicyMutation) OldDefinition(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDefinition is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDefinition requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDefinition: %w", err)
+	}
+	return oldValue.Definition, nil
+}
+
+// ResetDefinition resets all changes to the "definition" field.
+func (m *RetentionPolicyMutation) ResetDefinition() {
+	m.definition = nil
+}
+
+// SetRevision sets the "revision" field.
+func (m *RetentionPolicyMutation) SetRevision(i int64) {
+	m.revision = &i
+	m.addrevision = nil
+}
+
+// Revision returns the value of the "revision" field in the mutation.
+func (m *RetentionPolicyMutation) Revision() (r int64, exists bool) {
+	v := m.revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevision returns the old "revision" field's value of the RetentionPolicy entity.
+// If the RetentionPolicy object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionPolicyMutation) OldRevision(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevision: %w", err)
+	}
+	return oldValue.Revision, nil
+}
+
+// AddRevision adds i to the "revision" field.
+func (m *RetentionPolicyMutation) AddRevision(i int64) {
+	if m.addrevision != nil {
+		*m.addrevision += i
+	} else {
+		m.addrevision = &i
+	}
+}
+
+// AddedRevision returns the value that was added to the "revision" field in this mutation.
+func (m *RetentionPolicyMutation) AddedRevision() (r int64, exists bool) {
+	v := m.addrevision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRevision resets all changes to the "revision" field.
+func (m *RetentionPolicyMutation) ResetRevision() {
+	m.revision = nil
+	m.addrevision = nil
+}
+
+// SetUpdatedBy sets the "updated_by" field.
+func (m *RetentionPolicyMutation) SetUpdatedBy(s string) {
+	m.updated_by = &s
+}
+
+// UpdatedBy returns the value of the "updated_by" field in the mutation.
+func (m *RetentionPolicyMutation) UpdatedBy() (r string, exists bool) {
+	v := m.updated_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdatedBy returns the old "updated_by" field's value of the RetentionPolicy entity.
+// If the RetentionPolicy object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionPolicyMutation) OldUpdatedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdatedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdatedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdatedBy: %w", err)
+	}
+	return oldValue.UpdatedBy, nil
+}
+
+// ResetUpdatedBy resets all changes to the "updated_by" field.
+func (m *RetentionPolicyMutation) ResetUpdatedBy() {
+	m.updated_by = nil
+}
+
+// SetUpdateTime sets the "update_time" field.
+func (m *RetentionPolicyMutation) SetUpdateTime(t time.Time) {
+	m.update_time = &t
+}
+
+// UpdateTime returns the value of the "update_time" field in the mutation.
+func (m *RetentionPolicyMutation) UpdateTime() (r time.Time, exists bool) {
+	v := m.update_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdateTime returns the old "update_time" field's value of the RetentionPolicy entity.
+// If the RetentionPolicy object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionPolicyMutation) OldUpdateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdateTime: %w", err)
+	}
+	return oldValue.UpdateTime, nil
+}
+
+// ResetUpdateTime resets all changes to the "update_time" field.
+func (m *RetentionPolicyMutation) ResetUpdateTime() {
+	m.update_time = nil
+}
+
+// Where appends a list predicates to the RetentionPolicyMutation builder.
+func (m *RetentionPolicyMutation) Where(ps ...predicate.RetentionPolicy) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RetentionPolicyMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RetentionPolicyMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RetentionPolicy, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RetentionPolicyMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RetentionPolicyMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RetentionPolicy).
+func (m *RetentionPolicyMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RetentionPolicyMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.definition != nil {
+		fields = append(fields, retentionpolicy.FieldDefinition)
+	}
+	if m.revision != nil {
+		fields = append(fields, retentionpolicy.FieldRevision)
+	}
+	if m.updated_by != nil {
+		fields = append(fields, retentionpolicy.FieldUpdatedBy)
+	}
+	if m.update_time != nil {
+		fields = append(fields, retentionpolicy.FieldUpdateTime)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RetentionPolicyMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case retentionpolicy.FieldDefinition:
+		return m.Definition()
+	case retentionpolicy.FieldRevision:
+		return m.Revision()
+	case retentionpolicy.FieldUpdatedBy:
+		return m.UpdatedBy()
+	case retentionpolicy.FieldUpdateTime:
+		return m.UpdateTime()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RetentionPolicyMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case retentionpolicy.FieldDefinition:
+		return m.OldDefinition(ctx)
+	case retentionpolicy.FieldRevision:
+		return m.OldRevision(ctx)
+	case retentionpolicy.FieldUpdatedBy:
+		return m.OldUpdatedBy(ctx)
+	case retentionpolicy.FieldUpdateTime:
+		return m.OldUpdateTime(ctx)
+	}
+	return nil, fmt.Errorf("unknown RetentionPolicy field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RetentionPolicyMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case retentionpolicy.FieldDefinition:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDefinition(v)
+		return nil
+	case retentionpolicy.FieldRevision:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevision(v)
+		return nil
+	case retentionpolicy.FieldUpdatedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdatedBy(v)
+		return nil
+	case retentionpolicy.FieldUpdateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdateTime(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RetentionPolicy field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RetentionPolicyMutation) AddedFields() []string {
+	var fields []string
+	if m.addrevision != nil {
+		fields = append(fields, retentionpolicy.FieldRevision)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RetentionPolicyMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case retentionpolicy.FieldRevision:
+		return m.AddedRevision()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RetentionPolicyMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case retentionpolicy.FieldRevision:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRevision(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RetentionPolicy numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RetentionPolicyMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RetentionPolicyMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RetentionPolicyMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown RetentionPolicy nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RetentionPolicyMutation) ResetField(name string) error {
+	switch name {
+	case retentionpolicy.FieldDefinition:
+		m.ResetDefinition()
+		return nil
+	case retentionpolicy.FieldRevision:
+		m.ResetRevision()
+		return nil
+	case retentionpolicy.FieldUpdatedBy:
+		m.ResetUpdatedBy()
+		return nil
+	case retentionpolicy.FieldUpdateTime:
+		m.ResetUpdateTime()
+		return nil
+	}
+	return fmt.Errorf("unknown RetentionPolicy field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RetentionPolicyMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RetentionPolicyMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RetentionPolicyMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RetentionPolicyMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RetentionPolicyMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RetentionPolicyMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RetentionPolicyMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown RetentionPolicy unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RetentionPolicyMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown RetentionPolicy edge %s", name)
+}
+
+// RetentionStateMutation represents an operation that mutates the RetentionState nodes in the graph.
+type RetentionStateMutation struct {
+	config
+	op                 Op
+	typ                string
+	id                 *uuid.UUID
+	label              *string
+	since              *time.Time
+	rule_label         *string
+	rule_key           *string
+	facts              *string
+	manual_label       *string
+	manual_reason      *string
+	manual_by          *string
+	manual_set_time    *time.Time
+	manual_expire_time *time.Time
+	evaluate_time      *time.Time
+	clearedFields      map[string]struct{}
+	done               bool
+	oldValue           func(context.Context) (*RetentionState, error)
+	predicates         []predicate.RetentionState
+}
+
+var _ ent.Mutation = (*RetentionStateMutation)(nil)
+
+// retentionstateOption allows management of the mutation configuration using functional options.
+type retentionstateOption func(*RetentionStateMutation)
+
+// newRetentionStateMutation creates new mutation for the RetentionState entity.
+func newRetentionStateMutation(c config, op Op, opts ...retentionstateOption) *RetentionStateMutation {
+	m := &RetentionStateMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeRetentionState,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withRetentionStateID sets the ID field of the mutation.
+func withRetentionStateID(id uuid.UUID) retentionstateOption {
+	return func(m *RetentionStateMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *RetentionState
+		)
+		m.oldValue = func(ctx context.Context) (*RetentionState, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().RetentionState.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withRetentionState sets the old RetentionState of the mutation.
+func withRetentionState(node *RetentionState) retentionstateOption {
+	return func(m *RetentionStateMutation) {
+		m.oldValue = func(context.Context) (*RetentionState, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m RetentionStateMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m RetentionStateMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of RetentionState entities.
+func (m *RetentionStateMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *RetentionStateMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *RetentionStateMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().RetentionState.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetLabel sets the "label" field.
+func (m *RetentionStateMutation) SetLabel(s string) {
+	m.label = &s
+}
+
+// Label returns the value of the "label" field in the mutation.
+func (m *RetentionStateMutation) Label() (r string, exists bool) {
+	v := m.label
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLabel returns the old "label" field's value of the RetentionState entity.
+// If the RetentionState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionStateMutation) OldLabel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLabel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLabel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLabel: %w", err)
+	}
+	return oldValue.Label, nil
+}
+
+// ResetLabel resets all changes to the "label" field.
+func (m *RetentionStateMutation) ResetLabel() {
+	m.label = nil
+}
+
+// SetSince sets the "since" field.
+func (m *RetentionStateMutation) SetSince(t time.Time) {
+	m.since = &t
+}
+
+// Since returns the value of the "since" field in the mutation.
+func (m *RetentionStateMutation) Since() (r time.Time, exists bool) {
+	v := m.since
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSince returns the old "since" field's value of the RetentionState entity.
+// If the RetentionState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionStateMutation) OldSince(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSince is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSince requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSince: %w", err)
+	}
+	return oldValue.Since, nil
+}
+
+// ResetSince resets all changes to the "since" field.
+func (m *RetentionStateMutation) ResetSince() {
+	m.since = nil
+}
+
+// SetRuleLabel sets the "rule_label" field.
+func (m *RetentionStateMutation) SetRuleLabel(s string) {
+	m.rule_label = &s
+}
+
+// RuleLabel returns the value of the "rule_label" field in the mutation.
+func (m *RetentionStateMutation) RuleLabel() (r string, exists bool) {
+	v := m.rule_label
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRuleLabel returns the old "rule_label" field's value of the RetentionState entity.
+// If the RetentionState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionStateMutation) OldRuleLabel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRuleLabel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRuleLabel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRuleLabel: %w", err)
+	}
+	return oldValue.RuleLabel, nil
+}
+
+// ResetRuleLabel resets all changes to the "rule_label" field.
+func (m *RetentionStateMutation) ResetRuleLabel() {
+	m.rule_label = nil
+}
+
+// SetRuleKey sets the "rule_key" field.
+func (m *RetentionStateMutation) SetRuleKey(s string) {
+	m.rule_key = &s
+}
+
+// RuleKey returns the value of the "rule_key" field in the mutation.
+func (m *RetentionStateMutation) RuleKey() (r string, exists bool) {
+	v := m.rule_key
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRuleKey returns the old "rule_key" field's value of the RetentionState entity.
+// If the RetentionState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionStateMutation) OldRuleKey(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRuleKey is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRuleKey requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRuleKey: %w", err)
+	}
+	return oldValue.RuleKey, nil
+}
+
+// ResetRuleKey resets all changes to the "rule_key" field.
+func (m *RetentionStateMutation) ResetRuleKey() {
+	m.rule_key = nil
+}
+
+// SetFacts sets the "facts" field.
+func (m *RetentionStateMutation) SetFacts(s string) {
+	m.facts = &s
+}
+
+// Facts returns the value of the "facts" field in the mutation.
+func (m *RetentionStateMutation) Facts() (r string, exists bool) {
+	v := m.facts
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFacts returns the old "facts" field's value of the RetentionState entity.
+// If the RetentionState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionStateMutation) OldFacts(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFacts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFacts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFacts: %w", err)
+	}
+	return oldValue.Facts, nil
+}
+
+// ResetFacts resets all changes to the "facts" field.
+func (m *RetentionStateMutation) ResetFacts() {
+	m.facts = nil
+}
+
+// SetManualLabel sets the "manual_label" field.
+func (m *RetentionStateMutation) SetManualLabel(s string) {
+	m.manual_label = &s
+}
+
+// ManualLabel returns the value of the "manual_label" field in the mutation.
+func (m *RetentionStateMutation) ManualLabel() (r string, exists bool) {
+	v := m.manual_label
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldManualLabel returns the old "manual_label" field's value of the RetentionState entity.
+// If the RetentionState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionStateMutation) OldManualLabel(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldManualLabel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldManualLabel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldManualLabel: %w", err)
+	}
+	return oldValue.ManualLabel, nil
+}
+
+// ResetManualLabel resets all changes to the "manual_label" field.
+func (m *RetentionStateMutation) ResetManualLabel() {
+	m.manual_label = nil
+}
+
+// SetManualReason sets the "manual_reason" field.
+func (m *RetentionStateMutation) SetManualReason(s string) {
+	m.manual_reason = &s
+}
+
+// ManualReason returns the value of the "manual_reason" field in the mutation.
+func (m *RetentionStateMutation) ManualReason() (r string, exists bool) {
+	v := m.manual_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldManualReason returns the old "manual_reason" field's value of the RetentionState entity.
+// If the RetentionState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionStateMutation) OldManualReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldManualReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldManualReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldManualReason: %w", err)
+	}
+	return oldValue.ManualReason, nil
+}
+
+// ResetManualReason resets all changes to the "manual_reason" field.
+func (m *RetentionStateMutation) ResetManualReason() {
+	m.manual_reason = nil
+}
+
+// SetManualBy sets the "manual_by" field.
+func (m *RetentionStateMutation) SetManualBy(s string) {
+	m.manual_by = &s
+}
+
+// ManualBy returns the value of the "manual_by" field in the mutation.
+func (m *RetentionStateMutation) ManualBy() (r string, exists bool) {
+	v := m.manual_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldManualBy returns the old "manual_by" field's value of the RetentionState entity.
+// If the RetentionState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionStateMutation) OldManualBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldManualBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldManualBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldManualBy: %w", err)
+	}
+	return oldValue.ManualBy, nil
+}
+
+// ResetManualBy resets all changes to the "manual_by" field.
+func (m *RetentionStateMutation) ResetManualBy() {
+	m.manual_by = nil
+}
+
+// SetManualSetTime sets the "manual_set_time" field.
+func (m *RetentionStateMutation) SetManualSetTime(t time.Time) {
+	m.manual_set_time = &t
+}
+
+// ManualSetTime returns the value of the "manual_set_time" field in the mutation.
+func (m *RetentionStateMutation) ManualSetTime() (r time.Time, exists bool) {
+	v := m.manual_set_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldManualSetTime returns the old "manual_set_time" field's value of the RetentionState entity.
+// If the RetentionState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionStateMutation) OldManualSetTime(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldManualSetTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldManualSetTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldManualSetTime: %w", err)
+	}
+	return oldValue.ManualSetTime, nil
+}
+
+// ClearManualSetTime clears the value of the "manual_set_time" field.
+func (m *RetentionStateMutation) ClearManualSetTime() {
+	m.manual_set_time = nil
+	m.clearedFields[retentionstate.FieldManualSetTime] = struct{}{}
+}
+
+// ManualSetTimeCleared returns if the "manual_set_time" field was cleared in this mutation.
+func (m *RetentionStateMutation) ManualSetTimeCleared() bool {
+	_, ok := m.clearedFields[retentionstate.FieldManualSetTime]
+	return ok
+}
+
+// ResetManualSetTime resets all changes to the "manual_set_time" field.
+func (m *RetentionStateMutation) ResetManualSetTime() {
+	m.manual_set_time = nil
+	delete(m.clearedFields, retentionstate.FieldManualSetTime)
+}
+
+// SetManualExpireTime sets the "manual_expire_time" field.
+func (m *RetentionStateMutation) SetManualExpireTime(t time.Time) {
+	m.manual_expire_time = &t
+}
+
+// ManualExpireTime returns the value of the "manual_expire_time" field in the mutation.
+func (m *RetentionStateMutation) ManualExpireTime() (r time.Time, exists bool) {
+	v := m.manual_expire_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldManualExpireTime returns the old "manual_expire_time" field's value of the RetentionState entity.
+// If the RetentionState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionStateMutation) OldManualExpireTime(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldManualExpireTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldManualExpireTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldManualExpireTime: %w", err)
+	}
+	return oldValue.ManualExpireTime, nil
+}
+
+// ClearManualExpireTime clears the value of the "manual_expire_time" field.
+func (m *RetentionStateMutation) ClearManualExpireTime() {
+	m.manual_expire_time = nil
+	m.clearedFields[retentionstate.FieldManualExpireTime] = struct{}{}
+}
+
+// ManualExpireTimeCleared returns if the "manual_expire_time" field was cleared in this mutation.
+func (m *RetentionStateMutation) ManualExpireTimeCleared() bool {
+	_, ok := m.clearedFields[retentionstate.FieldManualExpireTime]
+	return ok
+}
+
+// ResetManualExpireTime resets all changes to the "manual_expire_time" field.
+func (m *RetentionStateMutation) ResetManualExpireTime() {
+	m.manual_expire_time = nil
+	delete(m.clearedFields, retentionstate.FieldManualExpireTime)
+}
+
+// SetEvaluateTime sets the "evaluate_time" field.
+func (m *RetentionStateMutation) SetEvaluateTime(t time.Time) {
+	m.evaluate_time = &t
+}
+
+// EvaluateTime returns the value of the "evaluate_time" field in the mutation.
+func (m *RetentionStateMutation) EvaluateTime() (r time.Time, exists bool) {
+	v := m.evaluate_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEvaluateTime returns the old "evaluate_time" field's value of the RetentionState entity.
+// If the RetentionState object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *RetentionStateMutation) OldEvaluateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEvaluateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEvaluateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEvaluateTime: %w", err)
+	}
+	return oldValue.EvaluateTime, nil
+}
+
+// ResetEvaluateTime resets all changes to the "evaluate_time" field.
+func (m *RetentionStateMutation) ResetEvaluateTime() {
+	m.evaluate_time = nil
+}
+
+// Where appends a list predicates to the RetentionStateMutation builder.
+func (m *RetentionStateMutation) Where(ps ...predicate.RetentionState) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the RetentionStateMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *RetentionStateMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.RetentionState, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *RetentionStateMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *RetentionStateMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (RetentionState).
+func (m *RetentionStateMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *RetentionStateMutation) Fields() []string {
+	fields := make([]string, 0, 11)
+	if m.label != nil {
+		fields = append(fields, retentionstate.FieldLabel)
+	}
+	if m.since != nil {
+		fields = append(fields, retentionstate.FieldSince)
+	}
+	if m.rule_label != nil {
+		fields = append(fields, retentionstate.FieldRuleLabel)
+	}
+	if m.rule_key != nil {
+		fields = append(fields, retentionstate.FieldRuleKey)
+	}
+	if m.facts != nil {
+		fields = append(fields, retentionstate.FieldFacts)
+	}
+	if m.manual_label != nil {
+		fields = append(fields, retentionstate.FieldManualLabel)
+	}
+	if m.manual_reason != nil {
+		fields = append(fields, retentionstate.FieldManualReason)
+	}
+	if m.manual_by != nil {
+		fields = append(fields, retentionstate.FieldManualBy)
+	}
+	if m.manual_set_time != nil {
+		fields = append(fields, retentionstate.FieldManualSetTime)
+	}
+	if m.manual_expire_time != nil {
+		fields = append(fields, retentionstate.FieldManualExpireTime)
+	}
+	if m.evaluate_time != nil {
+		fields = append(fields, retentionstate.FieldEvaluateTime)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *RetentionStateMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case retentionstate.FieldLabel:
+		return m.Label()
+	case retentionstate.FieldSince:
+		return m.Since()
+	case retentionstate.FieldRuleLabel:
+		return m.RuleLabel()
+	case retentionstate.FieldRuleKey:
+		return m.RuleKey()
+	case retentionstate.FieldFacts:
+		return m.Facts()
+	case retentionstate.FieldManualLabel:
+		return m.ManualLabel()
+	case retentionstate.FieldManualReason:
+		return m.ManualReason()
+	case retentionstate.FieldManualBy:
+		return m.ManualBy()
+	case retentionstate.FieldManualSetTime:
+		return m.ManualSetTime()
+	case retentionstate.FieldManualExpireTime:
+		return m.ManualExpireTime()
+	case retentionstate.FieldEvaluateTime:
+		return m.EvaluateTime()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *RetentionStateMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case retentionstate.FieldLabel:
+		return m.OldLabel(ctx)
+	case retentionstate.FieldSince:
+		return m.OldSince(ctx)
+	case retentionstate.FieldRuleLabel:
+		return m.OldRuleLabel(ctx)
+	case retentionstate.FieldRuleKey:
+		return m.OldRuleKey(ctx)
+	case retentionstate.FieldFacts:
+		return m.OldFacts(ctx)
+	case retentionstate.FieldManualLabel:
+		return m.OldManualLabel(ctx)
+	case retentionstate.FieldManualReason:
+		return m.OldManualReason(ctx)
+	case retentionstate.FieldManualBy:
+		return m.OldManualBy(ctx)
+	case retentionstate.FieldManualSetTime:
+		return m.OldManualSetTime(ctx)
+	case retentionstate.FieldManualExpireTime:
+		return m.OldManualExpireTime(ctx)
+	case retentionstate.FieldEvaluateTime:
+		return m.OldEvaluateTime(ctx)
+	}
+	return nil, fmt.Errorf("unknown RetentionState field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RetentionStateMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case retentionstate.FieldLabel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLabel(v)
+		return nil
+	case retentionstate.FieldSince:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSince(v)
+		return nil
+	case retentionstate.FieldRuleLabel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRuleLabel(v)
+		return nil
+	case retentionstate.FieldRuleKey:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRuleKey(v)
+		return nil
+	case retentionstate.FieldFacts:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFacts(v)
+		return nil
+	case retentionstate.FieldManualLabel:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetManualLabel(v)
+		return nil
+	case retentionstate.FieldManualReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetManualReason(v)
+		return nil
+	case retentionstate.FieldManualBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetManualBy(v)
+		return nil
+	case retentionstate.FieldManualSetTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetManualSetTime(v)
+		return nil
+	case retentionstate.FieldManualExpireTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetManualExpireTime(v)
+		return nil
+	case retentionstate.FieldEvaluateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEvaluateTime(v)
+		return nil
+	}
+	return fmt.Errorf("unknown RetentionState field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *RetentionStateMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *RetentionStateMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *RetentionStateMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown RetentionState numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *RetentionStateMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(retentionstate.FieldManualSetTime) {
+		fields = append(fields, retentionstate.FieldManualSetTime)
+	}
+	if m.FieldCleared(retentionstate.FieldManualExpireTime) {
+		fields = append(fields, retentionstate.FieldManualExpireTime)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *RetentionStateMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *RetentionStateMutation) ClearField(name string) error {
+	switch name {
+	case retentionstate.FieldManualSetTime:
+		m.ClearManualSetTime()
+		return nil
+	case retentionstate.FieldManualExpireTime:
+		m.ClearManualExpireTime()
+		return nil
+	}
+	return fmt.Errorf("unknown RetentionState nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *RetentionStateMutation) ResetField(name string) error {
+	switch name {
+	case retentionstate.FieldLabel:
+		m.ResetLabel()
+		return nil
+	case retentionstate.FieldSince:
+		m.ResetSince()
+		return nil
+	case retentionstate.FieldRuleLabel:
+		m.ResetRuleLabel()
+		return nil
+	case retentionstate.FieldRuleKey:
+		m.ResetRuleKey()
+		return nil
+	case retentionstate.FieldFacts:
+		m.ResetFacts()
+		return nil
+	case retentionstate.FieldManualLabel:
+		m.ResetManualLabel()
+		return nil
+	case retentionstate.FieldManualReason:
+		m.ResetManualReason()
+		return nil
+	case retentionstate.FieldManualBy:
+		m.ResetManualBy()
+		return nil
+	case retentionstate.FieldManualSetTime:
+		m.ResetManualSetTime()
+		return nil
+	case retentionstate.FieldManualExpireTime:
+		m.ResetManualExpireTime()
+		return nil
+	case retentionstate.FieldEvaluateTime:
+		m.ResetEvaluateTime()
+		return nil
+	}
+	return fmt.Errorf("unknown RetentionState field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *RetentionStateMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *RetentionStateMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *RetentionStateMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *RetentionStateMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *RetentionStateMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *RetentionStateMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *RetentionStateMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown RetentionState unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *RetentionStateMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown RetentionState edge %s", name)
 }
 
 // ScorecardMutation represents an operation that mutates the Scorecard nodes in the graph.

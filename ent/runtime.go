@@ -12,9 +12,13 @@ import (
 	"github.com/furrowhq/furrow/ent/deal"
 	"github.com/furrowhq/furrow/ent/healthoverride"
 	"github.com/furrowhq/furrow/ent/interaction"
+	"github.com/furrowhq/furrow/ent/labelchange"
 	"github.com/furrowhq/furrow/ent/ownershipperiod"
 	"github.com/furrowhq/furrow/ent/primarycontactchange"
 	"github.com/furrowhq/furrow/ent/recomputejob"
+	"github.com/furrowhq/furrow/ent/retentionalert"
+	"github.com/furrowhq/furrow/ent/retentionpolicy"
+	"github.com/furrowhq/furrow/ent/retentionstate"
 	"github.com/furrowhq/furrow/ent/schema"
 	"github.com/furrowhq/furrow/ent/scorecard"
 	"github.com/furrowhq/furrow/ent/signal"
@@ -224,6 +228,36 @@ func init() {
 	interactionDescRevision := interactionMixinFields0[3].Descriptor()
 	// interaction.DefaultRevision holds the default value on creation for the revision field.
 	interaction.DefaultRevision = interactionDescRevision.Default.(int64)
+	labelchangeFields := schema.LabelChange{}.Fields()
+	_ = labelchangeFields
+	// labelchangeDescFromLabel is the schema descriptor for from_label field.
+	labelchangeDescFromLabel := labelchangeFields[2].Descriptor()
+	// labelchange.DefaultFromLabel holds the default value on creation for the from_label field.
+	labelchange.DefaultFromLabel = labelchangeDescFromLabel.Default.(string)
+	// labelchangeDescToLabel is the schema descriptor for to_label field.
+	labelchangeDescToLabel := labelchangeFields[3].Descriptor()
+	// labelchange.DefaultToLabel holds the default value on creation for the to_label field.
+	labelchange.DefaultToLabel = labelchangeDescToLabel.Default.(string)
+	// labelchangeDescRuleKey is the schema descriptor for rule_key field.
+	labelchangeDescRuleKey := labelchangeFields[6].Descriptor()
+	// labelchange.DefaultRuleKey holds the default value on creation for the rule_key field.
+	labelchange.DefaultRuleKey = labelchangeDescRuleKey.Default.(string)
+	// labelchangeDescFacts is the schema descriptor for facts field.
+	labelchangeDescFacts := labelchangeFields[7].Descriptor()
+	// labelchange.DefaultFacts holds the default value on creation for the facts field.
+	labelchange.DefaultFacts = labelchangeDescFacts.Default.(string)
+	// labelchangeDescActor is the schema descriptor for actor field.
+	labelchangeDescActor := labelchangeFields[8].Descriptor()
+	// labelchange.DefaultActor holds the default value on creation for the actor field.
+	labelchange.DefaultActor = labelchangeDescActor.Default.(string)
+	// labelchangeDescReason is the schema descriptor for reason field.
+	labelchangeDescReason := labelchangeFields[9].Descriptor()
+	// labelchange.DefaultReason holds the default value on creation for the reason field.
+	labelchange.DefaultReason = labelchangeDescReason.Default.(string)
+	// labelchangeDescWinBack is the schema descriptor for win_back field.
+	labelchangeDescWinBack := labelchangeFields[10].Descriptor()
+	// labelchange.DefaultWinBack holds the default value on creation for the win_back field.
+	labelchange.DefaultWinBack = labelchangeDescWinBack.Default.(bool)
 	ownershipperiodFields := schema.OwnershipPeriod{}.Fields()
 	_ = ownershipperiodFields
 	// ownershipperiodDescReason is the schema descriptor for reason field.
@@ -274,6 +308,75 @@ func init() {
 	recomputejobDescLeaseOwner := recomputejobFields[12].Descriptor()
 	// recomputejob.DefaultLeaseOwner holds the default value on creation for the lease_owner field.
 	recomputejob.DefaultLeaseOwner = recomputejobDescLeaseOwner.Default.(string)
+	retentionalertMixin := schema.RetentionAlert{}.Mixin()
+	retentionalertMixinFields0 := retentionalertMixin[0].Fields()
+	_ = retentionalertMixinFields0
+	retentionalertFields := schema.RetentionAlert{}.Fields()
+	_ = retentionalertFields
+	// retentionalertDescRevision is the schema descriptor for revision field.
+	retentionalertDescRevision := retentionalertMixinFields0[3].Descriptor()
+	// retentionalert.DefaultRevision holds the default value on creation for the revision field.
+	retentionalert.DefaultRevision = retentionalertDescRevision.Default.(int64)
+	// retentionalertDescOwner is the schema descriptor for owner field.
+	retentionalertDescOwner := retentionalertFields[2].Descriptor()
+	// retentionalert.DefaultOwner holds the default value on creation for the owner field.
+	retentionalert.DefaultOwner = retentionalertDescOwner.Default.(string)
+	// retentionalertDescOutcome is the schema descriptor for outcome field.
+	retentionalertDescOutcome := retentionalertFields[6].Descriptor()
+	// retentionalert.DefaultOutcome holds the default value on creation for the outcome field.
+	retentionalert.DefaultOutcome = retentionalertDescOutcome.Default.(string)
+	// retentionalertDescNote is the schema descriptor for note field.
+	retentionalertDescNote := retentionalertFields[7].Descriptor()
+	// retentionalert.DefaultNote holds the default value on creation for the note field.
+	retentionalert.DefaultNote = retentionalertDescNote.Default.(string)
+	// retentionalertDescAcknowledgedBy is the schema descriptor for acknowledged_by field.
+	retentionalertDescAcknowledgedBy := retentionalertFields[9].Descriptor()
+	// retentionalert.DefaultAcknowledgedBy holds the default value on creation for the acknowledged_by field.
+	retentionalert.DefaultAcknowledgedBy = retentionalertDescAcknowledgedBy.Default.(string)
+	// retentionalertDescClosedBy is the schema descriptor for closed_by field.
+	retentionalertDescClosedBy := retentionalertFields[11].Descriptor()
+	// retentionalert.DefaultClosedBy holds the default value on creation for the closed_by field.
+	retentionalert.DefaultClosedBy = retentionalertDescClosedBy.Default.(string)
+	retentionpolicyFields := schema.RetentionPolicy{}.Fields()
+	_ = retentionpolicyFields
+	// retentionpolicyDescRevision is the schema descriptor for revision field.
+	retentionpolicyDescRevision := retentionpolicyFields[2].Descriptor()
+	// retentionpolicy.DefaultRevision holds the default value on creation for the revision field.
+	retentionpolicy.DefaultRevision = retentionpolicyDescRevision.Default.(int64)
+	// retentionpolicyDescUpdatedBy is the schema descriptor for updated_by field.
+	retentionpolicyDescUpdatedBy := retentionpolicyFields[3].Descriptor()
+	// retentionpolicy.DefaultUpdatedBy holds the default value on creation for the updated_by field.
+	retentionpolicy.DefaultUpdatedBy = retentionpolicyDescUpdatedBy.Default.(string)
+	retentionstateFields := schema.RetentionState{}.Fields()
+	_ = retentionstateFields
+	// retentionstateDescLabel is the schema descriptor for label field.
+	retentionstateDescLabel := retentionstateFields[1].Descriptor()
+	// retentionstate.DefaultLabel holds the default value on creation for the label field.
+	retentionstate.DefaultLabel = retentionstateDescLabel.Default.(string)
+	// retentionstateDescRuleLabel is the schema descriptor for rule_label field.
+	retentionstateDescRuleLabel := retentionstateFields[3].Descriptor()
+	// retentionstate.DefaultRuleLabel holds the default value on creation for the rule_label field.
+	retentionstate.DefaultRuleLabel = retentionstateDescRuleLabel.Default.(string)
+	// retentionstateDescRuleKey is the schema descriptor for rule_key field.
+	retentionstateDescRuleKey := retentionstateFields[4].Descriptor()
+	// retentionstate.DefaultRuleKey holds the default value on creation for the rule_key field.
+	retentionstate.DefaultRuleKey = retentionstateDescRuleKey.Default.(string)
+	// retentionstateDescFacts is the schema descriptor for facts field.
+	retentionstateDescFacts := retentionstateFields[5].Descriptor()
+	// retentionstate.DefaultFacts holds the default value on creation for the facts field.
+	retentionstate.DefaultFacts = retentionstateDescFacts.Default.(string)
+	// retentionstateDescManualLabel is the schema descriptor for manual_label field.
+	retentionstateDescManualLabel := retentionstateFields[6].Descriptor()
+	// retentionstate.DefaultManualLabel holds the default value on creation for the manual_label field.
+	retentionstate.DefaultManualLabel = retentionstateDescManualLabel.Default.(string)
+	// retentionstateDescManualReason is the schema descriptor for manual_reason field.
+	retentionstateDescManualReason := retentionstateFields[7].Descriptor()
+	// retentionstate.DefaultManualReason holds the default value on creation for the manual_reason field.
+	retentionstate.DefaultManualReason = retentionstateDescManualReason.Default.(string)
+	// retentionstateDescManualBy is the schema descriptor for manual_by field.
+	retentionstateDescManualBy := retentionstateFields[8].Descriptor()
+	// retentionstate.DefaultManualBy holds the default value on creation for the manual_by field.
+	retentionstate.DefaultManualBy = retentionstateDescManualBy.Default.(string)
 	scorecardMixin := schema.Scorecard{}.Mixin()
 	scorecardMixinFields0 := scorecardMixin[0].Fields()
 	_ = scorecardMixinFields0

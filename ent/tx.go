@@ -38,6 +38,8 @@ type Tx struct {
 	HealthScore *HealthScoreClient
 	// Interaction is the client for interacting with the Interaction builders.
 	Interaction *InteractionClient
+	// LabelChange is the client for interacting with the LabelChange builders.
+	LabelChange *LabelChangeClient
 	// OwnershipPeriod is the client for interacting with the OwnershipPeriod builders.
 	OwnershipPeriod *OwnershipPeriodClient
 	// Partner is the client for interacting with the Partner builders.
@@ -48,6 +50,12 @@ type Tx struct {
 	RecomputeJob *RecomputeJobClient
 	// RequestRecord is the client for interacting with the RequestRecord builders.
 	RequestRecord *RequestRecordClient
+	// RetentionAlert is the client for interacting with the RetentionAlert builders.
+	RetentionAlert *RetentionAlertClient
+	// RetentionPolicy is the client for interacting with the RetentionPolicy builders.
+	RetentionPolicy *RetentionPolicyClient
+	// RetentionState is the client for interacting with the RetentionState builders.
+	RetentionState *RetentionStateClient
 	// Scorecard is the client for interacting with the Scorecard builders.
 	Scorecard *ScorecardClient
 	// ScorecardVersion is the client for interacting with the ScorecardVersion builders.
@@ -203,11 +211,15 @@ func (tx *Tx) init() {
 	tx.HealthOverride = NewHealthOverrideClient(tx.config)
 	tx.HealthScore = NewHealthScoreClient(tx.config)
 	tx.Interaction = NewInteractionClient(tx.config)
+	tx.LabelChange = NewLabelChangeClient(tx.config)
 	tx.OwnershipPeriod = NewOwnershipPeriodClient(tx.config)
 	tx.Partner = NewPartnerClient(tx.config)
 	tx.PrimaryContactChange = NewPrimaryContactChangeClient(tx.config)
 	tx.RecomputeJob = NewRecomputeJobClient(tx.config)
 	tx.RequestRecord = NewRequestRecordClient(tx.config)
+	tx.RetentionAlert = NewRetentionAlertClient(tx.config)
+	tx.RetentionPolicy = NewRetentionPolicyClient(tx.config)
+	tx.RetentionState = NewRetentionStateClient(tx.config)
 	tx.Scorecard = NewScorecardClient(tx.config)
 	tx.ScorecardVersion = NewScorecardVersionClient(tx.config)
 	tx.Signal = NewSignalClient(tx.config)

@@ -77,6 +77,7 @@ type config struct {
 	rateBurst          int
 	healthDebounce     time.Duration
 	healthRecompute    time.Duration
+	retentionSweep     time.Duration
 	workerInterval     time.Duration
 	bootstrapKey       string
 	keyName, keyRole   string
@@ -166,12 +167,18 @@ func parse(cmd string, args []string, stderr io.Writer) (config, error) {
 		if err != nil {
 			return c, err
 		}
+		sweep, err := envDuration("FURROW_RETENTION_SWEEP_EVERY", time.Hour)
+		if err != nil {
+			return c, err
+		}
+		fs.DurationVar(&c.retentionSweep, "retention-sweep-every", sweep,
+			"how often every account's retention label is re-evaluated, so time-based rules fire; 0 never [FURROW_RETENTION_SWEEP_EVERY]")
 		fs.DurationVar(&c.healthRecompute, "health-recompute-every", every,
 			"how often every account's health is recomputed, so time windows move; 0 never [FURROW_HEALTH_RECOMPUTE_EVERY]")
 		fs.DurationVar(&c.healthDebounce, "health-debounce", debounce,
 			"how long after a change (signals, contacts, deals, interactions) an account's health is rescored [FURROW_HEALTH_DEBOUNCE]")
 		fs.DurationVar(&c.workerInterval, "worker-interval", interval,
-			"how often background work (debounced rescoring, recompute jobs, expired overrides) runs; 0 disables it on this server [FURROW_WORKER_INTERVAL]")
+			"how often background work (debounced rescoring, recompute jobs, expired overrides, retention labels) runs; 0 disables it on this server [FURROW_WORKER_INTERVAL]")
 		// A secret belongs in the environment, not on a command line others can read.
 		c.bootstrapKey = os.Getenv("FURROW_BOOTSTRAP_KEY")
 	}
@@ -332,6 +339,7 @@ func serve(ctx context.Context, c config, db *database.DB, log *slog.Logger, std
 		Server:       server.Config{GRPCAddr: c.grpcAddr, HTTPAddr: c.httpAddr, Logger: log, ShutdownTimeout: c.shutdownTimeout},
 		BootstrapKey: c.bootstrapKey, RateLimit: c.rateLimit, RateBurst: c.rateBurst,
 		HealthDebounce: c.healthDebounce, WorkerInterval: c.workerInterval, HealthRecomputeEvery: c.healthRecompute,
+		RetentionSweepEvery: c.retentionSweep,
 	})
 	if err != nil {
 		return err

@@ -153,6 +153,18 @@ func (f InteractionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.InteractionMutation", m)
 }
 
+// The LabelChangeFunc type is an adapter to allow the use of ordinary
+// function as LabelChange mutator.
+type LabelChangeFunc func(context.Context, *ent.LabelChangeMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f LabelChangeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.LabelChangeMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.LabelChangeMutation", m)
+}
+
 // The OwnershipPeriodFunc type is an adapter to allow the use of ordinary
 // function as OwnershipPeriod mutator.
 type OwnershipPeriodFunc func(context.Context, *ent.OwnershipPeriodMutation) (ent.Value, error)
@@ -211,6 +223,42 @@ func (f RequestRecordFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Valu
 		return f(ctx, mv)
 	}
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RequestRecordMutation", m)
+}
+
+// The RetentionAlertFunc type is an adapter to allow the use of ordinary
+// function as RetentionAlert mutator.
+type RetentionAlertFunc func(context.Context, *ent.RetentionAlertMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RetentionAlertFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RetentionAlertMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RetentionAlertMutation", m)
+}
+
+// The RetentionPolicyFunc type is an adapter to allow the use of ordinary
+// function as RetentionPolicy mutator.
+type RetentionPolicyFunc func(context.Context, *ent.RetentionPolicyMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RetentionPolicyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RetentionPolicyMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RetentionPolicyMutation", m)
+}
+
+// The RetentionStateFunc type is an adapter to allow the use of ordinary
+// function as RetentionState mutator.
+type RetentionStateFunc func(context.Context, *ent.RetentionStateMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f RetentionStateFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.RetentionStateMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.RetentionStateMutation", m)
 }
 
 // The ScorecardFunc type is an adapter to allow the use of ordinary

@@ -478,6 +478,33 @@ var (
 			},
 		},
 	}
+	// LabelChangesColumns holds the columns for the "label_changes" table.
+	LabelChangesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "account_id", Type: field.TypeUUID},
+		{Name: "from_label", Type: field.TypeString, Default: ""},
+		{Name: "to_label", Type: field.TypeString, Default: ""},
+		{Name: "change_time", Type: field.TypeTime},
+		{Name: "cause", Type: field.TypeString},
+		{Name: "rule_key", Type: field.TypeString, Default: ""},
+		{Name: "facts", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "actor", Type: field.TypeString, Default: ""},
+		{Name: "reason", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "win_back", Type: field.TypeBool, Default: false},
+	}
+	// LabelChangesTable holds the schema information for the "label_changes" table.
+	LabelChangesTable = &schema.Table{
+		Name:       "label_changes",
+		Columns:    LabelChangesColumns,
+		PrimaryKey: []*schema.Column{LabelChangesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "labelchange_account_id_change_time_id",
+				Unique:  false,
+				Columns: []*schema.Column{LabelChangesColumns[1], LabelChangesColumns[4], LabelChangesColumns[0]},
+			},
+		},
+	}
 	// OwnershipPeriodsColumns holds the columns for the "ownership_periods" table.
 	OwnershipPeriodsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -603,6 +630,101 @@ var (
 				Name:    "requestrecord_scope_request_id",
 				Unique:  true,
 				Columns: []*schema.Column{RequestRecordsColumns[1], RequestRecordsColumns[2]},
+			},
+		},
+	}
+	// RetentionAlertsColumns holds the columns for the "retention_alerts" table.
+	RetentionAlertsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "create_time", Type: field.TypeTime},
+		{Name: "update_time", Type: field.TypeTime},
+		{Name: "revision", Type: field.TypeInt64, Default: 1},
+		{Name: "account_id", Type: field.TypeUUID},
+		{Name: "change_id", Type: field.TypeUUID},
+		{Name: "owner", Type: field.TypeString, Default: ""},
+		{Name: "state", Type: field.TypeString},
+		{Name: "due_time", Type: field.TypeTime},
+		{Name: "steps", Type: field.TypeString, Size: 2147483647},
+		{Name: "outcome", Type: field.TypeString, Default: ""},
+		{Name: "note", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "acknowledge_time", Type: field.TypeTime, Nullable: true},
+		{Name: "acknowledged_by", Type: field.TypeString, Default: ""},
+		{Name: "close_time", Type: field.TypeTime, Nullable: true},
+		{Name: "closed_by", Type: field.TypeString, Default: ""},
+	}
+	// RetentionAlertsTable holds the schema information for the "retention_alerts" table.
+	RetentionAlertsTable = &schema.Table{
+		Name:       "retention_alerts",
+		Columns:    RetentionAlertsColumns,
+		PrimaryKey: []*schema.Column{RetentionAlertsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "retentionalert_owner_state_due_time_id",
+				Unique:  false,
+				Columns: []*schema.Column{RetentionAlertsColumns[6], RetentionAlertsColumns[7], RetentionAlertsColumns[8], RetentionAlertsColumns[0]},
+			},
+			{
+				Name:    "retentionalert_state_due_time_id",
+				Unique:  false,
+				Columns: []*schema.Column{RetentionAlertsColumns[7], RetentionAlertsColumns[8], RetentionAlertsColumns[0]},
+			},
+			{
+				Name:    "retention_alert_one_open",
+				Unique:  true,
+				Columns: []*schema.Column{RetentionAlertsColumns[4]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "state <> 'CLOSED'",
+				},
+			},
+		},
+	}
+	// RetentionPoliciesColumns holds the columns for the "retention_policies" table.
+	RetentionPoliciesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "definition", Type: field.TypeString, Size: 2147483647},
+		{Name: "revision", Type: field.TypeInt64, Default: 1},
+		{Name: "updated_by", Type: field.TypeString, Default: ""},
+		{Name: "update_time", Type: field.TypeTime},
+	}
+	// RetentionPoliciesTable holds the schema information for the "retention_policies" table.
+	RetentionPoliciesTable = &schema.Table{
+		Name:       "retention_policies",
+		Columns:    RetentionPoliciesColumns,
+		PrimaryKey: []*schema.Column{RetentionPoliciesColumns[0]},
+	}
+	// RetentionStatesColumns holds the columns for the "retention_states" table.
+	RetentionStatesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "label", Type: field.TypeString, Default: ""},
+		{Name: "since", Type: field.TypeTime},
+		{Name: "rule_label", Type: field.TypeString, Default: ""},
+		{Name: "rule_key", Type: field.TypeString, Default: ""},
+		{Name: "facts", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "manual_label", Type: field.TypeString, Default: ""},
+		{Name: "manual_reason", Type: field.TypeString, Default: ""},
+		{Name: "manual_by", Type: field.TypeString, Default: ""},
+		{Name: "manual_set_time", Type: field.TypeTime, Nullable: true},
+		{Name: "manual_expire_time", Type: field.TypeTime, Nullable: true},
+		{Name: "evaluate_time", Type: field.TypeTime},
+	}
+	// RetentionStatesTable holds the schema information for the "retention_states" table.
+	RetentionStatesTable = &schema.Table{
+		Name:       "retention_states",
+		Columns:    RetentionStatesColumns,
+		PrimaryKey: []*schema.Column{RetentionStatesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "retentionstate_label_id",
+				Unique:  false,
+				Columns: []*schema.Column{RetentionStatesColumns[1], RetentionStatesColumns[0]},
+			},
+			{
+				Name:    "retentionstate_manual_expire_time",
+				Unique:  false,
+				Columns: []*schema.Column{RetentionStatesColumns[10]},
+				Annotation: &entsql.IndexAnnotation{
+					Where: "manual_expire_time IS NOT NULL",
+				},
 			},
 		},
 	}
@@ -765,11 +887,15 @@ var (
 		HealthOverridesTable,
 		HealthScoresTable,
 		InteractionsTable,
+		LabelChangesTable,
 		OwnershipPeriodsTable,
 		PartnersTable,
 		PrimaryContactChangesTable,
 		RecomputeJobsTable,
 		RequestRecordsTable,
+		RetentionAlertsTable,
+		RetentionPoliciesTable,
+		RetentionStatesTable,
 		ScorecardsTable,
 		ScorecardVersionsTable,
 		SignalsTable,

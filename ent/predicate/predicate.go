@@ -42,6 +42,9 @@ type HealthScore func(*sql.Selector)
 // Interaction is the predicate function for interaction builders.
 type Interaction func(*sql.Selector)
 
+// LabelChange is the predicate function for labelchange builders.
+type LabelChange func(*sql.Selector)
+
 // OwnershipPeriod is the predicate function for ownershipperiod builders.
 type OwnershipPeriod func(*sql.Selector)
 
@@ -56,6 +59,15 @@ type RecomputeJob func(*sql.Selector)
 
 // RequestRecord is the predicate function for requestrecord builders.
 type RequestRecord func(*sql.Selector)
+
+// RetentionAlert is the predicate function for retentionalert builders.
+type RetentionAlert func(*sql.Selector)
+
+// RetentionPolicy is the predicate function for retentionpolicy builders.
+type RetentionPolicy func(*sql.Selector)
+
+// RetentionState is the predicate function for retentionstate builders.
+type RetentionState func(*sql.Selector)
 
 // Scorecard is the predicate function for scorecard builders.
 type Scorecard func(*sql.Selector)

@@ -223,11 +223,13 @@ func (s *Service) runJob(ctx context.Context, owner string, j *Job) error {
 		go func(seq int, ts []*Target) {
 			defer wg.Done()
 			defer func() { <-slots }()
+			var regraded []uuid.UUID
 			err := s.store.WithHealthTx(ctx, func(tx Tx) error {
 				st, err := s.scoreTargets(ctx, tx, ts, f == nil, j.ComputeTime, &j.ID)
 				if err != nil {
 					return err
 				}
+				regraded = st.Regraded
 				mu.Lock()
 				c := safe
 				for c+1 == seq || done[c+1] {
@@ -246,6 +248,9 @@ func (s *Service) runJob(ctx context.Context, owner string, j *Job) error {
 				}
 				return err
 			})
+			if err == nil {
+				s.notify(ctx, regraded...)
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
@@ -404,6 +409,7 @@ func (s *Service) ProcessDirty(ctx context.Context) (int, error) {
 // transaction.
 func (s *Service) rescoreDirty(ctx context.Context, now time.Time, only []uuid.UUID) (int, error) {
 	claimed := 0
+	var regraded []uuid.UUID
 	err := s.store.WithHealthTx(ctx, func(tx Tx) error {
 		ids, err := tx.ClaimDirty(ctx, now, s.opts.BatchSize, only)
 		if err != nil || len(ids) == 0 {
@@ -423,19 +429,23 @@ func (s *Service) rescoreDirty(ctx context.Context, now time.Time, only []uuid.U
 		if len(live) == 0 {
 			return nil
 		}
-		_, err = s.scoreTargets(ctx, tx, live, false, now, nil)
+		st, err := s.scoreTargets(ctx, tx, live, false, now, nil)
+		regraded = st.Regraded
 		return err
 	})
 	if err != nil {
 		return 0, err
 	}
+	s.notify(ctx, regraded...)
 	return claimed, nil
 }
 
 // liftExpired ends the overrides whose expiry has passed and restores the computed
 // scores.
 func (s *Service) liftExpired(ctx context.Context, now time.Time) error {
-	return s.store.WithHealthTx(ctx, func(tx Tx) error {
+	var lifted []uuid.UUID
+	err := s.store.WithHealthTx(ctx, func(tx Tx) error {
+		lifted = lifted[:0]
 		expired, err := tx.ExpiredOverrides(ctx, now, 1000)
 		if err != nil {
 			return err
@@ -453,9 +463,14 @@ func (s *Service) liftExpired(ctx context.Context, now time.Time) error {
 			if err := endExpired(ctx, tx, o, now); err != nil {
 				return err
 			}
+			lifted = append(lifted, cur.Account)
 		}
 		return nil
 	})
+	if err == nil {
+		s.notify(ctx, lifted...)
+	}
+	return err
 }
 
 // Work runs the background work until ctx ends: queued recompute jobs and debounced

@@ -43,6 +43,9 @@ type Options struct {
 	Parallel int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// OnGradeChange, when set, is told (after commit) which accounts' grade in effect
+	// changed, so rules that read grades (retention labels) follow at once.
+	OnGradeChange func(ctx context.Context, ids []uuid.UUID)
 }
 
 // Service implements health scoring's use cases.
@@ -548,12 +551,13 @@ func (s *Service) ListHealthScoreHistory(ctx context.Context, acc uuid.UUID, siz
 func (s *Service) ComputeHealthScore(ctx context.Context, acc uuid.UUID) (*HealthScore, error) {
 	now := s.clock()
 	var t *Target
+	var st Stats
 	err := s.store.WithHealthTx(ctx, func(tx Tx) error {
 		var err error
 		if t, err = s.liveTarget(ctx, tx, acc); err != nil {
 			return err
 		}
-		st, err := s.scoreTargets(ctx, tx, []*Target{t}, false, now, nil)
+		st, err = s.scoreTargets(ctx, tx, []*Target{t}, false, now, nil)
 		if err != nil {
 			return err
 		}
@@ -565,6 +569,7 @@ func (s *Service) ComputeHealthScore(ctx context.Context, acc uuid.UUID) (*Healt
 	if err != nil {
 		return nil, err
 	}
+	s.notify(ctx, st.Regraded...)
 	return s.GetHealthScore(ctx, acc, nil)
 }
 
@@ -612,6 +617,7 @@ func (s *Service) OverrideHealthScore(ctx context.Context, acc uuid.UUID, o *Ove
 	if err != nil {
 		return nil, err
 	}
+	s.notify(ctx, acc) // the grade in effect may have changed
 	return s.GetHealthScore(ctx, acc, nil)
 }
 
@@ -657,6 +663,7 @@ func (s *Service) ClearHealthScoreOverride(ctx context.Context, acc uuid.UUID, r
 	if err != nil {
 		return nil, err
 	}
+	s.notify(ctx, acc) // the grade in effect may have changed
 	return s.GetHealthScore(ctx, acc, nil)
 }
 
@@ -676,6 +683,14 @@ func clearOverride(ctx context.Context, tx Tx, cur *Current, t time.Time, by, re
 // the moment (by the same job, before a restart), which are not counted again.
 type Stats struct {
 	Processed, Changed, NoData, Done int64
+	Regraded                         []uuid.UUID // accounts whose grade in effect changed
+}
+
+// notify tells OnGradeChange about accounts whose grade in effect changed.
+func (s *Service) notify(ctx context.Context, ids ...uuid.UUID) {
+	if s.opts.OnGradeChange != nil && len(ids) > 0 {
+		s.opts.OnGradeChange(ctx, ids)
+	}
 }
 
 // scoreTargets scores accounts at asOf in tx and writes what changed: a history row
@@ -797,6 +812,9 @@ func (s *Service) scoreTargets(ctx context.Context, tx Tx, ts []*Target, dense b
 		}
 		if cur != nil && sameCurrent(cur, next) {
 			continue
+		}
+		if cur == nil || cur.EffGrade != next.EffGrade {
+			st.Regraded = append(st.Regraded, t.ID)
 		}
 		upserts = append(upserts, next)
 	}
