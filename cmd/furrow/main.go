@@ -30,6 +30,7 @@ import (
 	"github.com/furrowhq/furrow/internal/database"
 	"github.com/furrowhq/furrow/internal/health"
 	"github.com/furrowhq/furrow/internal/requestid"
+	"github.com/furrowhq/furrow/internal/retention"
 	"github.com/furrowhq/furrow/internal/seed"
 	"github.com/furrowhq/furrow/internal/server"
 	"github.com/furrowhq/furrow/internal/store"
@@ -291,13 +292,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		s := store.New(db)
 		st, err := seed.Run(ctx, account.NewService(s, nil), health.NewService(s, health.Options{}),
-			seed.Options{Accounts: c.seedAccounts, Seed: c.seedRandom})
+			seed.Options{Accounts: c.seedAccounts, Seed: c.seedRandom, Retention: retention.NewService(s, retention.Options{})})
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "seeded %d accounts (%d already there), %d contacts, %d deals, %d interactions, %d claims, %d transfers, %d signals\n",
 			st.Accounts, st.Skipped, st.Contacts, st.Deals, st.Interactions, st.Claims, st.Transfers, st.Signals)
 		fmt.Fprintf(stdout, "health grades of the seeded accounts: %d green, %d yellow, %d red\n", st.Green, st.Yellow, st.Red)
+		fmt.Fprintf(stdout, "retention labels of the seeded accounts: %d newly signed, %d in use, %d expansion, %d at risk, %d churned, %d not customers\n",
+			st.Labels[retention.NewlySigned], st.Labels[retention.InUse], st.Labels[retention.Expansion], st.Labels[retention.AtRisk],
+			st.Labels[retention.Churned], st.Labels[""])
 		return nil
 	case "keys":
 		if err := migrateOrCheck(ctx, db, true, log); err != nil {

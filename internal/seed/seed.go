@@ -19,12 +19,15 @@ import (
 	"github.com/furrowhq/furrow/internal/health"
 	"github.com/furrowhq/furrow/internal/listing"
 	"github.com/furrowhq/furrow/internal/page"
+	"github.com/furrowhq/furrow/internal/retention"
 )
 
 // Options configure a seed run.
 type Options struct {
 	Accounts int   // how many accounts (default 300)
 	Seed     int64 // random seed; the same seed gives the same dataset (default 1)
+	// Retention, when set, labels every account after scoring (a forced sweep).
+	Retention *retention.Service
 }
 
 // Stats count what a run created (or found already there), and the health grades the
@@ -36,6 +39,9 @@ type Stats struct {
 	Signals int
 	// Green, Yellow and Red count the seeded accounts by computed grade.
 	Green, Yellow, Red int
+	// Labels counts the seeded accounts by retention label (with Options.Retention;
+	// "" is accounts that are not customers).
+	Labels map[string]int
 }
 
 // signalBatch is the most signals one BatchCreateSignals call takes.
@@ -85,7 +91,34 @@ func run(ctx context.Context, svc *account.Service, hs *health.Service, opt Opti
 	if err := signalAndScore(ctx, hs, plans, ids, &st); err != nil {
 		return st, fmt.Errorf("seed health: %w", err)
 	}
+	if opt.Retention != nil {
+		if err := label(ctx, opt.Retention, ids, &st); err != nil {
+			return st, fmt.Errorf("seed retention labels: %w", err)
+		}
+	}
 	return st, nil
+}
+
+// label evaluates every account's retention label now and counts the seeded ones'.
+func label(ctx context.Context, rs *retention.Service, ids []uuid.UUID, st *Stats) error {
+	if err := rs.EnsureDefault(ctx); err != nil {
+		return err
+	}
+	if _, err := rs.Sweep(ctx, true); err != nil {
+		return err
+	}
+	st.Labels = map[string]int{}
+	for _, id := range ids {
+		if id == uuid.Nil {
+			continue
+		}
+		s, err := rs.GetLabel(ctx, id)
+		if err != nil {
+			return err
+		}
+		st.Labels[s.Label]++
+	}
+	return nil
 }
 
 // signalAndScore sends the plans' signals for the accounts in ids (uuid.Nil: none),

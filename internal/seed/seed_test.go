@@ -10,6 +10,7 @@ import (
 	"github.com/furrowhq/furrow/internal/account"
 	"github.com/furrowhq/furrow/internal/database"
 	"github.com/furrowhq/furrow/internal/health"
+	"github.com/furrowhq/furrow/internal/retention"
 	"github.com/furrowhq/furrow/internal/listing"
 	"github.com/furrowhq/furrow/internal/store"
 	"github.com/furrowhq/furrow/internal/testdb"
@@ -41,7 +42,8 @@ func testRun(t *testing.T, db *database.DB) {
 	ctx := context.Background()
 	s := store.New(db)
 	svc, hs := account.NewService(s, nil), health.NewService(s, health.Options{})
-	opt := Options{Accounts: 40, Seed: 1}
+	rs := retention.NewService(s, retention.Options{})
+	opt := Options{Accounts: 40, Seed: 1, Retention: rs}
 
 	start := time.Now()
 	st, err := run(ctx, svc, hs, opt, start)
@@ -49,6 +51,21 @@ func testRun(t *testing.T, db *database.DB) {
 		t.Fatal(err)
 	}
 	t.Logf("first run: %+v", st)
+	// Every seeded account has a state, and the labels are spread: customers in
+	// several stages of their lifecycle, and prospects without a label.
+	labelled := 0
+	for _, n := range st.Labels {
+		labelled += n
+	}
+	if labelled != 40 || len(st.Labels) < 4 || st.Labels[""] == 0 || st.Labels[retention.AtRisk] == 0 {
+		t.Errorf("Labels = %v; want all 40 accounts over at least 4 labels, with prospects and at-risk customers", st.Labels)
+	}
+	if p, err := rs.ListLabels(ctx, retention.AtRisk, 100, ""); err != nil || len(p.Items) < st.Labels[retention.AtRisk] {
+		t.Errorf("ListLabels(AT_RISK) = %v, %v; want at least %d", p, err, st.Labels[retention.AtRisk])
+	}
+	if p, err := rs.ListAlerts(ctx, retention.AlertFilter{State: retention.AlertOpen}, 100, ""); err != nil || len(p.Items) != st.Labels[retention.AtRisk] {
+		t.Errorf("open alerts = %v, %v; want one per at-risk account (%d)", p, err, st.Labels[retention.AtRisk])
+	}
 	if st.Accounts != 40 || st.Skipped != 0 {
 		t.Errorf("Accounts, Skipped = %d, %d; want 40, 0", st.Accounts, st.Skipped)
 	}
@@ -190,7 +207,7 @@ func testRun(t *testing.T, db *database.DB) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := (Stats{Skipped: 40, Green: again.Green, Yellow: again.Yellow, Red: again.Red}); again != want {
+	if want := (Stats{Skipped: 40, Green: again.Green, Yellow: again.Yellow, Red: again.Red, Labels: again.Labels}); !reflect.DeepEqual(again, want) {
 		t.Errorf("second run: %+v; want %+v", again, want)
 	}
 	if n := again.Green + again.Yellow + again.Red; n != 40 {

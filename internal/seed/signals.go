@@ -249,5 +249,19 @@ func makeSignals(r *rand.Rand, p *plan, today time.Time) {
 			g.add("trust_rating", fmt.Sprintf("q%d", q), v, g.at(ago))
 		}
 	}
+	// Plan usage (share of the plan's limits in use, 0–1), which the retention policy's
+	// expansion rule reads: two monthly snapshots for customers in the product. Drawn
+	// last, so the signals above stay as they were before it was added.
+	if start >= 0 && p.stage >= dealStage {
+		ubase := []float64{0.82, 0.6, 0.45, 0.15}[ci]
+		for m := range 2 {
+			ago := m*30 + 4
+			if ago > start {
+				break
+			}
+			v := math.Round(min(1, ubase*(0.85+0.3*r.Float64()))*100) / 100
+			g.add("plan_usage", fmt.Sprintf("m%02d", m), v, g.at(ago))
+		}
+	}
 	p.signals = g.out
 }
