@@ -38,6 +38,9 @@ type EventQuery struct {
 	Froms  []time.Time // window starts (exclusive), each with a count
 	Sums   []bool      // per window: whether its sum is needed too (SUM, AVERAGE)
 	Last   bool        // also the latest event's value
+	// LastSince, when not zero, is the earliest window start of the LAST measures: a
+	// latest event before it counts as no data, so its value need not be read.
+	LastSince time.Time
 }
 
 // EventAgg is one account's aggregates for one EventQuery. Sums are exact integers
@@ -79,6 +82,16 @@ func NewPlan(asOf time.Time, defs ...*Definition) *Plan {
 			}
 			q := &p.Queries[i]
 			if m.Aggregation == AggLast {
+				from, windowed := windowStart(m, asOf)
+				switch {
+				case !q.Last:
+					q.LastSince = from // zero when not windowed: the whole history
+				case !windowed || from.Before(q.LastSince):
+					q.LastSince = from
+				}
+				if !windowed {
+					q.LastSince = time.Time{}
+				}
 				q.Last = true
 				continue // LAST compares the latest time with its window: no sums needed
 			}

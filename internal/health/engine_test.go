@@ -171,3 +171,34 @@ func TestCheckScorecard(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanWindows(t *testing.T) {
+	asOf := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	def := &Definition{Measures: []Measure{
+		{Key: "a", Source: "logins", Aggregation: AggSum, WindowDays: 30},
+		{Key: "b", Source: "logins", Aggregation: AggCount, WindowDays: 90},
+		{Key: "c", Source: "logins", Aggregation: AggAverage, WindowDays: 90},
+		{Key: "d", Source: "trust", Aggregation: AggLast, WindowDays: 90},
+		{Key: "e", Source: "trust", Aggregation: AggLast, WindowDays: 365},
+		{Key: "f", Source: "nps", Aggregation: AggLast, WindowDays: 30},
+		{Key: "g", Source: "nps", Aggregation: AggLast}, // no window: the whole history
+	}}
+	p := NewPlan(asOf, def)
+	if len(p.Queries) != 3 {
+		t.Fatalf("queries = %+v", p.Queries)
+	}
+	logins, trust, nps := p.Queries[0], p.Queries[1], p.Queries[2]
+	if len(logins.Froms) != 2 || !logins.Froms[0].Equal(asOf.AddDate(0, 0, -30)) || !logins.Sums[0] || !logins.Sums[1] {
+		t.Errorf("logins: %+v (both windows need sums: SUM and AVERAGE)", logins)
+	}
+	if !trust.Last || !trust.LastSince.Equal(asOf.AddDate(0, 0, -365)) || len(trust.Froms) != 0 {
+		t.Errorf("trust: %+v, want LAST since the wider window", trust)
+	}
+	if !nps.Last || !nps.LastSince.IsZero() {
+		t.Errorf("nps: %+v, want LAST over the whole history", nps)
+	}
+	counted := NewPlan(asOf, &Definition{Measures: []Measure{{Key: "x", Source: "shares", Aggregation: AggCount, WindowDays: 180}}})
+	if q := counted.Queries[0]; len(q.Sums) != 1 || q.Sums[0] {
+		t.Errorf("a COUNT window needs no sum: %+v", q)
+	}
+}

@@ -190,6 +190,10 @@ func (s *Service) runJob(ctx context.Context, owner string, j *Job) error {
 	if err != nil {
 		return s.endJob(ctx, j.ID, JobFailed, "the job's filter no longer parses: "+err.Error())
 	}
+	cards, err := s.store.Scorecards(ctx)
+	if err != nil {
+		return err
+	}
 	var (
 		mu       sync.Mutex
 		firstErr error
@@ -225,7 +229,7 @@ func (s *Service) runJob(ctx context.Context, owner string, j *Job) error {
 			defer func() { <-slots }()
 			var regraded []uuid.UUID
 			err := s.store.WithHealthTx(ctx, func(tx Tx) error {
-				st, err := s.scoreTargets(ctx, tx, ts, f == nil, j.ComputeTime, &j.ID)
+				st, err := s.scoreWith(ctx, tx, cards, ts, f == nil, j.ComputeTime, &j.ID)
 				if err != nil {
 					return err
 				}

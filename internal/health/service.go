@@ -697,13 +697,21 @@ func (s *Service) notify(ctx context.Context, ids ...uuid.UUID) {
 // when the result differs from the current one, and the current row when anything
 // (including the trend) differs. jobID tags the history rows of a recompute job.
 func (s *Service) scoreTargets(ctx context.Context, tx Tx, ts []*Target, dense bool, asOf time.Time, jobID *uuid.UUID) (Stats, error) {
+	return s.scoreWith(ctx, tx, nil, ts, dense, asOf, jobID)
+}
+
+// scoreWith is scoreTargets with the scorecards given (nil: read them in tx). A job
+// reads them once: a scorecard changed while it runs queues another job anyway.
+func (s *Service) scoreWith(ctx context.Context, tx Tx, cards []*Scorecard, ts []*Target, dense bool, asOf time.Time, jobID *uuid.UUID) (Stats, error) {
 	st := Stats{Processed: int64(len(ts))}
 	if err := tx.PreferIndexes(ctx); err != nil {
 		return st, err
 	}
-	cards, err := tx.Scorecards(ctx)
-	if err != nil {
-		return st, err
+	if cards == nil {
+		var err error
+		if cards, err = tx.Scorecards(ctx); err != nil {
+			return st, err
+		}
 	}
 	if len(cards) == 0 {
 		return st, failure.Newf(failure.FailedPrecondition, "there is no scorecard; create one").WithReason("NO_SCORECARD")

@@ -123,12 +123,12 @@ func (q queries) Aggregate(ctx context.Context, b health.Batch, asOf time.Time, 
 		return aggs
 	}
 	signals := map[string]int{} // measure → query index
-	var lastKeys []string
+	var lasts []health.EventQuery
 	for qi, eq := range qs {
 		if q.eventSource(eq.Source, &sqlArgs{}).signal {
 			signals[eq.Source] = qi
 			if eq.Last {
-				lastKeys = append(lastKeys, eq.Source)
+				lasts = append(lasts, eq)
 			}
 			continue
 		}
@@ -145,8 +145,8 @@ func (q queries) Aggregate(ctx context.Context, b health.Batch, asOf time.Time, 
 			return nil, err
 		}
 	}
-	if len(lastKeys) > 0 {
-		if err := q.lastValues(ctx, b, asOf, lastKeys, signals, out); err != nil {
+	if len(lasts) > 0 {
+		if err := q.lastValues(ctx, b, asOf, lasts, signals, out); err != nil {
 			return nil, err
 		}
 	}
@@ -286,12 +286,25 @@ func (q queries) aggregate(ctx context.Context, b health.Batch, asOf time.Time, 
 	return mapErr(rows.Err())
 }
 
-// lastValues fills the latest value of each signal measure in keys per account: the
+// lastValues fills the latest value of each signal measure of lasts per account: the
 // last by (time, value, id), the order of the scoring index, which PostgreSQL then
-// reads backwards without sorting.
-func (q queries) lastValues(ctx context.Context, b health.Batch, asOf time.Time, keys []string, qi map[string]int, out map[uuid.UUID][]health.EventAgg) error {
+// reads backwards without sorting. Only events since a measure's LastSince are read:
+// an older latest event is no data.
+func (q queries) lastValues(ctx context.Context, b health.Batch, asOf time.Time, lasts []health.EventQuery, qi map[string]int, out map[uuid.UUID][]health.EventAgg) error {
 	a := &sqlArgs{pg: q.postgres()}
-	where := a.accounts("account_id", b) + " AND " + a.inStrings("measure", keys) + " AND time <= " + a.add(asOf.UTC())
+	var all []string // measures read over their whole history
+	var since []string
+	for _, eq := range lasts {
+		if eq.LastSince.IsZero() {
+			all = append(all, eq.Source)
+		} else {
+			since = append(since, "(measure = "+a.add(eq.Source)+" AND time > "+a.add(eq.LastSince.UTC())+")")
+		}
+	}
+	if len(all) > 0 {
+		since = append(since, a.inStrings("measure", all))
+	}
+	where := a.accounts("account_id", b) + " AND (" + strings.Join(since, " OR ") + ") AND time <= " + a.add(asOf.UTC())
 	query := "SELECT account_id, measure, value_micros FROM (SELECT account_id, measure, value_micros, " +
 		"ROW_NUMBER() OVER (PARTITION BY account_id, measure ORDER BY time DESC, value_micros DESC, id DESC) AS rn FROM signals WHERE " +
 		where + ") latest WHERE rn = 1"
