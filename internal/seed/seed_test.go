@@ -10,8 +10,8 @@ import (
 	"github.com/furrowhq/furrow/internal/account"
 	"github.com/furrowhq/furrow/internal/database"
 	"github.com/furrowhq/furrow/internal/health"
-	"github.com/furrowhq/furrow/internal/retention"
 	"github.com/furrowhq/furrow/internal/listing"
+	"github.com/furrowhq/furrow/internal/retention"
 	"github.com/furrowhq/furrow/internal/store"
 	"github.com/furrowhq/furrow/internal/testdb"
 )
