@@ -809,3 +809,52 @@ func TestFailingJobEnds(t *testing.T) {
 		}
 	})
 }
+
+// TestGradeChangeHook: OnGradeChange hears of accounts whose grade in effect changed, from
+// a recompute job and an override, and not of rescores that change no grade.
+func TestGradeChangeHook(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		var mu sync.Mutex
+		heard := map[uuid.UUID]int{}
+		e.health = health.NewService(store.New(db), health.Options{Now: e.clk.now, Debounce: time.Minute, BatchSize: 3,
+			OnGradeChange: func(_ context.Context, ids []uuid.UUID) {
+				mu.Lock()
+				defer mu.Unlock()
+				for _, id := range ids {
+					heard[id]++
+				}
+			}})
+		var ids []uuid.UUID
+		for i := range 4 {
+			id := e.account(t, fmt.Sprint("acc", i), "", "")
+			ids = append(ids, id)
+			e.signal(t, id, "logins", float64(10*i), t0.Add(-time.Hour), "1")
+		}
+		e.card(t) // its job grades every account for the first time
+		for _, id := range ids {
+			if heard[id] != 1 {
+				t.Fatalf("after the first job heard %v, want each account once", heard)
+			}
+		}
+		// Nothing changed: another job regrades nobody.
+		e.clk.t = e.clk.t.Add(time.Minute)
+		if _, err := e.health.StartRecompute(e.ctx, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.health.RunJobs(e.ctx, "w"); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range ids {
+			if heard[id] != 1 {
+				t.Fatalf("an unchanged recompute was heard: %v", heard)
+			}
+		}
+		if _, err := e.health.OverrideHealthScore(e.ctx, ids[0], &health.Override{Grade: health.GradeRed, Reason: "x"}); err != nil {
+			t.Fatal(err)
+		}
+		if heard[ids[0]] != 2 {
+			t.Fatalf("the override was not heard: %v", heard)
+		}
+	})
+}

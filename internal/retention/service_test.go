@@ -337,3 +337,72 @@ func TestPolicy(t *testing.T) {
 		}
 	})
 }
+
+// TestListsPage walks label, history and alert lists one item a page, and filters
+// alerts by account and due time.
+func TestListsPage(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		var ids []uuid.UUID
+		for i := range 5 {
+			acc := e.account(t, "Acc "+string(rune('A'+i)), "users/carol")
+			e.deal(t, acc, 200) // no interaction: AT_RISK by silence, one alert each
+			ids = append(ids, acc)
+			e.clk.t = e.clk.t.Add(time.Hour) // alerts due an hour apart
+			if _, err := e.ret.Evaluate(e.ctx, acc); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []uuid.UUID
+		token := ""
+		for {
+			p, err := e.ret.ListLabels(e.ctx, retention.AtRisk, 1, token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, s := range p.Items {
+				got = append(got, s.Account)
+			}
+			if token = p.NextPageToken; token == "" {
+				break
+			}
+		}
+		if len(got) != 5 {
+			t.Fatalf("paged labels %v, want 5", got)
+		}
+		var due []time.Time
+		token = ""
+		for {
+			p, err := e.ret.ListAlerts(e.ctx, retention.AlertFilter{Owner: "users/carol"}, 2, token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range p.Items {
+				due = append(due, a.DueTime)
+			}
+			if token = p.NextPageToken; token == "" {
+				break
+			}
+		}
+		if len(due) != 5 {
+			t.Fatalf("paged alerts due %v, want 5", due)
+		}
+		for i := 1; i < len(due); i++ {
+			if !due[i].After(due[i-1]) {
+				t.Fatalf("alerts not soonest first: %v", due)
+			}
+		}
+		// A token is bound to its filter.
+		p, _ := e.ret.ListAlerts(e.ctx, retention.AlertFilter{Owner: "users/carol"}, 2, "")
+		_, err := e.ret.ListAlerts(e.ctx, retention.AlertFilter{Owner: "users/dave"}, 2, p.NextPageToken)
+		wantCode(t, err, failure.Invalid)
+		one := ids[2]
+		if p, err := e.ret.ListAlerts(e.ctx, retention.AlertFilter{Account: &one}, 10, ""); err != nil || len(p.Items) != 1 || p.Items[0].Account != one {
+			t.Fatalf("alerts of one account: %v, %v", p, err)
+		}
+		cut := due[2]
+		if p, err := e.ret.ListAlerts(e.ctx, retention.AlertFilter{DueBefore: &cut}, 10, ""); err != nil || len(p.Items) != 2 {
+			t.Fatalf("alerts due before the third: %v, %v", p, err)
+		}
+	})
+}
