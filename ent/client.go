@@ -41,6 +41,8 @@ import (
 	"github.com/furrowhq/furrow/ent/scorecardversion"
 	"github.com/furrowhq/furrow/ent/signal"
 	"github.com/furrowhq/furrow/ent/stagechange"
+	"github.com/furrowhq/furrow/ent/surveyinvitation"
+	"github.com/furrowhq/furrow/ent/surveyresponse"
 	"github.com/furrowhq/furrow/ent/syncbatch"
 	"github.com/furrowhq/furrow/ent/workercursor"
 
@@ -102,6 +104,10 @@ type Client struct {
 	Signal *SignalClient
 	// StageChange is the client for interacting with the StageChange builders.
 	StageChange *StageChangeClient
+	// SurveyInvitation is the client for interacting with the SurveyInvitation builders.
+	SurveyInvitation *SurveyInvitationClient
+	// SurveyResponse is the client for interacting with the SurveyResponse builders.
+	SurveyResponse *SurveyResponseClient
 	// SyncBatch is the client for interacting with the SyncBatch builders.
 	SyncBatch *SyncBatchClient
 	// WorkerCursor is the client for interacting with the WorkerCursor builders.
@@ -142,6 +148,8 @@ func (c *Client) init() {
 	c.ScorecardVersion = NewScorecardVersionClient(c.config)
 	c.Signal = NewSignalClient(c.config)
 	c.StageChange = NewStageChangeClient(c.config)
+	c.SurveyInvitation = NewSurveyInvitationClient(c.config)
+	c.SurveyResponse = NewSurveyResponseClient(c.config)
 	c.SyncBatch = NewSyncBatchClient(c.config)
 	c.WorkerCursor = NewWorkerCursorClient(c.config)
 }
@@ -261,6 +269,8 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		ScorecardVersion:     NewScorecardVersionClient(cfg),
 		Signal:               NewSignalClient(cfg),
 		StageChange:          NewStageChangeClient(cfg),
+		SurveyInvitation:     NewSurveyInvitationClient(cfg),
+		SurveyResponse:       NewSurveyResponseClient(cfg),
 		SyncBatch:            NewSyncBatchClient(cfg),
 		WorkerCursor:         NewWorkerCursorClient(cfg),
 	}, nil
@@ -307,6 +317,8 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		ScorecardVersion:     NewScorecardVersionClient(cfg),
 		Signal:               NewSignalClient(cfg),
 		StageChange:          NewStageChangeClient(cfg),
+		SurveyInvitation:     NewSurveyInvitationClient(cfg),
+		SurveyResponse:       NewSurveyResponseClient(cfg),
 		SyncBatch:            NewSyncBatchClient(cfg),
 		WorkerCursor:         NewWorkerCursorClient(cfg),
 	}, nil
@@ -343,7 +355,8 @@ func (c *Client) Use(hooks ...Hook) {
 		c.Interaction, c.LabelChange, c.OwnershipPeriod, c.Partner,
 		c.PrimaryContactChange, c.RecomputeJob, c.RequestRecord, c.RetentionAlert,
 		c.RetentionPolicy, c.RetentionState, c.Scorecard, c.ScorecardVersion, c.Signal,
-		c.StageChange, c.SyncBatch, c.WorkerCursor,
+		c.StageChange, c.SurveyInvitation, c.SurveyResponse, c.SyncBatch,
+		c.WorkerCursor,
 	} {
 		n.Use(hooks...)
 	}
@@ -358,7 +371,8 @@ func (c *Client) Intercept(interceptors ...Interceptor) {
 		c.Interaction, c.LabelChange, c.OwnershipPeriod, c.Partner,
 		c.PrimaryContactChange, c.RecomputeJob, c.RequestRecord, c.RetentionAlert,
 		c.RetentionPolicy, c.RetentionState, c.Scorecard, c.ScorecardVersion, c.Signal,
-		c.StageChange, c.SyncBatch, c.WorkerCursor,
+		c.StageChange, c.SurveyInvitation, c.SurveyResponse, c.SyncBatch,
+		c.WorkerCursor,
 	} {
 		n.Intercept(interceptors...)
 	}
@@ -417,6 +431,10 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Signal.mutate(ctx, m)
 	case *StageChangeMutation:
 		return c.StageChange.mutate(ctx, m)
+	case *SurveyInvitationMutation:
+		return c.SurveyInvitation.mutate(ctx, m)
+	case *SurveyResponseMutation:
+		return c.SurveyResponse.mutate(ctx, m)
 	case *SyncBatchMutation:
 		return c.SyncBatch.mutate(ctx, m)
 	case *WorkerCursorMutation:
@@ -4007,6 +4025,272 @@ func (c *StageChangeClient) mutate(ctx context.Context, m *StageChangeMutation) 
 	}
 }
 
+// SurveyInvitationClient is a client for the SurveyInvitation schema.
+type SurveyInvitationClient struct {
+	config
+}
+
+// NewSurveyInvitationClient returns a client for the SurveyInvitation from the given config.
+func NewSurveyInvitationClient(c config) *SurveyInvitationClient {
+	return &SurveyInvitationClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `surveyinvitation.Hooks(f(g(h())))`.
+func (c *SurveyInvitationClient) Use(hooks ...Hook) {
+	c.hooks.SurveyInvitation = append(c.hooks.SurveyInvitation, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `surveyinvitation.Intercept(f(g(h())))`.
+func (c *SurveyInvitationClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SurveyInvitation = append(c.inters.SurveyInvitation, interceptors...)
+}
+
+// Create returns a builder for creating a SurveyInvitation entity.
+func (c *SurveyInvitationClient) Create() *SurveyInvitationCreate {
+	mutation := newSurveyInvitationMutation(c.config, OpCreate)
+	return &SurveyInvitationCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SurveyInvitation entities.
+func (c *SurveyInvitationClient) CreateBulk(builders ...*SurveyInvitationCreate) *SurveyInvitationCreateBulk {
+	return &SurveyInvitationCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SurveyInvitationClient) MapCreateBulk(slice any, setFunc func(*SurveyInvitationCreate, int)) *SurveyInvitationCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SurveyInvitationCreateBulk{err: fmt.Errorf("calling to SurveyInvitationClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SurveyInvitationCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SurveyInvitationCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SurveyInvitation.
+func (c *SurveyInvitationClient) Update() *SurveyInvitationUpdate {
+	mutation := newSurveyInvitationMutation(c.config, OpUpdate)
+	return &SurveyInvitationUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SurveyInvitationClient) UpdateOne(_m *SurveyInvitation) *SurveyInvitationUpdateOne {
+	mutation := newSurveyInvitationMutation(c.config, OpUpdateOne, withSurveyInvitation(_m))
+	return &SurveyInvitationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SurveyInvitationClient) UpdateOneID(id uuid.UUID) *SurveyInvitationUpdateOne {
+	mutation := newSurveyInvitationMutation(c.config, OpUpdateOne, withSurveyInvitationID(id))
+	return &SurveyInvitationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SurveyInvitation.
+func (c *SurveyInvitationClient) Delete() *SurveyInvitationDelete {
+	mutation := newSurveyInvitationMutation(c.config, OpDelete)
+	return &SurveyInvitationDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SurveyInvitationClient) DeleteOne(_m *SurveyInvitation) *SurveyInvitationDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SurveyInvitationClient) DeleteOneID(id uuid.UUID) *SurveyInvitationDeleteOne {
+	builder := c.Delete().Where(surveyinvitation.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SurveyInvitationDeleteOne{builder}
+}
+
+// Query returns a query builder for SurveyInvitation.
+func (c *SurveyInvitationClient) Query() *SurveyInvitationQuery {
+	return &SurveyInvitationQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSurveyInvitation},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SurveyInvitation entity by its id.
+func (c *SurveyInvitationClient) Get(ctx context.Context, id uuid.UUID) (*SurveyInvitation, error) {
+	return c.Query().Where(surveyinvitation.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SurveyInvitationClient) GetX(ctx context.Context, id uuid.UUID) *SurveyInvitation {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SurveyInvitationClient) Hooks() []Hook {
+	return c.hooks.SurveyInvitation
+}
+
+// Interceptors returns the client interceptors.
+func (c *SurveyInvitationClient) Interceptors() []Interceptor {
+	return c.inters.SurveyInvitation
+}
+
+func (c *SurveyInvitationClient) mutate(ctx context.Context, m *SurveyInvitationMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SurveyInvitationCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SurveyInvitationUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SurveyInvitationUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SurveyInvitationDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SurveyInvitation mutation op: %q", m.Op())
+	}
+}
+
+// SurveyResponseClient is a client for the SurveyResponse schema.
+type SurveyResponseClient struct {
+	config
+}
+
+// NewSurveyResponseClient returns a client for the SurveyResponse from the given config.
+func NewSurveyResponseClient(c config) *SurveyResponseClient {
+	return &SurveyResponseClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `surveyresponse.Hooks(f(g(h())))`.
+func (c *SurveyResponseClient) Use(hooks ...Hook) {
+	c.hooks.SurveyResponse = append(c.hooks.SurveyResponse, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `surveyresponse.Intercept(f(g(h())))`.
+func (c *SurveyResponseClient) Intercept(interceptors ...Interceptor) {
+	c.inters.SurveyResponse = append(c.inters.SurveyResponse, interceptors...)
+}
+
+// Create returns a builder for creating a SurveyResponse entity.
+func (c *SurveyResponseClient) Create() *SurveyResponseCreate {
+	mutation := newSurveyResponseMutation(c.config, OpCreate)
+	return &SurveyResponseCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of SurveyResponse entities.
+func (c *SurveyResponseClient) CreateBulk(builders ...*SurveyResponseCreate) *SurveyResponseCreateBulk {
+	return &SurveyResponseCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *SurveyResponseClient) MapCreateBulk(slice any, setFunc func(*SurveyResponseCreate, int)) *SurveyResponseCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &SurveyResponseCreateBulk{err: fmt.Errorf("calling to SurveyResponseClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*SurveyResponseCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &SurveyResponseCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for SurveyResponse.
+func (c *SurveyResponseClient) Update() *SurveyResponseUpdate {
+	mutation := newSurveyResponseMutation(c.config, OpUpdate)
+	return &SurveyResponseUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *SurveyResponseClient) UpdateOne(_m *SurveyResponse) *SurveyResponseUpdateOne {
+	mutation := newSurveyResponseMutation(c.config, OpUpdateOne, withSurveyResponse(_m))
+	return &SurveyResponseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *SurveyResponseClient) UpdateOneID(id uuid.UUID) *SurveyResponseUpdateOne {
+	mutation := newSurveyResponseMutation(c.config, OpUpdateOne, withSurveyResponseID(id))
+	return &SurveyResponseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for SurveyResponse.
+func (c *SurveyResponseClient) Delete() *SurveyResponseDelete {
+	mutation := newSurveyResponseMutation(c.config, OpDelete)
+	return &SurveyResponseDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *SurveyResponseClient) DeleteOne(_m *SurveyResponse) *SurveyResponseDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *SurveyResponseClient) DeleteOneID(id uuid.UUID) *SurveyResponseDeleteOne {
+	builder := c.Delete().Where(surveyresponse.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &SurveyResponseDeleteOne{builder}
+}
+
+// Query returns a query builder for SurveyResponse.
+func (c *SurveyResponseClient) Query() *SurveyResponseQuery {
+	return &SurveyResponseQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeSurveyResponse},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a SurveyResponse entity by its id.
+func (c *SurveyResponseClient) Get(ctx context.Context, id uuid.UUID) (*SurveyResponse, error) {
+	return c.Query().Where(surveyresponse.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *SurveyResponseClient) GetX(ctx context.Context, id uuid.UUID) *SurveyResponse {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *SurveyResponseClient) Hooks() []Hook {
+	return c.hooks.SurveyResponse
+}
+
+// Interceptors returns the client interceptors.
+func (c *SurveyResponseClient) Interceptors() []Interceptor {
+	return c.inters.SurveyResponse
+}
+
+func (c *SurveyResponseClient) mutate(ctx context.Context, m *SurveyResponseMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&SurveyResponseCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&SurveyResponseUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&SurveyResponseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&SurveyResponseDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown SurveyResponse mutation op: %q", m.Op())
+	}
+}
+
 // SyncBatchClient is a client for the SyncBatch schema.
 type SyncBatchClient struct {
 	config
@@ -4280,15 +4564,16 @@ type (
 		Contact, Deal, HealthDirty, HealthOverride, HealthScore, Interaction,
 		LabelChange, OwnershipPeriod, Partner, PrimaryContactChange, RecomputeJob,
 		RequestRecord, RetentionAlert, RetentionPolicy, RetentionState, Scorecard,
-		ScorecardVersion, Signal, StageChange, SyncBatch, WorkerCursor []ent.Hook
+		ScorecardVersion, Signal, StageChange, SurveyInvitation, SurveyResponse,
+		SyncBatch, WorkerCursor []ent.Hook
 	}
 	inters struct {
 		Account, AccountExternalID, AccountHealth, AccountLabel, Activity, ApiKey,
 		Contact, Deal, HealthDirty, HealthOverride, HealthScore, Interaction,
 		LabelChange, OwnershipPeriod, Partner, PrimaryContactChange, RecomputeJob,
 		RequestRecord, RetentionAlert, RetentionPolicy, RetentionState, Scorecard,
-		ScorecardVersion, Signal, StageChange, SyncBatch,
-		WorkerCursor []ent.Interceptor
+		ScorecardVersion, Signal, StageChange, SurveyInvitation, SurveyResponse,
+		SyncBatch, WorkerCursor []ent.Interceptor
 	}
 )
 

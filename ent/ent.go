@@ -37,6 +37,8 @@ import (
 	"github.com/furrowhq/furrow/ent/scorecardversion"
 	"github.com/furrowhq/furrow/ent/signal"
 	"github.com/furrowhq/furrow/ent/stagechange"
+	"github.com/furrowhq/furrow/ent/surveyinvitation"
+	"github.com/furrowhq/furrow/ent/surveyresponse"
 	"github.com/furrowhq/furrow/ent/syncbatch"
 	"github.com/furrowhq/furrow/ent/workercursor"
 )
@@ -124,6 +126,8 @@ func checkColumn(t, c string) error {
 			scorecardversion.Table:     scorecardversion.ValidColumn,
 			signal.Table:               signal.ValidColumn,
 			stagechange.Table:          stagechange.ValidColumn,
+			surveyinvitation.Table:     surveyinvitation.ValidColumn,
+			surveyresponse.Table:       surveyresponse.ValidColumn,
 			syncbatch.Table:            syncbatch.ValidColumn,
 			workercursor.Table:         workercursor.ValidColumn,
 		})

@@ -23,6 +23,8 @@ import (
 	"github.com/furrowhq/furrow/ent/scorecard"
 	"github.com/furrowhq/furrow/ent/signal"
 	"github.com/furrowhq/furrow/ent/stagechange"
+	"github.com/furrowhq/furrow/ent/surveyinvitation"
+	"github.com/furrowhq/furrow/ent/surveyresponse"
 	"github.com/furrowhq/furrow/ent/workercursor"
 )
 
@@ -406,6 +408,42 @@ func init() {
 	stagechangeDescFromStage := stagechangeFields[2].Descriptor()
 	// stagechange.DefaultFromStage holds the default value on creation for the from_stage field.
 	stagechange.DefaultFromStage = stagechangeDescFromStage.Default.(string)
+	surveyinvitationFields := schema.SurveyInvitation{}.Fields()
+	_ = surveyinvitationFields
+	// surveyinvitationDescChannel is the schema descriptor for channel field.
+	surveyinvitationDescChannel := surveyinvitationFields[3].Descriptor()
+	// surveyinvitation.DefaultChannel holds the default value on creation for the channel field.
+	surveyinvitation.DefaultChannel = surveyinvitationDescChannel.Default.(string)
+	// surveyinvitationDescCreator is the schema descriptor for creator field.
+	surveyinvitationDescCreator := surveyinvitationFields[6].Descriptor()
+	// surveyinvitation.DefaultCreator holds the default value on creation for the creator field.
+	surveyinvitation.DefaultCreator = surveyinvitationDescCreator.Default.(string)
+	surveyresponseFields := schema.SurveyResponse{}.Fields()
+	_ = surveyresponseFields
+	// surveyresponseDescComment is the schema descriptor for comment field.
+	surveyresponseDescComment := surveyresponseFields[5].Descriptor()
+	// surveyresponse.DefaultComment holds the default value on creation for the comment field.
+	surveyresponse.DefaultComment = surveyresponseDescComment.Default.(string)
+	// surveyresponseDescChannel is the schema descriptor for channel field.
+	surveyresponseDescChannel := surveyresponseFields[6].Descriptor()
+	// surveyresponse.DefaultChannel holds the default value on creation for the channel field.
+	surveyresponse.DefaultChannel = surveyresponseDescChannel.Default.(string)
+	// surveyresponseDescSource is the schema descriptor for source field.
+	surveyresponseDescSource := surveyresponseFields[8].Descriptor()
+	// surveyresponse.DefaultSource holds the default value on creation for the source field.
+	surveyresponse.DefaultSource = surveyresponseDescSource.Default.(string)
+	// surveyresponseDescIsExcluded is the schema descriptor for is_excluded field.
+	surveyresponseDescIsExcluded := surveyresponseFields[11].Descriptor()
+	// surveyresponse.DefaultIsExcluded holds the default value on creation for the is_excluded field.
+	surveyresponse.DefaultIsExcluded = surveyresponseDescIsExcluded.Default.(bool)
+	// surveyresponseDescExcludeReason is the schema descriptor for exclude_reason field.
+	surveyresponseDescExcludeReason := surveyresponseFields[12].Descriptor()
+	// surveyresponse.DefaultExcludeReason holds the default value on creation for the exclude_reason field.
+	surveyresponse.DefaultExcludeReason = surveyresponseDescExcludeReason.Default.(string)
+	// surveyresponseDescExcludedBy is the schema descriptor for excluded_by field.
+	surveyresponseDescExcludedBy := surveyresponseFields[13].Descriptor()
+	// surveyresponse.DefaultExcludedBy holds the default value on creation for the excluded_by field.
+	surveyresponse.DefaultExcludedBy = surveyresponseDescExcludedBy.Default.(string)
 	workercursorFields := schema.WorkerCursor{}.Fields()
 	_ = workercursorFields
 	// workercursorDescPosition is the schema descriptor for position field.

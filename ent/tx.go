@@ -64,6 +64,10 @@ type Tx struct {
 	Signal *SignalClient
 	// StageChange is the client for interacting with the StageChange builders.
 	StageChange *StageChangeClient
+	// SurveyInvitation is the client for interacting with the SurveyInvitation builders.
+	SurveyInvitation *SurveyInvitationClient
+	// SurveyResponse is the client for interacting with the SurveyResponse builders.
+	SurveyResponse *SurveyResponseClient
 	// SyncBatch is the client for interacting with the SyncBatch builders.
 	SyncBatch *SyncBatchClient
 	// WorkerCursor is the client for interacting with the WorkerCursor builders.
@@ -224,6 +228,8 @@ func (tx *Tx) init() {
 	tx.ScorecardVersion = NewScorecardVersionClient(tx.config)
 	tx.Signal = NewSignalClient(tx.config)
 	tx.StageChange = NewStageChangeClient(tx.config)
+	tx.SurveyInvitation = NewSurveyInvitationClient(tx.config)
+	tx.SurveyResponse = NewSurveyResponseClient(tx.config)
 	tx.SyncBatch = NewSyncBatchClient(tx.config)
 	tx.WorkerCursor = NewWorkerCursorClient(tx.config)
 }

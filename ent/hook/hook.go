@@ -309,6 +309,30 @@ func (f StageChangeFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value,
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.StageChangeMutation", m)
 }
 
+// The SurveyInvitationFunc type is an adapter to allow the use of ordinary
+// function as SurveyInvitation mutator.
+type SurveyInvitationFunc func(context.Context, *ent.SurveyInvitationMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SurveyInvitationFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SurveyInvitationMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SurveyInvitationMutation", m)
+}
+
+// The SurveyResponseFunc type is an adapter to allow the use of ordinary
+// function as SurveyResponse mutator.
+type SurveyResponseFunc func(context.Context, *ent.SurveyResponseMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f SurveyResponseFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.SurveyResponseMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.SurveyResponseMutation", m)
+}
+
 // The SyncBatchFunc type is an adapter to allow the use of ordinary
 // function as SyncBatch mutator.
 type SyncBatchFunc func(context.Context, *ent.SyncBatchMutation) (ent.Value, error)

@@ -841,6 +841,80 @@ var (
 			},
 		},
 	}
+	// SurveyInvitationsColumns holds the columns for the "survey_invitations" table.
+	SurveyInvitationsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "account_id", Type: field.TypeUUID},
+		{Name: "contact_id", Type: field.TypeUUID},
+		{Name: "channel", Type: field.TypeString, Default: ""},
+		{Name: "invitation_id", Type: field.TypeString},
+		{Name: "time", Type: field.TypeTime},
+		{Name: "creator", Type: field.TypeString, Default: ""},
+	}
+	// SurveyInvitationsTable holds the schema information for the "survey_invitations" table.
+	SurveyInvitationsTable = &schema.Table{
+		Name:       "survey_invitations",
+		Columns:    SurveyInvitationsColumns,
+		PrimaryKey: []*schema.Column{SurveyInvitationsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "surveyinvitation_account_id_invitation_id",
+				Unique:  true,
+				Columns: []*schema.Column{SurveyInvitationsColumns[1], SurveyInvitationsColumns[4]},
+			},
+			{
+				Name:    "surveyinvitation_contact_id_time",
+				Unique:  false,
+				Columns: []*schema.Column{SurveyInvitationsColumns[2], SurveyInvitationsColumns[5]},
+			},
+			{
+				Name:    "surveyinvitation_account_id_time",
+				Unique:  false,
+				Columns: []*schema.Column{SurveyInvitationsColumns[1], SurveyInvitationsColumns[5]},
+			},
+		},
+	}
+	// SurveyResponsesColumns holds the columns for the "survey_responses" table.
+	SurveyResponsesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "account_id", Type: field.TypeUUID},
+		{Name: "contact_id", Type: field.TypeUUID},
+		{Name: "kind", Type: field.TypeString},
+		{Name: "score", Type: field.TypeInt, Nullable: true},
+		{Name: "comment", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "channel", Type: field.TypeString, Default: ""},
+		{Name: "time", Type: field.TypeTime},
+		{Name: "source", Type: field.TypeString, Default: ""},
+		{Name: "response_id", Type: field.TypeString},
+		{Name: "create_time", Type: field.TypeTime},
+		{Name: "is_excluded", Type: field.TypeBool, Default: false},
+		{Name: "exclude_reason", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "excluded_by", Type: field.TypeString, Default: ""},
+		{Name: "exclude_time", Type: field.TypeTime, Nullable: true},
+	}
+	// SurveyResponsesTable holds the schema information for the "survey_responses" table.
+	SurveyResponsesTable = &schema.Table{
+		Name:       "survey_responses",
+		Columns:    SurveyResponsesColumns,
+		PrimaryKey: []*schema.Column{SurveyResponsesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "surveyresponse_account_id_source_response_id",
+				Unique:  true,
+				Columns: []*schema.Column{SurveyResponsesColumns[1], SurveyResponsesColumns[8], SurveyResponsesColumns[9]},
+			},
+			{
+				Name:    "surveyresponse_account_id_time_id",
+				Unique:  false,
+				Columns: []*schema.Column{SurveyResponsesColumns[1], SurveyResponsesColumns[7], SurveyResponsesColumns[0]},
+			},
+			{
+				Name:    "surveyresponse_time_kind",
+				Unique:  false,
+				Columns: []*schema.Column{SurveyResponsesColumns[7], SurveyResponsesColumns[3]},
+			},
+		},
+	}
 	// SyncBatchesColumns holds the columns for the "sync_batches" table.
 	SyncBatchesColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeInt, Increment: true},
@@ -900,6 +974,8 @@ var (
 		ScorecardVersionsTable,
 		SignalsTable,
 		StageChangesTable,
+		SurveyInvitationsTable,
+		SurveyResponsesTable,
 		SyncBatchesTable,
 		WorkerCursorsTable,
 	}

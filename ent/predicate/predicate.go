@@ -81,6 +81,12 @@ type Signal func(*sql.Selector)
 // StageChange is the predicate function for stagechange builders.
 type StageChange func(*sql.Selector)
 
+// SurveyInvitation is the predicate function for surveyinvitation builders.
+type SurveyInvitation func(*sql.Selector)
+
+// SurveyResponse is the predicate function for surveyresponse builders.
+type SurveyResponse func(*sql.Selector)
+
 // SyncBatch is the predicate function for syncbatch builders.
 type SyncBatch func(*sql.Selector)
 
