@@ -17,6 +17,7 @@ const (
 	SourceInteractions      = "furrow.interactions"
 	SourceWonDeals          = "furrow.won_deals"
 	SourceRepurchases       = "furrow.repurchases"
+	SourceDetractors        = "furrow.survey_detractors" // NPS answers 0–6 and complaints, not excluded
 	SourceContacts          = "furrow.contacts"
 	SourceContactLevels     = "furrow.contact_levels"
 	SourceExecutiveContacts = "furrow.executive_contacts"
@@ -24,7 +25,7 @@ const (
 
 // DerivedEventSources and CountSources list the derived sources by kind.
 var (
-	DerivedEventSources = []string{SourceInteractions, SourceWonDeals, SourceRepurchases}
+	DerivedEventSources = []string{SourceInteractions, SourceWonDeals, SourceRepurchases, SourceDetractors}
 	CountSources        = []string{SourceContacts, SourceContactLevels, SourceExecutiveContacts}
 )
 

@@ -21,6 +21,7 @@ import (
 	"github.com/furrowhq/furrow/internal/health"
 	"github.com/furrowhq/furrow/internal/listing"
 	"github.com/furrowhq/furrow/internal/store"
+	"github.com/furrowhq/furrow/internal/survey"
 	"github.com/furrowhq/furrow/internal/testdb"
 )
 
@@ -855,6 +856,51 @@ func TestGradeChangeHook(t *testing.T) {
 		}
 		if heard[ids[0]] != 2 {
 			t.Fatalf("the override was not heard: %v", heard)
+		}
+	})
+}
+
+// TestSurveyDetractorsMeasure: furrow.survey_detractors counts NPS answers of 0–6 and
+// complaints in the window, not passives, promoters, CSAT or excluded responses.
+func TestSurveyDetractorsMeasure(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		card := &health.Scorecard{DisplayName: "Voice", IsDefault: true, Definition: health.Definition{
+			Bands: health.GradeBands{YellowFrom: 40, GreenFrom: 70},
+			Measures: []health.Measure{{Key: "detractors", Group: "relationship", Source: health.SourceDetractors, Aggregation: health.AggCount,
+				WindowDays: 90, Bands: []health.Band{{Min: 0, Points: 100}, {Min: 1, Points: 40}, {Min: 2, Points: 0}}, Weight: 1, Missing: health.MissingZero}},
+		}}
+		if _, err := e.health.CreateScorecard(e.ctx, card); err != nil {
+			t.Fatal(err)
+		}
+		acc := e.account(t, "Acme", "", "")
+		c, err := e.accounts.CreateContact(e.ctx, acc, account.Contact{DisplayName: "Li Wei"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		surveys := survey.NewService(store.New(db), survey.Options{Now: e.clk.now})
+		n := func(v int) *int { return &v }
+		at := t0.AddDate(0, 0, -5)
+		out, _, err := surveys.BatchCreateResponses(e.ctx, []*survey.Response{
+			{Account: acc, Contact: c.ID, Kind: survey.KindNPS, Score: n(5), Time: at, ResponseID: "1"},
+			{Account: acc, Contact: c.ID, Kind: survey.KindComplaint, Time: at, ResponseID: "2"},
+			{Account: acc, Contact: c.ID, Kind: survey.KindNPS, Score: n(6), Time: at, ResponseID: "3"},  // excluded below
+			{Account: acc, Contact: c.ID, Kind: survey.KindNPS, Score: n(7), Time: at, ResponseID: "4"},  // a passive
+			{Account: acc, Contact: c.ID, Kind: survey.KindCSAT, Score: n(1), Time: at, ResponseID: "5"}, // not NPS
+			{Account: acc, Contact: c.ID, Kind: survey.KindNPS, Score: n(0), Time: t0.AddDate(0, 0, -100), ResponseID: "6"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := surveys.SetExcluded(e.ctx, acc, out[2].ID, true, "test"); err != nil {
+			t.Fatal(err)
+		}
+		h, err := e.health.ComputeHealthScore(e.ctx, acc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := contribution(t, h, "detractors"); c.Raw == nil || *c.Raw != 2 || c.Normalized != 0 {
+			t.Fatalf("detractors = %+v, want 2 (normalised 0)", c)
 		}
 	})
 }

@@ -25,6 +25,8 @@ func DefaultDefinition() Definition {
 				Conditions: []Condition{{Kind: CondContractEnded}}},
 			{Key: "health_red", Label: AtRisk, Description: "The health grade in effect is RED.",
 				Conditions: []Condition{{Kind: CondHealthGrade, Grades: []string{"RED"}}}},
+			{Key: "detractor", Label: AtRisk, Description: "A contact answered NPS 0–6 or complained in the last 30 days.",
+				Conditions: []Condition{{Kind: CondDetractor, Days: 30}}},
 			{Key: "silence", Label: AtRisk, Description: "No interaction for more than 60 days.",
 				Conditions: []Condition{{Kind: CondNoInteraction, Days: 60}}},
 			{Key: "renewal_due", Label: AtRisk, Description: "The renewal is due within 60 days and no renewal deal is closed.",
@@ -102,6 +104,14 @@ func holds(d *Definition, c Condition, f *Facts, t time.Time, facts map[string]s
 		}
 		facts["last_interaction_time"] = f.LastInteraction.UTC().Format(time.RFC3339)
 		return f.LastInteraction.Before(t.AddDate(0, 0, -c.Days)) // strictly more than Days
+	case CondDetractor:
+		facts["within_days"] = strconv.Itoa(c.Days)
+		if f.LastDetractor == nil {
+			facts["last_detractor_time"] = "none"
+			return false
+		}
+		facts["last_detractor_time"] = f.LastDetractor.UTC().Format(time.RFC3339)
+		return !f.LastDetractor.Before(t.AddDate(0, 0, -c.Days))
 	case CondHealthGrade:
 		facts["health_grade"] = f.Grade
 		return f.Grade != "" && slices.Contains(c.Grades, f.Grade)
@@ -159,7 +169,7 @@ func (d *Definition) Validate() []Problem {
 		for j, c := range r.Conditions {
 			cf := fmt.Sprintf("%s.conditions[%d]", f, j)
 			switch c.Kind {
-			case CondFirstDealWithin, CondNoInteraction, CondRenewalDue:
+			case CondFirstDealWithin, CondNoInteraction, CondRenewalDue, CondDetractor:
 				if c.Days < 1 || c.Days > 3650 {
 					add(cf+".days", "%s needs days between 1 and 3650", c.Kind)
 				}

@@ -36,6 +36,7 @@ const (
 	CondRenewalDue      = "RENEWAL_DUE_WITHIN_DAYS" // the term of the last deal ends within Days, no newer deal
 	CondContractEnded   = "CONTRACT_ENDED"          // the term of the last deal has ended, no newer deal
 	CondSignalAtLeast   = "SIGNAL_AT_LEAST"         // the latest Measure signal within Days is ≥ AtLeast
+	CondDetractor       = "DETRACTOR_WITHIN_DAYS"   // an NPS answer of 0–6 or a complaint within Days
 )
 
 // Condition is one test a rule makes.
@@ -82,6 +83,7 @@ type Facts struct {
 	FirstDeal       *time.Time // close date of the first closed deal up to the moment
 	LastDeal        *time.Time // close date of the latest closed deal up to the moment
 	LastInteraction *time.Time // the latest interaction up to the moment
+	LastDetractor   *time.Time // the latest NPS answer of 0–6 or complaint (not excluded)
 	Grade           string     // the health grade in effect ("" when unscored)
 	Signals         map[string]SignalValue
 }

@@ -301,7 +301,7 @@ func TestPolicy(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(db)
 		p, err := e.ret.Policy(e.ctx)
-		if err != nil || len(p.Rules) != 6 || p.TermDays != 365 {
+		if err != nil || len(p.Rules) != 7 || p.TermDays != 365 {
 			t.Fatalf("default policy before any is stored: %+v, %v", p, err)
 		}
 		def := retention.DefaultDefinition()

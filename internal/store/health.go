@@ -1035,8 +1035,9 @@ func (q queries) DueDirty(ctx context.Context, t time.Time, limit int) ([]uuid.U
 }
 
 // archiveChange matches the activity resources whose changes feed derived measures or
-// the choice of scorecard: an account and its contacts, deals and interactions.
-var archiveChange = regexp.MustCompile(`^accounts/[0-9a-f-]{36}(/(contacts|deals|interactions)/[0-9a-f-]{36})?$`)
+// the choice of scorecard (and retention rules): an account and its contacts, deals,
+// interactions and survey responses.
+var archiveChange = regexp.MustCompile(`^accounts/[0-9a-f-]{36}(/(contacts|deals|interactions|surveyResponses)/[0-9a-f-]{36}|/surveyResponses)?$`)
 
 func (q txQueries) FollowActivity(ctx context.Context, name string, limit int) ([]uuid.UUID, error) {
 	position, err := q.LockCursor(ctx, name) // one replica follows at a time

@@ -87,6 +87,9 @@ func (q queries) eventSource(source string, a *sqlArgs) eventSource {
 		return eventSource{table: "interactions", timeExpr: "occur_time", valueExpr: "1000000"}
 	case health.SourceWonDeals:
 		return eventSource{table: "deals", timeExpr: dealTime, valueExpr: "1000000", where: "status = " + a.add(account.StatusWon)}
+	case health.SourceDetractors:
+		return eventSource{table: "survey_responses", timeExpr: "time", valueExpr: "1000000",
+			where: "NOT is_excluded AND (kind = " + a.add("COMPLAINT") + " OR (kind = " + a.add("NPS") + " AND score <= 6))"}
 	case health.SourceRepurchases:
 		return eventSource{table: "deals", timeExpr: dealTime, valueExpr: "1000000",
 			where: "status = " + a.add(account.StatusWon) + " AND NOT is_first"}

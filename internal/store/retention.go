@@ -324,6 +324,13 @@ func (b dealsAndInteractions) read(ctx context.Context) error {
 	if err := b.scan(ctx, query, a.args, func(f *retention.Facts, last, _ time.Time) { f.LastInteraction = &last }); err != nil {
 		return fmt.Errorf("interaction facts: %w", err)
 	}
+	a = &sqlArgs{pg: b.q.postgres()}
+	query = "SELECT account_id, MAX(time), MAX(time) FROM survey_responses WHERE " + a.in("account_id", b.ids) +
+		" AND time <= " + a.add(b.t.UTC()) + " AND NOT is_excluded AND (kind = " + a.add("COMPLAINT") + " OR (kind = " + a.add("NPS") +
+		" AND score <= 6)) GROUP BY account_id"
+	if err := b.scan(ctx, query, a.args, func(f *retention.Facts, last, _ time.Time) { f.LastDetractor = &last }); err != nil {
+		return fmt.Errorf("survey facts: %w", err)
+	}
 	return nil
 }
 
