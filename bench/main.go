@@ -77,6 +77,14 @@ type config struct {
 	healthBatch    int
 	healthArchive  bool
 	healthSQL      bool
+	// The analytics benchmark (scenario "analytics", analytics.go).
+	analytics             bool
+	analyticsAccounts     int
+	analyticsDeals        int
+	analyticsInteractions int
+	analyticsReps         int
+	analyticsIndex        string
+	analyticsExplain      bool
 }
 
 func main() {
@@ -86,7 +94,7 @@ func main() {
 	flag.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "unrecorded warm-up before each scenario")
 	flag.IntVar(&cfg.concurrency, "concurrency", 50, "closed-loop workers per scenario")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the read scenarios (client, server and driver; not PostgreSQL) to this file, and one of each partner-sync and health pass to this file with a suffix (.copy1, .copy2, .sync1, ..., .health-baseline1, ..., .health1, .health2)")
-	names := flag.String("scenarios", strings.Join(scenarioNames(), ","), "comma-separated scenarios to run (the read scenarios first, then "+syncScenario+", then "+healthScenario+")")
+	names := flag.String("scenarios", strings.Join(append(scenarioNames(), analyticsScenario), ","), "comma-separated scenarios to run (the read scenarios first, then "+syncScenario+", then "+healthScenario+", then "+analyticsScenario+")")
 	flag.IntVar(&cfg.syncRecords, "sync-records", 100000, "partner records to upsert in the "+syncScenario+" scenario")
 	flag.IntVar(&cfg.syncClients, "sync-clients", 1, "when more than 1, also run the "+syncScenario+" scenario's two runs, over another fresh database, with this many clients sending batches at once")
 	flag.BoolVar(&cfg.syncSQL, "sync-sql", false, "count and time the statements the server sends in each "+syncScenario+" pass, and print them")
@@ -95,10 +103,24 @@ func main() {
 	flag.IntVar(&cfg.healthBatch, "health-batch", 1000, "accounts per recompute transaction in the "+healthScenario+" scenario (the health service's BatchSize)")
 	flag.BoolVar(&cfg.healthArchive, "health-archive", true, "also load a few contacts, interactions and won deals per account in the "+healthScenario+" scenario, which the default scorecard's relationship measures read")
 	flag.BoolVar(&cfg.healthSQL, "health-sql", false, "count and time the statements each "+healthScenario+" recompute pass sends, and print them")
+	flag.IntVar(&cfg.analyticsAccounts, "analytics-accounts", 100000, "accounts to load in the "+analyticsScenario+" scenario")
+	flag.IntVar(&cfg.analyticsDeals, "analytics-deals", 1000000, "deals to load in the "+analyticsScenario+" scenario")
+	flag.IntVar(&cfg.analyticsInteractions, "analytics-interactions", 1000000, "interactions to load in the "+analyticsScenario+" scenario")
+	flag.IntVar(&cfg.analyticsReps, "analytics-reps", 5, "timed runs of each report and aggregate in the "+analyticsScenario+" scenario (the median is reported)")
+	flag.StringVar(&cfg.analyticsIndex, "analytics-index", "", "';'-separated SQL (e.g. CREATE INDEX ...) to run after the "+analyticsScenario+" scenario's first measurement, which is then repeated")
+	flag.BoolVar(&cfg.analyticsExplain, "analytics-explain", false, "print EXPLAIN (ANALYZE, BUFFERS) of the "+analyticsScenario+" scenario's account-states statement after each measurement")
 	flag.Parse()
 
 	var err error
-	if cfg.scenarios, err = selectScenarios(*names); err != nil {
+	var rest []string
+	for n := range strings.SplitSeq(*names, ",") {
+		if strings.TrimSpace(n) == analyticsScenario {
+			cfg.analytics = true
+		} else {
+			rest = append(rest, n)
+		}
+	}
+	if cfg.scenarios, err = selectScenarios(strings.Join(rest, ",")); err != nil && !(cfg.analytics && len(rest) == 0) {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(2)
 	}
@@ -114,6 +136,10 @@ func main() {
 	}
 	if cfg.syncRecords < 1 || cfg.syncClients < 1 {
 		fmt.Fprintln(os.Stderr, "bench: need -sync-records >= 1, -sync-clients >= 1")
+		os.Exit(2)
+	}
+	if cfg.analyticsAccounts < 1 || cfg.analyticsDeals < 0 || cfg.analyticsInteractions < 0 || cfg.analyticsReps < 1 {
+		fmt.Fprintln(os.Stderr, "bench: need -analytics-accounts >= 1, -analytics-deals >= 0, -analytics-interactions >= 0, -analytics-reps >= 1")
 		os.Exit(2)
 	}
 	if cfg.healthAccounts < 1 || cfg.healthSignals < 0 || cfg.healthBatch < 1 {
@@ -154,6 +180,15 @@ func run(ctx context.Context, cfg config) error {
 			fmt.Println()
 		}
 		errs = append(errs, runHealth(ctx, cfg))
+		if ctx.Err() != nil {
+			return errors.Join(errs...)
+		}
+	}
+	if cfg.analytics {
+		if len(cfg.scenarios) > 0 || cfg.sync || cfg.health {
+			fmt.Println()
+		}
+		errs = append(errs, runAnalytics(ctx, cfg))
 	}
 	return errors.Join(errs...)
 }

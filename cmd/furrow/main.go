@@ -79,6 +79,8 @@ type config struct {
 	healthDebounce     time.Duration
 	healthRecompute    time.Duration
 	retentionSweep     time.Duration
+	surveyContactDays  int
+	surveyAccountDays  int
 	workerInterval     time.Duration
 	bootstrapKey       string
 	keyName, keyRole   string
@@ -172,6 +174,18 @@ func parse(cmd string, args []string, stderr io.Writer) (config, error) {
 		if err != nil {
 			return c, err
 		}
+		contactDays, err := envInt("FURROW_SURVEY_CONTACT_DAYS", 30)
+		if err != nil {
+			return c, err
+		}
+		accountDays, err := envInt("FURROW_SURVEY_ACCOUNT_DAYS", 7)
+		if err != nil {
+			return c, err
+		}
+		fs.IntVar(&c.surveyContactDays, "survey-contact-days", contactDays,
+			"days after a contact was surveyed (asked or answered) before it may be asked again [FURROW_SURVEY_CONTACT_DAYS]")
+		fs.IntVar(&c.surveyAccountDays, "survey-account-days", accountDays,
+			"days after any contact of an account was surveyed before another of its contacts may be asked [FURROW_SURVEY_ACCOUNT_DAYS]")
 		fs.DurationVar(&c.retentionSweep, "retention-sweep-every", sweep,
 			"how often every account's retention label is re-evaluated, so time-based rules fire; 0 never [FURROW_RETENTION_SWEEP_EVERY]")
 		fs.DurationVar(&c.healthRecompute, "health-recompute-every", every,
@@ -343,7 +357,7 @@ func serve(ctx context.Context, c config, db *database.DB, log *slog.Logger, std
 		Server:       server.Config{GRPCAddr: c.grpcAddr, HTTPAddr: c.httpAddr, Logger: log, ShutdownTimeout: c.shutdownTimeout},
 		BootstrapKey: c.bootstrapKey, RateLimit: c.rateLimit, RateBurst: c.rateBurst,
 		HealthDebounce: c.healthDebounce, WorkerInterval: c.workerInterval, HealthRecomputeEvery: c.healthRecompute,
-		RetentionSweepEvery: c.retentionSweep,
+		RetentionSweepEvery: c.retentionSweep, SurveyContactDays: c.surveyContactDays, SurveyAccountDays: c.surveyAccountDays,
 	})
 	if err != nil {
 		return err

@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"sync"
 	"time"
@@ -15,12 +16,15 @@ import (
 	"github.com/furrowhq/furrow/internal/access"
 	"github.com/furrowhq/furrow/internal/account"
 	"github.com/furrowhq/furrow/internal/activity"
+	"github.com/furrowhq/furrow/internal/analytics"
 	"github.com/furrowhq/furrow/internal/database"
 	"github.com/furrowhq/furrow/internal/health"
 	"github.com/furrowhq/furrow/internal/ratelimit"
+	"github.com/furrowhq/furrow/internal/retention"
 	"github.com/furrowhq/furrow/internal/rpc"
 	"github.com/furrowhq/furrow/internal/server"
 	"github.com/furrowhq/furrow/internal/store"
+	"github.com/furrowhq/furrow/internal/survey"
 )
 
 // Options configure the API.
@@ -38,6 +42,13 @@ type Options struct {
 	WorkerInterval time.Duration
 	// HealthRecomputeEvery queues a recompute of every account this often (0: never).
 	HealthRecomputeEvery time.Duration
+	// RetentionSweepEvery re-evaluates every account's retention label this often (0:
+	// never; changes are still followed).
+	RetentionSweepEvery time.Duration
+	// SurveyContactDays and SurveyAccountDays throttle surveys: a contact is not asked
+	// again within SurveyContactDays (default 30), nor any contact of an account within
+	// SurveyAccountDays (default 7).
+	SurveyContactDays, SurveyAccountDays int
 }
 
 // App is a server ready to Serve.
@@ -48,6 +59,8 @@ type App struct {
 	NewAdminKey string
 	// Health is the health service, for tools and tests that drive its background work.
 	Health *health.Service
+	// Retention is the retention service, likewise.
+	Retention *retention.Service
 
 	interval time.Duration
 }
@@ -62,7 +75,22 @@ func New(ctx context.Context, db *database.DB, opts Options) (*App, error) {
 		return nil, err
 	}
 	accounts := account.NewService(st, nil)
-	scores := health.NewService(st, health.Options{Debounce: opts.HealthDebounce, RecomputeEvery: opts.HealthRecomputeEvery})
+	labels := retention.NewService(st, retention.Options{SweepEvery: opts.RetentionSweepEvery})
+	if err := labels.EnsureDefault(ctx); err != nil {
+		return nil, fmt.Errorf("default retention policy: %w", err)
+	}
+	log := opts.Server.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	scores := health.NewService(st, health.Options{Debounce: opts.HealthDebounce, RecomputeEvery: opts.HealthRecomputeEvery,
+		// Retention rules read grades: a changed grade re-evaluates the label at once
+		// (the periodic sweep catches anything this misses).
+		OnGradeChange: func(ctx context.Context, ids []uuid.UUID) {
+			if err := labels.Touch(ctx, ids); err != nil && ctx.Err() == nil {
+				log.ErrorContext(ctx, "retention: evaluating accounts whose health grade changed", "err", err)
+			}
+		}})
 	if err := scores.EnsureDefault(ctx); err != nil {
 		return nil, fmt.Errorf("default scorecard: %w", err)
 	}
@@ -84,11 +112,15 @@ func New(ctx context.Context, db *database.DB, opts Options) (*App, error) {
 		Activities: rpc.NewActivityServer(activity.NewService(st)),
 		Sync:       syncServer,
 		Health:     rpc.NewHealthServer(scores),
+		// NPS reads the survey responses (null when a period has none).
+		Analytics: rpc.NewAnalyticsServer(analytics.NewService(st.Analytics(), analytics.Options{Surveys: st.SurveyNPS()})),
+		Retention: rpc.NewRetentionServer(labels),
+		Surveys:   rpc.NewSurveyServer(survey.NewService(st, survey.Options{ContactDays: opts.SurveyContactDays, AccountDays: opts.SurveyAccountDays})),
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &App{Server: srv, NewAdminKey: made, Health: scores, interval: opts.WorkerInterval}, nil
+	return &App{Server: srv, NewAdminKey: made, Health: scores, Retention: labels, interval: opts.WorkerInterval}, nil
 }
 
 // Serve serves the API and runs the background work until ctx is cancelled.
@@ -102,6 +134,11 @@ func (a *App) Serve(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			a.Health.Work(workCtx, owner, a.interval, a.Logger())
+		}()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.Retention.Work(workCtx, a.interval, a.Logger())
 		}()
 	}
 	err := a.Server.Serve(ctx)

@@ -48,6 +48,9 @@ type Services struct {
 	Activities furrowv1.ActivityServiceServer
 	Sync       furrowv1.SyncServiceServer
 	Health     furrowv1.HealthServiceServer
+	Analytics  furrowv1.AnalyticsServiceServer
+	Retention  furrowv1.RetentionServiceServer
+	Surveys    furrowv1.SurveyServiceServer
 }
 
 // Server is a running Furrow API server.
@@ -98,6 +101,9 @@ func New(ctx context.Context, cfg Config, svcs Services) (*Server, error) {
 	furrowv1.RegisterActivityServiceServer(s.grpc, svcs.Activities)
 	furrowv1.RegisterSyncServiceServer(s.grpc, svcs.Sync)
 	furrowv1.RegisterHealthServiceServer(s.grpc, svcs.Health)
+	furrowv1.RegisterAnalyticsServiceServer(s.grpc, svcs.Analytics)
+	furrowv1.RegisterRetentionServiceServer(s.grpc, svcs.Retention)
+	furrowv1.RegisterSurveyServiceServer(s.grpc, svcs.Surveys)
 	s.health = health.NewServer()
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
@@ -173,6 +179,8 @@ func (s *Server) buildGateway(ctx context.Context) error {
 	for _, register := range []func(context.Context, *runtime.ServeMux, *grpc.ClientConn) error{
 		furrowv1.RegisterAccountServiceHandler, furrowv1.RegisterAccessServiceHandler,
 		furrowv1.RegisterActivityServiceHandler, furrowv1.RegisterSyncServiceHandler, furrowv1.RegisterHealthServiceHandler,
+		furrowv1.RegisterAnalyticsServiceHandler,
+		furrowv1.RegisterRetentionServiceHandler, furrowv1.RegisterSurveyServiceHandler,
 	} {
 		if err := register(ctx, gw, conn); err != nil {
 			return fmt.Errorf("register gateway: %w", err)
@@ -208,7 +216,8 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	for _, name := range []string{furrowv1.AccountService_ServiceDesc.ServiceName, furrowv1.AccessService_ServiceDesc.ServiceName,
 		furrowv1.ActivityService_ServiceDesc.ServiceName, furrowv1.SyncService_ServiceDesc.ServiceName,
-		furrowv1.HealthService_ServiceDesc.ServiceName} {
+		furrowv1.HealthService_ServiceDesc.ServiceName, furrowv1.AnalyticsService_ServiceDesc.ServiceName, furrowv1.RetentionService_ServiceDesc.ServiceName,
+		furrowv1.SurveyService_ServiceDesc.ServiceName} {
 		s.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	errc := make(chan error, 2)

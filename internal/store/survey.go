@@ -14,6 +14,7 @@ import (
 	"github.com/furrowhq/furrow/ent/contact"
 	"github.com/furrowhq/furrow/ent/surveyinvitation"
 	"github.com/furrowhq/furrow/ent/surveyresponse"
+	"github.com/furrowhq/furrow/internal/analytics"
 	"github.com/furrowhq/furrow/internal/page"
 	"github.com/furrowhq/furrow/internal/survey"
 )
@@ -266,4 +267,28 @@ func (q txQueries) InvitationByID(ctx context.Context, acc uuid.UUID, invitation
 func (q txQueries) InsertInvitation(ctx context.Context, inv *survey.Invitation) error {
 	return mapErr(q.c.SurveyInvitation.Create().SetID(inv.ID).SetAccountID(inv.Account).SetContactID(inv.Contact).SetChannel(inv.Channel).
 		SetInvitationID(inv.InvitationID).SetTime(inv.Time.UTC()).SetCreator(inv.Creator).Exec(ctx))
+}
+
+// SurveyNPS reads survey responses for the analytics service's NPS (customer-success
+// KPIs), from the same counts the survey report uses.
+func (s *Store) SurveyNPS() analytics.SurveyReader { return surveyNPS{s.queries} }
+
+type surveyNPS struct{ q queries }
+
+func (r surveyNPS) NPSCounts(ctx context.Context, seg analytics.Segment, start, end time.Time, promoterMin, detractorMax int) (analytics.NPSCounts, error) {
+	c, err := r.q.ResponseCounts(ctx, start, end, survey.Segment{Tier: seg.Tier, Region: seg.Region, Industry: seg.Industry, Owner: seg.Owner})
+	if err != nil {
+		return analytics.NPSCounts{}, err
+	}
+	var out analytics.NPSCounts
+	for score, n := range c.NPSByScore {
+		out.Responses += n
+		if score >= promoterMin {
+			out.Promoters += n
+		}
+		if score <= detractorMax {
+			out.Detractors += n
+		}
+	}
+	return out, nil
 }

@@ -659,8 +659,10 @@ type Measure struct {
 	// source is a signal measure key (e.g. `logins`) or a derived measure Furrow computes
 	// from its own records: `furrow.interactions` (one event per interaction),
 	// `furrow.won_deals` and `furrow.repurchases` (one event per won deal, per won deal
-	// after the first), `furrow.contacts`, `furrow.contact_levels` (seniority levels with
-	// a contact, 0–3) and `furrow.executive_contacts` (current counts: LAST only).
+	// after the first), `furrow.survey_detractors` (one event per NPS answer of 0–6 or
+	// complaint, not excluded), `furrow.contacts`, `furrow.contact_levels` (seniority
+	// levels with a contact, 0–3) and `furrow.executive_contacts` (current counts: LAST
+	// only).
 	Source string `protobuf:"bytes,4,opt,name=source,proto3" json:"source,omitempty"`
 	// aggregation turns the source's events in the window into one value.
 	Aggregation Aggregation `protobuf:"varint,5,opt,name=aggregation,proto3,enum=furrow.v1.Aggregation" json:"aggregation,omitempty"`
