@@ -119,9 +119,9 @@ type Store interface {
 	Funnel(ctx context.Context, s Segment, start, end time.Time, stages []string) (*FunnelAgg, error)
 }
 
-// SurveyReader counts survey responses for the NPS. Furrow records no survey responses
-// yet (issue 7): the service runs without one and reports NPS as null with "no survey
-// data". A survey store implements this and is passed in Options to plug it in.
+// SurveyReader counts survey responses for the NPS; the store's SurveyNPS implements it
+// over the survey responses. A service built without one reports NPS as null with
+// "no survey data".
 type SurveyReader interface {
 	// NPSCounts counts the responses of scope accounts with start 00:00Z ≤ time <
 	// end 00:00Z (excluded responses left out): all, score ≥ promoterMin, score ≤
@@ -215,7 +215,7 @@ type Service struct {
 
 // Options configure a Service.
 type Options struct {
-	// Surveys counts survey responses for the NPS; nil until surveys exist (NPS null).
+	// Surveys counts survey responses for the NPS; nil: NPS null, "no survey data".
 	Surveys SurveyReader
 }
 

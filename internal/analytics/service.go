@@ -278,8 +278,8 @@ type KPIs struct {
 	Definitions      map[string]string
 }
 
-// NoSurveyData is NPS's null reason while Furrow records no survey responses.
-const NoSurveyData = "no survey data: Furrow does not record survey responses yet"
+// NoSurveyData is NPS's null reason when the service reads no survey responses.
+const NoSurveyData = "no survey data: this service has no survey reader"
 
 // NoResponses is NPS's null reason when the period has no response.
 const NoResponses = "no survey response in the period"

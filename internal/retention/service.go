@@ -238,11 +238,13 @@ func (s *Service) apply(ctx context.Context, tx Tx, ids []uuid.UUID, t time.Time
 	ids = slices.Clone(ids)
 	slices.SortFunc(ids, func(a, b uuid.UUID) int { return slices.Compare(a[:], b[:]) })
 	ids = slices.Compact(ids)
-	facts, err := tx.Facts(ctx, ids, t, pol.Measures())
+	// Lock first, then read: an evaluation never saves facts older than the state it
+	// replaces.
+	curs, err := tx.LockStates(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	curs, err := tx.LockStates(ctx, ids)
+	facts, err := tx.Facts(ctx, ids, t, pol.Measures())
 	if err != nil {
 		return nil, err
 	}
@@ -264,6 +266,10 @@ func (s *Service) apply(ctx context.Context, tx Tx, ids []uuid.UUID, t time.Time
 		}
 		if change != nil {
 			next.Manual, cause, reason = change(cur)
+			if next.Manual != nil && f.LastDeal == nil {
+				return nil, failure.Newf(failure.FailedPrecondition, "account %q is not a customer (no closed deal): only customers have a retention label",
+					account.AccountName(id)).WithReason("NOT_A_CUSTOMER")
+			}
 		}
 		next.Label = next.RuleLabel
 		if next.Manual != nil {
@@ -274,8 +280,13 @@ func (s *Service) apply(ctx context.Context, tx Tx, ids []uuid.UUID, t time.Time
 			from = cur.Label
 			next.Since = cur.Since
 		}
-		if cur == nil || from != next.Label {
+		moved := cur == nil || from != next.Label
+		if moved {
 			next.Since = t
+		}
+		// Every move of the label, and every manual act even when the label stays, is
+		// history.
+		if moved || change != nil {
 			c := &Change{ID: newID(), Account: id, From: from, To: next.Label, Time: t, Cause: cause}
 			switch cause {
 			case CauseRule:
@@ -285,13 +296,13 @@ func (s *Service) apply(ctx context.Context, tx Tx, ids []uuid.UUID, t time.Time
 			default:
 				c.Actor, c.Reason = auth.CallerFrom(ctx).Name, reason
 			}
-			c.WinBack = from == Churned && next.Label != Churned && next.Label != "" && cause == CauseRule
+			c.WinBack = cause == CauseRule && from == Churned && next.Label != Churned && next.Label != "" && boughtAgain(cur, f)
 			if cur != nil || next.Label != "" { // a prospect's first evaluation is not a change
 				if err := tx.InsertChange(ctx, c); err != nil {
 					return nil, err
 				}
 			}
-			if next.Label == AtRisk {
+			if moved && next.Label == AtRisk {
 				if err := s.raiseAlert(ctx, tx, pol, id, f.Owner, c.ID, t); err != nil {
 					return nil, err
 				}
@@ -303,6 +314,16 @@ func (s *Service) apply(ctx context.Context, tx Tx, ids []uuid.UUID, t time.Time
 		out[id] = next
 	}
 	return out, nil
+}
+
+// boughtAgain reports whether the account closed a deal after the one it churned on:
+// what makes leaving CHURNED a win-back (rather than, say, a changed policy).
+func boughtAgain(cur *State, f *Facts) bool {
+	if cur == nil || f.LastDeal == nil {
+		return false
+	}
+	last, err := time.Parse(time.DateOnly, cur.Facts["last_deal_date"])
+	return err == nil && f.LastDeal.After(last)
 }
 
 // raiseAlert opens an alert for the account's owner unless one is open already.
@@ -342,7 +363,7 @@ func (s *Service) GetAlert(ctx context.Context, id uuid.UUID) (*Alert, error) {
 
 // ListAlerts lists alerts by due time, soonest first.
 func (s *Service) ListAlerts(ctx context.Context, f AlertFilter, size int32, token string) (*listing.Page[*Alert], error) {
-	scope := f.Owner + "\x00" + f.State
+	scope := f.Owner + "\x00" + f.State + "\x00" + strconv.FormatBool(f.Unassigned)
 	if f.Account != nil {
 		scope += "\x00" + f.Account.String()
 	}
@@ -356,7 +377,7 @@ func (s *Service) ListAlerts(ctx context.Context, f AlertFilter, size int32, tok
 
 // AlertAction is a move of an alert's workflow.
 type AlertAction struct {
-	Kind      string // "acknowledge", "start", "close"
+	Kind      string // "acknowledge", "work", "close"
 	Revision  int64  // 0: any
 	Note      string
 	DoneSteps []int // start: steps now done (0-based)
@@ -366,11 +387,11 @@ type AlertAction struct {
 // allowed lists the states each action may start from.
 var allowed = map[string][]string{
 	"acknowledge": {AlertOpen},
-	"start":       {AlertOpen, AlertAcknowledged, AlertInProgress},
+	"work":        {AlertOpen, AlertAcknowledged, AlertInProgress},
 	"close":       {AlertOpen, AlertAcknowledged, AlertInProgress},
 }
 
-// ActOnAlert moves an alert: acknowledge (OPEN → ACKNOWLEDGED), start or work on it
+// ActOnAlert moves an alert: acknowledge (OPEN → ACKNOWLEDGED), work on it
 // (→ IN_PROGRESS, marking steps done) and close it with an outcome. Any other move is
 // FAILED_PRECONDITION; a stale revision is ABORTED.
 func (s *Service) ActOnAlert(ctx context.Context, id uuid.UUID, act AlertAction) (*Alert, error) {
@@ -394,7 +415,7 @@ func (s *Service) ActOnAlert(ctx context.Context, id uuid.UUID, act AlertAction)
 		switch act.Kind {
 		case "acknowledge":
 			a.State, a.AcknowledgeBy, a.AcknowledgedAt = AlertAcknowledged, by, &now
-		case "start":
+		case "work":
 			for _, i := range act.DoneSteps {
 				if i < 0 || i >= len(a.Steps) {
 					return failure.InvalidFields([]failure.Violation{{Field: "done_steps", Description: fmt.Sprintf("step %d does not exist (the alert has %d)", i, len(a.Steps))}})
@@ -437,7 +458,7 @@ func (s *Service) ProcessChanges(ctx context.Context) (int, error) {
 		more := false
 		err := s.store.WithRetentionTx(ctx, func(tx Tx) error {
 			now := s.clock()
-			ids, err := tx.FollowActivity(ctx, activityCursor, s.opts.BatchSize)
+			ids, err := tx.FollowInputs(ctx, activityCursor, s.opts.BatchSize)
 			if err != nil {
 				return err
 			}

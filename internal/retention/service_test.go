@@ -11,6 +11,7 @@ import (
 	"github.com/furrowhq/furrow/internal/auth"
 	"github.com/furrowhq/furrow/internal/database"
 	"github.com/furrowhq/furrow/internal/failure"
+	"github.com/furrowhq/furrow/internal/health"
 	"github.com/furrowhq/furrow/internal/retention"
 	"github.com/furrowhq/furrow/internal/store"
 	"github.com/furrowhq/furrow/internal/testdb"
@@ -172,11 +173,11 @@ func TestLifecycle(t *testing.T) {
 		}
 		_, err = e.ret.ActOnAlert(e.ctx, a.ID, retention.AlertAction{Kind: "acknowledge"})
 		wantCode(t, err, failure.FailedPrecondition)
-		_, err = e.ret.ActOnAlert(e.ctx, a.ID, retention.AlertAction{Kind: "start", Revision: a.Revision - 1})
+		_, err = e.ret.ActOnAlert(e.ctx, a.ID, retention.AlertAction{Kind: "work", Revision: a.Revision - 1})
 		wantCode(t, err, failure.Aborted)
-		_, err = e.ret.ActOnAlert(e.ctx, a.ID, retention.AlertAction{Kind: "start", DoneSteps: []int{9}})
+		_, err = e.ret.ActOnAlert(e.ctx, a.ID, retention.AlertAction{Kind: "work", DoneSteps: []int{9}})
 		wantCode(t, err, failure.Invalid)
-		a, err = e.ret.ActOnAlert(e.ctx, a.ID, retention.AlertAction{Kind: "start", DoneSteps: []int{0, 1}, Note: "called", Revision: a.Revision})
+		a, err = e.ret.ActOnAlert(e.ctx, a.ID, retention.AlertAction{Kind: "work", DoneSteps: []int{0, 1}, Note: "called", Revision: a.Revision})
 		if err != nil || a.State != retention.AlertInProgress || !a.Steps[0].Done || !a.Steps[1].Done || a.Steps[2].Done || a.Note != "called" {
 			t.Fatalf("start: %+v, %v", a, err)
 		}
@@ -403,6 +404,82 @@ func TestListsPage(t *testing.T) {
 		cut := due[2]
 		if p, err := e.ret.ListAlerts(e.ctx, retention.AlertFilter{DueBefore: &cut}, 10, ""); err != nil || len(p.Items) != 2 {
 			t.Fatalf("alerts due before the third: %v, %v", p, err)
+		}
+	})
+}
+
+// TestConcurrentFirstEvaluation: evaluations of a never-evaluated account racing each
+// other record its first label once and raise one alert.
+func TestConcurrentFirstEvaluation(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		acc := e.account(t, "Acme", "users/alice")
+		e.deal(t, acc, 200) // nobody talked to it: AT_RISK by silence
+		errs := make(chan error, 4)
+		for range 4 {
+			go func() { _, err := e.ret.Evaluate(e.ctx, acc); errs <- err }()
+		}
+		for range 4 {
+			if err := <-errs; err != nil {
+				t.Fatalf("Evaluate: %v", err)
+			}
+		}
+		if h := e.history(t, acc); len(h) != 1 || h[0].To != retention.AtRisk {
+			t.Fatalf("history %+v, want one change to AT_RISK", h)
+		}
+		if a := e.alerts(t, retention.AlertFilter{Account: &acc}); len(a) != 1 {
+			t.Fatalf("%d alerts, want 1", len(a))
+		}
+	})
+}
+
+// TestManualActsAndInputs: a manual act is history even when the label stays; prospects
+// cannot get a manual label; alerts of unowned accounts are listable; a signal makes the
+// worker re-evaluate its account.
+func TestManualActsAndInputs(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		acc := e.account(t, "Acme", "users/alice")
+		e.deal(t, acc, 10)
+		e.talk(t, acc, 1)
+		if st, err := e.ret.Evaluate(e.ctx, acc); err != nil || st.Label != retention.NewlySigned {
+			t.Fatalf("Evaluate: %+v, %v", st, err)
+		}
+		if _, err := e.ret.SetManual(e.ctx, acc, retention.NewlySigned, "confirmed with the CSM", nil); err != nil {
+			t.Fatal(err)
+		}
+		h := e.history(t, acc)
+		if len(h) != 2 || h[0].Cause != retention.CauseManual || h[0].From != h[0].To || h[0].Reason != "confirmed with the CSM" {
+			t.Fatalf("history %+v, want the manual act recorded though the label stayed", h)
+		}
+		prospect, err := e.accounts.CreateAccount(e.ctx, account.Account{DisplayName: "Lead"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = e.ret.SetManual(e.ctx, prospect.ID, retention.AtRisk, "gut feeling", nil)
+		wantCode(t, err, failure.FailedPrecondition)
+
+		unowned, err := e.accounts.CreateAccount(e.ctx, account.Account{DisplayName: "Nobody's"}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.deal(t, unowned.ID, 100) // never talked to: AT_RISK
+		if _, err := e.ret.Evaluate(e.ctx, unowned.ID); err != nil {
+			t.Fatal(err)
+		}
+		if a := e.alerts(t, retention.AlertFilter{Unassigned: true}); len(a) != 1 || a[0].Account != unowned.ID || a[0].Owner != "" {
+			t.Fatalf("unassigned alerts %+v", a)
+		}
+		// Signals are rule inputs: the worker follows them.
+		if _, err := e.ret.ProcessChanges(e.ctx); err != nil {
+			t.Fatal(err)
+		}
+		hs := health.NewService(store.New(db), health.Options{Now: e.clk.now})
+		if _, _, err := hs.BatchCreateSignals(e.ctx, []*health.Signal{{Account: acc, Measure: "plan_usage", ValueMicros: 950000, Time: e.clk.t, Source: "t", SignalID: "1"}}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := e.ret.ProcessChanges(e.ctx); err != nil || n != 1 {
+			t.Fatalf("ProcessChanges after a signal = %d, %v; want the account evaluated", n, err)
 		}
 	})
 }

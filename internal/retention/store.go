@@ -19,10 +19,11 @@ type Store interface {
 
 // AlertFilter narrows ListAlerts; empty fields do not filter.
 type AlertFilter struct {
-	Owner     string
-	State     string
-	Account   *uuid.UUID
-	DueBefore *time.Time
+	Owner      string
+	Unassigned bool // only alerts of accounts that had no owner
+	State      string
+	Account    *uuid.UUID
+	DueBefore  *time.Time
 }
 
 // Reader reads retention data. Missing rows are ErrNotFound.
@@ -63,9 +64,10 @@ type Tx interface {
 	UpdateAlert(ctx context.Context, a *Alert) error
 	// ExpiredManual returns up to limit accounts whose manual label expired by t.
 	ExpiredManual(ctx context.Context, t time.Time, limit int) ([]uuid.UUID, error)
-	// FollowActivity returns the accounts changed in the activity log (the account,
-	// its contacts, deals or interactions) after the named cursor, and moves it.
-	FollowActivity(ctx context.Context, name string, limit int) ([]uuid.UUID, error)
+	// FollowInputs returns the accounts whose rule inputs changed in the activity log
+	// (the account, its deals, interactions, signals, survey responses) after the named
+	// cursor, and moves it; nil when the log was read to its end.
+	FollowInputs(ctx context.Context, name string, limit int) ([]uuid.UUID, error)
 	LockCursor(ctx context.Context, name string) (int64, error)
 	SetCursor(ctx context.Context, name string, position int64) error
 	RecordActivity(ctx context.Context, e activity.Entry) error

@@ -228,7 +228,7 @@ func (s *RetentionServer) GetRetentionAlert(ctx context.Context, req *furrowv1.G
 
 // ListRetentionAlerts implements furrow.v1.RetentionService.
 func (s *RetentionServer) ListRetentionAlerts(ctx context.Context, req *furrowv1.ListRetentionAlertsRequest) (*furrowv1.ListRetentionAlertsResponse, error) {
-	f := retention.AlertFilter{Owner: req.GetOwner(), State: enumToDomain(req.GetState(), "RETENTION_ALERT_STATE_")}
+	f := retention.AlertFilter{Owner: req.GetOwner(), Unassigned: req.GetUnassignedOnly(), State: enumToDomain(req.GetState(), "RETENTION_ALERT_STATE_")}
 	if req.GetAccount() != "" {
 		acc, err := accountID(req.GetAccount(), "account")
 		if err != nil {
@@ -273,7 +273,7 @@ func (s *RetentionServer) WorkRetentionAlert(ctx context.Context, req *furrowv1.
 	for i, n := range req.GetDoneSteps() {
 		steps[i] = int(n)
 	}
-	return s.act(ctx, req.GetName(), req.GetEtag(), retention.AlertAction{Kind: "start", Note: strings.TrimSpace(req.GetNote()), DoneSteps: steps})
+	return s.act(ctx, req.GetName(), req.GetEtag(), retention.AlertAction{Kind: "work", Note: strings.TrimSpace(req.GetNote()), DoneSteps: steps})
 }
 
 // CloseRetentionAlert implements furrow.v1.RetentionService.

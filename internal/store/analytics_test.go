@@ -426,6 +426,30 @@ func TestAnalyticsValueAndKpis(t *testing.T) {
 			t.Errorf("LTV without deals in the window = %s", show(v.LTV))
 		}
 
+		// An empty period (long before every deal): only facts before the end count, so
+		// no currency is present and there is nothing to report, rather than zeros.
+		empty := analytics.Period{Start: day("2020-01-01"), End: day("2020-02-01")}
+		v, err = f.svc.ValueManagement(f.ctx, empty, analytics.Segment{}, analytics.ValueParams{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(v.Revenue) != 0 || len(v.LTV) != 0 || v.Previous != (analytics.Period{Start: day("2019-12-01"), End: day("2020-01-01")}) {
+			t.Errorf("empty period: revenue %s, LTV %s, previous %v", show(v.Revenue), show(v.LTV), v.Previous)
+		}
+		// A period after a currency's deals keeps the currency with zero customers.
+		late := analytics.Period{Start: day("2027-01-01"), End: day("2027-02-01")}
+		if v, err = f.svc.ValueManagement(f.ctx, late, analytics.Segment{}, analytics.ValueParams{}); err != nil {
+			t.Fatal(err)
+		}
+		if len(v.Revenue) != 2 {
+			t.Errorf("a period after the deals: %s, want CNY and USD", show(v.Revenue))
+		}
+		for _, r := range v.Revenue {
+			if r.Current.Customers != 0 || r.Current.Rate != nil || r.Current.ECR != nil {
+				t.Errorf("a period without deals: %s", show(v.Revenue))
+			}
+		}
+
 		k, err := f.svc.SuccessKpis(f.ctx, period, analytics.Segment{}, analytics.KPIParams{})
 		if err != nil {
 			t.Fatal(err)

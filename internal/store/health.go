@@ -1040,6 +1040,21 @@ func (q queries) DueDirty(ctx context.Context, t time.Time, limit int) ([]uuid.U
 var archiveChange = regexp.MustCompile(`^accounts/[0-9a-f-]{36}(/(contacts|deals|interactions|surveyResponses)/[0-9a-f-]{36}|/surveyResponses)?$`)
 
 func (q txQueries) FollowActivity(ctx context.Context, name string, limit int) ([]uuid.UUID, error) {
+	return q.follow(ctx, name, limit, archiveChange)
+}
+
+// retentionInput matches the activity resources whose changes feed retention rules: the
+// archive's, and signals (usage rules read them).
+var retentionInput = regexp.MustCompile(`^accounts/[0-9a-f-]{36}(/(contacts|deals|interactions|surveyResponses)/[0-9a-f-]{36}|/surveyResponses|/signals)?$`)
+
+// FollowInputs implements retention.Tx.
+func (q txQueries) FollowInputs(ctx context.Context, name string, limit int) ([]uuid.UUID, error) {
+	return q.follow(ctx, name, limit, retentionInput)
+}
+
+// follow returns the accounts of the activity entries after the named cursor whose
+// resource matches re, and moves the cursor past the entries read.
+func (q txQueries) follow(ctx context.Context, name string, limit int, re *regexp.Regexp) ([]uuid.UUID, error) {
 	position, err := q.LockCursor(ctx, name) // one replica follows at a time
 	if err != nil {
 		return nil, err
@@ -1055,7 +1070,7 @@ func (q txQueries) FollowActivity(ctx context.Context, name string, limit int) (
 	}
 	var out []uuid.UUID
 	for _, r := range rows {
-		if r.AccountID != nil && archiveChange.MatchString(r.Resource) && !slices.Contains(out, *r.AccountID) {
+		if r.AccountID != nil && re.MatchString(r.Resource) && !slices.Contains(out, *r.AccountID) {
 			out = append(out, *r.AccountID)
 		}
 	}

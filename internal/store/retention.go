@@ -108,7 +108,7 @@ func toState(r *ent.RetentionState) *retention.State {
 }
 
 func (q queries) GetState(ctx context.Context, acc uuid.UUID) (*retention.State, error) {
-	r, err := q.c.RetentionState.Get(ctx, acc)
+	r, err := q.c.RetentionState.Query().Where(retentionstate.ID(acc), retentionstate.EvaluateTimeGT(unevaluated)).Only(ctx)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -124,7 +124,7 @@ func liveAccount(col string) func(*sql.Selector) {
 }
 
 func (q queries) ListStates(ctx context.Context, label string, size int, after *page.Cursor) ([]*retention.State, *page.Cursor, error) {
-	query := q.c.RetentionState.Query().Where(liveAccount(retentionstate.FieldID))
+	query := q.c.RetentionState.Query().Where(liveAccount(retentionstate.FieldID), retentionstate.EvaluateTimeGT(unevaluated))
 	if label != "" {
 		query.Where(retentionstate.LabelEQ(label))
 	}
@@ -203,11 +203,23 @@ func (q queries) ListChanges(ctx context.Context, acc uuid.UUID, size int, after
 	return out, next, nil
 }
 
+// unevaluated marks a placeholder state row: locked, never committed as such.
+var unevaluated = time.Unix(0, 0).UTC()
+
 func (q txQueries) LockStates(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]*retention.State, error) {
 	out := make(map[uuid.UUID]*retention.State, len(ids))
 	for _, part := range chunks(ids, 1000) {
 		query := q.c.RetentionState.Query().Where(retentionstate.IDIn(part...))
 		if q.postgres() {
+			// A row to lock for every live account, also those never evaluated, so two
+			// evaluations of a new account take turns instead of both recording its
+			// first label. Evaluation saves a real state over the placeholder; one left
+			// behind (an account deleted meanwhile) reads as no state.
+			a := &sqlArgs{pg: true}
+			if _, err := q.c.ExecContext(ctx, "INSERT INTO retention_states (id, since, evaluate_time) SELECT id, "+a.add(unevaluated)+", "+
+				a.add(unevaluated)+" FROM accounts WHERE "+a.in("id", part)+" AND delete_time IS NULL ON CONFLICT (id) DO NOTHING", a.args...); err != nil {
+				return nil, mapErr(err)
+			}
 			query = query.Order(ent.Asc(retentionstate.FieldID)).ForUpdate() // id order: no deadlocks
 		}
 		rows, err := query.All(ctx)
@@ -215,6 +227,9 @@ func (q txQueries) LockStates(ctx context.Context, ids []uuid.UUID) (map[uuid.UU
 			return nil, mapErr(err)
 		}
 		for _, r := range rows {
+			if r.EvaluateTime.Equal(unevaluated) {
+				continue // a placeholder: no state yet
+			}
 			out[r.ID] = toState(r)
 		}
 	}
@@ -250,7 +265,7 @@ func (q txQueries) InsertChange(ctx context.Context, c *retention.Change) error 
 }
 
 func (q txQueries) ExpiredManual(ctx context.Context, t time.Time, limit int) ([]uuid.UUID, error) {
-	ids, err := q.c.RetentionState.Query().Where(retentionstate.ManualExpireTimeLTE(t.UTC())).
+	ids, err := q.c.RetentionState.Query().Where(retentionstate.ManualExpireTimeLTE(t.UTC()), liveAccount(retentionstate.FieldID)).
 		Order(ent.Asc(retentionstate.FieldID)).Limit(limit).IDs(ctx)
 	return ids, mapErr(err)
 }
@@ -439,6 +454,9 @@ func (q queries) ListAlerts(ctx context.Context, f retention.AlertFilter, size i
 	query := q.c.RetentionAlert.Query().Where(liveAccount(retentionalert.FieldAccountID))
 	if f.Owner != "" {
 		query.Where(retentionalert.Owner(f.Owner))
+	}
+	if f.Unassigned {
+		query.Where(retentionalert.Owner(""))
 	}
 	if f.State != "" {
 		query.Where(retentionalert.State(f.State))

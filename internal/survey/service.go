@@ -28,6 +28,9 @@ type Options struct {
 	ContactDays, AccountDays int
 	// Now is the clock (default time.Now).
 	Now func() time.Time
+	// Warn, when set, is called in the transaction that stores a new detractor answer or
+	// complaint (an early warning), so what it raises (an audit case) commits with it.
+	Warn func(ctx context.Context, tx Tx, r *Response) error
 }
 
 // Service implements customer research's use cases.
@@ -159,6 +162,13 @@ func (s *Service) BatchCreateResponses(ctx context.Context, in []*Response) (out
 		}
 		if created == 0 {
 			return nil
+		}
+		for i, r := range out {
+			if r.ID == in[i].ID && r.Detractor() && s.opts.Warn != nil { // stored by this call
+				if err := s.opts.Warn(ctx, tx, r); err != nil {
+					return err
+				}
+			}
 		}
 		// One entry per account: health and retention follow the log and re-evaluate.
 		for _, id := range accounts {

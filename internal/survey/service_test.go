@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/furrowhq/furrow/internal/account"
+	"github.com/furrowhq/furrow/internal/analytics"
 	"github.com/furrowhq/furrow/internal/auth"
 	"github.com/furrowhq/furrow/internal/database"
 	"github.com/furrowhq/furrow/internal/failure"
@@ -195,6 +196,16 @@ func TestReport(t *testing.T) {
 		r, _ = e.svc.GetReport(e.ctx, may, survey.Segment{Tier: "KEY"})
 		if survey.Decimal(r.Current.NPS, 1) != "40.0" || r.Current.Complaints != 0 {
 			t.Errorf("KEY NPS = %s (%+v)", survey.Decimal(r.Current.NPS, 1), r.Current)
+		}
+		// The analytics service's NPS reads the same counts.
+		for _, tc := range []struct {
+			seg  analytics.Segment
+			want analytics.NPSCounts
+		}{{analytics.Segment{}, analytics.NPSCounts{Responses: 6, Promoters: 3, Detractors: 2}}, {analytics.Segment{Tier: "KEY"}, analytics.NPSCounts{Responses: 5, Promoters: 3, Detractors: 1}}} {
+			got, err := store.New(db).SurveyNPS().NPSCounts(e.ctx, tc.seg, may.Start, may.End, 9, 6)
+			if err != nil || got != tc.want {
+				t.Errorf("NPSCounts(%+v) = %+v, %v; want %+v", tc.seg, got, err, tc.want)
+			}
 		}
 		// An empty period: no data.
 		r, _ = e.svc.GetReport(e.ctx, survey.Period{Start: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), End: time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC)}, survey.Segment{})

@@ -1226,8 +1226,8 @@ type Nps struct {
 	// value is 100 × (promoters − detractors) / responses, 1 place, half-even; null when
 	// there are no responses (or no survey data at all).
 	Value *string `protobuf:"bytes,1,opt,name=value,proto3,oneof" json:"value,omitempty"`
-	// survey_data_available is false while Furrow records no survey responses; value is
-	// then null and the counts are 0.
+	// survey_data_available is false when the server reads no survey responses (a tool
+	// built without them); value is then null and the counts are 0.
 	SurveyDataAvailable bool `protobuf:"varint,2,opt,name=survey_data_available,json=surveyDataAvailable,proto3" json:"survey_data_available,omitempty"`
 	// null_reason says why value is null (e.g. `no survey data`); empty when it is not.
 	NullReason string `protobuf:"bytes,3,opt,name=null_reason,json=nullReason,proto3" json:"null_reason,omitempty"`

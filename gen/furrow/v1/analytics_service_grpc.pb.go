@@ -45,7 +45,8 @@ type AnalyticsServiceClient interface {
 	// per currency. INVALID_ARGUMENT as for GetAssetInventory.
 	GetValueManagement(ctx context.Context, in *GetValueManagementRequest, opts ...grpc.CallOption) (*ValueManagement, error)
 	// GetSuccessKpis returns the repurchase rate, repurchase amount and customer revenue
-	// per currency, and the NPS (null, with the reason, while no survey data exists).
+	// per currency, and the NPS from the survey responses (null, with the reason, when
+	// the period has none).
 	// INVALID_ARGUMENT as for GetAssetInventory, or when nps_promoter_min is not above
 	// nps_detractor_max.
 	GetSuccessKpis(ctx context.Context, in *GetSuccessKpisRequest, opts ...grpc.CallOption) (*SuccessKpis, error)
@@ -123,7 +124,8 @@ type AnalyticsServiceServer interface {
 	// per currency. INVALID_ARGUMENT as for GetAssetInventory.
 	GetValueManagement(context.Context, *GetValueManagementRequest) (*ValueManagement, error)
 	// GetSuccessKpis returns the repurchase rate, repurchase amount and customer revenue
-	// per currency, and the NPS (null, with the reason, while no survey data exists).
+	// per currency, and the NPS from the survey responses (null, with the reason, when
+	// the period has none).
 	// INVALID_ARGUMENT as for GetAssetInventory, or when nps_promoter_min is not above
 	// nps_detractor_max.
 	GetSuccessKpis(context.Context, *GetSuccessKpisRequest) (*SuccessKpis, error)

@@ -1225,20 +1225,22 @@ const file_furrow_v1_retention_proto_rawDesc = "" +
 	"updateTime\x12\"\n" +
 	"\n" +
 	"updated_by\x18\b \x01(\tB\x03\xe0A\x03R\tupdatedBy:T\xeaAQ\n" +
-	"\x1afurrow.dev/RetentionPolicy\x12\x0fretentionPolicy*\x11retentionPolicies2\x0fretentionPolicy\"\x92\x02\n" +
+	"\x1afurrow.dev/RetentionPolicy\x12\x0fretentionPolicy*\x11retentionPolicies2\x0fretentionPolicy\"\xa2\x03\n" +
 	"\rRetentionRule\x12/\n" +
-	"\x03key\x18\x01 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[a-z][a-z0-9_]{0,62}$R\x03key\x12=\n" +
-	"\x05label\x18\x02 \x01(\x0e2\x19.furrow.v1.RetentionLabelB\f\xbaH\t\x82\x01\x06\x10\x01 \x00 \x02R\x05label\x12*\n" +
+	"\x03key\x18\x01 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[a-z][a-z0-9_]{0,62}$R\x03key\x12\xcc\x01\n" +
+	"\x05label\x18\x02 \x01(\x0e2\x19.furrow.v1.RetentionLabelB\x9a\x01\xbaH\x96\x01\xba\x01\x8d\x01\n" +
+	"\n" +
+	"rule.label\x12ia rule gives NEWLY_SIGNED, EXPANSION, AT_RISK or CHURNED (IN_USE is what a customer no rule matches gets)\x1a\x14this in [1, 3, 4, 5]\x82\x01\x02\x10\x01R\x05label\x12*\n" +
 	"\vdescription\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\vdescription\x12I\n" +
 	"\n" +
 	"conditions\x18\x04 \x03(\v2\x1d.furrow.v1.RetentionConditionB\n" +
 	"\xbaH\a\x92\x01\x04\b\x01\x10\n" +
 	"R\n" +
 	"conditions\x12\x1a\n" +
-	"\bdisabled\x18\x05 \x01(\bR\bdisabled\"\x81\x02\n" +
-	"\x12RetentionCondition\x12A\n" +
-	"\x04kind\x18\x01 \x01(\x0e2!.furrow.v1.RetentionConditionKindB\n" +
-	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04kind\x12\x1e\n" +
+	"\bdisabled\x18\x05 \x01(\bR\bdisabled\"\xca\x03\n" +
+	"\x12RetentionCondition\x12\x89\x02\n" +
+	"\x04kind\x18\x01 \x01(\x0e2!.furrow.v1.RetentionConditionKindB\xd1\x01\xbaH\xcd\x01\xba\x01\xc4\x01\n" +
+	"\x0econdition.kind\x12\xa6\x01kind is required (FIRST_DEAL_WITHIN_DAYS, NO_INTERACTION_FOR_DAYS, HEALTH_GRADE_IN, RENEWAL_DUE_WITHIN_DAYS, CONTRACT_ENDED, SIGNAL_AT_LEAST or DETRACTOR_WITHIN_DAYS)\x1a\tthis != 0\x82\x01\x02\x10\x01R\x04kind\x12\x1e\n" +
 	"\x04days\x18\x02 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xc2\x1c(\x00R\x04days\x12A\n" +
 	"\x06grades\x18\x03 \x03(\x0e2\x16.furrow.v1.HealthGradeB\x11\xbaH\x0e\x92\x01\v\x10\x03\"\a\x82\x01\x04\x10\x01 \x00R\x06grades\x12!\n" +

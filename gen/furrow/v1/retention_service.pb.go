@@ -635,9 +635,12 @@ type ListRetentionAlertsRequest struct {
 	// account, when set (`accounts/{account}`), lists only that account's alerts.
 	Account string `protobuf:"bytes,5,opt,name=account,proto3" json:"account,omitempty"`
 	// due_before, when set, lists only alerts due before it (overdue: now).
-	DueBefore     *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=due_before,json=dueBefore,proto3" json:"due_before,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	DueBefore *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=due_before,json=dueBefore,proto3" json:"due_before,omitempty"`
+	// unassigned_only lists only the alerts of accounts that had no owner when they were
+	// raised (an empty owner does not filter).
+	UnassignedOnly bool `protobuf:"varint,7,opt,name=unassigned_only,json=unassignedOnly,proto3" json:"unassigned_only,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *ListRetentionAlertsRequest) Reset() {
@@ -710,6 +713,13 @@ func (x *ListRetentionAlertsRequest) GetDueBefore() *timestamppb.Timestamp {
 		return x.DueBefore
 	}
 	return nil
+}
+
+func (x *ListRetentionAlertsRequest) GetUnassignedOnly() bool {
+	if x != nil {
+		return x.UnassignedOnly
+	}
+	return false
 }
 
 // ListRetentionAlertsResponse is the response of ListRetentionAlerts.
@@ -1014,14 +1024,15 @@ const file_furrow_v1_retention_service_proto_rawDesc = "" +
 	"\x1dEvaluateRetentionLabelRequest\x12\x8b\x02\n" +
 	"\x04name\x18\x01 \x01(\tB\xf6\x01\xe0A\x02\xfaA\x1b\n" +
 	"\x19furrow.dev/RetentionState\xbaH\xd1\x01\xba\x01\xcd\x01\n" +
-	"\rresource_name\x12Tmust be a resource name of the form accounts/{account}/retentionLabel, with UUID ids\x1afthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/retentionLabel$')R\x04name\"\x84\x04\n" +
+	"\rresource_name\x12Tmust be a resource name of the form accounts/{account}/retentionLabel, with UUID ids\x1afthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/retentionLabel$')R\x04name\"\xe7\x04\n" +
 	"\x18SetRetentionLabelRequest\x12\x8b\x02\n" +
 	"\x04name\x18\x01 \x01(\tB\xf6\x01\xe0A\x02\xfaA\x1b\n" +
 	"\x19furrow.dev/RetentionState\xbaH\xd1\x01\xba\x01\xcd\x01\n" +
-	"\rresource_name\x12Tmust be a resource name of the form accounts/{account}/retentionLabel, with UUID ids\x1afthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/retentionLabel$')R\x04name\x12>\n" +
-	"\x05label\x18\x02 \x01(\x0e2\x19.furrow.v1.RetentionLabelB\r\xe0A\x02\xbaH\a\x82\x01\x04\x10\x01 \x00R\x05label\x12]\n" +
-	"\x06reason\x18\x03 \x01(\tBE\xe0A\x02\xbaH?\xba\x015\n" +
-	"\freason.blank\x12\x12reason is required\x1a\x11this.trim() != ''r\x05\x10\x01\x18\xd0\x0fR\x06reason\x12;\n" +
+	"\rresource_name\x12Tmust be a resource name of the form accounts/{account}/retentionLabel, with UUID ids\x1afthis.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/retentionLabel$')R\x04name\x12\xa2\x01\n" +
+	"\x05label\x18\x02 \x01(\x0e2\x19.furrow.v1.RetentionLabelBq\xe0A\x02\xbaHk\xba\x01c\n" +
+	"\x0elabel.required\x12Flabel is required: NEWLY_SIGNED, IN_USE, EXPANSION, AT_RISK or CHURNED\x1a\tthis != 0\x82\x01\x02\x10\x01R\x05label\x12[\n" +
+	"\x06reason\x18\x03 \x01(\tBC\xe0A\x02\xbaH=\xba\x015\n" +
+	"\freason.blank\x12\x12reason is required\x1a\x11this.trim() != ''r\x03\x18\xd0\x0fR\x06reason\x12;\n" +
 	"\vexpire_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
 	"expireTime\"\xcc\x02\n" +
 	"\x1aClearRetentionLabelRequest\x12\x8b\x02\n" +
@@ -1032,7 +1043,7 @@ const file_furrow_v1_retention_service_proto_rawDesc = "" +
 	"\x18GetRetentionAlertRequest\x12\x83\x02\n" +
 	"\x04name\x18\x01 \x01(\tB\xee\x01\xe0A\x02\xfaA\x1b\n" +
 	"\x19furrow.dev/RetentionAlert\xbaH\xc9\x01\xba\x01\xc5\x01\n" +
-	"\rresource_name\x12Tmust be a resource name of the form retentionAlerts/{retention_alert}, with UUID ids\x1a^this.matches('^retentionAlerts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\"\xed\x03\n" +
+	"\rresource_name\x12Tmust be a resource name of the form retentionAlerts/{retention_alert}, with UUID ids\x1a^this.matches('^retentionAlerts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\"\x96\x04\n" +
 	"\x1aListRetentionAlertsRequest\x12(\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\bpageSize\x12'\n" +
 	"\n" +
@@ -1042,7 +1053,8 @@ const file_furrow_v1_retention_service_proto_rawDesc = "" +
 	"\aaccount\x18\x05 \x01(\tB\xc5\x01\xbaH\xc1\x01\xba\x01\xbd\x01\n" +
 	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aethis == '' || this.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\aaccount\x129\n" +
 	"\n" +
-	"due_before\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tdueBefore\"\x8b\x01\n" +
+	"due_before\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tdueBefore\x12'\n" +
+	"\x0funassigned_only\x18\a \x01(\bR\x0eunassignedOnly\"\x8b\x01\n" +
 	"\x1bListRetentionAlertsResponse\x12D\n" +
 	"\x10retention_alerts\x18\x01 \x03(\v2\x19.furrow.v1.RetentionAlertR\x0fretentionAlerts\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xe3\x02\n" +
@@ -1059,13 +1071,14 @@ const file_furrow_v1_retention_service_proto_rawDesc = "" +
 	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18\x1eR\x04etag\x12\x1c\n" +
 	"\x04note\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x88'R\x04note\x12-\n" +
 	"\n" +
-	"done_steps\x18\x04 \x03(\x05B\x0e\xbaH\v\x92\x01\b\x10\x1e\"\x04\x1a\x02(\x00R\tdoneSteps\"\xa8\x03\n" +
+	"done_steps\x18\x04 \x03(\x05B\x0e\xbaH\v\x92\x01\b\x10\x1e\"\x04\x1a\x02(\x00R\tdoneSteps\"\xff\x03\n" +
 	"\x1aCloseRetentionAlertRequest\x12\x83\x02\n" +
 	"\x04name\x18\x01 \x01(\tB\xee\x01\xe0A\x02\xfaA\x1b\n" +
 	"\x19furrow.dev/RetentionAlert\xbaH\xc9\x01\xba\x01\xc5\x01\n" +
 	"\rresource_name\x12Tmust be a resource name of the form retentionAlerts/{retention_alert}, with UUID ids\x1a^this.matches('^retentionAlerts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12\x1b\n" +
-	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18\x1eR\x04etag\x12I\n" +
-	"\aoutcome\x18\x03 \x01(\x0e2 .furrow.v1.RetentionAlertOutcomeB\r\xe0A\x02\xbaH\a\x82\x01\x04\x10\x01 \x00R\aoutcome\x12\x1c\n" +
+	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18\x1eR\x04etag\x12\x9f\x01\n" +
+	"\aoutcome\x18\x03 \x01(\x0e2 .furrow.v1.RetentionAlertOutcomeBc\xe0A\x02\xbaH]\xba\x01U\n" +
+	"\x10outcome.required\x126outcome is required: RECOVERED, CHURNED or FALSE_ALARM\x1a\tthis != 0\x82\x01\x02\x10\x01R\aoutcome\x12\x1c\n" +
 	"\x04note\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x88'R\x04note2\xb6\x0e\n" +
 	"\x10RetentionService\x12z\n" +
 	"\x12GetRetentionPolicy\x12$.furrow.v1.GetRetentionPolicyRequest\x1a\x1a.furrow.v1.RetentionPolicy\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/{name=retentionPolicy}\x12\x8f\x01\n" +
