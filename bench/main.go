@@ -85,6 +85,16 @@ type config struct {
 	analyticsReps         int
 	analyticsIndex        string
 	analyticsExplain      bool
+	// The case-search benchmark (scenario "cases", cases.go).
+	cases        bool
+	casesCount   int
+	casesRounds  int
+	casesExplain bool
+	casesSQL     string
+	// The audit-report benchmark (scenario "audits", audit.go).
+	audits     bool
+	auditCases int
+	auditReps  int
 }
 
 func main() {
@@ -94,7 +104,7 @@ func main() {
 	flag.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "unrecorded warm-up before each scenario")
 	flag.IntVar(&cfg.concurrency, "concurrency", 50, "closed-loop workers per scenario")
 	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the read scenarios (client, server and driver; not PostgreSQL) to this file, and one of each partner-sync and health pass to this file with a suffix (.copy1, .copy2, .sync1, ..., .health-baseline1, ..., .health1, .health2)")
-	names := flag.String("scenarios", strings.Join(append(scenarioNames(), analyticsScenario), ","), "comma-separated scenarios to run (the read scenarios first, then "+syncScenario+", then "+healthScenario+", then "+analyticsScenario+")")
+	names := flag.String("scenarios", strings.Join(append(scenarioNames(), analyticsScenario, casesScenario, auditScenario), ","), "comma-separated scenarios to run (the read scenarios first, then "+syncScenario+", then "+healthScenario+", then "+analyticsScenario+", then "+casesScenario+", then "+auditScenario+")")
 	flag.IntVar(&cfg.syncRecords, "sync-records", 100000, "partner records to upsert in the "+syncScenario+" scenario")
 	flag.IntVar(&cfg.syncClients, "sync-clients", 1, "when more than 1, also run the "+syncScenario+" scenario's two runs, over another fresh database, with this many clients sending batches at once")
 	flag.BoolVar(&cfg.syncSQL, "sync-sql", false, "count and time the statements the server sends in each "+syncScenario+" pass, and print them")
@@ -109,18 +119,29 @@ func main() {
 	flag.IntVar(&cfg.analyticsReps, "analytics-reps", 5, "timed runs of each report and aggregate in the "+analyticsScenario+" scenario (the median is reported)")
 	flag.StringVar(&cfg.analyticsIndex, "analytics-index", "", "';'-separated SQL (e.g. CREATE INDEX ...) to run after the "+analyticsScenario+" scenario's first measurement, which is then repeated")
 	flag.BoolVar(&cfg.analyticsExplain, "analytics-explain", false, "print EXPLAIN (ANALYZE, BUFFERS) of the "+analyticsScenario+" scenario's account-states statement after each measurement")
+	flag.IntVar(&cfg.casesCount, "cases-count", 100000, "best-practice cases to load in the "+casesScenario+" scenario")
+	flag.IntVar(&cfg.casesRounds, "cases-rounds", 50, "rounds of the "+casesScenario+" scenario's searches (each round runs every query through the service and as bare SQL)")
+	flag.IntVar(&cfg.auditCases, "audit-cases", 125000, "audit cases to load in the "+auditScenario+" scenario (about 8 events each: 1,000,000 in all)")
+	flag.IntVar(&cfg.auditReps, "audit-reps", 21, "timed runs of the "+auditScenario+" scenario's report and its bare SQL")
+	flag.StringVar(&cfg.casesSQL, "cases-sql", "", "';'-separated SQL (e.g. ALTER TABLE ...) to run after the "+casesScenario+" scenario's first measurement, which is then repeated")
+	flag.BoolVar(&cfg.casesExplain, "cases-explain", false, "print EXPLAIN (ANALYZE, BUFFERS) of one "+casesScenario+" search statement")
 	flag.Parse()
 
 	var err error
 	var rest []string
 	for n := range strings.SplitSeq(*names, ",") {
-		if strings.TrimSpace(n) == analyticsScenario {
+		switch strings.TrimSpace(n) {
+		case analyticsScenario:
 			cfg.analytics = true
-		} else {
+		case casesScenario:
+			cfg.cases = true
+		case auditScenario:
+			cfg.audits = true
+		default:
 			rest = append(rest, n)
 		}
 	}
-	if cfg.scenarios, err = selectScenarios(strings.Join(rest, ",")); err != nil && !(cfg.analytics && len(rest) == 0) {
+	if cfg.scenarios, err = selectScenarios(strings.Join(rest, ",")); err != nil && !((cfg.analytics || cfg.cases || cfg.audits) && len(rest) == 0) {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(2)
 	}
@@ -140,6 +161,14 @@ func main() {
 	}
 	if cfg.analyticsAccounts < 1 || cfg.analyticsDeals < 0 || cfg.analyticsInteractions < 0 || cfg.analyticsReps < 1 {
 		fmt.Fprintln(os.Stderr, "bench: need -analytics-accounts >= 1, -analytics-deals >= 0, -analytics-interactions >= 0, -analytics-reps >= 1")
+		os.Exit(2)
+	}
+	if cfg.auditCases < 1 || cfg.auditReps < 1 {
+		fmt.Fprintln(os.Stderr, "bench: need -audit-cases >= 1, -audit-reps >= 1")
+		os.Exit(2)
+	}
+	if cfg.casesCount < 1 || cfg.casesRounds < 1 {
+		fmt.Fprintln(os.Stderr, "bench: need -cases-count >= 1, -cases-rounds >= 1")
 		os.Exit(2)
 	}
 	if cfg.healthAccounts < 1 || cfg.healthSignals < 0 || cfg.healthBatch < 1 {
@@ -189,6 +218,24 @@ func run(ctx context.Context, cfg config) error {
 			fmt.Println()
 		}
 		errs = append(errs, runAnalytics(ctx, cfg))
+		if ctx.Err() != nil {
+			return errors.Join(errs...)
+		}
+	}
+	if cfg.cases {
+		if len(cfg.scenarios) > 0 || cfg.sync || cfg.health || cfg.analytics {
+			fmt.Println()
+		}
+		errs = append(errs, runCases(ctx, cfg))
+		if ctx.Err() != nil {
+			return errors.Join(errs...)
+		}
+	}
+	if cfg.audits {
+		if len(cfg.scenarios) > 0 || cfg.sync || cfg.health || cfg.analytics || cfg.cases {
+			fmt.Println()
+		}
+		errs = append(errs, runAudits(ctx, cfg))
 	}
 	return errors.Join(errs...)
 }

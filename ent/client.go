@@ -22,6 +22,16 @@ import (
 	"github.com/furrowhq/furrow/ent/accountlabel"
 	"github.com/furrowhq/furrow/ent/activity"
 	"github.com/furrowhq/furrow/ent/apikey"
+	"github.com/furrowhq/furrow/ent/auditcase"
+	"github.com/furrowhq/furrow/ent/auditdepartment"
+	"github.com/furrowhq/furrow/ent/auditevent"
+	"github.com/furrowhq/furrow/ent/auditsettings"
+	"github.com/furrowhq/furrow/ent/auditstandard"
+	"github.com/furrowhq/furrow/ent/caseevent"
+	"github.com/furrowhq/furrow/ent/caserecord"
+	"github.com/furrowhq/furrow/ent/casetaxonomyterm"
+	"github.com/furrowhq/furrow/ent/caseterm"
+	"github.com/furrowhq/furrow/ent/caseversion"
 	"github.com/furrowhq/furrow/ent/contact"
 	"github.com/furrowhq/furrow/ent/deal"
 	"github.com/furrowhq/furrow/ent/healthdirty"
@@ -66,6 +76,26 @@ type Client struct {
 	Activity *ActivityClient
 	// ApiKey is the client for interacting with the ApiKey builders.
 	ApiKey *ApiKeyClient
+	// AuditCase is the client for interacting with the AuditCase builders.
+	AuditCase *AuditCaseClient
+	// AuditDepartment is the client for interacting with the AuditDepartment builders.
+	AuditDepartment *AuditDepartmentClient
+	// AuditEvent is the client for interacting with the AuditEvent builders.
+	AuditEvent *AuditEventClient
+	// AuditSettings is the client for interacting with the AuditSettings builders.
+	AuditSettings *AuditSettingsClient
+	// AuditStandard is the client for interacting with the AuditStandard builders.
+	AuditStandard *AuditStandardClient
+	// CaseEvent is the client for interacting with the CaseEvent builders.
+	CaseEvent *CaseEventClient
+	// CaseRecord is the client for interacting with the CaseRecord builders.
+	CaseRecord *CaseRecordClient
+	// CaseTaxonomyTerm is the client for interacting with the CaseTaxonomyTerm builders.
+	CaseTaxonomyTerm *CaseTaxonomyTermClient
+	// CaseTerm is the client for interacting with the CaseTerm builders.
+	CaseTerm *CaseTermClient
+	// CaseVersion is the client for interacting with the CaseVersion builders.
+	CaseVersion *CaseVersionClient
 	// Contact is the client for interacting with the Contact builders.
 	Contact *ContactClient
 	// Deal is the client for interacting with the Deal builders.
@@ -129,6 +159,16 @@ func (c *Client) init() {
 	c.AccountLabel = NewAccountLabelClient(c.config)
 	c.Activity = NewActivityClient(c.config)
 	c.ApiKey = NewApiKeyClient(c.config)
+	c.AuditCase = NewAuditCaseClient(c.config)
+	c.AuditDepartment = NewAuditDepartmentClient(c.config)
+	c.AuditEvent = NewAuditEventClient(c.config)
+	c.AuditSettings = NewAuditSettingsClient(c.config)
+	c.AuditStandard = NewAuditStandardClient(c.config)
+	c.CaseEvent = NewCaseEventClient(c.config)
+	c.CaseRecord = NewCaseRecordClient(c.config)
+	c.CaseTaxonomyTerm = NewCaseTaxonomyTermClient(c.config)
+	c.CaseTerm = NewCaseTermClient(c.config)
+	c.CaseVersion = NewCaseVersionClient(c.config)
 	c.Contact = NewContactClient(c.config)
 	c.Deal = NewDealClient(c.config)
 	c.HealthDirty = NewHealthDirtyClient(c.config)
@@ -250,6 +290,16 @@ func (c *Client) Tx(ctx context.Context) (*Tx, error) {
 		AccountLabel:         NewAccountLabelClient(cfg),
 		Activity:             NewActivityClient(cfg),
 		ApiKey:               NewApiKeyClient(cfg),
+		AuditCase:            NewAuditCaseClient(cfg),
+		AuditDepartment:      NewAuditDepartmentClient(cfg),
+		AuditEvent:           NewAuditEventClient(cfg),
+		AuditSettings:        NewAuditSettingsClient(cfg),
+		AuditStandard:        NewAuditStandardClient(cfg),
+		CaseEvent:            NewCaseEventClient(cfg),
+		CaseRecord:           NewCaseRecordClient(cfg),
+		CaseTaxonomyTerm:     NewCaseTaxonomyTermClient(cfg),
+		CaseTerm:             NewCaseTermClient(cfg),
+		CaseVersion:          NewCaseVersionClient(cfg),
 		Contact:              NewContactClient(cfg),
 		Deal:                 NewDealClient(cfg),
 		HealthDirty:          NewHealthDirtyClient(cfg),
@@ -298,6 +348,16 @@ func (c *Client) BeginTx(ctx context.Context, opts *sql.TxOptions) (*Tx, error) 
 		AccountLabel:         NewAccountLabelClient(cfg),
 		Activity:             NewActivityClient(cfg),
 		ApiKey:               NewApiKeyClient(cfg),
+		AuditCase:            NewAuditCaseClient(cfg),
+		AuditDepartment:      NewAuditDepartmentClient(cfg),
+		AuditEvent:           NewAuditEventClient(cfg),
+		AuditSettings:        NewAuditSettingsClient(cfg),
+		AuditStandard:        NewAuditStandardClient(cfg),
+		CaseEvent:            NewCaseEventClient(cfg),
+		CaseRecord:           NewCaseRecordClient(cfg),
+		CaseTaxonomyTerm:     NewCaseTaxonomyTermClient(cfg),
+		CaseTerm:             NewCaseTermClient(cfg),
+		CaseVersion:          NewCaseVersionClient(cfg),
 		Contact:              NewContactClient(cfg),
 		Deal:                 NewDealClient(cfg),
 		HealthDirty:          NewHealthDirtyClient(cfg),
@@ -351,8 +411,10 @@ func (c *Client) Close() error {
 func (c *Client) Use(hooks ...Hook) {
 	for _, n := range []interface{ Use(...Hook) }{
 		c.Account, c.AccountExternalID, c.AccountHealth, c.AccountLabel, c.Activity,
-		c.ApiKey, c.Contact, c.Deal, c.HealthDirty, c.HealthOverride, c.HealthScore,
-		c.Interaction, c.LabelChange, c.OwnershipPeriod, c.Partner,
+		c.ApiKey, c.AuditCase, c.AuditDepartment, c.AuditEvent, c.AuditSettings,
+		c.AuditStandard, c.CaseEvent, c.CaseRecord, c.CaseTaxonomyTerm, c.CaseTerm,
+		c.CaseVersion, c.Contact, c.Deal, c.HealthDirty, c.HealthOverride,
+		c.HealthScore, c.Interaction, c.LabelChange, c.OwnershipPeriod, c.Partner,
 		c.PrimaryContactChange, c.RecomputeJob, c.RequestRecord, c.RetentionAlert,
 		c.RetentionPolicy, c.RetentionState, c.Scorecard, c.ScorecardVersion, c.Signal,
 		c.StageChange, c.SurveyInvitation, c.SurveyResponse, c.SyncBatch,
@@ -367,8 +429,10 @@ func (c *Client) Use(hooks ...Hook) {
 func (c *Client) Intercept(interceptors ...Interceptor) {
 	for _, n := range []interface{ Intercept(...Interceptor) }{
 		c.Account, c.AccountExternalID, c.AccountHealth, c.AccountLabel, c.Activity,
-		c.ApiKey, c.Contact, c.Deal, c.HealthDirty, c.HealthOverride, c.HealthScore,
-		c.Interaction, c.LabelChange, c.OwnershipPeriod, c.Partner,
+		c.ApiKey, c.AuditCase, c.AuditDepartment, c.AuditEvent, c.AuditSettings,
+		c.AuditStandard, c.CaseEvent, c.CaseRecord, c.CaseTaxonomyTerm, c.CaseTerm,
+		c.CaseVersion, c.Contact, c.Deal, c.HealthDirty, c.HealthOverride,
+		c.HealthScore, c.Interaction, c.LabelChange, c.OwnershipPeriod, c.Partner,
 		c.PrimaryContactChange, c.RecomputeJob, c.RequestRecord, c.RetentionAlert,
 		c.RetentionPolicy, c.RetentionState, c.Scorecard, c.ScorecardVersion, c.Signal,
 		c.StageChange, c.SurveyInvitation, c.SurveyResponse, c.SyncBatch,
@@ -393,6 +457,26 @@ func (c *Client) Mutate(ctx context.Context, m Mutation) (Value, error) {
 		return c.Activity.mutate(ctx, m)
 	case *ApiKeyMutation:
 		return c.ApiKey.mutate(ctx, m)
+	case *AuditCaseMutation:
+		return c.AuditCase.mutate(ctx, m)
+	case *AuditDepartmentMutation:
+		return c.AuditDepartment.mutate(ctx, m)
+	case *AuditEventMutation:
+		return c.AuditEvent.mutate(ctx, m)
+	case *AuditSettingsMutation:
+		return c.AuditSettings.mutate(ctx, m)
+	case *AuditStandardMutation:
+		return c.AuditStandard.mutate(ctx, m)
+	case *CaseEventMutation:
+		return c.CaseEvent.mutate(ctx, m)
+	case *CaseRecordMutation:
+		return c.CaseRecord.mutate(ctx, m)
+	case *CaseTaxonomyTermMutation:
+		return c.CaseTaxonomyTerm.mutate(ctx, m)
+	case *CaseTermMutation:
+		return c.CaseTerm.mutate(ctx, m)
+	case *CaseVersionMutation:
+		return c.CaseVersion.mutate(ctx, m)
 	case *ContactMutation:
 		return c.Contact.mutate(ctx, m)
 	case *DealMutation:
@@ -1399,6 +1483,1336 @@ func (c *ApiKeyClient) mutate(ctx context.Context, m *ApiKeyMutation) (Value, er
 		return (&ApiKeyDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
 	default:
 		return nil, fmt.Errorf("ent: unknown ApiKey mutation op: %q", m.Op())
+	}
+}
+
+// AuditCaseClient is a client for the AuditCase schema.
+type AuditCaseClient struct {
+	config
+}
+
+// NewAuditCaseClient returns a client for the AuditCase from the given config.
+func NewAuditCaseClient(c config) *AuditCaseClient {
+	return &AuditCaseClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `auditcase.Hooks(f(g(h())))`.
+func (c *AuditCaseClient) Use(hooks ...Hook) {
+	c.hooks.AuditCase = append(c.hooks.AuditCase, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `auditcase.Intercept(f(g(h())))`.
+func (c *AuditCaseClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AuditCase = append(c.inters.AuditCase, interceptors...)
+}
+
+// Create returns a builder for creating a AuditCase entity.
+func (c *AuditCaseClient) Create() *AuditCaseCreate {
+	mutation := newAuditCaseMutation(c.config, OpCreate)
+	return &AuditCaseCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AuditCase entities.
+func (c *AuditCaseClient) CreateBulk(builders ...*AuditCaseCreate) *AuditCaseCreateBulk {
+	return &AuditCaseCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AuditCaseClient) MapCreateBulk(slice any, setFunc func(*AuditCaseCreate, int)) *AuditCaseCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AuditCaseCreateBulk{err: fmt.Errorf("calling to AuditCaseClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AuditCaseCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AuditCaseCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AuditCase.
+func (c *AuditCaseClient) Update() *AuditCaseUpdate {
+	mutation := newAuditCaseMutation(c.config, OpUpdate)
+	return &AuditCaseUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AuditCaseClient) UpdateOne(_m *AuditCase) *AuditCaseUpdateOne {
+	mutation := newAuditCaseMutation(c.config, OpUpdateOne, withAuditCase(_m))
+	return &AuditCaseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AuditCaseClient) UpdateOneID(id uuid.UUID) *AuditCaseUpdateOne {
+	mutation := newAuditCaseMutation(c.config, OpUpdateOne, withAuditCaseID(id))
+	return &AuditCaseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AuditCase.
+func (c *AuditCaseClient) Delete() *AuditCaseDelete {
+	mutation := newAuditCaseMutation(c.config, OpDelete)
+	return &AuditCaseDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AuditCaseClient) DeleteOne(_m *AuditCase) *AuditCaseDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AuditCaseClient) DeleteOneID(id uuid.UUID) *AuditCaseDeleteOne {
+	builder := c.Delete().Where(auditcase.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AuditCaseDeleteOne{builder}
+}
+
+// Query returns a query builder for AuditCase.
+func (c *AuditCaseClient) Query() *AuditCaseQuery {
+	return &AuditCaseQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAuditCase},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AuditCase entity by its id.
+func (c *AuditCaseClient) Get(ctx context.Context, id uuid.UUID) (*AuditCase, error) {
+	return c.Query().Where(auditcase.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AuditCaseClient) GetX(ctx context.Context, id uuid.UUID) *AuditCase {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AuditCaseClient) Hooks() []Hook {
+	return c.hooks.AuditCase
+}
+
+// Interceptors returns the client interceptors.
+func (c *AuditCaseClient) Interceptors() []Interceptor {
+	return c.inters.AuditCase
+}
+
+func (c *AuditCaseClient) mutate(ctx context.Context, m *AuditCaseMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AuditCaseCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AuditCaseUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AuditCaseUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AuditCaseDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AuditCase mutation op: %q", m.Op())
+	}
+}
+
+// AuditDepartmentClient is a client for the AuditDepartment schema.
+type AuditDepartmentClient struct {
+	config
+}
+
+// NewAuditDepartmentClient returns a client for the AuditDepartment from the given config.
+func NewAuditDepartmentClient(c config) *AuditDepartmentClient {
+	return &AuditDepartmentClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `auditdepartment.Hooks(f(g(h())))`.
+func (c *AuditDepartmentClient) Use(hooks ...Hook) {
+	c.hooks.AuditDepartment = append(c.hooks.AuditDepartment, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `auditdepartment.Intercept(f(g(h())))`.
+func (c *AuditDepartmentClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AuditDepartment = append(c.inters.AuditDepartment, interceptors...)
+}
+
+// Create returns a builder for creating a AuditDepartment entity.
+func (c *AuditDepartmentClient) Create() *AuditDepartmentCreate {
+	mutation := newAuditDepartmentMutation(c.config, OpCreate)
+	return &AuditDepartmentCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AuditDepartment entities.
+func (c *AuditDepartmentClient) CreateBulk(builders ...*AuditDepartmentCreate) *AuditDepartmentCreateBulk {
+	return &AuditDepartmentCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AuditDepartmentClient) MapCreateBulk(slice any, setFunc func(*AuditDepartmentCreate, int)) *AuditDepartmentCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AuditDepartmentCreateBulk{err: fmt.Errorf("calling to AuditDepartmentClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AuditDepartmentCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AuditDepartmentCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AuditDepartment.
+func (c *AuditDepartmentClient) Update() *AuditDepartmentUpdate {
+	mutation := newAuditDepartmentMutation(c.config, OpUpdate)
+	return &AuditDepartmentUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AuditDepartmentClient) UpdateOne(_m *AuditDepartment) *AuditDepartmentUpdateOne {
+	mutation := newAuditDepartmentMutation(c.config, OpUpdateOne, withAuditDepartment(_m))
+	return &AuditDepartmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AuditDepartmentClient) UpdateOneID(id string) *AuditDepartmentUpdateOne {
+	mutation := newAuditDepartmentMutation(c.config, OpUpdateOne, withAuditDepartmentID(id))
+	return &AuditDepartmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AuditDepartment.
+func (c *AuditDepartmentClient) Delete() *AuditDepartmentDelete {
+	mutation := newAuditDepartmentMutation(c.config, OpDelete)
+	return &AuditDepartmentDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AuditDepartmentClient) DeleteOne(_m *AuditDepartment) *AuditDepartmentDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AuditDepartmentClient) DeleteOneID(id string) *AuditDepartmentDeleteOne {
+	builder := c.Delete().Where(auditdepartment.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AuditDepartmentDeleteOne{builder}
+}
+
+// Query returns a query builder for AuditDepartment.
+func (c *AuditDepartmentClient) Query() *AuditDepartmentQuery {
+	return &AuditDepartmentQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAuditDepartment},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AuditDepartment entity by its id.
+func (c *AuditDepartmentClient) Get(ctx context.Context, id string) (*AuditDepartment, error) {
+	return c.Query().Where(auditdepartment.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AuditDepartmentClient) GetX(ctx context.Context, id string) *AuditDepartment {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AuditDepartmentClient) Hooks() []Hook {
+	return c.hooks.AuditDepartment
+}
+
+// Interceptors returns the client interceptors.
+func (c *AuditDepartmentClient) Interceptors() []Interceptor {
+	return c.inters.AuditDepartment
+}
+
+func (c *AuditDepartmentClient) mutate(ctx context.Context, m *AuditDepartmentMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AuditDepartmentCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AuditDepartmentUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AuditDepartmentUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AuditDepartmentDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AuditDepartment mutation op: %q", m.Op())
+	}
+}
+
+// AuditEventClient is a client for the AuditEvent schema.
+type AuditEventClient struct {
+	config
+}
+
+// NewAuditEventClient returns a client for the AuditEvent from the given config.
+func NewAuditEventClient(c config) *AuditEventClient {
+	return &AuditEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `auditevent.Hooks(f(g(h())))`.
+func (c *AuditEventClient) Use(hooks ...Hook) {
+	c.hooks.AuditEvent = append(c.hooks.AuditEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `auditevent.Intercept(f(g(h())))`.
+func (c *AuditEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AuditEvent = append(c.inters.AuditEvent, interceptors...)
+}
+
+// Create returns a builder for creating a AuditEvent entity.
+func (c *AuditEventClient) Create() *AuditEventCreate {
+	mutation := newAuditEventMutation(c.config, OpCreate)
+	return &AuditEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AuditEvent entities.
+func (c *AuditEventClient) CreateBulk(builders ...*AuditEventCreate) *AuditEventCreateBulk {
+	return &AuditEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AuditEventClient) MapCreateBulk(slice any, setFunc func(*AuditEventCreate, int)) *AuditEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AuditEventCreateBulk{err: fmt.Errorf("calling to AuditEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AuditEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AuditEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AuditEvent.
+func (c *AuditEventClient) Update() *AuditEventUpdate {
+	mutation := newAuditEventMutation(c.config, OpUpdate)
+	return &AuditEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AuditEventClient) UpdateOne(_m *AuditEvent) *AuditEventUpdateOne {
+	mutation := newAuditEventMutation(c.config, OpUpdateOne, withAuditEvent(_m))
+	return &AuditEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AuditEventClient) UpdateOneID(id uuid.UUID) *AuditEventUpdateOne {
+	mutation := newAuditEventMutation(c.config, OpUpdateOne, withAuditEventID(id))
+	return &AuditEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AuditEvent.
+func (c *AuditEventClient) Delete() *AuditEventDelete {
+	mutation := newAuditEventMutation(c.config, OpDelete)
+	return &AuditEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AuditEventClient) DeleteOne(_m *AuditEvent) *AuditEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AuditEventClient) DeleteOneID(id uuid.UUID) *AuditEventDeleteOne {
+	builder := c.Delete().Where(auditevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AuditEventDeleteOne{builder}
+}
+
+// Query returns a query builder for AuditEvent.
+func (c *AuditEventClient) Query() *AuditEventQuery {
+	return &AuditEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAuditEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AuditEvent entity by its id.
+func (c *AuditEventClient) Get(ctx context.Context, id uuid.UUID) (*AuditEvent, error) {
+	return c.Query().Where(auditevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AuditEventClient) GetX(ctx context.Context, id uuid.UUID) *AuditEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AuditEventClient) Hooks() []Hook {
+	return c.hooks.AuditEvent
+}
+
+// Interceptors returns the client interceptors.
+func (c *AuditEventClient) Interceptors() []Interceptor {
+	return c.inters.AuditEvent
+}
+
+func (c *AuditEventClient) mutate(ctx context.Context, m *AuditEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AuditEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AuditEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AuditEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AuditEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AuditEvent mutation op: %q", m.Op())
+	}
+}
+
+// AuditSettingsClient is a client for the AuditSettings schema.
+type AuditSettingsClient struct {
+	config
+}
+
+// NewAuditSettingsClient returns a client for the AuditSettings from the given config.
+func NewAuditSettingsClient(c config) *AuditSettingsClient {
+	return &AuditSettingsClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `auditsettings.Hooks(f(g(h())))`.
+func (c *AuditSettingsClient) Use(hooks ...Hook) {
+	c.hooks.AuditSettings = append(c.hooks.AuditSettings, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `auditsettings.Intercept(f(g(h())))`.
+func (c *AuditSettingsClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AuditSettings = append(c.inters.AuditSettings, interceptors...)
+}
+
+// Create returns a builder for creating a AuditSettings entity.
+func (c *AuditSettingsClient) Create() *AuditSettingsCreate {
+	mutation := newAuditSettingsMutation(c.config, OpCreate)
+	return &AuditSettingsCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AuditSettings entities.
+func (c *AuditSettingsClient) CreateBulk(builders ...*AuditSettingsCreate) *AuditSettingsCreateBulk {
+	return &AuditSettingsCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AuditSettingsClient) MapCreateBulk(slice any, setFunc func(*AuditSettingsCreate, int)) *AuditSettingsCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AuditSettingsCreateBulk{err: fmt.Errorf("calling to AuditSettingsClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AuditSettingsCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AuditSettingsCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AuditSettings.
+func (c *AuditSettingsClient) Update() *AuditSettingsUpdate {
+	mutation := newAuditSettingsMutation(c.config, OpUpdate)
+	return &AuditSettingsUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AuditSettingsClient) UpdateOne(_m *AuditSettings) *AuditSettingsUpdateOne {
+	mutation := newAuditSettingsMutation(c.config, OpUpdateOne, withAuditSettings(_m))
+	return &AuditSettingsUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AuditSettingsClient) UpdateOneID(id string) *AuditSettingsUpdateOne {
+	mutation := newAuditSettingsMutation(c.config, OpUpdateOne, withAuditSettingsID(id))
+	return &AuditSettingsUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AuditSettings.
+func (c *AuditSettingsClient) Delete() *AuditSettingsDelete {
+	mutation := newAuditSettingsMutation(c.config, OpDelete)
+	return &AuditSettingsDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AuditSettingsClient) DeleteOne(_m *AuditSettings) *AuditSettingsDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AuditSettingsClient) DeleteOneID(id string) *AuditSettingsDeleteOne {
+	builder := c.Delete().Where(auditsettings.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AuditSettingsDeleteOne{builder}
+}
+
+// Query returns a query builder for AuditSettings.
+func (c *AuditSettingsClient) Query() *AuditSettingsQuery {
+	return &AuditSettingsQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAuditSettings},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AuditSettings entity by its id.
+func (c *AuditSettingsClient) Get(ctx context.Context, id string) (*AuditSettings, error) {
+	return c.Query().Where(auditsettings.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AuditSettingsClient) GetX(ctx context.Context, id string) *AuditSettings {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AuditSettingsClient) Hooks() []Hook {
+	return c.hooks.AuditSettings
+}
+
+// Interceptors returns the client interceptors.
+func (c *AuditSettingsClient) Interceptors() []Interceptor {
+	return c.inters.AuditSettings
+}
+
+func (c *AuditSettingsClient) mutate(ctx context.Context, m *AuditSettingsMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AuditSettingsCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AuditSettingsUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AuditSettingsUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AuditSettingsDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AuditSettings mutation op: %q", m.Op())
+	}
+}
+
+// AuditStandardClient is a client for the AuditStandard schema.
+type AuditStandardClient struct {
+	config
+}
+
+// NewAuditStandardClient returns a client for the AuditStandard from the given config.
+func NewAuditStandardClient(c config) *AuditStandardClient {
+	return &AuditStandardClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `auditstandard.Hooks(f(g(h())))`.
+func (c *AuditStandardClient) Use(hooks ...Hook) {
+	c.hooks.AuditStandard = append(c.hooks.AuditStandard, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `auditstandard.Intercept(f(g(h())))`.
+func (c *AuditStandardClient) Intercept(interceptors ...Interceptor) {
+	c.inters.AuditStandard = append(c.inters.AuditStandard, interceptors...)
+}
+
+// Create returns a builder for creating a AuditStandard entity.
+func (c *AuditStandardClient) Create() *AuditStandardCreate {
+	mutation := newAuditStandardMutation(c.config, OpCreate)
+	return &AuditStandardCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of AuditStandard entities.
+func (c *AuditStandardClient) CreateBulk(builders ...*AuditStandardCreate) *AuditStandardCreateBulk {
+	return &AuditStandardCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *AuditStandardClient) MapCreateBulk(slice any, setFunc func(*AuditStandardCreate, int)) *AuditStandardCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &AuditStandardCreateBulk{err: fmt.Errorf("calling to AuditStandardClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*AuditStandardCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &AuditStandardCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for AuditStandard.
+func (c *AuditStandardClient) Update() *AuditStandardUpdate {
+	mutation := newAuditStandardMutation(c.config, OpUpdate)
+	return &AuditStandardUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *AuditStandardClient) UpdateOne(_m *AuditStandard) *AuditStandardUpdateOne {
+	mutation := newAuditStandardMutation(c.config, OpUpdateOne, withAuditStandard(_m))
+	return &AuditStandardUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *AuditStandardClient) UpdateOneID(id string) *AuditStandardUpdateOne {
+	mutation := newAuditStandardMutation(c.config, OpUpdateOne, withAuditStandardID(id))
+	return &AuditStandardUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for AuditStandard.
+func (c *AuditStandardClient) Delete() *AuditStandardDelete {
+	mutation := newAuditStandardMutation(c.config, OpDelete)
+	return &AuditStandardDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *AuditStandardClient) DeleteOne(_m *AuditStandard) *AuditStandardDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *AuditStandardClient) DeleteOneID(id string) *AuditStandardDeleteOne {
+	builder := c.Delete().Where(auditstandard.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &AuditStandardDeleteOne{builder}
+}
+
+// Query returns a query builder for AuditStandard.
+func (c *AuditStandardClient) Query() *AuditStandardQuery {
+	return &AuditStandardQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeAuditStandard},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a AuditStandard entity by its id.
+func (c *AuditStandardClient) Get(ctx context.Context, id string) (*AuditStandard, error) {
+	return c.Query().Where(auditstandard.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *AuditStandardClient) GetX(ctx context.Context, id string) *AuditStandard {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *AuditStandardClient) Hooks() []Hook {
+	return c.hooks.AuditStandard
+}
+
+// Interceptors returns the client interceptors.
+func (c *AuditStandardClient) Interceptors() []Interceptor {
+	return c.inters.AuditStandard
+}
+
+func (c *AuditStandardClient) mutate(ctx context.Context, m *AuditStandardMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&AuditStandardCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&AuditStandardUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&AuditStandardUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&AuditStandardDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown AuditStandard mutation op: %q", m.Op())
+	}
+}
+
+// CaseEventClient is a client for the CaseEvent schema.
+type CaseEventClient struct {
+	config
+}
+
+// NewCaseEventClient returns a client for the CaseEvent from the given config.
+func NewCaseEventClient(c config) *CaseEventClient {
+	return &CaseEventClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `caseevent.Hooks(f(g(h())))`.
+func (c *CaseEventClient) Use(hooks ...Hook) {
+	c.hooks.CaseEvent = append(c.hooks.CaseEvent, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `caseevent.Intercept(f(g(h())))`.
+func (c *CaseEventClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CaseEvent = append(c.inters.CaseEvent, interceptors...)
+}
+
+// Create returns a builder for creating a CaseEvent entity.
+func (c *CaseEventClient) Create() *CaseEventCreate {
+	mutation := newCaseEventMutation(c.config, OpCreate)
+	return &CaseEventCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CaseEvent entities.
+func (c *CaseEventClient) CreateBulk(builders ...*CaseEventCreate) *CaseEventCreateBulk {
+	return &CaseEventCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CaseEventClient) MapCreateBulk(slice any, setFunc func(*CaseEventCreate, int)) *CaseEventCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CaseEventCreateBulk{err: fmt.Errorf("calling to CaseEventClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CaseEventCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CaseEventCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CaseEvent.
+func (c *CaseEventClient) Update() *CaseEventUpdate {
+	mutation := newCaseEventMutation(c.config, OpUpdate)
+	return &CaseEventUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CaseEventClient) UpdateOne(_m *CaseEvent) *CaseEventUpdateOne {
+	mutation := newCaseEventMutation(c.config, OpUpdateOne, withCaseEvent(_m))
+	return &CaseEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CaseEventClient) UpdateOneID(id uuid.UUID) *CaseEventUpdateOne {
+	mutation := newCaseEventMutation(c.config, OpUpdateOne, withCaseEventID(id))
+	return &CaseEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CaseEvent.
+func (c *CaseEventClient) Delete() *CaseEventDelete {
+	mutation := newCaseEventMutation(c.config, OpDelete)
+	return &CaseEventDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CaseEventClient) DeleteOne(_m *CaseEvent) *CaseEventDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CaseEventClient) DeleteOneID(id uuid.UUID) *CaseEventDeleteOne {
+	builder := c.Delete().Where(caseevent.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CaseEventDeleteOne{builder}
+}
+
+// Query returns a query builder for CaseEvent.
+func (c *CaseEventClient) Query() *CaseEventQuery {
+	return &CaseEventQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCaseEvent},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CaseEvent entity by its id.
+func (c *CaseEventClient) Get(ctx context.Context, id uuid.UUID) (*CaseEvent, error) {
+	return c.Query().Where(caseevent.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CaseEventClient) GetX(ctx context.Context, id uuid.UUID) *CaseEvent {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *CaseEventClient) Hooks() []Hook {
+	return c.hooks.CaseEvent
+}
+
+// Interceptors returns the client interceptors.
+func (c *CaseEventClient) Interceptors() []Interceptor {
+	return c.inters.CaseEvent
+}
+
+func (c *CaseEventClient) mutate(ctx context.Context, m *CaseEventMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CaseEventCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CaseEventUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CaseEventUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CaseEventDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CaseEvent mutation op: %q", m.Op())
+	}
+}
+
+// CaseRecordClient is a client for the CaseRecord schema.
+type CaseRecordClient struct {
+	config
+}
+
+// NewCaseRecordClient returns a client for the CaseRecord from the given config.
+func NewCaseRecordClient(c config) *CaseRecordClient {
+	return &CaseRecordClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `caserecord.Hooks(f(g(h())))`.
+func (c *CaseRecordClient) Use(hooks ...Hook) {
+	c.hooks.CaseRecord = append(c.hooks.CaseRecord, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `caserecord.Intercept(f(g(h())))`.
+func (c *CaseRecordClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CaseRecord = append(c.inters.CaseRecord, interceptors...)
+}
+
+// Create returns a builder for creating a CaseRecord entity.
+func (c *CaseRecordClient) Create() *CaseRecordCreate {
+	mutation := newCaseRecordMutation(c.config, OpCreate)
+	return &CaseRecordCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CaseRecord entities.
+func (c *CaseRecordClient) CreateBulk(builders ...*CaseRecordCreate) *CaseRecordCreateBulk {
+	return &CaseRecordCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CaseRecordClient) MapCreateBulk(slice any, setFunc func(*CaseRecordCreate, int)) *CaseRecordCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CaseRecordCreateBulk{err: fmt.Errorf("calling to CaseRecordClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CaseRecordCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CaseRecordCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CaseRecord.
+func (c *CaseRecordClient) Update() *CaseRecordUpdate {
+	mutation := newCaseRecordMutation(c.config, OpUpdate)
+	return &CaseRecordUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CaseRecordClient) UpdateOne(_m *CaseRecord) *CaseRecordUpdateOne {
+	mutation := newCaseRecordMutation(c.config, OpUpdateOne, withCaseRecord(_m))
+	return &CaseRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CaseRecordClient) UpdateOneID(id uuid.UUID) *CaseRecordUpdateOne {
+	mutation := newCaseRecordMutation(c.config, OpUpdateOne, withCaseRecordID(id))
+	return &CaseRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CaseRecord.
+func (c *CaseRecordClient) Delete() *CaseRecordDelete {
+	mutation := newCaseRecordMutation(c.config, OpDelete)
+	return &CaseRecordDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CaseRecordClient) DeleteOne(_m *CaseRecord) *CaseRecordDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CaseRecordClient) DeleteOneID(id uuid.UUID) *CaseRecordDeleteOne {
+	builder := c.Delete().Where(caserecord.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CaseRecordDeleteOne{builder}
+}
+
+// Query returns a query builder for CaseRecord.
+func (c *CaseRecordClient) Query() *CaseRecordQuery {
+	return &CaseRecordQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCaseRecord},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CaseRecord entity by its id.
+func (c *CaseRecordClient) Get(ctx context.Context, id uuid.UUID) (*CaseRecord, error) {
+	return c.Query().Where(caserecord.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CaseRecordClient) GetX(ctx context.Context, id uuid.UUID) *CaseRecord {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *CaseRecordClient) Hooks() []Hook {
+	return c.hooks.CaseRecord
+}
+
+// Interceptors returns the client interceptors.
+func (c *CaseRecordClient) Interceptors() []Interceptor {
+	return c.inters.CaseRecord
+}
+
+func (c *CaseRecordClient) mutate(ctx context.Context, m *CaseRecordMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CaseRecordCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CaseRecordUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CaseRecordUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CaseRecordDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CaseRecord mutation op: %q", m.Op())
+	}
+}
+
+// CaseTaxonomyTermClient is a client for the CaseTaxonomyTerm schema.
+type CaseTaxonomyTermClient struct {
+	config
+}
+
+// NewCaseTaxonomyTermClient returns a client for the CaseTaxonomyTerm from the given config.
+func NewCaseTaxonomyTermClient(c config) *CaseTaxonomyTermClient {
+	return &CaseTaxonomyTermClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `casetaxonomyterm.Hooks(f(g(h())))`.
+func (c *CaseTaxonomyTermClient) Use(hooks ...Hook) {
+	c.hooks.CaseTaxonomyTerm = append(c.hooks.CaseTaxonomyTerm, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `casetaxonomyterm.Intercept(f(g(h())))`.
+func (c *CaseTaxonomyTermClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CaseTaxonomyTerm = append(c.inters.CaseTaxonomyTerm, interceptors...)
+}
+
+// Create returns a builder for creating a CaseTaxonomyTerm entity.
+func (c *CaseTaxonomyTermClient) Create() *CaseTaxonomyTermCreate {
+	mutation := newCaseTaxonomyTermMutation(c.config, OpCreate)
+	return &CaseTaxonomyTermCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CaseTaxonomyTerm entities.
+func (c *CaseTaxonomyTermClient) CreateBulk(builders ...*CaseTaxonomyTermCreate) *CaseTaxonomyTermCreateBulk {
+	return &CaseTaxonomyTermCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CaseTaxonomyTermClient) MapCreateBulk(slice any, setFunc func(*CaseTaxonomyTermCreate, int)) *CaseTaxonomyTermCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CaseTaxonomyTermCreateBulk{err: fmt.Errorf("calling to CaseTaxonomyTermClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CaseTaxonomyTermCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CaseTaxonomyTermCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CaseTaxonomyTerm.
+func (c *CaseTaxonomyTermClient) Update() *CaseTaxonomyTermUpdate {
+	mutation := newCaseTaxonomyTermMutation(c.config, OpUpdate)
+	return &CaseTaxonomyTermUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CaseTaxonomyTermClient) UpdateOne(_m *CaseTaxonomyTerm) *CaseTaxonomyTermUpdateOne {
+	mutation := newCaseTaxonomyTermMutation(c.config, OpUpdateOne, withCaseTaxonomyTerm(_m))
+	return &CaseTaxonomyTermUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CaseTaxonomyTermClient) UpdateOneID(id string) *CaseTaxonomyTermUpdateOne {
+	mutation := newCaseTaxonomyTermMutation(c.config, OpUpdateOne, withCaseTaxonomyTermID(id))
+	return &CaseTaxonomyTermUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CaseTaxonomyTerm.
+func (c *CaseTaxonomyTermClient) Delete() *CaseTaxonomyTermDelete {
+	mutation := newCaseTaxonomyTermMutation(c.config, OpDelete)
+	return &CaseTaxonomyTermDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CaseTaxonomyTermClient) DeleteOne(_m *CaseTaxonomyTerm) *CaseTaxonomyTermDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CaseTaxonomyTermClient) DeleteOneID(id string) *CaseTaxonomyTermDeleteOne {
+	builder := c.Delete().Where(casetaxonomyterm.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CaseTaxonomyTermDeleteOne{builder}
+}
+
+// Query returns a query builder for CaseTaxonomyTerm.
+func (c *CaseTaxonomyTermClient) Query() *CaseTaxonomyTermQuery {
+	return &CaseTaxonomyTermQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCaseTaxonomyTerm},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CaseTaxonomyTerm entity by its id.
+func (c *CaseTaxonomyTermClient) Get(ctx context.Context, id string) (*CaseTaxonomyTerm, error) {
+	return c.Query().Where(casetaxonomyterm.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CaseTaxonomyTermClient) GetX(ctx context.Context, id string) *CaseTaxonomyTerm {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *CaseTaxonomyTermClient) Hooks() []Hook {
+	return c.hooks.CaseTaxonomyTerm
+}
+
+// Interceptors returns the client interceptors.
+func (c *CaseTaxonomyTermClient) Interceptors() []Interceptor {
+	return c.inters.CaseTaxonomyTerm
+}
+
+func (c *CaseTaxonomyTermClient) mutate(ctx context.Context, m *CaseTaxonomyTermMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CaseTaxonomyTermCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CaseTaxonomyTermUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CaseTaxonomyTermUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CaseTaxonomyTermDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CaseTaxonomyTerm mutation op: %q", m.Op())
+	}
+}
+
+// CaseTermClient is a client for the CaseTerm schema.
+type CaseTermClient struct {
+	config
+}
+
+// NewCaseTermClient returns a client for the CaseTerm from the given config.
+func NewCaseTermClient(c config) *CaseTermClient {
+	return &CaseTermClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `caseterm.Hooks(f(g(h())))`.
+func (c *CaseTermClient) Use(hooks ...Hook) {
+	c.hooks.CaseTerm = append(c.hooks.CaseTerm, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `caseterm.Intercept(f(g(h())))`.
+func (c *CaseTermClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CaseTerm = append(c.inters.CaseTerm, interceptors...)
+}
+
+// Create returns a builder for creating a CaseTerm entity.
+func (c *CaseTermClient) Create() *CaseTermCreate {
+	mutation := newCaseTermMutation(c.config, OpCreate)
+	return &CaseTermCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CaseTerm entities.
+func (c *CaseTermClient) CreateBulk(builders ...*CaseTermCreate) *CaseTermCreateBulk {
+	return &CaseTermCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CaseTermClient) MapCreateBulk(slice any, setFunc func(*CaseTermCreate, int)) *CaseTermCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CaseTermCreateBulk{err: fmt.Errorf("calling to CaseTermClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CaseTermCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CaseTermCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CaseTerm.
+func (c *CaseTermClient) Update() *CaseTermUpdate {
+	mutation := newCaseTermMutation(c.config, OpUpdate)
+	return &CaseTermUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CaseTermClient) UpdateOne(_m *CaseTerm) *CaseTermUpdateOne {
+	mutation := newCaseTermMutation(c.config, OpUpdateOne, withCaseTerm(_m))
+	return &CaseTermUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CaseTermClient) UpdateOneID(id int) *CaseTermUpdateOne {
+	mutation := newCaseTermMutation(c.config, OpUpdateOne, withCaseTermID(id))
+	return &CaseTermUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CaseTerm.
+func (c *CaseTermClient) Delete() *CaseTermDelete {
+	mutation := newCaseTermMutation(c.config, OpDelete)
+	return &CaseTermDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CaseTermClient) DeleteOne(_m *CaseTerm) *CaseTermDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CaseTermClient) DeleteOneID(id int) *CaseTermDeleteOne {
+	builder := c.Delete().Where(caseterm.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CaseTermDeleteOne{builder}
+}
+
+// Query returns a query builder for CaseTerm.
+func (c *CaseTermClient) Query() *CaseTermQuery {
+	return &CaseTermQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCaseTerm},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CaseTerm entity by its id.
+func (c *CaseTermClient) Get(ctx context.Context, id int) (*CaseTerm, error) {
+	return c.Query().Where(caseterm.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CaseTermClient) GetX(ctx context.Context, id int) *CaseTerm {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *CaseTermClient) Hooks() []Hook {
+	return c.hooks.CaseTerm
+}
+
+// Interceptors returns the client interceptors.
+func (c *CaseTermClient) Interceptors() []Interceptor {
+	return c.inters.CaseTerm
+}
+
+func (c *CaseTermClient) mutate(ctx context.Context, m *CaseTermMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CaseTermCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CaseTermUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CaseTermUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CaseTermDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CaseTerm mutation op: %q", m.Op())
+	}
+}
+
+// CaseVersionClient is a client for the CaseVersion schema.
+type CaseVersionClient struct {
+	config
+}
+
+// NewCaseVersionClient returns a client for the CaseVersion from the given config.
+func NewCaseVersionClient(c config) *CaseVersionClient {
+	return &CaseVersionClient{config: c}
+}
+
+// Use adds a list of mutation hooks to the hooks stack.
+// A call to `Use(f, g, h)` equals to `caseversion.Hooks(f(g(h())))`.
+func (c *CaseVersionClient) Use(hooks ...Hook) {
+	c.hooks.CaseVersion = append(c.hooks.CaseVersion, hooks...)
+}
+
+// Intercept adds a list of query interceptors to the interceptors stack.
+// A call to `Intercept(f, g, h)` equals to `caseversion.Intercept(f(g(h())))`.
+func (c *CaseVersionClient) Intercept(interceptors ...Interceptor) {
+	c.inters.CaseVersion = append(c.inters.CaseVersion, interceptors...)
+}
+
+// Create returns a builder for creating a CaseVersion entity.
+func (c *CaseVersionClient) Create() *CaseVersionCreate {
+	mutation := newCaseVersionMutation(c.config, OpCreate)
+	return &CaseVersionCreate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// CreateBulk returns a builder for creating a bulk of CaseVersion entities.
+func (c *CaseVersionClient) CreateBulk(builders ...*CaseVersionCreate) *CaseVersionCreateBulk {
+	return &CaseVersionCreateBulk{config: c.config, builders: builders}
+}
+
+// MapCreateBulk creates a bulk creation builder from the given slice. For each item in the slice, the function creates
+// a builder and applies setFunc on it.
+func (c *CaseVersionClient) MapCreateBulk(slice any, setFunc func(*CaseVersionCreate, int)) *CaseVersionCreateBulk {
+	rv := reflect.ValueOf(slice)
+	if rv.Kind() != reflect.Slice {
+		return &CaseVersionCreateBulk{err: fmt.Errorf("calling to CaseVersionClient.MapCreateBulk with wrong type %T, need slice", slice)}
+	}
+	builders := make([]*CaseVersionCreate, rv.Len())
+	for i := 0; i < rv.Len(); i++ {
+		builders[i] = c.Create()
+		setFunc(builders[i], i)
+	}
+	return &CaseVersionCreateBulk{config: c.config, builders: builders}
+}
+
+// Update returns an update builder for CaseVersion.
+func (c *CaseVersionClient) Update() *CaseVersionUpdate {
+	mutation := newCaseVersionMutation(c.config, OpUpdate)
+	return &CaseVersionUpdate{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOne returns an update builder for the given entity.
+func (c *CaseVersionClient) UpdateOne(_m *CaseVersion) *CaseVersionUpdateOne {
+	mutation := newCaseVersionMutation(c.config, OpUpdateOne, withCaseVersion(_m))
+	return &CaseVersionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// UpdateOneID returns an update builder for the given id.
+func (c *CaseVersionClient) UpdateOneID(id uuid.UUID) *CaseVersionUpdateOne {
+	mutation := newCaseVersionMutation(c.config, OpUpdateOne, withCaseVersionID(id))
+	return &CaseVersionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// Delete returns a delete builder for CaseVersion.
+func (c *CaseVersionClient) Delete() *CaseVersionDelete {
+	mutation := newCaseVersionMutation(c.config, OpDelete)
+	return &CaseVersionDelete{config: c.config, hooks: c.Hooks(), mutation: mutation}
+}
+
+// DeleteOne returns a builder for deleting the given entity.
+func (c *CaseVersionClient) DeleteOne(_m *CaseVersion) *CaseVersionDeleteOne {
+	return c.DeleteOneID(_m.ID)
+}
+
+// DeleteOneID returns a builder for deleting the given entity by its id.
+func (c *CaseVersionClient) DeleteOneID(id uuid.UUID) *CaseVersionDeleteOne {
+	builder := c.Delete().Where(caseversion.ID(id))
+	builder.mutation.id = &id
+	builder.mutation.op = OpDeleteOne
+	return &CaseVersionDeleteOne{builder}
+}
+
+// Query returns a query builder for CaseVersion.
+func (c *CaseVersionClient) Query() *CaseVersionQuery {
+	return &CaseVersionQuery{
+		config: c.config,
+		ctx:    &QueryContext{Type: TypeCaseVersion},
+		inters: c.Interceptors(),
+	}
+}
+
+// Get returns a CaseVersion entity by its id.
+func (c *CaseVersionClient) Get(ctx context.Context, id uuid.UUID) (*CaseVersion, error) {
+	return c.Query().Where(caseversion.ID(id)).Only(ctx)
+}
+
+// GetX is like Get, but panics if an error occurs.
+func (c *CaseVersionClient) GetX(ctx context.Context, id uuid.UUID) *CaseVersion {
+	obj, err := c.Get(ctx, id)
+	if err != nil {
+		panic(err)
+	}
+	return obj
+}
+
+// Hooks returns the client hooks.
+func (c *CaseVersionClient) Hooks() []Hook {
+	return c.hooks.CaseVersion
+}
+
+// Interceptors returns the client interceptors.
+func (c *CaseVersionClient) Interceptors() []Interceptor {
+	return c.inters.CaseVersion
+}
+
+func (c *CaseVersionClient) mutate(ctx context.Context, m *CaseVersionMutation) (Value, error) {
+	switch m.Op() {
+	case OpCreate:
+		return (&CaseVersionCreate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdate:
+		return (&CaseVersionUpdate{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpUpdateOne:
+		return (&CaseVersionUpdateOne{config: c.config, hooks: c.Hooks(), mutation: m}).Save(ctx)
+	case OpDelete, OpDeleteOne:
+		return (&CaseVersionDelete{config: c.config, hooks: c.Hooks(), mutation: m}).Exec(ctx)
+	default:
+		return nil, fmt.Errorf("ent: unknown CaseVersion mutation op: %q", m.Op())
 	}
 }
 
@@ -4561,19 +5975,23 @@ func (c *WorkerCursorClient) mutate(ctx context.Context, m *WorkerCursorMutation
 type (
 	hooks struct {
 		Account, AccountExternalID, AccountHealth, AccountLabel, Activity, ApiKey,
-		Contact, Deal, HealthDirty, HealthOverride, HealthScore, Interaction,
-		LabelChange, OwnershipPeriod, Partner, PrimaryContactChange, RecomputeJob,
-		RequestRecord, RetentionAlert, RetentionPolicy, RetentionState, Scorecard,
-		ScorecardVersion, Signal, StageChange, SurveyInvitation, SurveyResponse,
-		SyncBatch, WorkerCursor []ent.Hook
+		AuditCase, AuditDepartment, AuditEvent, AuditSettings, AuditStandard,
+		CaseEvent, CaseRecord, CaseTaxonomyTerm, CaseTerm, CaseVersion, Contact, Deal,
+		HealthDirty, HealthOverride, HealthScore, Interaction, LabelChange,
+		OwnershipPeriod, Partner, PrimaryContactChange, RecomputeJob, RequestRecord,
+		RetentionAlert, RetentionPolicy, RetentionState, Scorecard, ScorecardVersion,
+		Signal, StageChange, SurveyInvitation, SurveyResponse, SyncBatch,
+		WorkerCursor []ent.Hook
 	}
 	inters struct {
 		Account, AccountExternalID, AccountHealth, AccountLabel, Activity, ApiKey,
-		Contact, Deal, HealthDirty, HealthOverride, HealthScore, Interaction,
-		LabelChange, OwnershipPeriod, Partner, PrimaryContactChange, RecomputeJob,
-		RequestRecord, RetentionAlert, RetentionPolicy, RetentionState, Scorecard,
-		ScorecardVersion, Signal, StageChange, SurveyInvitation, SurveyResponse,
-		SyncBatch, WorkerCursor []ent.Interceptor
+		AuditCase, AuditDepartment, AuditEvent, AuditSettings, AuditStandard,
+		CaseEvent, CaseRecord, CaseTaxonomyTerm, CaseTerm, CaseVersion, Contact, Deal,
+		HealthDirty, HealthOverride, HealthScore, Interaction, LabelChange,
+		OwnershipPeriod, Partner, PrimaryContactChange, RecomputeJob, RequestRecord,
+		RetentionAlert, RetentionPolicy, RetentionState, Scorecard, ScorecardVersion,
+		Signal, StageChange, SurveyInvitation, SurveyResponse, SyncBatch,
+		WorkerCursor []ent.Interceptor
 	}
 )
 

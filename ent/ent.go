@@ -18,6 +18,16 @@ import (
 	"github.com/furrowhq/furrow/ent/accountlabel"
 	"github.com/furrowhq/furrow/ent/activity"
 	"github.com/furrowhq/furrow/ent/apikey"
+	"github.com/furrowhq/furrow/ent/auditcase"
+	"github.com/furrowhq/furrow/ent/auditdepartment"
+	"github.com/furrowhq/furrow/ent/auditevent"
+	"github.com/furrowhq/furrow/ent/auditsettings"
+	"github.com/furrowhq/furrow/ent/auditstandard"
+	"github.com/furrowhq/furrow/ent/caseevent"
+	"github.com/furrowhq/furrow/ent/caserecord"
+	"github.com/furrowhq/furrow/ent/casetaxonomyterm"
+	"github.com/furrowhq/furrow/ent/caseterm"
+	"github.com/furrowhq/furrow/ent/caseversion"
 	"github.com/furrowhq/furrow/ent/contact"
 	"github.com/furrowhq/furrow/ent/deal"
 	"github.com/furrowhq/furrow/ent/healthdirty"
@@ -107,6 +117,16 @@ func checkColumn(t, c string) error {
 			accountlabel.Table:         accountlabel.ValidColumn,
 			activity.Table:             activity.ValidColumn,
 			apikey.Table:               apikey.ValidColumn,
+			auditcase.Table:            auditcase.ValidColumn,
+			auditdepartment.Table:      auditdepartment.ValidColumn,
+			auditevent.Table:           auditevent.ValidColumn,
+			auditsettings.Table:        auditsettings.ValidColumn,
+			auditstandard.Table:        auditstandard.ValidColumn,
+			caseevent.Table:            caseevent.ValidColumn,
+			caserecord.Table:           caserecord.ValidColumn,
+			casetaxonomyterm.Table:     casetaxonomyterm.ValidColumn,
+			caseterm.Table:             caseterm.ValidColumn,
+			caseversion.Table:          caseversion.ValidColumn,
 			contact.Table:              contact.ValidColumn,
 			deal.Table:                 deal.ValidColumn,
 			healthdirty.Table:          healthdirty.ValidColumn,

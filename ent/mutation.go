@@ -17,6 +17,16 @@ import (
 	"github.com/furrowhq/furrow/ent/accountlabel"
 	"github.com/furrowhq/furrow/ent/activity"
 	"github.com/furrowhq/furrow/ent/apikey"
+	"github.com/furrowhq/furrow/ent/auditcase"
+	"github.com/furrowhq/furrow/ent/auditdepartment"
+	"github.com/furrowhq/furrow/ent/auditevent"
+	"github.com/furrowhq/furrow/ent/auditsettings"
+	"github.com/furrowhq/furrow/ent/auditstandard"
+	"github.com/furrowhq/furrow/ent/caseevent"
+	"github.com/furrowhq/furrow/ent/caserecord"
+	"github.com/furrowhq/furrow/ent/casetaxonomyterm"
+	"github.com/furrowhq/furrow/ent/caseterm"
+	"github.com/furrowhq/furrow/ent/caseversion"
 	"github.com/furrowhq/furrow/ent/contact"
 	"github.com/furrowhq/furrow/ent/deal"
 	"github.com/furrowhq/furrow/ent/healthdirty"
@@ -59,6 +69,16 @@ const (
 	TypeAccountLabel         = "AccountLabel"
 	TypeActivity             = "Activity"
 	TypeApiKey               = "ApiKey"
+	TypeAuditCase            = "AuditCase"
+	TypeAuditDepartment      = "AuditDepartment"
+	TypeAuditEvent           = "AuditEvent"
+	TypeAuditSettings        = "AuditSettings"
+	TypeAuditStandard        = "AuditStandard"
+	TypeCaseEvent            = "CaseEvent"
+	TypeCaseRecord           = "CaseRecord"
+	TypeCaseTaxonomyTerm     = "CaseTaxonomyTerm"
+	TypeCaseTerm             = "CaseTerm"
+	TypeCaseVersion          = "CaseVersion"
 	TypeContact              = "Contact"
 	TypeDeal                 = "Deal"
 	TypeHealthDirty          = "HealthDirty"
@@ -6126,6 +6146,8229 @@ func (m *ApiKeyMutation) ClearEdge(name string) error {
 // It returns an error if the edge is not defined in the schema.
 func (m *ApiKeyMutation) ResetEdge(name string) error {
 	return fmt.Errorf("unknown ApiKey edge %s", name)
+}
+
+// AuditCaseMutation represents an operation that mutates the AuditCase nodes in the graph.
+type AuditCaseMutation struct {
+	config
+	op                     Op
+	typ                    string
+	id                     *uuid.UUID
+	account_id             *uuid.UUID
+	source                 *string
+	source_ref             *string
+	severity               *string
+	standard               *string
+	description            *string
+	department             *string
+	person                 *string
+	auditor                *string
+	state                  *string
+	green_channel          *bool
+	paused                 *bool
+	due_time               *time.Time
+	resolve_time           *time.Time
+	close_time             *time.Time
+	reopens                *int
+	addreopens             *int
+	linked_case            *uuid.UUID
+	root_cause             *string
+	root_cause_text        *string
+	accountable_department *string
+	accountable_person     *string
+	actions                *string
+	dispatches             *string
+	resolution             *string
+	open_time              *time.Time
+	update_time            *time.Time
+	revision               *int64
+	addrevision            *int64
+	clearedFields          map[string]struct{}
+	done                   bool
+	oldValue               func(context.Context) (*AuditCase, error)
+	predicates             []predicate.AuditCase
+}
+
+var _ ent.Mutation = (*AuditCaseMutation)(nil)
+
+// auditcaseOption allows management of the mutation configuration using functional options.
+type auditcaseOption func(*AuditCaseMutation)
+
+// newAuditCaseMutation creates new mutation for the AuditCase entity.
+func newAuditCaseMutation(c config, op Op, opts ...auditcaseOption) *AuditCaseMutation {
+	m := &AuditCaseMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAuditCase,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAuditCaseID sets the ID field of the mutation.
+func withAuditCaseID(id uuid.UUID) auditcaseOption {
+	return func(m *AuditCaseMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AuditCase
+		)
+		m.oldValue = func(ctx context.Context) (*AuditCase, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AuditCase.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAuditCase sets the old AuditCase of the mutation.
+func withAuditCase(node *AuditCase) auditcaseOption {
+	return func(m *AuditCaseMutation) {
+		m.oldValue = func(context.Context) (*AuditCase, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AuditCaseMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AuditCaseMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AuditCase entities.
+func (m *AuditCaseMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AuditCaseMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AuditCaseMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AuditCase.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *AuditCaseMutation) SetAccountID(u uuid.UUID) {
+	m.account_id = &u
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *AuditCaseMutation) AccountID() (r uuid.UUID, exists bool) {
+	v := m.account_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldAccountID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *AuditCaseMutation) ResetAccountID() {
+	m.account_id = nil
+}
+
+// SetSource sets the "source" field.
+func (m *AuditCaseMutation) SetSource(s string) {
+	m.source = &s
+}
+
+// Source returns the value of the "source" field in the mutation.
+func (m *AuditCaseMutation) Source() (r string, exists bool) {
+	v := m.source
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSource returns the old "source" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldSource(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSource is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSource requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSource: %w", err)
+	}
+	return oldValue.Source, nil
+}
+
+// ResetSource resets all changes to the "source" field.
+func (m *AuditCaseMutation) ResetSource() {
+	m.source = nil
+}
+
+// SetSourceRef sets the "source_ref" field.
+func (m *AuditCaseMutation) SetSourceRef(s string) {
+	m.source_ref = &s
+}
+
+// SourceRef returns the value of the "source_ref" field in the mutation.
+func (m *AuditCaseMutation) SourceRef() (r string, exists bool) {
+	v := m.source_ref
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSourceRef returns the old "source_ref" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldSourceRef(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSourceRef is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSourceRef requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSourceRef: %w", err)
+	}
+	return oldValue.SourceRef, nil
+}
+
+// ResetSourceRef resets all changes to the "source_ref" field.
+func (m *AuditCaseMutation) ResetSourceRef() {
+	m.source_ref = nil
+}
+
+// SetSeverity sets the "severity" field.
+func (m *AuditCaseMutation) SetSeverity(s string) {
+	m.severity = &s
+}
+
+// Severity returns the value of the "severity" field in the mutation.
+func (m *AuditCaseMutation) Severity() (r string, exists bool) {
+	v := m.severity
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSeverity returns the old "severity" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldSeverity(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSeverity is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSeverity requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSeverity: %w", err)
+	}
+	return oldValue.Severity, nil
+}
+
+// ResetSeverity resets all changes to the "severity" field.
+func (m *AuditCaseMutation) ResetSeverity() {
+	m.severity = nil
+}
+
+// SetStandard sets the "standard" field.
+func (m *AuditCaseMutation) SetStandard(s string) {
+	m.standard = &s
+}
+
+// Standard returns the value of the "standard" field in the mutation.
+func (m *AuditCaseMutation) Standard() (r string, exists bool) {
+	v := m.standard
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStandard returns the old "standard" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldStandard(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStandard is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStandard requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStandard: %w", err)
+	}
+	return oldValue.Standard, nil
+}
+
+// ResetStandard resets all changes to the "standard" field.
+func (m *AuditCaseMutation) ResetStandard() {
+	m.standard = nil
+}
+
+// SetDescription sets the "description" field.
+func (m *AuditCaseMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *AuditCaseMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *AuditCaseMutation) ResetDescription() {
+	m.description = nil
+}
+
+// SetDepartment sets the "department" field.
+func (m *AuditCaseMutation) SetDepartment(s string) {
+	m.department = &s
+}
+
+// Department returns the value of the "department" field in the mutation.
+func (m *AuditCaseMutation) Department() (r string, exists bool) {
+	v := m.department
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDepartment returns the old "department" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldDepartment(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDepartment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDepartment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDepartment: %w", err)
+	}
+	return oldValue.Department, nil
+}
+
+// ResetDepartment resets all changes to the "department" field.
+func (m *AuditCaseMutation) ResetDepartment() {
+	m.department = nil
+}
+
+// SetPerson sets the "person" field.
+func (m *AuditCaseMutation) SetPerson(s string) {
+	m.person = &s
+}
+
+// Person returns the value of the "person" field in the mutation.
+func (m *AuditCaseMutation) Person() (r string, exists bool) {
+	v := m.person
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPerson returns the old "person" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldPerson(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPerson is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPerson requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPerson: %w", err)
+	}
+	return oldValue.Person, nil
+}
+
+// ResetPerson resets all changes to the "person" field.
+func (m *AuditCaseMutation) ResetPerson() {
+	m.person = nil
+}
+
+// SetAuditor sets the "auditor" field.
+func (m *AuditCaseMutation) SetAuditor(s string) {
+	m.auditor = &s
+}
+
+// Auditor returns the value of the "auditor" field in the mutation.
+func (m *AuditCaseMutation) Auditor() (r string, exists bool) {
+	v := m.auditor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuditor returns the old "auditor" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldAuditor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuditor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuditor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuditor: %w", err)
+	}
+	return oldValue.Auditor, nil
+}
+
+// ResetAuditor resets all changes to the "auditor" field.
+func (m *AuditCaseMutation) ResetAuditor() {
+	m.auditor = nil
+}
+
+// SetState sets the "state" field.
+func (m *AuditCaseMutation) SetState(s string) {
+	m.state = &s
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *AuditCaseMutation) State() (r string, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldState(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *AuditCaseMutation) ResetState() {
+	m.state = nil
+}
+
+// SetGreenChannel sets the "green_channel" field.
+func (m *AuditCaseMutation) SetGreenChannel(b bool) {
+	m.green_channel = &b
+}
+
+// GreenChannel returns the value of the "green_channel" field in the mutation.
+func (m *AuditCaseMutation) GreenChannel() (r bool, exists bool) {
+	v := m.green_channel
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldGreenChannel returns the old "green_channel" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldGreenChannel(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldGreenChannel is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldGreenChannel requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldGreenChannel: %w", err)
+	}
+	return oldValue.GreenChannel, nil
+}
+
+// ResetGreenChannel resets all changes to the "green_channel" field.
+func (m *AuditCaseMutation) ResetGreenChannel() {
+	m.green_channel = nil
+}
+
+// SetPaused sets the "paused" field.
+func (m *AuditCaseMutation) SetPaused(b bool) {
+	m.paused = &b
+}
+
+// Paused returns the value of the "paused" field in the mutation.
+func (m *AuditCaseMutation) Paused() (r bool, exists bool) {
+	v := m.paused
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPaused returns the old "paused" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldPaused(ctx context.Context) (v bool, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPaused is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPaused requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPaused: %w", err)
+	}
+	return oldValue.Paused, nil
+}
+
+// ResetPaused resets all changes to the "paused" field.
+func (m *AuditCaseMutation) ResetPaused() {
+	m.paused = nil
+}
+
+// SetDueTime sets the "due_time" field.
+func (m *AuditCaseMutation) SetDueTime(t time.Time) {
+	m.due_time = &t
+}
+
+// DueTime returns the value of the "due_time" field in the mutation.
+func (m *AuditCaseMutation) DueTime() (r time.Time, exists bool) {
+	v := m.due_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDueTime returns the old "due_time" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldDueTime(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDueTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDueTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDueTime: %w", err)
+	}
+	return oldValue.DueTime, nil
+}
+
+// ClearDueTime clears the value of the "due_time" field.
+func (m *AuditCaseMutation) ClearDueTime() {
+	m.due_time = nil
+	m.clearedFields[auditcase.FieldDueTime] = struct{}{}
+}
+
+// DueTimeCleared returns if the "due_time" field was cleared in this mutation.
+func (m *AuditCaseMutation) DueTimeCleared() bool {
+	_, ok := m.clearedFields[auditcase.FieldDueTime]
+	return ok
+}
+
+// ResetDueTime resets all changes to the "due_time" field.
+func (m *AuditCaseMutation) ResetDueTime() {
+	m.due_time = nil
+	delete(m.clearedFields, auditcase.FieldDueTime)
+}
+
+// SetResolveTime sets the "resolve_time" field.
+func (m *AuditCaseMutation) SetResolveTime(t time.Time) {
+	m.resolve_time = &t
+}
+
+// ResolveTime returns the value of the "resolve_time" field in the mutation.
+func (m *AuditCaseMutation) ResolveTime() (r time.Time, exists bool) {
+	v := m.resolve_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResolveTime returns the old "resolve_time" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldResolveTime(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResolveTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResolveTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResolveTime: %w", err)
+	}
+	return oldValue.ResolveTime, nil
+}
+
+// ClearResolveTime clears the value of the "resolve_time" field.
+func (m *AuditCaseMutation) ClearResolveTime() {
+	m.resolve_time = nil
+	m.clearedFields[auditcase.FieldResolveTime] = struct{}{}
+}
+
+// ResolveTimeCleared returns if the "resolve_time" field was cleared in this mutation.
+func (m *AuditCaseMutation) ResolveTimeCleared() bool {
+	_, ok := m.clearedFields[auditcase.FieldResolveTime]
+	return ok
+}
+
+// ResetResolveTime resets all changes to the "resolve_time" field.
+func (m *AuditCaseMutation) ResetResolveTime() {
+	m.resolve_time = nil
+	delete(m.clearedFields, auditcase.FieldResolveTime)
+}
+
+// SetCloseTime sets the "close_time" field.
+func (m *AuditCaseMutation) SetCloseTime(t time.Time) {
+	m.close_time = &t
+}
+
+// CloseTime returns the value of the "close_time" field in the mutation.
+func (m *AuditCaseMutation) CloseTime() (r time.Time, exists bool) {
+	v := m.close_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCloseTime returns the old "close_time" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldCloseTime(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCloseTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCloseTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCloseTime: %w", err)
+	}
+	return oldValue.CloseTime, nil
+}
+
+// ClearCloseTime clears the value of the "close_time" field.
+func (m *AuditCaseMutation) ClearCloseTime() {
+	m.close_time = nil
+	m.clearedFields[auditcase.FieldCloseTime] = struct{}{}
+}
+
+// CloseTimeCleared returns if the "close_time" field was cleared in this mutation.
+func (m *AuditCaseMutation) CloseTimeCleared() bool {
+	_, ok := m.clearedFields[auditcase.FieldCloseTime]
+	return ok
+}
+
+// ResetCloseTime resets all changes to the "close_time" field.
+func (m *AuditCaseMutation) ResetCloseTime() {
+	m.close_time = nil
+	delete(m.clearedFields, auditcase.FieldCloseTime)
+}
+
+// SetReopens sets the "reopens" field.
+func (m *AuditCaseMutation) SetReopens(i int) {
+	m.reopens = &i
+	m.addreopens = nil
+}
+
+// Reopens returns the value of the "reopens" field in the mutation.
+func (m *AuditCaseMutation) Reopens() (r int, exists bool) {
+	v := m.reopens
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReopens returns the old "reopens" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldReopens(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReopens is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReopens requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReopens: %w", err)
+	}
+	return oldValue.Reopens, nil
+}
+
+// AddReopens adds i to the "reopens" field.
+func (m *AuditCaseMutation) AddReopens(i int) {
+	if m.addreopens != nil {
+		*m.addreopens += i
+	} else {
+		m.addreopens = &i
+	}
+}
+
+// AddedReopens returns the value that was added to the "reopens" field in this mutation.
+func (m *AuditCaseMutation) AddedReopens() (r int, exists bool) {
+	v := m.addreopens
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetReopens resets all changes to the "reopens" field.
+func (m *AuditCaseMutation) ResetReopens() {
+	m.reopens = nil
+	m.addreopens = nil
+}
+
+// SetLinkedCase sets the "linked_case" field.
+func (m *AuditCaseMutation) SetLinkedCase(u uuid.UUID) {
+	m.linked_case = &u
+}
+
+// LinkedCase returns the value of the "linked_case" field in the mutation.
+func (m *AuditCaseMutation) LinkedCase() (r uuid.UUID, exists bool) {
+	v := m.linked_case
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldLinkedCase returns the old "linked_case" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldLinkedCase(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldLinkedCase is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldLinkedCase requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldLinkedCase: %w", err)
+	}
+	return oldValue.LinkedCase, nil
+}
+
+// ClearLinkedCase clears the value of the "linked_case" field.
+func (m *AuditCaseMutation) ClearLinkedCase() {
+	m.linked_case = nil
+	m.clearedFields[auditcase.FieldLinkedCase] = struct{}{}
+}
+
+// LinkedCaseCleared returns if the "linked_case" field was cleared in this mutation.
+func (m *AuditCaseMutation) LinkedCaseCleared() bool {
+	_, ok := m.clearedFields[auditcase.FieldLinkedCase]
+	return ok
+}
+
+// ResetLinkedCase resets all changes to the "linked_case" field.
+func (m *AuditCaseMutation) ResetLinkedCase() {
+	m.linked_case = nil
+	delete(m.clearedFields, auditcase.FieldLinkedCase)
+}
+
+// SetRootCause sets the "root_cause" field.
+func (m *AuditCaseMutation) SetRootCause(s string) {
+	m.root_cause = &s
+}
+
+// RootCause returns the value of the "root_cause" field in the mutation.
+func (m *AuditCaseMutation) RootCause() (r string, exists bool) {
+	v := m.root_cause
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRootCause returns the old "root_cause" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldRootCause(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRootCause is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRootCause requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRootCause: %w", err)
+	}
+	return oldValue.RootCause, nil
+}
+
+// ResetRootCause resets all changes to the "root_cause" field.
+func (m *AuditCaseMutation) ResetRootCause() {
+	m.root_cause = nil
+}
+
+// SetRootCauseText sets the "root_cause_text" field.
+func (m *AuditCaseMutation) SetRootCauseText(s string) {
+	m.root_cause_text = &s
+}
+
+// RootCauseText returns the value of the "root_cause_text" field in the mutation.
+func (m *AuditCaseMutation) RootCauseText() (r string, exists bool) {
+	v := m.root_cause_text
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRootCauseText returns the old "root_cause_text" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldRootCauseText(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRootCauseText is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRootCauseText requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRootCauseText: %w", err)
+	}
+	return oldValue.RootCauseText, nil
+}
+
+// ResetRootCauseText resets all changes to the "root_cause_text" field.
+func (m *AuditCaseMutation) ResetRootCauseText() {
+	m.root_cause_text = nil
+}
+
+// SetAccountableDepartment sets the "accountable_department" field.
+func (m *AuditCaseMutation) SetAccountableDepartment(s string) {
+	m.accountable_department = &s
+}
+
+// AccountableDepartment returns the value of the "accountable_department" field in the mutation.
+func (m *AuditCaseMutation) AccountableDepartment() (r string, exists bool) {
+	v := m.accountable_department
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountableDepartment returns the old "accountable_department" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldAccountableDepartment(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountableDepartment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountableDepartment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountableDepartment: %w", err)
+	}
+	return oldValue.AccountableDepartment, nil
+}
+
+// ResetAccountableDepartment resets all changes to the "accountable_department" field.
+func (m *AuditCaseMutation) ResetAccountableDepartment() {
+	m.accountable_department = nil
+}
+
+// SetAccountablePerson sets the "accountable_person" field.
+func (m *AuditCaseMutation) SetAccountablePerson(s string) {
+	m.accountable_person = &s
+}
+
+// AccountablePerson returns the value of the "accountable_person" field in the mutation.
+func (m *AuditCaseMutation) AccountablePerson() (r string, exists bool) {
+	v := m.accountable_person
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountablePerson returns the old "accountable_person" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldAccountablePerson(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountablePerson is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountablePerson requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountablePerson: %w", err)
+	}
+	return oldValue.AccountablePerson, nil
+}
+
+// ResetAccountablePerson resets all changes to the "accountable_person" field.
+func (m *AuditCaseMutation) ResetAccountablePerson() {
+	m.accountable_person = nil
+}
+
+// SetActions sets the "actions" field.
+func (m *AuditCaseMutation) SetActions(s string) {
+	m.actions = &s
+}
+
+// Actions returns the value of the "actions" field in the mutation.
+func (m *AuditCaseMutation) Actions() (r string, exists bool) {
+	v := m.actions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActions returns the old "actions" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldActions(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActions: %w", err)
+	}
+	return oldValue.Actions, nil
+}
+
+// ResetActions resets all changes to the "actions" field.
+func (m *AuditCaseMutation) ResetActions() {
+	m.actions = nil
+}
+
+// SetDispatches sets the "dispatches" field.
+func (m *AuditCaseMutation) SetDispatches(s string) {
+	m.dispatches = &s
+}
+
+// Dispatches returns the value of the "dispatches" field in the mutation.
+func (m *AuditCaseMutation) Dispatches() (r string, exists bool) {
+	v := m.dispatches
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDispatches returns the old "dispatches" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldDispatches(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDispatches is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDispatches requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDispatches: %w", err)
+	}
+	return oldValue.Dispatches, nil
+}
+
+// ResetDispatches resets all changes to the "dispatches" field.
+func (m *AuditCaseMutation) ResetDispatches() {
+	m.dispatches = nil
+}
+
+// SetResolution sets the "resolution" field.
+func (m *AuditCaseMutation) SetResolution(s string) {
+	m.resolution = &s
+}
+
+// Resolution returns the value of the "resolution" field in the mutation.
+func (m *AuditCaseMutation) Resolution() (r string, exists bool) {
+	v := m.resolution
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResolution returns the old "resolution" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldResolution(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResolution is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResolution requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResolution: %w", err)
+	}
+	return oldValue.Resolution, nil
+}
+
+// ResetResolution resets all changes to the "resolution" field.
+func (m *AuditCaseMutation) ResetResolution() {
+	m.resolution = nil
+}
+
+// SetOpenTime sets the "open_time" field.
+func (m *AuditCaseMutation) SetOpenTime(t time.Time) {
+	m.open_time = &t
+}
+
+// OpenTime returns the value of the "open_time" field in the mutation.
+func (m *AuditCaseMutation) OpenTime() (r time.Time, exists bool) {
+	v := m.open_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldOpenTime returns the old "open_time" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldOpenTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldOpenTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldOpenTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldOpenTime: %w", err)
+	}
+	return oldValue.OpenTime, nil
+}
+
+// ResetOpenTime resets all changes to the "open_time" field.
+func (m *AuditCaseMutation) ResetOpenTime() {
+	m.open_time = nil
+}
+
+// SetUpdateTime sets the "update_time" field.
+func (m *AuditCaseMutation) SetUpdateTime(t time.Time) {
+	m.update_time = &t
+}
+
+// UpdateTime returns the value of the "update_time" field in the mutation.
+func (m *AuditCaseMutation) UpdateTime() (r time.Time, exists bool) {
+	v := m.update_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdateTime returns the old "update_time" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldUpdateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdateTime: %w", err)
+	}
+	return oldValue.UpdateTime, nil
+}
+
+// ResetUpdateTime resets all changes to the "update_time" field.
+func (m *AuditCaseMutation) ResetUpdateTime() {
+	m.update_time = nil
+}
+
+// SetRevision sets the "revision" field.
+func (m *AuditCaseMutation) SetRevision(i int64) {
+	m.revision = &i
+	m.addrevision = nil
+}
+
+// Revision returns the value of the "revision" field in the mutation.
+func (m *AuditCaseMutation) Revision() (r int64, exists bool) {
+	v := m.revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevision returns the old "revision" field's value of the AuditCase entity.
+// If the AuditCase object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditCaseMutation) OldRevision(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevision: %w", err)
+	}
+	return oldValue.Revision, nil
+}
+
+// AddRevision adds i to the "revision" field.
+func (m *AuditCaseMutation) AddRevision(i int64) {
+	if m.addrevision != nil {
+		*m.addrevision += i
+	} else {
+		m.addrevision = &i
+	}
+}
+
+// AddedRevision returns the value that was added to the "revision" field in this mutation.
+func (m *AuditCaseMutation) AddedRevision() (r int64, exists bool) {
+	v := m.addrevision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRevision resets all changes to the "revision" field.
+func (m *AuditCaseMutation) ResetRevision() {
+	m.revision = nil
+	m.addrevision = nil
+}
+
+// Where appends a list predicates to the AuditCaseMutation builder.
+func (m *AuditCaseMutation) Where(ps ...predicate.AuditCase) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AuditCaseMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AuditCaseMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AuditCase, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AuditCaseMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AuditCaseMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AuditCase).
+func (m *AuditCaseMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AuditCaseMutation) Fields() []string {
+	fields := make([]string, 0, 27)
+	if m.account_id != nil {
+		fields = append(fields, auditcase.FieldAccountID)
+	}
+	if m.source != nil {
+		fields = append(fields, auditcase.FieldSource)
+	}
+	if m.source_ref != nil {
+		fields = append(fields, auditcase.FieldSourceRef)
+	}
+	if m.severity != nil {
+		fields = append(fields, auditcase.FieldSeverity)
+	}
+	if m.standard != nil {
+		fields = append(fields, auditcase.FieldStandard)
+	}
+	if m.description != nil {
+		fields = append(fields, auditcase.FieldDescription)
+	}
+	if m.department != nil {
+		fields = append(fields, auditcase.FieldDepartment)
+	}
+	if m.person != nil {
+		fields = append(fields, auditcase.FieldPerson)
+	}
+	if m.auditor != nil {
+		fields = append(fields, auditcase.FieldAuditor)
+	}
+	if m.state != nil {
+		fields = append(fields, auditcase.FieldState)
+	}
+	if m.green_channel != nil {
+		fields = append(fields, auditcase.FieldGreenChannel)
+	}
+	if m.paused != nil {
+		fields = append(fields, auditcase.FieldPaused)
+	}
+	if m.due_time != nil {
+		fields = append(fields, auditcase.FieldDueTime)
+	}
+	if m.resolve_time != nil {
+		fields = append(fields, auditcase.FieldResolveTime)
+	}
+	if m.close_time != nil {
+		fields = append(fields, auditcase.FieldCloseTime)
+	}
+	if m.reopens != nil {
+		fields = append(fields, auditcase.FieldReopens)
+	}
+	if m.linked_case != nil {
+		fields = append(fields, auditcase.FieldLinkedCase)
+	}
+	if m.root_cause != nil {
+		fields = append(fields, auditcase.FieldRootCause)
+	}
+	if m.root_cause_text != nil {
+		fields = append(fields, auditcase.FieldRootCauseText)
+	}
+	if m.accountable_department != nil {
+		fields = append(fields, auditcase.FieldAccountableDepartment)
+	}
+	if m.accountable_person != nil {
+		fields = append(fields, auditcase.FieldAccountablePerson)
+	}
+	if m.actions != nil {
+		fields = append(fields, auditcase.FieldActions)
+	}
+	if m.dispatches != nil {
+		fields = append(fields, auditcase.FieldDispatches)
+	}
+	if m.resolution != nil {
+		fields = append(fields, auditcase.FieldResolution)
+	}
+	if m.open_time != nil {
+		fields = append(fields, auditcase.FieldOpenTime)
+	}
+	if m.update_time != nil {
+		fields = append(fields, auditcase.FieldUpdateTime)
+	}
+	if m.revision != nil {
+		fields = append(fields, auditcase.FieldRevision)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AuditCaseMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case auditcase.FieldAccountID:
+		return m.AccountID()
+	case auditcase.FieldSource:
+		return m.Source()
+	case auditcase.FieldSourceRef:
+		return m.SourceRef()
+	case auditcase.FieldSeverity:
+		return m.Severity()
+	case auditcase.FieldStandard:
+		return m.Standard()
+	case auditcase.FieldDescription:
+		return m.Description()
+	case auditcase.FieldDepartment:
+		return m.Department()
+	case auditcase.FieldPerson:
+		return m.Person()
+	case auditcase.FieldAuditor:
+		return m.Auditor()
+	case auditcase.FieldState:
+		return m.State()
+	case auditcase.FieldGreenChannel:
+		return m.GreenChannel()
+	case auditcase.FieldPaused:
+		return m.Paused()
+	case auditcase.FieldDueTime:
+		return m.DueTime()
+	case auditcase.FieldResolveTime:
+		return m.ResolveTime()
+	case auditcase.FieldCloseTime:
+		return m.CloseTime()
+	case auditcase.FieldReopens:
+		return m.Reopens()
+	case auditcase.FieldLinkedCase:
+		return m.LinkedCase()
+	case auditcase.FieldRootCause:
+		return m.RootCause()
+	case auditcase.FieldRootCauseText:
+		return m.RootCauseText()
+	case auditcase.FieldAccountableDepartment:
+		return m.AccountableDepartment()
+	case auditcase.FieldAccountablePerson:
+		return m.AccountablePerson()
+	case auditcase.FieldActions:
+		return m.Actions()
+	case auditcase.FieldDispatches:
+		return m.Dispatches()
+	case auditcase.FieldResolution:
+		return m.Resolution()
+	case auditcase.FieldOpenTime:
+		return m.OpenTime()
+	case auditcase.FieldUpdateTime:
+		return m.UpdateTime()
+	case auditcase.FieldRevision:
+		return m.Revision()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AuditCaseMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case auditcase.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case auditcase.FieldSource:
+		return m.OldSource(ctx)
+	case auditcase.FieldSourceRef:
+		return m.OldSourceRef(ctx)
+	case auditcase.FieldSeverity:
+		return m.OldSeverity(ctx)
+	case auditcase.FieldStandard:
+		return m.OldStandard(ctx)
+	case auditcase.FieldDescription:
+		return m.OldDescription(ctx)
+	case auditcase.FieldDepartment:
+		return m.OldDepartment(ctx)
+	case auditcase.FieldPerson:
+		return m.OldPerson(ctx)
+	case auditcase.FieldAuditor:
+		return m.OldAuditor(ctx)
+	case auditcase.FieldState:
+		return m.OldState(ctx)
+	case auditcase.FieldGreenChannel:
+		return m.OldGreenChannel(ctx)
+	case auditcase.FieldPaused:
+		return m.OldPaused(ctx)
+	case auditcase.FieldDueTime:
+		return m.OldDueTime(ctx)
+	case auditcase.FieldResolveTime:
+		return m.OldResolveTime(ctx)
+	case auditcase.FieldCloseTime:
+		return m.OldCloseTime(ctx)
+	case auditcase.FieldReopens:
+		return m.OldReopens(ctx)
+	case auditcase.FieldLinkedCase:
+		return m.OldLinkedCase(ctx)
+	case auditcase.FieldRootCause:
+		return m.OldRootCause(ctx)
+	case auditcase.FieldRootCauseText:
+		return m.OldRootCauseText(ctx)
+	case auditcase.FieldAccountableDepartment:
+		return m.OldAccountableDepartment(ctx)
+	case auditcase.FieldAccountablePerson:
+		return m.OldAccountablePerson(ctx)
+	case auditcase.FieldActions:
+		return m.OldActions(ctx)
+	case auditcase.FieldDispatches:
+		return m.OldDispatches(ctx)
+	case auditcase.FieldResolution:
+		return m.OldResolution(ctx)
+	case auditcase.FieldOpenTime:
+		return m.OldOpenTime(ctx)
+	case auditcase.FieldUpdateTime:
+		return m.OldUpdateTime(ctx)
+	case auditcase.FieldRevision:
+		return m.OldRevision(ctx)
+	}
+	return nil, fmt.Errorf("unknown AuditCase field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AuditCaseMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case auditcase.FieldAccountID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case auditcase.FieldSource:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSource(v)
+		return nil
+	case auditcase.FieldSourceRef:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSourceRef(v)
+		return nil
+	case auditcase.FieldSeverity:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSeverity(v)
+		return nil
+	case auditcase.FieldStandard:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStandard(v)
+		return nil
+	case auditcase.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	case auditcase.FieldDepartment:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDepartment(v)
+		return nil
+	case auditcase.FieldPerson:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPerson(v)
+		return nil
+	case auditcase.FieldAuditor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuditor(v)
+		return nil
+	case auditcase.FieldState:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case auditcase.FieldGreenChannel:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetGreenChannel(v)
+		return nil
+	case auditcase.FieldPaused:
+		v, ok := value.(bool)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPaused(v)
+		return nil
+	case auditcase.FieldDueTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDueTime(v)
+		return nil
+	case auditcase.FieldResolveTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResolveTime(v)
+		return nil
+	case auditcase.FieldCloseTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCloseTime(v)
+		return nil
+	case auditcase.FieldReopens:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReopens(v)
+		return nil
+	case auditcase.FieldLinkedCase:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetLinkedCase(v)
+		return nil
+	case auditcase.FieldRootCause:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRootCause(v)
+		return nil
+	case auditcase.FieldRootCauseText:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRootCauseText(v)
+		return nil
+	case auditcase.FieldAccountableDepartment:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountableDepartment(v)
+		return nil
+	case auditcase.FieldAccountablePerson:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountablePerson(v)
+		return nil
+	case auditcase.FieldActions:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActions(v)
+		return nil
+	case auditcase.FieldDispatches:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDispatches(v)
+		return nil
+	case auditcase.FieldResolution:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResolution(v)
+		return nil
+	case auditcase.FieldOpenTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetOpenTime(v)
+		return nil
+	case auditcase.FieldUpdateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdateTime(v)
+		return nil
+	case auditcase.FieldRevision:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevision(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AuditCase field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AuditCaseMutation) AddedFields() []string {
+	var fields []string
+	if m.addreopens != nil {
+		fields = append(fields, auditcase.FieldReopens)
+	}
+	if m.addrevision != nil {
+		fields = append(fields, auditcase.FieldRevision)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AuditCaseMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case auditcase.FieldReopens:
+		return m.AddedReopens()
+	case auditcase.FieldRevision:
+		return m.AddedRevision()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AuditCaseMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case auditcase.FieldReopens:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddReopens(v)
+		return nil
+	case auditcase.FieldRevision:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRevision(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AuditCase numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AuditCaseMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(auditcase.FieldDueTime) {
+		fields = append(fields, auditcase.FieldDueTime)
+	}
+	if m.FieldCleared(auditcase.FieldResolveTime) {
+		fields = append(fields, auditcase.FieldResolveTime)
+	}
+	if m.FieldCleared(auditcase.FieldCloseTime) {
+		fields = append(fields, auditcase.FieldCloseTime)
+	}
+	if m.FieldCleared(auditcase.FieldLinkedCase) {
+		fields = append(fields, auditcase.FieldLinkedCase)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AuditCaseMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AuditCaseMutation) ClearField(name string) error {
+	switch name {
+	case auditcase.FieldDueTime:
+		m.ClearDueTime()
+		return nil
+	case auditcase.FieldResolveTime:
+		m.ClearResolveTime()
+		return nil
+	case auditcase.FieldCloseTime:
+		m.ClearCloseTime()
+		return nil
+	case auditcase.FieldLinkedCase:
+		m.ClearLinkedCase()
+		return nil
+	}
+	return fmt.Errorf("unknown AuditCase nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AuditCaseMutation) ResetField(name string) error {
+	switch name {
+	case auditcase.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case auditcase.FieldSource:
+		m.ResetSource()
+		return nil
+	case auditcase.FieldSourceRef:
+		m.ResetSourceRef()
+		return nil
+	case auditcase.FieldSeverity:
+		m.ResetSeverity()
+		return nil
+	case auditcase.FieldStandard:
+		m.ResetStandard()
+		return nil
+	case auditcase.FieldDescription:
+		m.ResetDescription()
+		return nil
+	case auditcase.FieldDepartment:
+		m.ResetDepartment()
+		return nil
+	case auditcase.FieldPerson:
+		m.ResetPerson()
+		return nil
+	case auditcase.FieldAuditor:
+		m.ResetAuditor()
+		return nil
+	case auditcase.FieldState:
+		m.ResetState()
+		return nil
+	case auditcase.FieldGreenChannel:
+		m.ResetGreenChannel()
+		return nil
+	case auditcase.FieldPaused:
+		m.ResetPaused()
+		return nil
+	case auditcase.FieldDueTime:
+		m.ResetDueTime()
+		return nil
+	case auditcase.FieldResolveTime:
+		m.ResetResolveTime()
+		return nil
+	case auditcase.FieldCloseTime:
+		m.ResetCloseTime()
+		return nil
+	case auditcase.FieldReopens:
+		m.ResetReopens()
+		return nil
+	case auditcase.FieldLinkedCase:
+		m.ResetLinkedCase()
+		return nil
+	case auditcase.FieldRootCause:
+		m.ResetRootCause()
+		return nil
+	case auditcase.FieldRootCauseText:
+		m.ResetRootCauseText()
+		return nil
+	case auditcase.FieldAccountableDepartment:
+		m.ResetAccountableDepartment()
+		return nil
+	case auditcase.FieldAccountablePerson:
+		m.ResetAccountablePerson()
+		return nil
+	case auditcase.FieldActions:
+		m.ResetActions()
+		return nil
+	case auditcase.FieldDispatches:
+		m.ResetDispatches()
+		return nil
+	case auditcase.FieldResolution:
+		m.ResetResolution()
+		return nil
+	case auditcase.FieldOpenTime:
+		m.ResetOpenTime()
+		return nil
+	case auditcase.FieldUpdateTime:
+		m.ResetUpdateTime()
+		return nil
+	case auditcase.FieldRevision:
+		m.ResetRevision()
+		return nil
+	}
+	return fmt.Errorf("unknown AuditCase field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AuditCaseMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AuditCaseMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AuditCaseMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AuditCaseMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AuditCaseMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AuditCaseMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AuditCaseMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown AuditCase unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AuditCaseMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown AuditCase edge %s", name)
+}
+
+// AuditDepartmentMutation represents an operation that mutates the AuditDepartment nodes in the graph.
+type AuditDepartmentMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	display_name  *string
+	calendar      *string
+	create_time   *time.Time
+	update_time   *time.Time
+	revision      *int64
+	addrevision   *int64
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*AuditDepartment, error)
+	predicates    []predicate.AuditDepartment
+}
+
+var _ ent.Mutation = (*AuditDepartmentMutation)(nil)
+
+// auditdepartmentOption allows management of the mutation configuration using functional options.
+type auditdepartmentOption func(*AuditDepartmentMutation)
+
+// newAuditDepartmentMutation creates new mutation for the AuditDepartment entity.
+func newAuditDepartmentMutation(c config, op Op, opts ...auditdepartmentOption) *AuditDepartmentMutation {
+	m := &AuditDepartmentMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAuditDepartment,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAuditDepartmentID sets the ID field of the mutation.
+func withAuditDepartmentID(id string) auditdepartmentOption {
+	return func(m *AuditDepartmentMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AuditDepartment
+		)
+		m.oldValue = func(ctx context.Context) (*AuditDepartment, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AuditDepartment.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAuditDepartment sets the old AuditDepartment of the mutation.
+func withAuditDepartment(node *AuditDepartment) auditdepartmentOption {
+	return func(m *AuditDepartmentMutation) {
+		m.oldValue = func(context.Context) (*AuditDepartment, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AuditDepartmentMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AuditDepartmentMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AuditDepartment entities.
+func (m *AuditDepartmentMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AuditDepartmentMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AuditDepartmentMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AuditDepartment.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetDisplayName sets the "display_name" field.
+func (m *AuditDepartmentMutation) SetDisplayName(s string) {
+	m.display_name = &s
+}
+
+// DisplayName returns the value of the "display_name" field in the mutation.
+func (m *AuditDepartmentMutation) DisplayName() (r string, exists bool) {
+	v := m.display_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisplayName returns the old "display_name" field's value of the AuditDepartment entity.
+// If the AuditDepartment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditDepartmentMutation) OldDisplayName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisplayName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisplayName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisplayName: %w", err)
+	}
+	return oldValue.DisplayName, nil
+}
+
+// ResetDisplayName resets all changes to the "display_name" field.
+func (m *AuditDepartmentMutation) ResetDisplayName() {
+	m.display_name = nil
+}
+
+// SetCalendar sets the "calendar" field.
+func (m *AuditDepartmentMutation) SetCalendar(s string) {
+	m.calendar = &s
+}
+
+// Calendar returns the value of the "calendar" field in the mutation.
+func (m *AuditDepartmentMutation) Calendar() (r string, exists bool) {
+	v := m.calendar
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCalendar returns the old "calendar" field's value of the AuditDepartment entity.
+// If the AuditDepartment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditDepartmentMutation) OldCalendar(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCalendar is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCalendar requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCalendar: %w", err)
+	}
+	return oldValue.Calendar, nil
+}
+
+// ResetCalendar resets all changes to the "calendar" field.
+func (m *AuditDepartmentMutation) ResetCalendar() {
+	m.calendar = nil
+}
+
+// SetCreateTime sets the "create_time" field.
+func (m *AuditDepartmentMutation) SetCreateTime(t time.Time) {
+	m.create_time = &t
+}
+
+// CreateTime returns the value of the "create_time" field in the mutation.
+func (m *AuditDepartmentMutation) CreateTime() (r time.Time, exists bool) {
+	v := m.create_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreateTime returns the old "create_time" field's value of the AuditDepartment entity.
+// If the AuditDepartment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditDepartmentMutation) OldCreateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreateTime: %w", err)
+	}
+	return oldValue.CreateTime, nil
+}
+
+// ResetCreateTime resets all changes to the "create_time" field.
+func (m *AuditDepartmentMutation) ResetCreateTime() {
+	m.create_time = nil
+}
+
+// SetUpdateTime sets the "update_time" field.
+func (m *AuditDepartmentMutation) SetUpdateTime(t time.Time) {
+	m.update_time = &t
+}
+
+// UpdateTime returns the value of the "update_time" field in the mutation.
+func (m *AuditDepartmentMutation) UpdateTime() (r time.Time, exists bool) {
+	v := m.update_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdateTime returns the old "update_time" field's value of the AuditDepartment entity.
+// If the AuditDepartment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditDepartmentMutation) OldUpdateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdateTime: %w", err)
+	}
+	return oldValue.UpdateTime, nil
+}
+
+// ResetUpdateTime resets all changes to the "update_time" field.
+func (m *AuditDepartmentMutation) ResetUpdateTime() {
+	m.update_time = nil
+}
+
+// SetRevision sets the "revision" field.
+func (m *AuditDepartmentMutation) SetRevision(i int64) {
+	m.revision = &i
+	m.addrevision = nil
+}
+
+// Revision returns the value of the "revision" field in the mutation.
+func (m *AuditDepartmentMutation) Revision() (r int64, exists bool) {
+	v := m.revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevision returns the old "revision" field's value of the AuditDepartment entity.
+// If the AuditDepartment object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditDepartmentMutation) OldRevision(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevision: %w", err)
+	}
+	return oldValue.Revision, nil
+}
+
+// AddRevision adds i to the "revision" field.
+func (m *AuditDepartmentMutation) AddRevision(i int64) {
+	if m.addrevision != nil {
+		*m.addrevision += i
+	} else {
+		m.addrevision = &i
+	}
+}
+
+// AddedRevision returns the value that was added to the "revision" field in this mutation.
+func (m *AuditDepartmentMutation) AddedRevision() (r int64, exists bool) {
+	v := m.addrevision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRevision resets all changes to the "revision" field.
+func (m *AuditDepartmentMutation) ResetRevision() {
+	m.revision = nil
+	m.addrevision = nil
+}
+
+// Where appends a list predicates to the AuditDepartmentMutation builder.
+func (m *AuditDepartmentMutation) Where(ps ...predicate.AuditDepartment) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AuditDepartmentMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AuditDepartmentMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AuditDepartment, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AuditDepartmentMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AuditDepartmentMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AuditDepartment).
+func (m *AuditDepartmentMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AuditDepartmentMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.display_name != nil {
+		fields = append(fields, auditdepartment.FieldDisplayName)
+	}
+	if m.calendar != nil {
+		fields = append(fields, auditdepartment.FieldCalendar)
+	}
+	if m.create_time != nil {
+		fields = append(fields, auditdepartment.FieldCreateTime)
+	}
+	if m.update_time != nil {
+		fields = append(fields, auditdepartment.FieldUpdateTime)
+	}
+	if m.revision != nil {
+		fields = append(fields, auditdepartment.FieldRevision)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AuditDepartmentMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case auditdepartment.FieldDisplayName:
+		return m.DisplayName()
+	case auditdepartment.FieldCalendar:
+		return m.Calendar()
+	case auditdepartment.FieldCreateTime:
+		return m.CreateTime()
+	case auditdepartment.FieldUpdateTime:
+		return m.UpdateTime()
+	case auditdepartment.FieldRevision:
+		return m.Revision()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AuditDepartmentMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case auditdepartment.FieldDisplayName:
+		return m.OldDisplayName(ctx)
+	case auditdepartment.FieldCalendar:
+		return m.OldCalendar(ctx)
+	case auditdepartment.FieldCreateTime:
+		return m.OldCreateTime(ctx)
+	case auditdepartment.FieldUpdateTime:
+		return m.OldUpdateTime(ctx)
+	case auditdepartment.FieldRevision:
+		return m.OldRevision(ctx)
+	}
+	return nil, fmt.Errorf("unknown AuditDepartment field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AuditDepartmentMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case auditdepartment.FieldDisplayName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisplayName(v)
+		return nil
+	case auditdepartment.FieldCalendar:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCalendar(v)
+		return nil
+	case auditdepartment.FieldCreateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreateTime(v)
+		return nil
+	case auditdepartment.FieldUpdateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdateTime(v)
+		return nil
+	case auditdepartment.FieldRevision:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevision(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AuditDepartment field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AuditDepartmentMutation) AddedFields() []string {
+	var fields []string
+	if m.addrevision != nil {
+		fields = append(fields, auditdepartment.FieldRevision)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AuditDepartmentMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case auditdepartment.FieldRevision:
+		return m.AddedRevision()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AuditDepartmentMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case auditdepartment.FieldRevision:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRevision(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AuditDepartment numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AuditDepartmentMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AuditDepartmentMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AuditDepartmentMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown AuditDepartment nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AuditDepartmentMutation) ResetField(name string) error {
+	switch name {
+	case auditdepartment.FieldDisplayName:
+		m.ResetDisplayName()
+		return nil
+	case auditdepartment.FieldCalendar:
+		m.ResetCalendar()
+		return nil
+	case auditdepartment.FieldCreateTime:
+		m.ResetCreateTime()
+		return nil
+	case auditdepartment.FieldUpdateTime:
+		m.ResetUpdateTime()
+		return nil
+	case auditdepartment.FieldRevision:
+		m.ResetRevision()
+		return nil
+	}
+	return fmt.Errorf("unknown AuditDepartment field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AuditDepartmentMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AuditDepartmentMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AuditDepartmentMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AuditDepartmentMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AuditDepartmentMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AuditDepartmentMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AuditDepartmentMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown AuditDepartment unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AuditDepartmentMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown AuditDepartment edge %s", name)
+}
+
+// AuditEventMutation represents an operation that mutates the AuditEvent nodes in the graph.
+type AuditEventMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	case_id       *uuid.UUID
+	kind          *string
+	time          *time.Time
+	actor         *string
+	detail        *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*AuditEvent, error)
+	predicates    []predicate.AuditEvent
+}
+
+var _ ent.Mutation = (*AuditEventMutation)(nil)
+
+// auditeventOption allows management of the mutation configuration using functional options.
+type auditeventOption func(*AuditEventMutation)
+
+// newAuditEventMutation creates new mutation for the AuditEvent entity.
+func newAuditEventMutation(c config, op Op, opts ...auditeventOption) *AuditEventMutation {
+	m := &AuditEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAuditEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAuditEventID sets the ID field of the mutation.
+func withAuditEventID(id uuid.UUID) auditeventOption {
+	return func(m *AuditEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AuditEvent
+		)
+		m.oldValue = func(ctx context.Context) (*AuditEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AuditEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAuditEvent sets the old AuditEvent of the mutation.
+func withAuditEvent(node *AuditEvent) auditeventOption {
+	return func(m *AuditEventMutation) {
+		m.oldValue = func(context.Context) (*AuditEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AuditEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AuditEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AuditEvent entities.
+func (m *AuditEventMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AuditEventMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AuditEventMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AuditEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCaseID sets the "case_id" field.
+func (m *AuditEventMutation) SetCaseID(u uuid.UUID) {
+	m.case_id = &u
+}
+
+// CaseID returns the value of the "case_id" field in the mutation.
+func (m *AuditEventMutation) CaseID() (r uuid.UUID, exists bool) {
+	v := m.case_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCaseID returns the old "case_id" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldCaseID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCaseID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCaseID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCaseID: %w", err)
+	}
+	return oldValue.CaseID, nil
+}
+
+// ResetCaseID resets all changes to the "case_id" field.
+func (m *AuditEventMutation) ResetCaseID() {
+	m.case_id = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *AuditEventMutation) SetKind(s string) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *AuditEventMutation) Kind() (r string, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldKind(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *AuditEventMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetTime sets the "time" field.
+func (m *AuditEventMutation) SetTime(t time.Time) {
+	m.time = &t
+}
+
+// Time returns the value of the "time" field in the mutation.
+func (m *AuditEventMutation) Time() (r time.Time, exists bool) {
+	v := m.time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTime returns the old "time" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTime: %w", err)
+	}
+	return oldValue.Time, nil
+}
+
+// ResetTime resets all changes to the "time" field.
+func (m *AuditEventMutation) ResetTime() {
+	m.time = nil
+}
+
+// SetActor sets the "actor" field.
+func (m *AuditEventMutation) SetActor(s string) {
+	m.actor = &s
+}
+
+// Actor returns the value of the "actor" field in the mutation.
+func (m *AuditEventMutation) Actor() (r string, exists bool) {
+	v := m.actor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActor returns the old "actor" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldActor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActor: %w", err)
+	}
+	return oldValue.Actor, nil
+}
+
+// ResetActor resets all changes to the "actor" field.
+func (m *AuditEventMutation) ResetActor() {
+	m.actor = nil
+}
+
+// SetDetail sets the "detail" field.
+func (m *AuditEventMutation) SetDetail(s string) {
+	m.detail = &s
+}
+
+// Detail returns the value of the "detail" field in the mutation.
+func (m *AuditEventMutation) Detail() (r string, exists bool) {
+	v := m.detail
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDetail returns the old "detail" field's value of the AuditEvent entity.
+// If the AuditEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditEventMutation) OldDetail(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDetail is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDetail requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDetail: %w", err)
+	}
+	return oldValue.Detail, nil
+}
+
+// ResetDetail resets all changes to the "detail" field.
+func (m *AuditEventMutation) ResetDetail() {
+	m.detail = nil
+}
+
+// Where appends a list predicates to the AuditEventMutation builder.
+func (m *AuditEventMutation) Where(ps ...predicate.AuditEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AuditEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AuditEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AuditEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AuditEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AuditEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AuditEvent).
+func (m *AuditEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AuditEventMutation) Fields() []string {
+	fields := make([]string, 0, 5)
+	if m.case_id != nil {
+		fields = append(fields, auditevent.FieldCaseID)
+	}
+	if m.kind != nil {
+		fields = append(fields, auditevent.FieldKind)
+	}
+	if m.time != nil {
+		fields = append(fields, auditevent.FieldTime)
+	}
+	if m.actor != nil {
+		fields = append(fields, auditevent.FieldActor)
+	}
+	if m.detail != nil {
+		fields = append(fields, auditevent.FieldDetail)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AuditEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case auditevent.FieldCaseID:
+		return m.CaseID()
+	case auditevent.FieldKind:
+		return m.Kind()
+	case auditevent.FieldTime:
+		return m.Time()
+	case auditevent.FieldActor:
+		return m.Actor()
+	case auditevent.FieldDetail:
+		return m.Detail()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AuditEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case auditevent.FieldCaseID:
+		return m.OldCaseID(ctx)
+	case auditevent.FieldKind:
+		return m.OldKind(ctx)
+	case auditevent.FieldTime:
+		return m.OldTime(ctx)
+	case auditevent.FieldActor:
+		return m.OldActor(ctx)
+	case auditevent.FieldDetail:
+		return m.OldDetail(ctx)
+	}
+	return nil, fmt.Errorf("unknown AuditEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AuditEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case auditevent.FieldCaseID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCaseID(v)
+		return nil
+	case auditevent.FieldKind:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case auditevent.FieldTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTime(v)
+		return nil
+	case auditevent.FieldActor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActor(v)
+		return nil
+	case auditevent.FieldDetail:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDetail(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AuditEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AuditEventMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AuditEventMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AuditEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown AuditEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AuditEventMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AuditEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AuditEventMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown AuditEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AuditEventMutation) ResetField(name string) error {
+	switch name {
+	case auditevent.FieldCaseID:
+		m.ResetCaseID()
+		return nil
+	case auditevent.FieldKind:
+		m.ResetKind()
+		return nil
+	case auditevent.FieldTime:
+		m.ResetTime()
+		return nil
+	case auditevent.FieldActor:
+		m.ResetActor()
+		return nil
+	case auditevent.FieldDetail:
+		m.ResetDetail()
+		return nil
+	}
+	return fmt.Errorf("unknown AuditEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AuditEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AuditEventMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AuditEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AuditEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AuditEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AuditEventMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AuditEventMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown AuditEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AuditEventMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown AuditEvent edge %s", name)
+}
+
+// AuditSettingsMutation represents an operation that mutates the AuditSettings nodes in the graph.
+type AuditSettingsMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	policy        *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*AuditSettings, error)
+	predicates    []predicate.AuditSettings
+}
+
+var _ ent.Mutation = (*AuditSettingsMutation)(nil)
+
+// auditsettingsOption allows management of the mutation configuration using functional options.
+type auditsettingsOption func(*AuditSettingsMutation)
+
+// newAuditSettingsMutation creates new mutation for the AuditSettings entity.
+func newAuditSettingsMutation(c config, op Op, opts ...auditsettingsOption) *AuditSettingsMutation {
+	m := &AuditSettingsMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAuditSettings,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAuditSettingsID sets the ID field of the mutation.
+func withAuditSettingsID(id string) auditsettingsOption {
+	return func(m *AuditSettingsMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AuditSettings
+		)
+		m.oldValue = func(ctx context.Context) (*AuditSettings, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AuditSettings.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAuditSettings sets the old AuditSettings of the mutation.
+func withAuditSettings(node *AuditSettings) auditsettingsOption {
+	return func(m *AuditSettingsMutation) {
+		m.oldValue = func(context.Context) (*AuditSettings, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AuditSettingsMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AuditSettingsMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AuditSettings entities.
+func (m *AuditSettingsMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AuditSettingsMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AuditSettingsMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AuditSettings.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetPolicy sets the "policy" field.
+func (m *AuditSettingsMutation) SetPolicy(s string) {
+	m.policy = &s
+}
+
+// Policy returns the value of the "policy" field in the mutation.
+func (m *AuditSettingsMutation) Policy() (r string, exists bool) {
+	v := m.policy
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPolicy returns the old "policy" field's value of the AuditSettings entity.
+// If the AuditSettings object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditSettingsMutation) OldPolicy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPolicy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPolicy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPolicy: %w", err)
+	}
+	return oldValue.Policy, nil
+}
+
+// ResetPolicy resets all changes to the "policy" field.
+func (m *AuditSettingsMutation) ResetPolicy() {
+	m.policy = nil
+}
+
+// Where appends a list predicates to the AuditSettingsMutation builder.
+func (m *AuditSettingsMutation) Where(ps ...predicate.AuditSettings) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AuditSettingsMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AuditSettingsMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AuditSettings, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AuditSettingsMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AuditSettingsMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AuditSettings).
+func (m *AuditSettingsMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AuditSettingsMutation) Fields() []string {
+	fields := make([]string, 0, 1)
+	if m.policy != nil {
+		fields = append(fields, auditsettings.FieldPolicy)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AuditSettingsMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case auditsettings.FieldPolicy:
+		return m.Policy()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AuditSettingsMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case auditsettings.FieldPolicy:
+		return m.OldPolicy(ctx)
+	}
+	return nil, fmt.Errorf("unknown AuditSettings field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AuditSettingsMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case auditsettings.FieldPolicy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPolicy(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AuditSettings field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AuditSettingsMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AuditSettingsMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AuditSettingsMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown AuditSettings numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AuditSettingsMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AuditSettingsMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AuditSettingsMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown AuditSettings nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AuditSettingsMutation) ResetField(name string) error {
+	switch name {
+	case auditsettings.FieldPolicy:
+		m.ResetPolicy()
+		return nil
+	}
+	return fmt.Errorf("unknown AuditSettings field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AuditSettingsMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AuditSettingsMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AuditSettingsMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AuditSettingsMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AuditSettingsMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AuditSettingsMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AuditSettingsMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown AuditSettings unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AuditSettingsMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown AuditSettings edge %s", name)
+}
+
+// AuditStandardMutation represents an operation that mutates the AuditStandard nodes in the graph.
+type AuditStandardMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	display_name  *string
+	stage         *string
+	department    *string
+	targets       *string
+	create_time   *time.Time
+	update_time   *time.Time
+	revision      *int64
+	addrevision   *int64
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*AuditStandard, error)
+	predicates    []predicate.AuditStandard
+}
+
+var _ ent.Mutation = (*AuditStandardMutation)(nil)
+
+// auditstandardOption allows management of the mutation configuration using functional options.
+type auditstandardOption func(*AuditStandardMutation)
+
+// newAuditStandardMutation creates new mutation for the AuditStandard entity.
+func newAuditStandardMutation(c config, op Op, opts ...auditstandardOption) *AuditStandardMutation {
+	m := &AuditStandardMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeAuditStandard,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withAuditStandardID sets the ID field of the mutation.
+func withAuditStandardID(id string) auditstandardOption {
+	return func(m *AuditStandardMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *AuditStandard
+		)
+		m.oldValue = func(ctx context.Context) (*AuditStandard, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().AuditStandard.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withAuditStandard sets the old AuditStandard of the mutation.
+func withAuditStandard(node *AuditStandard) auditstandardOption {
+	return func(m *AuditStandardMutation) {
+		m.oldValue = func(context.Context) (*AuditStandard, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m AuditStandardMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m AuditStandardMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of AuditStandard entities.
+func (m *AuditStandardMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *AuditStandardMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *AuditStandardMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().AuditStandard.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetDisplayName sets the "display_name" field.
+func (m *AuditStandardMutation) SetDisplayName(s string) {
+	m.display_name = &s
+}
+
+// DisplayName returns the value of the "display_name" field in the mutation.
+func (m *AuditStandardMutation) DisplayName() (r string, exists bool) {
+	v := m.display_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisplayName returns the old "display_name" field's value of the AuditStandard entity.
+// If the AuditStandard object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditStandardMutation) OldDisplayName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisplayName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisplayName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisplayName: %w", err)
+	}
+	return oldValue.DisplayName, nil
+}
+
+// ResetDisplayName resets all changes to the "display_name" field.
+func (m *AuditStandardMutation) ResetDisplayName() {
+	m.display_name = nil
+}
+
+// SetStage sets the "stage" field.
+func (m *AuditStandardMutation) SetStage(s string) {
+	m.stage = &s
+}
+
+// Stage returns the value of the "stage" field in the mutation.
+func (m *AuditStandardMutation) Stage() (r string, exists bool) {
+	v := m.stage
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldStage returns the old "stage" field's value of the AuditStandard entity.
+// If the AuditStandard object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditStandardMutation) OldStage(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldStage is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldStage requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldStage: %w", err)
+	}
+	return oldValue.Stage, nil
+}
+
+// ResetStage resets all changes to the "stage" field.
+func (m *AuditStandardMutation) ResetStage() {
+	m.stage = nil
+}
+
+// SetDepartment sets the "department" field.
+func (m *AuditStandardMutation) SetDepartment(s string) {
+	m.department = &s
+}
+
+// Department returns the value of the "department" field in the mutation.
+func (m *AuditStandardMutation) Department() (r string, exists bool) {
+	v := m.department
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDepartment returns the old "department" field's value of the AuditStandard entity.
+// If the AuditStandard object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditStandardMutation) OldDepartment(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDepartment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDepartment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDepartment: %w", err)
+	}
+	return oldValue.Department, nil
+}
+
+// ResetDepartment resets all changes to the "department" field.
+func (m *AuditStandardMutation) ResetDepartment() {
+	m.department = nil
+}
+
+// SetTargets sets the "targets" field.
+func (m *AuditStandardMutation) SetTargets(s string) {
+	m.targets = &s
+}
+
+// Targets returns the value of the "targets" field in the mutation.
+func (m *AuditStandardMutation) Targets() (r string, exists bool) {
+	v := m.targets
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTargets returns the old "targets" field's value of the AuditStandard entity.
+// If the AuditStandard object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditStandardMutation) OldTargets(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTargets is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTargets requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTargets: %w", err)
+	}
+	return oldValue.Targets, nil
+}
+
+// ResetTargets resets all changes to the "targets" field.
+func (m *AuditStandardMutation) ResetTargets() {
+	m.targets = nil
+}
+
+// SetCreateTime sets the "create_time" field.
+func (m *AuditStandardMutation) SetCreateTime(t time.Time) {
+	m.create_time = &t
+}
+
+// CreateTime returns the value of the "create_time" field in the mutation.
+func (m *AuditStandardMutation) CreateTime() (r time.Time, exists bool) {
+	v := m.create_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreateTime returns the old "create_time" field's value of the AuditStandard entity.
+// If the AuditStandard object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditStandardMutation) OldCreateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreateTime: %w", err)
+	}
+	return oldValue.CreateTime, nil
+}
+
+// ResetCreateTime resets all changes to the "create_time" field.
+func (m *AuditStandardMutation) ResetCreateTime() {
+	m.create_time = nil
+}
+
+// SetUpdateTime sets the "update_time" field.
+func (m *AuditStandardMutation) SetUpdateTime(t time.Time) {
+	m.update_time = &t
+}
+
+// UpdateTime returns the value of the "update_time" field in the mutation.
+func (m *AuditStandardMutation) UpdateTime() (r time.Time, exists bool) {
+	v := m.update_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdateTime returns the old "update_time" field's value of the AuditStandard entity.
+// If the AuditStandard object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditStandardMutation) OldUpdateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdateTime: %w", err)
+	}
+	return oldValue.UpdateTime, nil
+}
+
+// ResetUpdateTime resets all changes to the "update_time" field.
+func (m *AuditStandardMutation) ResetUpdateTime() {
+	m.update_time = nil
+}
+
+// SetRevision sets the "revision" field.
+func (m *AuditStandardMutation) SetRevision(i int64) {
+	m.revision = &i
+	m.addrevision = nil
+}
+
+// Revision returns the value of the "revision" field in the mutation.
+func (m *AuditStandardMutation) Revision() (r int64, exists bool) {
+	v := m.revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevision returns the old "revision" field's value of the AuditStandard entity.
+// If the AuditStandard object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AuditStandardMutation) OldRevision(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevision: %w", err)
+	}
+	return oldValue.Revision, nil
+}
+
+// AddRevision adds i to the "revision" field.
+func (m *AuditStandardMutation) AddRevision(i int64) {
+	if m.addrevision != nil {
+		*m.addrevision += i
+	} else {
+		m.addrevision = &i
+	}
+}
+
+// AddedRevision returns the value that was added to the "revision" field in this mutation.
+func (m *AuditStandardMutation) AddedRevision() (r int64, exists bool) {
+	v := m.addrevision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRevision resets all changes to the "revision" field.
+func (m *AuditStandardMutation) ResetRevision() {
+	m.revision = nil
+	m.addrevision = nil
+}
+
+// Where appends a list predicates to the AuditStandardMutation builder.
+func (m *AuditStandardMutation) Where(ps ...predicate.AuditStandard) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the AuditStandardMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *AuditStandardMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.AuditStandard, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *AuditStandardMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *AuditStandardMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (AuditStandard).
+func (m *AuditStandardMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *AuditStandardMutation) Fields() []string {
+	fields := make([]string, 0, 7)
+	if m.display_name != nil {
+		fields = append(fields, auditstandard.FieldDisplayName)
+	}
+	if m.stage != nil {
+		fields = append(fields, auditstandard.FieldStage)
+	}
+	if m.department != nil {
+		fields = append(fields, auditstandard.FieldDepartment)
+	}
+	if m.targets != nil {
+		fields = append(fields, auditstandard.FieldTargets)
+	}
+	if m.create_time != nil {
+		fields = append(fields, auditstandard.FieldCreateTime)
+	}
+	if m.update_time != nil {
+		fields = append(fields, auditstandard.FieldUpdateTime)
+	}
+	if m.revision != nil {
+		fields = append(fields, auditstandard.FieldRevision)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *AuditStandardMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case auditstandard.FieldDisplayName:
+		return m.DisplayName()
+	case auditstandard.FieldStage:
+		return m.Stage()
+	case auditstandard.FieldDepartment:
+		return m.Department()
+	case auditstandard.FieldTargets:
+		return m.Targets()
+	case auditstandard.FieldCreateTime:
+		return m.CreateTime()
+	case auditstandard.FieldUpdateTime:
+		return m.UpdateTime()
+	case auditstandard.FieldRevision:
+		return m.Revision()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *AuditStandardMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case auditstandard.FieldDisplayName:
+		return m.OldDisplayName(ctx)
+	case auditstandard.FieldStage:
+		return m.OldStage(ctx)
+	case auditstandard.FieldDepartment:
+		return m.OldDepartment(ctx)
+	case auditstandard.FieldTargets:
+		return m.OldTargets(ctx)
+	case auditstandard.FieldCreateTime:
+		return m.OldCreateTime(ctx)
+	case auditstandard.FieldUpdateTime:
+		return m.OldUpdateTime(ctx)
+	case auditstandard.FieldRevision:
+		return m.OldRevision(ctx)
+	}
+	return nil, fmt.Errorf("unknown AuditStandard field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AuditStandardMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case auditstandard.FieldDisplayName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisplayName(v)
+		return nil
+	case auditstandard.FieldStage:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetStage(v)
+		return nil
+	case auditstandard.FieldDepartment:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDepartment(v)
+		return nil
+	case auditstandard.FieldTargets:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTargets(v)
+		return nil
+	case auditstandard.FieldCreateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreateTime(v)
+		return nil
+	case auditstandard.FieldUpdateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdateTime(v)
+		return nil
+	case auditstandard.FieldRevision:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevision(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AuditStandard field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *AuditStandardMutation) AddedFields() []string {
+	var fields []string
+	if m.addrevision != nil {
+		fields = append(fields, auditstandard.FieldRevision)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *AuditStandardMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case auditstandard.FieldRevision:
+		return m.AddedRevision()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *AuditStandardMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case auditstandard.FieldRevision:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRevision(v)
+		return nil
+	}
+	return fmt.Errorf("unknown AuditStandard numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *AuditStandardMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *AuditStandardMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *AuditStandardMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown AuditStandard nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *AuditStandardMutation) ResetField(name string) error {
+	switch name {
+	case auditstandard.FieldDisplayName:
+		m.ResetDisplayName()
+		return nil
+	case auditstandard.FieldStage:
+		m.ResetStage()
+		return nil
+	case auditstandard.FieldDepartment:
+		m.ResetDepartment()
+		return nil
+	case auditstandard.FieldTargets:
+		m.ResetTargets()
+		return nil
+	case auditstandard.FieldCreateTime:
+		m.ResetCreateTime()
+		return nil
+	case auditstandard.FieldUpdateTime:
+		m.ResetUpdateTime()
+		return nil
+	case auditstandard.FieldRevision:
+		m.ResetRevision()
+		return nil
+	}
+	return fmt.Errorf("unknown AuditStandard field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *AuditStandardMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *AuditStandardMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *AuditStandardMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *AuditStandardMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *AuditStandardMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *AuditStandardMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *AuditStandardMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown AuditStandard unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *AuditStandardMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown AuditStandard edge %s", name)
+}
+
+// CaseEventMutation represents an operation that mutates the CaseEvent nodes in the graph.
+type CaseEventMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *uuid.UUID
+	case_id       *uuid.UUID
+	time          *time.Time
+	actor         *string
+	action        *string
+	from_state    *string
+	to_state      *string
+	version       *int
+	addversion    *int
+	comment       *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*CaseEvent, error)
+	predicates    []predicate.CaseEvent
+}
+
+var _ ent.Mutation = (*CaseEventMutation)(nil)
+
+// caseeventOption allows management of the mutation configuration using functional options.
+type caseeventOption func(*CaseEventMutation)
+
+// newCaseEventMutation creates new mutation for the CaseEvent entity.
+func newCaseEventMutation(c config, op Op, opts ...caseeventOption) *CaseEventMutation {
+	m := &CaseEventMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCaseEvent,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCaseEventID sets the ID field of the mutation.
+func withCaseEventID(id uuid.UUID) caseeventOption {
+	return func(m *CaseEventMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CaseEvent
+		)
+		m.oldValue = func(ctx context.Context) (*CaseEvent, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CaseEvent.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCaseEvent sets the old CaseEvent of the mutation.
+func withCaseEvent(node *CaseEvent) caseeventOption {
+	return func(m *CaseEventMutation) {
+		m.oldValue = func(context.Context) (*CaseEvent, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CaseEventMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CaseEventMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of CaseEvent entities.
+func (m *CaseEventMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CaseEventMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CaseEventMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CaseEvent.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCaseID sets the "case_id" field.
+func (m *CaseEventMutation) SetCaseID(u uuid.UUID) {
+	m.case_id = &u
+}
+
+// CaseID returns the value of the "case_id" field in the mutation.
+func (m *CaseEventMutation) CaseID() (r uuid.UUID, exists bool) {
+	v := m.case_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCaseID returns the old "case_id" field's value of the CaseEvent entity.
+// If the CaseEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseEventMutation) OldCaseID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCaseID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCaseID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCaseID: %w", err)
+	}
+	return oldValue.CaseID, nil
+}
+
+// ResetCaseID resets all changes to the "case_id" field.
+func (m *CaseEventMutation) ResetCaseID() {
+	m.case_id = nil
+}
+
+// SetTime sets the "time" field.
+func (m *CaseEventMutation) SetTime(t time.Time) {
+	m.time = &t
+}
+
+// Time returns the value of the "time" field in the mutation.
+func (m *CaseEventMutation) Time() (r time.Time, exists bool) {
+	v := m.time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTime returns the old "time" field's value of the CaseEvent entity.
+// If the CaseEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseEventMutation) OldTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTime: %w", err)
+	}
+	return oldValue.Time, nil
+}
+
+// ResetTime resets all changes to the "time" field.
+func (m *CaseEventMutation) ResetTime() {
+	m.time = nil
+}
+
+// SetActor sets the "actor" field.
+func (m *CaseEventMutation) SetActor(s string) {
+	m.actor = &s
+}
+
+// Actor returns the value of the "actor" field in the mutation.
+func (m *CaseEventMutation) Actor() (r string, exists bool) {
+	v := m.actor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldActor returns the old "actor" field's value of the CaseEvent entity.
+// If the CaseEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseEventMutation) OldActor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldActor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldActor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldActor: %w", err)
+	}
+	return oldValue.Actor, nil
+}
+
+// ResetActor resets all changes to the "actor" field.
+func (m *CaseEventMutation) ResetActor() {
+	m.actor = nil
+}
+
+// SetAction sets the "action" field.
+func (m *CaseEventMutation) SetAction(s string) {
+	m.action = &s
+}
+
+// Action returns the value of the "action" field in the mutation.
+func (m *CaseEventMutation) Action() (r string, exists bool) {
+	v := m.action
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAction returns the old "action" field's value of the CaseEvent entity.
+// If the CaseEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseEventMutation) OldAction(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAction is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAction requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAction: %w", err)
+	}
+	return oldValue.Action, nil
+}
+
+// ResetAction resets all changes to the "action" field.
+func (m *CaseEventMutation) ResetAction() {
+	m.action = nil
+}
+
+// SetFromState sets the "from_state" field.
+func (m *CaseEventMutation) SetFromState(s string) {
+	m.from_state = &s
+}
+
+// FromState returns the value of the "from_state" field in the mutation.
+func (m *CaseEventMutation) FromState() (r string, exists bool) {
+	v := m.from_state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldFromState returns the old "from_state" field's value of the CaseEvent entity.
+// If the CaseEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseEventMutation) OldFromState(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldFromState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldFromState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldFromState: %w", err)
+	}
+	return oldValue.FromState, nil
+}
+
+// ResetFromState resets all changes to the "from_state" field.
+func (m *CaseEventMutation) ResetFromState() {
+	m.from_state = nil
+}
+
+// SetToState sets the "to_state" field.
+func (m *CaseEventMutation) SetToState(s string) {
+	m.to_state = &s
+}
+
+// ToState returns the value of the "to_state" field in the mutation.
+func (m *CaseEventMutation) ToState() (r string, exists bool) {
+	v := m.to_state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldToState returns the old "to_state" field's value of the CaseEvent entity.
+// If the CaseEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseEventMutation) OldToState(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldToState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldToState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldToState: %w", err)
+	}
+	return oldValue.ToState, nil
+}
+
+// ResetToState resets all changes to the "to_state" field.
+func (m *CaseEventMutation) ResetToState() {
+	m.to_state = nil
+}
+
+// SetVersion sets the "version" field.
+func (m *CaseEventMutation) SetVersion(i int) {
+	m.version = &i
+	m.addversion = nil
+}
+
+// Version returns the value of the "version" field in the mutation.
+func (m *CaseEventMutation) Version() (r int, exists bool) {
+	v := m.version
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersion returns the old "version" field's value of the CaseEvent entity.
+// If the CaseEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseEventMutation) OldVersion(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersion is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersion requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersion: %w", err)
+	}
+	return oldValue.Version, nil
+}
+
+// AddVersion adds i to the "version" field.
+func (m *CaseEventMutation) AddVersion(i int) {
+	if m.addversion != nil {
+		*m.addversion += i
+	} else {
+		m.addversion = &i
+	}
+}
+
+// AddedVersion returns the value that was added to the "version" field in this mutation.
+func (m *CaseEventMutation) AddedVersion() (r int, exists bool) {
+	v := m.addversion
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersion resets all changes to the "version" field.
+func (m *CaseEventMutation) ResetVersion() {
+	m.version = nil
+	m.addversion = nil
+}
+
+// SetComment sets the "comment" field.
+func (m *CaseEventMutation) SetComment(s string) {
+	m.comment = &s
+}
+
+// Comment returns the value of the "comment" field in the mutation.
+func (m *CaseEventMutation) Comment() (r string, exists bool) {
+	v := m.comment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldComment returns the old "comment" field's value of the CaseEvent entity.
+// If the CaseEvent object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseEventMutation) OldComment(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldComment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldComment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldComment: %w", err)
+	}
+	return oldValue.Comment, nil
+}
+
+// ResetComment resets all changes to the "comment" field.
+func (m *CaseEventMutation) ResetComment() {
+	m.comment = nil
+}
+
+// Where appends a list predicates to the CaseEventMutation builder.
+func (m *CaseEventMutation) Where(ps ...predicate.CaseEvent) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CaseEventMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CaseEventMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CaseEvent, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CaseEventMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CaseEventMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CaseEvent).
+func (m *CaseEventMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CaseEventMutation) Fields() []string {
+	fields := make([]string, 0, 8)
+	if m.case_id != nil {
+		fields = append(fields, caseevent.FieldCaseID)
+	}
+	if m.time != nil {
+		fields = append(fields, caseevent.FieldTime)
+	}
+	if m.actor != nil {
+		fields = append(fields, caseevent.FieldActor)
+	}
+	if m.action != nil {
+		fields = append(fields, caseevent.FieldAction)
+	}
+	if m.from_state != nil {
+		fields = append(fields, caseevent.FieldFromState)
+	}
+	if m.to_state != nil {
+		fields = append(fields, caseevent.FieldToState)
+	}
+	if m.version != nil {
+		fields = append(fields, caseevent.FieldVersion)
+	}
+	if m.comment != nil {
+		fields = append(fields, caseevent.FieldComment)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CaseEventMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case caseevent.FieldCaseID:
+		return m.CaseID()
+	case caseevent.FieldTime:
+		return m.Time()
+	case caseevent.FieldActor:
+		return m.Actor()
+	case caseevent.FieldAction:
+		return m.Action()
+	case caseevent.FieldFromState:
+		return m.FromState()
+	case caseevent.FieldToState:
+		return m.ToState()
+	case caseevent.FieldVersion:
+		return m.Version()
+	case caseevent.FieldComment:
+		return m.Comment()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CaseEventMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case caseevent.FieldCaseID:
+		return m.OldCaseID(ctx)
+	case caseevent.FieldTime:
+		return m.OldTime(ctx)
+	case caseevent.FieldActor:
+		return m.OldActor(ctx)
+	case caseevent.FieldAction:
+		return m.OldAction(ctx)
+	case caseevent.FieldFromState:
+		return m.OldFromState(ctx)
+	case caseevent.FieldToState:
+		return m.OldToState(ctx)
+	case caseevent.FieldVersion:
+		return m.OldVersion(ctx)
+	case caseevent.FieldComment:
+		return m.OldComment(ctx)
+	}
+	return nil, fmt.Errorf("unknown CaseEvent field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CaseEventMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case caseevent.FieldCaseID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCaseID(v)
+		return nil
+	case caseevent.FieldTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTime(v)
+		return nil
+	case caseevent.FieldActor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetActor(v)
+		return nil
+	case caseevent.FieldAction:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAction(v)
+		return nil
+	case caseevent.FieldFromState:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetFromState(v)
+		return nil
+	case caseevent.FieldToState:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetToState(v)
+		return nil
+	case caseevent.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersion(v)
+		return nil
+	case caseevent.FieldComment:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetComment(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CaseEvent field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CaseEventMutation) AddedFields() []string {
+	var fields []string
+	if m.addversion != nil {
+		fields = append(fields, caseevent.FieldVersion)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CaseEventMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case caseevent.FieldVersion:
+		return m.AddedVersion()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CaseEventMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case caseevent.FieldVersion:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersion(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CaseEvent numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CaseEventMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CaseEventMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CaseEventMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown CaseEvent nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CaseEventMutation) ResetField(name string) error {
+	switch name {
+	case caseevent.FieldCaseID:
+		m.ResetCaseID()
+		return nil
+	case caseevent.FieldTime:
+		m.ResetTime()
+		return nil
+	case caseevent.FieldActor:
+		m.ResetActor()
+		return nil
+	case caseevent.FieldAction:
+		m.ResetAction()
+		return nil
+	case caseevent.FieldFromState:
+		m.ResetFromState()
+		return nil
+	case caseevent.FieldToState:
+		m.ResetToState()
+		return nil
+	case caseevent.FieldVersion:
+		m.ResetVersion()
+		return nil
+	case caseevent.FieldComment:
+		m.ResetComment()
+		return nil
+	}
+	return fmt.Errorf("unknown CaseEvent field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CaseEventMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CaseEventMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CaseEventMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CaseEventMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CaseEventMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CaseEventMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CaseEventMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown CaseEvent unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CaseEventMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown CaseEvent edge %s", name)
+}
+
+// CaseRecordMutation represents an operation that mutates the CaseRecord nodes in the graph.
+type CaseRecordMutation struct {
+	config
+	op                   Op
+	typ                  string
+	id                   *uuid.UUID
+	create_time          *time.Time
+	update_time          *time.Time
+	revision             *int64
+	addrevision          *int64
+	state                *string
+	author               *string
+	working_version_id   *uuid.UUID
+	published_version_id *uuid.UUID
+	publish_time         *time.Time
+	version_count        *int
+	addversion_count     *int
+	review_comment       *string
+	clearedFields        map[string]struct{}
+	done                 bool
+	oldValue             func(context.Context) (*CaseRecord, error)
+	predicates           []predicate.CaseRecord
+}
+
+var _ ent.Mutation = (*CaseRecordMutation)(nil)
+
+// caserecordOption allows management of the mutation configuration using functional options.
+type caserecordOption func(*CaseRecordMutation)
+
+// newCaseRecordMutation creates new mutation for the CaseRecord entity.
+func newCaseRecordMutation(c config, op Op, opts ...caserecordOption) *CaseRecordMutation {
+	m := &CaseRecordMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCaseRecord,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCaseRecordID sets the ID field of the mutation.
+func withCaseRecordID(id uuid.UUID) caserecordOption {
+	return func(m *CaseRecordMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CaseRecord
+		)
+		m.oldValue = func(ctx context.Context) (*CaseRecord, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CaseRecord.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCaseRecord sets the old CaseRecord of the mutation.
+func withCaseRecord(node *CaseRecord) caserecordOption {
+	return func(m *CaseRecordMutation) {
+		m.oldValue = func(context.Context) (*CaseRecord, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CaseRecordMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CaseRecordMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of CaseRecord entities.
+func (m *CaseRecordMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CaseRecordMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CaseRecordMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CaseRecord.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCreateTime sets the "create_time" field.
+func (m *CaseRecordMutation) SetCreateTime(t time.Time) {
+	m.create_time = &t
+}
+
+// CreateTime returns the value of the "create_time" field in the mutation.
+func (m *CaseRecordMutation) CreateTime() (r time.Time, exists bool) {
+	v := m.create_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreateTime returns the old "create_time" field's value of the CaseRecord entity.
+// If the CaseRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseRecordMutation) OldCreateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreateTime: %w", err)
+	}
+	return oldValue.CreateTime, nil
+}
+
+// ResetCreateTime resets all changes to the "create_time" field.
+func (m *CaseRecordMutation) ResetCreateTime() {
+	m.create_time = nil
+}
+
+// SetUpdateTime sets the "update_time" field.
+func (m *CaseRecordMutation) SetUpdateTime(t time.Time) {
+	m.update_time = &t
+}
+
+// UpdateTime returns the value of the "update_time" field in the mutation.
+func (m *CaseRecordMutation) UpdateTime() (r time.Time, exists bool) {
+	v := m.update_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdateTime returns the old "update_time" field's value of the CaseRecord entity.
+// If the CaseRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseRecordMutation) OldUpdateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdateTime: %w", err)
+	}
+	return oldValue.UpdateTime, nil
+}
+
+// ResetUpdateTime resets all changes to the "update_time" field.
+func (m *CaseRecordMutation) ResetUpdateTime() {
+	m.update_time = nil
+}
+
+// SetRevision sets the "revision" field.
+func (m *CaseRecordMutation) SetRevision(i int64) {
+	m.revision = &i
+	m.addrevision = nil
+}
+
+// Revision returns the value of the "revision" field in the mutation.
+func (m *CaseRecordMutation) Revision() (r int64, exists bool) {
+	v := m.revision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldRevision returns the old "revision" field's value of the CaseRecord entity.
+// If the CaseRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseRecordMutation) OldRevision(ctx context.Context) (v int64, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldRevision is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldRevision requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldRevision: %w", err)
+	}
+	return oldValue.Revision, nil
+}
+
+// AddRevision adds i to the "revision" field.
+func (m *CaseRecordMutation) AddRevision(i int64) {
+	if m.addrevision != nil {
+		*m.addrevision += i
+	} else {
+		m.addrevision = &i
+	}
+}
+
+// AddedRevision returns the value that was added to the "revision" field in this mutation.
+func (m *CaseRecordMutation) AddedRevision() (r int64, exists bool) {
+	v := m.addrevision
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetRevision resets all changes to the "revision" field.
+func (m *CaseRecordMutation) ResetRevision() {
+	m.revision = nil
+	m.addrevision = nil
+}
+
+// SetState sets the "state" field.
+func (m *CaseRecordMutation) SetState(s string) {
+	m.state = &s
+}
+
+// State returns the value of the "state" field in the mutation.
+func (m *CaseRecordMutation) State() (r string, exists bool) {
+	v := m.state
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldState returns the old "state" field's value of the CaseRecord entity.
+// If the CaseRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseRecordMutation) OldState(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldState is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldState requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldState: %w", err)
+	}
+	return oldValue.State, nil
+}
+
+// ResetState resets all changes to the "state" field.
+func (m *CaseRecordMutation) ResetState() {
+	m.state = nil
+}
+
+// SetAuthor sets the "author" field.
+func (m *CaseRecordMutation) SetAuthor(s string) {
+	m.author = &s
+}
+
+// Author returns the value of the "author" field in the mutation.
+func (m *CaseRecordMutation) Author() (r string, exists bool) {
+	v := m.author
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAuthor returns the old "author" field's value of the CaseRecord entity.
+// If the CaseRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseRecordMutation) OldAuthor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAuthor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAuthor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAuthor: %w", err)
+	}
+	return oldValue.Author, nil
+}
+
+// ResetAuthor resets all changes to the "author" field.
+func (m *CaseRecordMutation) ResetAuthor() {
+	m.author = nil
+}
+
+// SetWorkingVersionID sets the "working_version_id" field.
+func (m *CaseRecordMutation) SetWorkingVersionID(u uuid.UUID) {
+	m.working_version_id = &u
+}
+
+// WorkingVersionID returns the value of the "working_version_id" field in the mutation.
+func (m *CaseRecordMutation) WorkingVersionID() (r uuid.UUID, exists bool) {
+	v := m.working_version_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldWorkingVersionID returns the old "working_version_id" field's value of the CaseRecord entity.
+// If the CaseRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseRecordMutation) OldWorkingVersionID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldWorkingVersionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldWorkingVersionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldWorkingVersionID: %w", err)
+	}
+	return oldValue.WorkingVersionID, nil
+}
+
+// ResetWorkingVersionID resets all changes to the "working_version_id" field.
+func (m *CaseRecordMutation) ResetWorkingVersionID() {
+	m.working_version_id = nil
+}
+
+// SetPublishedVersionID sets the "published_version_id" field.
+func (m *CaseRecordMutation) SetPublishedVersionID(u uuid.UUID) {
+	m.published_version_id = &u
+}
+
+// PublishedVersionID returns the value of the "published_version_id" field in the mutation.
+func (m *CaseRecordMutation) PublishedVersionID() (r uuid.UUID, exists bool) {
+	v := m.published_version_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPublishedVersionID returns the old "published_version_id" field's value of the CaseRecord entity.
+// If the CaseRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseRecordMutation) OldPublishedVersionID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPublishedVersionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPublishedVersionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPublishedVersionID: %w", err)
+	}
+	return oldValue.PublishedVersionID, nil
+}
+
+// ClearPublishedVersionID clears the value of the "published_version_id" field.
+func (m *CaseRecordMutation) ClearPublishedVersionID() {
+	m.published_version_id = nil
+	m.clearedFields[caserecord.FieldPublishedVersionID] = struct{}{}
+}
+
+// PublishedVersionIDCleared returns if the "published_version_id" field was cleared in this mutation.
+func (m *CaseRecordMutation) PublishedVersionIDCleared() bool {
+	_, ok := m.clearedFields[caserecord.FieldPublishedVersionID]
+	return ok
+}
+
+// ResetPublishedVersionID resets all changes to the "published_version_id" field.
+func (m *CaseRecordMutation) ResetPublishedVersionID() {
+	m.published_version_id = nil
+	delete(m.clearedFields, caserecord.FieldPublishedVersionID)
+}
+
+// SetPublishTime sets the "publish_time" field.
+func (m *CaseRecordMutation) SetPublishTime(t time.Time) {
+	m.publish_time = &t
+}
+
+// PublishTime returns the value of the "publish_time" field in the mutation.
+func (m *CaseRecordMutation) PublishTime() (r time.Time, exists bool) {
+	v := m.publish_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPublishTime returns the old "publish_time" field's value of the CaseRecord entity.
+// If the CaseRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseRecordMutation) OldPublishTime(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPublishTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPublishTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPublishTime: %w", err)
+	}
+	return oldValue.PublishTime, nil
+}
+
+// ClearPublishTime clears the value of the "publish_time" field.
+func (m *CaseRecordMutation) ClearPublishTime() {
+	m.publish_time = nil
+	m.clearedFields[caserecord.FieldPublishTime] = struct{}{}
+}
+
+// PublishTimeCleared returns if the "publish_time" field was cleared in this mutation.
+func (m *CaseRecordMutation) PublishTimeCleared() bool {
+	_, ok := m.clearedFields[caserecord.FieldPublishTime]
+	return ok
+}
+
+// ResetPublishTime resets all changes to the "publish_time" field.
+func (m *CaseRecordMutation) ResetPublishTime() {
+	m.publish_time = nil
+	delete(m.clearedFields, caserecord.FieldPublishTime)
+}
+
+// SetVersionCount sets the "version_count" field.
+func (m *CaseRecordMutation) SetVersionCount(i int) {
+	m.version_count = &i
+	m.addversion_count = nil
+}
+
+// VersionCount returns the value of the "version_count" field in the mutation.
+func (m *CaseRecordMutation) VersionCount() (r int, exists bool) {
+	v := m.version_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersionCount returns the old "version_count" field's value of the CaseRecord entity.
+// If the CaseRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseRecordMutation) OldVersionCount(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersionCount is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersionCount requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersionCount: %w", err)
+	}
+	return oldValue.VersionCount, nil
+}
+
+// AddVersionCount adds i to the "version_count" field.
+func (m *CaseRecordMutation) AddVersionCount(i int) {
+	if m.addversion_count != nil {
+		*m.addversion_count += i
+	} else {
+		m.addversion_count = &i
+	}
+}
+
+// AddedVersionCount returns the value that was added to the "version_count" field in this mutation.
+func (m *CaseRecordMutation) AddedVersionCount() (r int, exists bool) {
+	v := m.addversion_count
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetVersionCount resets all changes to the "version_count" field.
+func (m *CaseRecordMutation) ResetVersionCount() {
+	m.version_count = nil
+	m.addversion_count = nil
+}
+
+// SetReviewComment sets the "review_comment" field.
+func (m *CaseRecordMutation) SetReviewComment(s string) {
+	m.review_comment = &s
+}
+
+// ReviewComment returns the value of the "review_comment" field in the mutation.
+func (m *CaseRecordMutation) ReviewComment() (r string, exists bool) {
+	v := m.review_comment
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldReviewComment returns the old "review_comment" field's value of the CaseRecord entity.
+// If the CaseRecord object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseRecordMutation) OldReviewComment(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldReviewComment is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldReviewComment requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldReviewComment: %w", err)
+	}
+	return oldValue.ReviewComment, nil
+}
+
+// ResetReviewComment resets all changes to the "review_comment" field.
+func (m *CaseRecordMutation) ResetReviewComment() {
+	m.review_comment = nil
+}
+
+// Where appends a list predicates to the CaseRecordMutation builder.
+func (m *CaseRecordMutation) Where(ps ...predicate.CaseRecord) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CaseRecordMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CaseRecordMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CaseRecord, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CaseRecordMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CaseRecordMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CaseRecord).
+func (m *CaseRecordMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CaseRecordMutation) Fields() []string {
+	fields := make([]string, 0, 10)
+	if m.create_time != nil {
+		fields = append(fields, caserecord.FieldCreateTime)
+	}
+	if m.update_time != nil {
+		fields = append(fields, caserecord.FieldUpdateTime)
+	}
+	if m.revision != nil {
+		fields = append(fields, caserecord.FieldRevision)
+	}
+	if m.state != nil {
+		fields = append(fields, caserecord.FieldState)
+	}
+	if m.author != nil {
+		fields = append(fields, caserecord.FieldAuthor)
+	}
+	if m.working_version_id != nil {
+		fields = append(fields, caserecord.FieldWorkingVersionID)
+	}
+	if m.published_version_id != nil {
+		fields = append(fields, caserecord.FieldPublishedVersionID)
+	}
+	if m.publish_time != nil {
+		fields = append(fields, caserecord.FieldPublishTime)
+	}
+	if m.version_count != nil {
+		fields = append(fields, caserecord.FieldVersionCount)
+	}
+	if m.review_comment != nil {
+		fields = append(fields, caserecord.FieldReviewComment)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CaseRecordMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case caserecord.FieldCreateTime:
+		return m.CreateTime()
+	case caserecord.FieldUpdateTime:
+		return m.UpdateTime()
+	case caserecord.FieldRevision:
+		return m.Revision()
+	case caserecord.FieldState:
+		return m.State()
+	case caserecord.FieldAuthor:
+		return m.Author()
+	case caserecord.FieldWorkingVersionID:
+		return m.WorkingVersionID()
+	case caserecord.FieldPublishedVersionID:
+		return m.PublishedVersionID()
+	case caserecord.FieldPublishTime:
+		return m.PublishTime()
+	case caserecord.FieldVersionCount:
+		return m.VersionCount()
+	case caserecord.FieldReviewComment:
+		return m.ReviewComment()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CaseRecordMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case caserecord.FieldCreateTime:
+		return m.OldCreateTime(ctx)
+	case caserecord.FieldUpdateTime:
+		return m.OldUpdateTime(ctx)
+	case caserecord.FieldRevision:
+		return m.OldRevision(ctx)
+	case caserecord.FieldState:
+		return m.OldState(ctx)
+	case caserecord.FieldAuthor:
+		return m.OldAuthor(ctx)
+	case caserecord.FieldWorkingVersionID:
+		return m.OldWorkingVersionID(ctx)
+	case caserecord.FieldPublishedVersionID:
+		return m.OldPublishedVersionID(ctx)
+	case caserecord.FieldPublishTime:
+		return m.OldPublishTime(ctx)
+	case caserecord.FieldVersionCount:
+		return m.OldVersionCount(ctx)
+	case caserecord.FieldReviewComment:
+		return m.OldReviewComment(ctx)
+	}
+	return nil, fmt.Errorf("unknown CaseRecord field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CaseRecordMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case caserecord.FieldCreateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreateTime(v)
+		return nil
+	case caserecord.FieldUpdateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdateTime(v)
+		return nil
+	case caserecord.FieldRevision:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetRevision(v)
+		return nil
+	case caserecord.FieldState:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetState(v)
+		return nil
+	case caserecord.FieldAuthor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAuthor(v)
+		return nil
+	case caserecord.FieldWorkingVersionID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetWorkingVersionID(v)
+		return nil
+	case caserecord.FieldPublishedVersionID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPublishedVersionID(v)
+		return nil
+	case caserecord.FieldPublishTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPublishTime(v)
+		return nil
+	case caserecord.FieldVersionCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersionCount(v)
+		return nil
+	case caserecord.FieldReviewComment:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetReviewComment(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CaseRecord field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CaseRecordMutation) AddedFields() []string {
+	var fields []string
+	if m.addrevision != nil {
+		fields = append(fields, caserecord.FieldRevision)
+	}
+	if m.addversion_count != nil {
+		fields = append(fields, caserecord.FieldVersionCount)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CaseRecordMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case caserecord.FieldRevision:
+		return m.AddedRevision()
+	case caserecord.FieldVersionCount:
+		return m.AddedVersionCount()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CaseRecordMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case caserecord.FieldRevision:
+		v, ok := value.(int64)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddRevision(v)
+		return nil
+	case caserecord.FieldVersionCount:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddVersionCount(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CaseRecord numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CaseRecordMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(caserecord.FieldPublishedVersionID) {
+		fields = append(fields, caserecord.FieldPublishedVersionID)
+	}
+	if m.FieldCleared(caserecord.FieldPublishTime) {
+		fields = append(fields, caserecord.FieldPublishTime)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CaseRecordMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CaseRecordMutation) ClearField(name string) error {
+	switch name {
+	case caserecord.FieldPublishedVersionID:
+		m.ClearPublishedVersionID()
+		return nil
+	case caserecord.FieldPublishTime:
+		m.ClearPublishTime()
+		return nil
+	}
+	return fmt.Errorf("unknown CaseRecord nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CaseRecordMutation) ResetField(name string) error {
+	switch name {
+	case caserecord.FieldCreateTime:
+		m.ResetCreateTime()
+		return nil
+	case caserecord.FieldUpdateTime:
+		m.ResetUpdateTime()
+		return nil
+	case caserecord.FieldRevision:
+		m.ResetRevision()
+		return nil
+	case caserecord.FieldState:
+		m.ResetState()
+		return nil
+	case caserecord.FieldAuthor:
+		m.ResetAuthor()
+		return nil
+	case caserecord.FieldWorkingVersionID:
+		m.ResetWorkingVersionID()
+		return nil
+	case caserecord.FieldPublishedVersionID:
+		m.ResetPublishedVersionID()
+		return nil
+	case caserecord.FieldPublishTime:
+		m.ResetPublishTime()
+		return nil
+	case caserecord.FieldVersionCount:
+		m.ResetVersionCount()
+		return nil
+	case caserecord.FieldReviewComment:
+		m.ResetReviewComment()
+		return nil
+	}
+	return fmt.Errorf("unknown CaseRecord field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CaseRecordMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CaseRecordMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CaseRecordMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CaseRecordMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CaseRecordMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CaseRecordMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CaseRecordMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown CaseRecord unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CaseRecordMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown CaseRecord edge %s", name)
+}
+
+// CaseTaxonomyTermMutation represents an operation that mutates the CaseTaxonomyTerm nodes in the graph.
+type CaseTaxonomyTermMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *string
+	kind          *string
+	display_name  *string
+	description   *string
+	create_time   *time.Time
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*CaseTaxonomyTerm, error)
+	predicates    []predicate.CaseTaxonomyTerm
+}
+
+var _ ent.Mutation = (*CaseTaxonomyTermMutation)(nil)
+
+// casetaxonomytermOption allows management of the mutation configuration using functional options.
+type casetaxonomytermOption func(*CaseTaxonomyTermMutation)
+
+// newCaseTaxonomyTermMutation creates new mutation for the CaseTaxonomyTerm entity.
+func newCaseTaxonomyTermMutation(c config, op Op, opts ...casetaxonomytermOption) *CaseTaxonomyTermMutation {
+	m := &CaseTaxonomyTermMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCaseTaxonomyTerm,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCaseTaxonomyTermID sets the ID field of the mutation.
+func withCaseTaxonomyTermID(id string) casetaxonomytermOption {
+	return func(m *CaseTaxonomyTermMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CaseTaxonomyTerm
+		)
+		m.oldValue = func(ctx context.Context) (*CaseTaxonomyTerm, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CaseTaxonomyTerm.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCaseTaxonomyTerm sets the old CaseTaxonomyTerm of the mutation.
+func withCaseTaxonomyTerm(node *CaseTaxonomyTerm) casetaxonomytermOption {
+	return func(m *CaseTaxonomyTermMutation) {
+		m.oldValue = func(context.Context) (*CaseTaxonomyTerm, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CaseTaxonomyTermMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CaseTaxonomyTermMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of CaseTaxonomyTerm entities.
+func (m *CaseTaxonomyTermMutation) SetID(id string) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CaseTaxonomyTermMutation) ID() (id string, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CaseTaxonomyTermMutation) IDs(ctx context.Context) ([]string, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []string{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CaseTaxonomyTerm.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetKind sets the "kind" field.
+func (m *CaseTaxonomyTermMutation) SetKind(s string) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *CaseTaxonomyTermMutation) Kind() (r string, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the CaseTaxonomyTerm entity.
+// If the CaseTaxonomyTerm object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseTaxonomyTermMutation) OldKind(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *CaseTaxonomyTermMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetDisplayName sets the "display_name" field.
+func (m *CaseTaxonomyTermMutation) SetDisplayName(s string) {
+	m.display_name = &s
+}
+
+// DisplayName returns the value of the "display_name" field in the mutation.
+func (m *CaseTaxonomyTermMutation) DisplayName() (r string, exists bool) {
+	v := m.display_name
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDisplayName returns the old "display_name" field's value of the CaseTaxonomyTerm entity.
+// If the CaseTaxonomyTerm object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseTaxonomyTermMutation) OldDisplayName(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDisplayName is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDisplayName requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDisplayName: %w", err)
+	}
+	return oldValue.DisplayName, nil
+}
+
+// ResetDisplayName resets all changes to the "display_name" field.
+func (m *CaseTaxonomyTermMutation) ResetDisplayName() {
+	m.display_name = nil
+}
+
+// SetDescription sets the "description" field.
+func (m *CaseTaxonomyTermMutation) SetDescription(s string) {
+	m.description = &s
+}
+
+// Description returns the value of the "description" field in the mutation.
+func (m *CaseTaxonomyTermMutation) Description() (r string, exists bool) {
+	v := m.description
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldDescription returns the old "description" field's value of the CaseTaxonomyTerm entity.
+// If the CaseTaxonomyTerm object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseTaxonomyTermMutation) OldDescription(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldDescription is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldDescription requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldDescription: %w", err)
+	}
+	return oldValue.Description, nil
+}
+
+// ResetDescription resets all changes to the "description" field.
+func (m *CaseTaxonomyTermMutation) ResetDescription() {
+	m.description = nil
+}
+
+// SetCreateTime sets the "create_time" field.
+func (m *CaseTaxonomyTermMutation) SetCreateTime(t time.Time) {
+	m.create_time = &t
+}
+
+// CreateTime returns the value of the "create_time" field in the mutation.
+func (m *CaseTaxonomyTermMutation) CreateTime() (r time.Time, exists bool) {
+	v := m.create_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreateTime returns the old "create_time" field's value of the CaseTaxonomyTerm entity.
+// If the CaseTaxonomyTerm object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseTaxonomyTermMutation) OldCreateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreateTime: %w", err)
+	}
+	return oldValue.CreateTime, nil
+}
+
+// ResetCreateTime resets all changes to the "create_time" field.
+func (m *CaseTaxonomyTermMutation) ResetCreateTime() {
+	m.create_time = nil
+}
+
+// Where appends a list predicates to the CaseTaxonomyTermMutation builder.
+func (m *CaseTaxonomyTermMutation) Where(ps ...predicate.CaseTaxonomyTerm) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CaseTaxonomyTermMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CaseTaxonomyTermMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CaseTaxonomyTerm, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CaseTaxonomyTermMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CaseTaxonomyTermMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CaseTaxonomyTerm).
+func (m *CaseTaxonomyTermMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CaseTaxonomyTermMutation) Fields() []string {
+	fields := make([]string, 0, 4)
+	if m.kind != nil {
+		fields = append(fields, casetaxonomyterm.FieldKind)
+	}
+	if m.display_name != nil {
+		fields = append(fields, casetaxonomyterm.FieldDisplayName)
+	}
+	if m.description != nil {
+		fields = append(fields, casetaxonomyterm.FieldDescription)
+	}
+	if m.create_time != nil {
+		fields = append(fields, casetaxonomyterm.FieldCreateTime)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CaseTaxonomyTermMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case casetaxonomyterm.FieldKind:
+		return m.Kind()
+	case casetaxonomyterm.FieldDisplayName:
+		return m.DisplayName()
+	case casetaxonomyterm.FieldDescription:
+		return m.Description()
+	case casetaxonomyterm.FieldCreateTime:
+		return m.CreateTime()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CaseTaxonomyTermMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case casetaxonomyterm.FieldKind:
+		return m.OldKind(ctx)
+	case casetaxonomyterm.FieldDisplayName:
+		return m.OldDisplayName(ctx)
+	case casetaxonomyterm.FieldDescription:
+		return m.OldDescription(ctx)
+	case casetaxonomyterm.FieldCreateTime:
+		return m.OldCreateTime(ctx)
+	}
+	return nil, fmt.Errorf("unknown CaseTaxonomyTerm field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CaseTaxonomyTermMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case casetaxonomyterm.FieldKind:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case casetaxonomyterm.FieldDisplayName:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDisplayName(v)
+		return nil
+	case casetaxonomyterm.FieldDescription:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetDescription(v)
+		return nil
+	case casetaxonomyterm.FieldCreateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreateTime(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CaseTaxonomyTerm field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CaseTaxonomyTermMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CaseTaxonomyTermMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CaseTaxonomyTermMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown CaseTaxonomyTerm numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CaseTaxonomyTermMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CaseTaxonomyTermMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CaseTaxonomyTermMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown CaseTaxonomyTerm nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CaseTaxonomyTermMutation) ResetField(name string) error {
+	switch name {
+	case casetaxonomyterm.FieldKind:
+		m.ResetKind()
+		return nil
+	case casetaxonomyterm.FieldDisplayName:
+		m.ResetDisplayName()
+		return nil
+	case casetaxonomyterm.FieldDescription:
+		m.ResetDescription()
+		return nil
+	case casetaxonomyterm.FieldCreateTime:
+		m.ResetCreateTime()
+		return nil
+	}
+	return fmt.Errorf("unknown CaseTaxonomyTerm field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CaseTaxonomyTermMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CaseTaxonomyTermMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CaseTaxonomyTermMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CaseTaxonomyTermMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CaseTaxonomyTermMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CaseTaxonomyTermMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CaseTaxonomyTermMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown CaseTaxonomyTerm unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CaseTaxonomyTermMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown CaseTaxonomyTerm edge %s", name)
+}
+
+// CaseTermMutation represents an operation that mutates the CaseTerm nodes in the graph.
+type CaseTermMutation struct {
+	config
+	op            Op
+	typ           string
+	id            *int
+	version_id    *uuid.UUID
+	kind          *string
+	value         *string
+	clearedFields map[string]struct{}
+	done          bool
+	oldValue      func(context.Context) (*CaseTerm, error)
+	predicates    []predicate.CaseTerm
+}
+
+var _ ent.Mutation = (*CaseTermMutation)(nil)
+
+// casetermOption allows management of the mutation configuration using functional options.
+type casetermOption func(*CaseTermMutation)
+
+// newCaseTermMutation creates new mutation for the CaseTerm entity.
+func newCaseTermMutation(c config, op Op, opts ...casetermOption) *CaseTermMutation {
+	m := &CaseTermMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCaseTerm,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCaseTermID sets the ID field of the mutation.
+func withCaseTermID(id int) casetermOption {
+	return func(m *CaseTermMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CaseTerm
+		)
+		m.oldValue = func(ctx context.Context) (*CaseTerm, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CaseTerm.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCaseTerm sets the old CaseTerm of the mutation.
+func withCaseTerm(node *CaseTerm) casetermOption {
+	return func(m *CaseTermMutation) {
+		m.oldValue = func(context.Context) (*CaseTerm, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CaseTermMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CaseTermMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CaseTermMutation) ID() (id int, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CaseTermMutation) IDs(ctx context.Context) ([]int, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []int{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CaseTerm.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetVersionID sets the "version_id" field.
+func (m *CaseTermMutation) SetVersionID(u uuid.UUID) {
+	m.version_id = &u
+}
+
+// VersionID returns the value of the "version_id" field in the mutation.
+func (m *CaseTermMutation) VersionID() (r uuid.UUID, exists bool) {
+	v := m.version_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldVersionID returns the old "version_id" field's value of the CaseTerm entity.
+// If the CaseTerm object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseTermMutation) OldVersionID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldVersionID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldVersionID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldVersionID: %w", err)
+	}
+	return oldValue.VersionID, nil
+}
+
+// ResetVersionID resets all changes to the "version_id" field.
+func (m *CaseTermMutation) ResetVersionID() {
+	m.version_id = nil
+}
+
+// SetKind sets the "kind" field.
+func (m *CaseTermMutation) SetKind(s string) {
+	m.kind = &s
+}
+
+// Kind returns the value of the "kind" field in the mutation.
+func (m *CaseTermMutation) Kind() (r string, exists bool) {
+	v := m.kind
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldKind returns the old "kind" field's value of the CaseTerm entity.
+// If the CaseTerm object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseTermMutation) OldKind(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldKind is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldKind requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldKind: %w", err)
+	}
+	return oldValue.Kind, nil
+}
+
+// ResetKind resets all changes to the "kind" field.
+func (m *CaseTermMutation) ResetKind() {
+	m.kind = nil
+}
+
+// SetValue sets the "value" field.
+func (m *CaseTermMutation) SetValue(s string) {
+	m.value = &s
+}
+
+// Value returns the value of the "value" field in the mutation.
+func (m *CaseTermMutation) Value() (r string, exists bool) {
+	v := m.value
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldValue returns the old "value" field's value of the CaseTerm entity.
+// If the CaseTerm object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseTermMutation) OldValue(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldValue is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldValue requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldValue: %w", err)
+	}
+	return oldValue.Value, nil
+}
+
+// ResetValue resets all changes to the "value" field.
+func (m *CaseTermMutation) ResetValue() {
+	m.value = nil
+}
+
+// Where appends a list predicates to the CaseTermMutation builder.
+func (m *CaseTermMutation) Where(ps ...predicate.CaseTerm) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CaseTermMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CaseTermMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CaseTerm, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CaseTermMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CaseTermMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CaseTerm).
+func (m *CaseTermMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CaseTermMutation) Fields() []string {
+	fields := make([]string, 0, 3)
+	if m.version_id != nil {
+		fields = append(fields, caseterm.FieldVersionID)
+	}
+	if m.kind != nil {
+		fields = append(fields, caseterm.FieldKind)
+	}
+	if m.value != nil {
+		fields = append(fields, caseterm.FieldValue)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CaseTermMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case caseterm.FieldVersionID:
+		return m.VersionID()
+	case caseterm.FieldKind:
+		return m.Kind()
+	case caseterm.FieldValue:
+		return m.Value()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CaseTermMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case caseterm.FieldVersionID:
+		return m.OldVersionID(ctx)
+	case caseterm.FieldKind:
+		return m.OldKind(ctx)
+	case caseterm.FieldValue:
+		return m.OldValue(ctx)
+	}
+	return nil, fmt.Errorf("unknown CaseTerm field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CaseTermMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case caseterm.FieldVersionID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetVersionID(v)
+		return nil
+	case caseterm.FieldKind:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetKind(v)
+		return nil
+	case caseterm.FieldValue:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetValue(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CaseTerm field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CaseTermMutation) AddedFields() []string {
+	return nil
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CaseTermMutation) AddedField(name string) (ent.Value, bool) {
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CaseTermMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	}
+	return fmt.Errorf("unknown CaseTerm numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CaseTermMutation) ClearedFields() []string {
+	return nil
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CaseTermMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CaseTermMutation) ClearField(name string) error {
+	return fmt.Errorf("unknown CaseTerm nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CaseTermMutation) ResetField(name string) error {
+	switch name {
+	case caseterm.FieldVersionID:
+		m.ResetVersionID()
+		return nil
+	case caseterm.FieldKind:
+		m.ResetKind()
+		return nil
+	case caseterm.FieldValue:
+		m.ResetValue()
+		return nil
+	}
+	return fmt.Errorf("unknown CaseTerm field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CaseTermMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CaseTermMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CaseTermMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CaseTermMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CaseTermMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CaseTermMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CaseTermMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown CaseTerm unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CaseTermMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown CaseTerm edge %s", name)
+}
+
+// CaseVersionMutation represents an operation that mutates the CaseVersion nodes in the graph.
+type CaseVersionMutation struct {
+	config
+	op                Op
+	typ               string
+	id                *uuid.UUID
+	case_id           *uuid.UUID
+	number            *int
+	addnumber         *int
+	create_time       *time.Time
+	update_time       *time.Time
+	editor            *string
+	title             *string
+	account_id        *uuid.UUID
+	industry          *string
+	problem_category  *string
+	scenario          *string
+	problem           *string
+	solution          *string
+	products          *string
+	tags              *string
+	results           *string
+	ack_contact_id    *uuid.UUID
+	ack_time          *time.Time
+	ack_scope         *string
+	ack_expire_time   *time.Time
+	ack_revoke_time   *time.Time
+	ack_revoked_by    *string
+	ack_revoke_reason *string
+	clearedFields     map[string]struct{}
+	done              bool
+	oldValue          func(context.Context) (*CaseVersion, error)
+	predicates        []predicate.CaseVersion
+}
+
+var _ ent.Mutation = (*CaseVersionMutation)(nil)
+
+// caseversionOption allows management of the mutation configuration using functional options.
+type caseversionOption func(*CaseVersionMutation)
+
+// newCaseVersionMutation creates new mutation for the CaseVersion entity.
+func newCaseVersionMutation(c config, op Op, opts ...caseversionOption) *CaseVersionMutation {
+	m := &CaseVersionMutation{
+		config:        c,
+		op:            op,
+		typ:           TypeCaseVersion,
+		clearedFields: make(map[string]struct{}),
+	}
+	for _, opt := range opts {
+		opt(m)
+	}
+	return m
+}
+
+// withCaseVersionID sets the ID field of the mutation.
+func withCaseVersionID(id uuid.UUID) caseversionOption {
+	return func(m *CaseVersionMutation) {
+		var (
+			err   error
+			once  sync.Once
+			value *CaseVersion
+		)
+		m.oldValue = func(ctx context.Context) (*CaseVersion, error) {
+			once.Do(func() {
+				if m.done {
+					err = errors.New("querying old values post mutation is not allowed")
+				} else {
+					value, err = m.Client().CaseVersion.Get(ctx, id)
+				}
+			})
+			return value, err
+		}
+		m.id = &id
+	}
+}
+
+// withCaseVersion sets the old CaseVersion of the mutation.
+func withCaseVersion(node *CaseVersion) caseversionOption {
+	return func(m *CaseVersionMutation) {
+		m.oldValue = func(context.Context) (*CaseVersion, error) {
+			return node, nil
+		}
+		m.id = &node.ID
+	}
+}
+
+// Client returns a new `ent.Client` from the mutation. If the mutation was
+// executed in a transaction (ent.Tx), a transactional client is returned.
+func (m CaseVersionMutation) Client() *Client {
+	client := &Client{config: m.config}
+	client.init()
+	return client
+}
+
+// Tx returns an `ent.Tx` for mutations that were executed in transactions;
+// it returns an error otherwise.
+func (m CaseVersionMutation) Tx() (*Tx, error) {
+	if _, ok := m.driver.(*txDriver); !ok {
+		return nil, errors.New("ent: mutation is not running in a transaction")
+	}
+	tx := &Tx{config: m.config}
+	tx.init()
+	return tx, nil
+}
+
+// SetID sets the value of the id field. Note that this
+// operation is only accepted on creation of CaseVersion entities.
+func (m *CaseVersionMutation) SetID(id uuid.UUID) {
+	m.id = &id
+}
+
+// ID returns the ID value in the mutation. Note that the ID is only available
+// if it was provided to the builder or after it was returned from the database.
+func (m *CaseVersionMutation) ID() (id uuid.UUID, exists bool) {
+	if m.id == nil {
+		return
+	}
+	return *m.id, true
+}
+
+// IDs queries the database and returns the entity ids that match the mutation's predicate.
+// That means, if the mutation is applied within a transaction with an isolation level such
+// as sql.LevelSerializable, the returned ids match the ids of the rows that will be updated
+// or updated by the mutation.
+func (m *CaseVersionMutation) IDs(ctx context.Context) ([]uuid.UUID, error) {
+	switch {
+	case m.op.Is(OpUpdateOne | OpDeleteOne):
+		id, exists := m.ID()
+		if exists {
+			return []uuid.UUID{id}, nil
+		}
+		fallthrough
+	case m.op.Is(OpUpdate | OpDelete):
+		return m.Client().CaseVersion.Query().Where(m.predicates...).IDs(ctx)
+	default:
+		return nil, fmt.Errorf("IDs is not allowed on %s operations", m.op)
+	}
+}
+
+// SetCaseID sets the "case_id" field.
+func (m *CaseVersionMutation) SetCaseID(u uuid.UUID) {
+	m.case_id = &u
+}
+
+// CaseID returns the value of the "case_id" field in the mutation.
+func (m *CaseVersionMutation) CaseID() (r uuid.UUID, exists bool) {
+	v := m.case_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCaseID returns the old "case_id" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldCaseID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCaseID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCaseID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCaseID: %w", err)
+	}
+	return oldValue.CaseID, nil
+}
+
+// ResetCaseID resets all changes to the "case_id" field.
+func (m *CaseVersionMutation) ResetCaseID() {
+	m.case_id = nil
+}
+
+// SetNumber sets the "number" field.
+func (m *CaseVersionMutation) SetNumber(i int) {
+	m.number = &i
+	m.addnumber = nil
+}
+
+// Number returns the value of the "number" field in the mutation.
+func (m *CaseVersionMutation) Number() (r int, exists bool) {
+	v := m.number
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldNumber returns the old "number" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldNumber(ctx context.Context) (v int, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldNumber is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldNumber requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldNumber: %w", err)
+	}
+	return oldValue.Number, nil
+}
+
+// AddNumber adds i to the "number" field.
+func (m *CaseVersionMutation) AddNumber(i int) {
+	if m.addnumber != nil {
+		*m.addnumber += i
+	} else {
+		m.addnumber = &i
+	}
+}
+
+// AddedNumber returns the value that was added to the "number" field in this mutation.
+func (m *CaseVersionMutation) AddedNumber() (r int, exists bool) {
+	v := m.addnumber
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// ResetNumber resets all changes to the "number" field.
+func (m *CaseVersionMutation) ResetNumber() {
+	m.number = nil
+	m.addnumber = nil
+}
+
+// SetCreateTime sets the "create_time" field.
+func (m *CaseVersionMutation) SetCreateTime(t time.Time) {
+	m.create_time = &t
+}
+
+// CreateTime returns the value of the "create_time" field in the mutation.
+func (m *CaseVersionMutation) CreateTime() (r time.Time, exists bool) {
+	v := m.create_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldCreateTime returns the old "create_time" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldCreateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldCreateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldCreateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldCreateTime: %w", err)
+	}
+	return oldValue.CreateTime, nil
+}
+
+// ResetCreateTime resets all changes to the "create_time" field.
+func (m *CaseVersionMutation) ResetCreateTime() {
+	m.create_time = nil
+}
+
+// SetUpdateTime sets the "update_time" field.
+func (m *CaseVersionMutation) SetUpdateTime(t time.Time) {
+	m.update_time = &t
+}
+
+// UpdateTime returns the value of the "update_time" field in the mutation.
+func (m *CaseVersionMutation) UpdateTime() (r time.Time, exists bool) {
+	v := m.update_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldUpdateTime returns the old "update_time" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldUpdateTime(ctx context.Context) (v time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldUpdateTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldUpdateTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldUpdateTime: %w", err)
+	}
+	return oldValue.UpdateTime, nil
+}
+
+// ResetUpdateTime resets all changes to the "update_time" field.
+func (m *CaseVersionMutation) ResetUpdateTime() {
+	m.update_time = nil
+}
+
+// SetEditor sets the "editor" field.
+func (m *CaseVersionMutation) SetEditor(s string) {
+	m.editor = &s
+}
+
+// Editor returns the value of the "editor" field in the mutation.
+func (m *CaseVersionMutation) Editor() (r string, exists bool) {
+	v := m.editor
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldEditor returns the old "editor" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldEditor(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldEditor is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldEditor requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldEditor: %w", err)
+	}
+	return oldValue.Editor, nil
+}
+
+// ResetEditor resets all changes to the "editor" field.
+func (m *CaseVersionMutation) ResetEditor() {
+	m.editor = nil
+}
+
+// SetTitle sets the "title" field.
+func (m *CaseVersionMutation) SetTitle(s string) {
+	m.title = &s
+}
+
+// Title returns the value of the "title" field in the mutation.
+func (m *CaseVersionMutation) Title() (r string, exists bool) {
+	v := m.title
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTitle returns the old "title" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldTitle(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTitle is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTitle requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTitle: %w", err)
+	}
+	return oldValue.Title, nil
+}
+
+// ResetTitle resets all changes to the "title" field.
+func (m *CaseVersionMutation) ResetTitle() {
+	m.title = nil
+}
+
+// SetAccountID sets the "account_id" field.
+func (m *CaseVersionMutation) SetAccountID(u uuid.UUID) {
+	m.account_id = &u
+}
+
+// AccountID returns the value of the "account_id" field in the mutation.
+func (m *CaseVersionMutation) AccountID() (r uuid.UUID, exists bool) {
+	v := m.account_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAccountID returns the old "account_id" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldAccountID(ctx context.Context) (v uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAccountID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAccountID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAccountID: %w", err)
+	}
+	return oldValue.AccountID, nil
+}
+
+// ResetAccountID resets all changes to the "account_id" field.
+func (m *CaseVersionMutation) ResetAccountID() {
+	m.account_id = nil
+}
+
+// SetIndustry sets the "industry" field.
+func (m *CaseVersionMutation) SetIndustry(s string) {
+	m.industry = &s
+}
+
+// Industry returns the value of the "industry" field in the mutation.
+func (m *CaseVersionMutation) Industry() (r string, exists bool) {
+	v := m.industry
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldIndustry returns the old "industry" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldIndustry(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldIndustry is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldIndustry requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldIndustry: %w", err)
+	}
+	return oldValue.Industry, nil
+}
+
+// ResetIndustry resets all changes to the "industry" field.
+func (m *CaseVersionMutation) ResetIndustry() {
+	m.industry = nil
+}
+
+// SetProblemCategory sets the "problem_category" field.
+func (m *CaseVersionMutation) SetProblemCategory(s string) {
+	m.problem_category = &s
+}
+
+// ProblemCategory returns the value of the "problem_category" field in the mutation.
+func (m *CaseVersionMutation) ProblemCategory() (r string, exists bool) {
+	v := m.problem_category
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProblemCategory returns the old "problem_category" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldProblemCategory(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProblemCategory is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProblemCategory requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProblemCategory: %w", err)
+	}
+	return oldValue.ProblemCategory, nil
+}
+
+// ResetProblemCategory resets all changes to the "problem_category" field.
+func (m *CaseVersionMutation) ResetProblemCategory() {
+	m.problem_category = nil
+}
+
+// SetScenario sets the "scenario" field.
+func (m *CaseVersionMutation) SetScenario(s string) {
+	m.scenario = &s
+}
+
+// Scenario returns the value of the "scenario" field in the mutation.
+func (m *CaseVersionMutation) Scenario() (r string, exists bool) {
+	v := m.scenario
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldScenario returns the old "scenario" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldScenario(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldScenario is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldScenario requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldScenario: %w", err)
+	}
+	return oldValue.Scenario, nil
+}
+
+// ResetScenario resets all changes to the "scenario" field.
+func (m *CaseVersionMutation) ResetScenario() {
+	m.scenario = nil
+}
+
+// SetProblem sets the "problem" field.
+func (m *CaseVersionMutation) SetProblem(s string) {
+	m.problem = &s
+}
+
+// Problem returns the value of the "problem" field in the mutation.
+func (m *CaseVersionMutation) Problem() (r string, exists bool) {
+	v := m.problem
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProblem returns the old "problem" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldProblem(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProblem is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProblem requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProblem: %w", err)
+	}
+	return oldValue.Problem, nil
+}
+
+// ResetProblem resets all changes to the "problem" field.
+func (m *CaseVersionMutation) ResetProblem() {
+	m.problem = nil
+}
+
+// SetSolution sets the "solution" field.
+func (m *CaseVersionMutation) SetSolution(s string) {
+	m.solution = &s
+}
+
+// Solution returns the value of the "solution" field in the mutation.
+func (m *CaseVersionMutation) Solution() (r string, exists bool) {
+	v := m.solution
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldSolution returns the old "solution" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldSolution(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldSolution is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldSolution requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldSolution: %w", err)
+	}
+	return oldValue.Solution, nil
+}
+
+// ResetSolution resets all changes to the "solution" field.
+func (m *CaseVersionMutation) ResetSolution() {
+	m.solution = nil
+}
+
+// SetProducts sets the "products" field.
+func (m *CaseVersionMutation) SetProducts(s string) {
+	m.products = &s
+}
+
+// Products returns the value of the "products" field in the mutation.
+func (m *CaseVersionMutation) Products() (r string, exists bool) {
+	v := m.products
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldProducts returns the old "products" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldProducts(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldProducts is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldProducts requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldProducts: %w", err)
+	}
+	return oldValue.Products, nil
+}
+
+// ResetProducts resets all changes to the "products" field.
+func (m *CaseVersionMutation) ResetProducts() {
+	m.products = nil
+}
+
+// SetTags sets the "tags" field.
+func (m *CaseVersionMutation) SetTags(s string) {
+	m.tags = &s
+}
+
+// Tags returns the value of the "tags" field in the mutation.
+func (m *CaseVersionMutation) Tags() (r string, exists bool) {
+	v := m.tags
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldTags returns the old "tags" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldTags(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldTags is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldTags requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldTags: %w", err)
+	}
+	return oldValue.Tags, nil
+}
+
+// ResetTags resets all changes to the "tags" field.
+func (m *CaseVersionMutation) ResetTags() {
+	m.tags = nil
+}
+
+// SetResults sets the "results" field.
+func (m *CaseVersionMutation) SetResults(s string) {
+	m.results = &s
+}
+
+// Results returns the value of the "results" field in the mutation.
+func (m *CaseVersionMutation) Results() (r string, exists bool) {
+	v := m.results
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldResults returns the old "results" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldResults(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldResults is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldResults requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldResults: %w", err)
+	}
+	return oldValue.Results, nil
+}
+
+// ResetResults resets all changes to the "results" field.
+func (m *CaseVersionMutation) ResetResults() {
+	m.results = nil
+}
+
+// SetAckContactID sets the "ack_contact_id" field.
+func (m *CaseVersionMutation) SetAckContactID(u uuid.UUID) {
+	m.ack_contact_id = &u
+}
+
+// AckContactID returns the value of the "ack_contact_id" field in the mutation.
+func (m *CaseVersionMutation) AckContactID() (r uuid.UUID, exists bool) {
+	v := m.ack_contact_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAckContactID returns the old "ack_contact_id" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldAckContactID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAckContactID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAckContactID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAckContactID: %w", err)
+	}
+	return oldValue.AckContactID, nil
+}
+
+// ClearAckContactID clears the value of the "ack_contact_id" field.
+func (m *CaseVersionMutation) ClearAckContactID() {
+	m.ack_contact_id = nil
+	m.clearedFields[caseversion.FieldAckContactID] = struct{}{}
+}
+
+// AckContactIDCleared returns if the "ack_contact_id" field was cleared in this mutation.
+func (m *CaseVersionMutation) AckContactIDCleared() bool {
+	_, ok := m.clearedFields[caseversion.FieldAckContactID]
+	return ok
+}
+
+// ResetAckContactID resets all changes to the "ack_contact_id" field.
+func (m *CaseVersionMutation) ResetAckContactID() {
+	m.ack_contact_id = nil
+	delete(m.clearedFields, caseversion.FieldAckContactID)
+}
+
+// SetAckTime sets the "ack_time" field.
+func (m *CaseVersionMutation) SetAckTime(t time.Time) {
+	m.ack_time = &t
+}
+
+// AckTime returns the value of the "ack_time" field in the mutation.
+func (m *CaseVersionMutation) AckTime() (r time.Time, exists bool) {
+	v := m.ack_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAckTime returns the old "ack_time" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldAckTime(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAckTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAckTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAckTime: %w", err)
+	}
+	return oldValue.AckTime, nil
+}
+
+// ClearAckTime clears the value of the "ack_time" field.
+func (m *CaseVersionMutation) ClearAckTime() {
+	m.ack_time = nil
+	m.clearedFields[caseversion.FieldAckTime] = struct{}{}
+}
+
+// AckTimeCleared returns if the "ack_time" field was cleared in this mutation.
+func (m *CaseVersionMutation) AckTimeCleared() bool {
+	_, ok := m.clearedFields[caseversion.FieldAckTime]
+	return ok
+}
+
+// ResetAckTime resets all changes to the "ack_time" field.
+func (m *CaseVersionMutation) ResetAckTime() {
+	m.ack_time = nil
+	delete(m.clearedFields, caseversion.FieldAckTime)
+}
+
+// SetAckScope sets the "ack_scope" field.
+func (m *CaseVersionMutation) SetAckScope(s string) {
+	m.ack_scope = &s
+}
+
+// AckScope returns the value of the "ack_scope" field in the mutation.
+func (m *CaseVersionMutation) AckScope() (r string, exists bool) {
+	v := m.ack_scope
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAckScope returns the old "ack_scope" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldAckScope(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAckScope is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAckScope requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAckScope: %w", err)
+	}
+	return oldValue.AckScope, nil
+}
+
+// ResetAckScope resets all changes to the "ack_scope" field.
+func (m *CaseVersionMutation) ResetAckScope() {
+	m.ack_scope = nil
+}
+
+// SetAckExpireTime sets the "ack_expire_time" field.
+func (m *CaseVersionMutation) SetAckExpireTime(t time.Time) {
+	m.ack_expire_time = &t
+}
+
+// AckExpireTime returns the value of the "ack_expire_time" field in the mutation.
+func (m *CaseVersionMutation) AckExpireTime() (r time.Time, exists bool) {
+	v := m.ack_expire_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAckExpireTime returns the old "ack_expire_time" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldAckExpireTime(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAckExpireTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAckExpireTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAckExpireTime: %w", err)
+	}
+	return oldValue.AckExpireTime, nil
+}
+
+// ClearAckExpireTime clears the value of the "ack_expire_time" field.
+func (m *CaseVersionMutation) ClearAckExpireTime() {
+	m.ack_expire_time = nil
+	m.clearedFields[caseversion.FieldAckExpireTime] = struct{}{}
+}
+
+// AckExpireTimeCleared returns if the "ack_expire_time" field was cleared in this mutation.
+func (m *CaseVersionMutation) AckExpireTimeCleared() bool {
+	_, ok := m.clearedFields[caseversion.FieldAckExpireTime]
+	return ok
+}
+
+// ResetAckExpireTime resets all changes to the "ack_expire_time" field.
+func (m *CaseVersionMutation) ResetAckExpireTime() {
+	m.ack_expire_time = nil
+	delete(m.clearedFields, caseversion.FieldAckExpireTime)
+}
+
+// SetAckRevokeTime sets the "ack_revoke_time" field.
+func (m *CaseVersionMutation) SetAckRevokeTime(t time.Time) {
+	m.ack_revoke_time = &t
+}
+
+// AckRevokeTime returns the value of the "ack_revoke_time" field in the mutation.
+func (m *CaseVersionMutation) AckRevokeTime() (r time.Time, exists bool) {
+	v := m.ack_revoke_time
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAckRevokeTime returns the old "ack_revoke_time" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldAckRevokeTime(ctx context.Context) (v *time.Time, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAckRevokeTime is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAckRevokeTime requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAckRevokeTime: %w", err)
+	}
+	return oldValue.AckRevokeTime, nil
+}
+
+// ClearAckRevokeTime clears the value of the "ack_revoke_time" field.
+func (m *CaseVersionMutation) ClearAckRevokeTime() {
+	m.ack_revoke_time = nil
+	m.clearedFields[caseversion.FieldAckRevokeTime] = struct{}{}
+}
+
+// AckRevokeTimeCleared returns if the "ack_revoke_time" field was cleared in this mutation.
+func (m *CaseVersionMutation) AckRevokeTimeCleared() bool {
+	_, ok := m.clearedFields[caseversion.FieldAckRevokeTime]
+	return ok
+}
+
+// ResetAckRevokeTime resets all changes to the "ack_revoke_time" field.
+func (m *CaseVersionMutation) ResetAckRevokeTime() {
+	m.ack_revoke_time = nil
+	delete(m.clearedFields, caseversion.FieldAckRevokeTime)
+}
+
+// SetAckRevokedBy sets the "ack_revoked_by" field.
+func (m *CaseVersionMutation) SetAckRevokedBy(s string) {
+	m.ack_revoked_by = &s
+}
+
+// AckRevokedBy returns the value of the "ack_revoked_by" field in the mutation.
+func (m *CaseVersionMutation) AckRevokedBy() (r string, exists bool) {
+	v := m.ack_revoked_by
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAckRevokedBy returns the old "ack_revoked_by" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldAckRevokedBy(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAckRevokedBy is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAckRevokedBy requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAckRevokedBy: %w", err)
+	}
+	return oldValue.AckRevokedBy, nil
+}
+
+// ResetAckRevokedBy resets all changes to the "ack_revoked_by" field.
+func (m *CaseVersionMutation) ResetAckRevokedBy() {
+	m.ack_revoked_by = nil
+}
+
+// SetAckRevokeReason sets the "ack_revoke_reason" field.
+func (m *CaseVersionMutation) SetAckRevokeReason(s string) {
+	m.ack_revoke_reason = &s
+}
+
+// AckRevokeReason returns the value of the "ack_revoke_reason" field in the mutation.
+func (m *CaseVersionMutation) AckRevokeReason() (r string, exists bool) {
+	v := m.ack_revoke_reason
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldAckRevokeReason returns the old "ack_revoke_reason" field's value of the CaseVersion entity.
+// If the CaseVersion object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *CaseVersionMutation) OldAckRevokeReason(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldAckRevokeReason is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldAckRevokeReason requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldAckRevokeReason: %w", err)
+	}
+	return oldValue.AckRevokeReason, nil
+}
+
+// ResetAckRevokeReason resets all changes to the "ack_revoke_reason" field.
+func (m *CaseVersionMutation) ResetAckRevokeReason() {
+	m.ack_revoke_reason = nil
+}
+
+// Where appends a list predicates to the CaseVersionMutation builder.
+func (m *CaseVersionMutation) Where(ps ...predicate.CaseVersion) {
+	m.predicates = append(m.predicates, ps...)
+}
+
+// WhereP appends storage-level predicates to the CaseVersionMutation builder. Using this method,
+// users can use type-assertion to append predicates that do not depend on any generated package.
+func (m *CaseVersionMutation) WhereP(ps ...func(*sql.Selector)) {
+	p := make([]predicate.CaseVersion, len(ps))
+	for i := range ps {
+		p[i] = ps[i]
+	}
+	m.Where(p...)
+}
+
+// Op returns the operation name.
+func (m *CaseVersionMutation) Op() Op {
+	return m.op
+}
+
+// SetOp allows setting the mutation operation.
+func (m *CaseVersionMutation) SetOp(op Op) {
+	m.op = op
+}
+
+// Type returns the node type of this mutation (CaseVersion).
+func (m *CaseVersionMutation) Type() string {
+	return m.typ
+}
+
+// Fields returns all fields that were changed during this mutation. Note that in
+// order to get all numeric fields that were incremented/decremented, call
+// AddedFields().
+func (m *CaseVersionMutation) Fields() []string {
+	fields := make([]string, 0, 22)
+	if m.case_id != nil {
+		fields = append(fields, caseversion.FieldCaseID)
+	}
+	if m.number != nil {
+		fields = append(fields, caseversion.FieldNumber)
+	}
+	if m.create_time != nil {
+		fields = append(fields, caseversion.FieldCreateTime)
+	}
+	if m.update_time != nil {
+		fields = append(fields, caseversion.FieldUpdateTime)
+	}
+	if m.editor != nil {
+		fields = append(fields, caseversion.FieldEditor)
+	}
+	if m.title != nil {
+		fields = append(fields, caseversion.FieldTitle)
+	}
+	if m.account_id != nil {
+		fields = append(fields, caseversion.FieldAccountID)
+	}
+	if m.industry != nil {
+		fields = append(fields, caseversion.FieldIndustry)
+	}
+	if m.problem_category != nil {
+		fields = append(fields, caseversion.FieldProblemCategory)
+	}
+	if m.scenario != nil {
+		fields = append(fields, caseversion.FieldScenario)
+	}
+	if m.problem != nil {
+		fields = append(fields, caseversion.FieldProblem)
+	}
+	if m.solution != nil {
+		fields = append(fields, caseversion.FieldSolution)
+	}
+	if m.products != nil {
+		fields = append(fields, caseversion.FieldProducts)
+	}
+	if m.tags != nil {
+		fields = append(fields, caseversion.FieldTags)
+	}
+	if m.results != nil {
+		fields = append(fields, caseversion.FieldResults)
+	}
+	if m.ack_contact_id != nil {
+		fields = append(fields, caseversion.FieldAckContactID)
+	}
+	if m.ack_time != nil {
+		fields = append(fields, caseversion.FieldAckTime)
+	}
+	if m.ack_scope != nil {
+		fields = append(fields, caseversion.FieldAckScope)
+	}
+	if m.ack_expire_time != nil {
+		fields = append(fields, caseversion.FieldAckExpireTime)
+	}
+	if m.ack_revoke_time != nil {
+		fields = append(fields, caseversion.FieldAckRevokeTime)
+	}
+	if m.ack_revoked_by != nil {
+		fields = append(fields, caseversion.FieldAckRevokedBy)
+	}
+	if m.ack_revoke_reason != nil {
+		fields = append(fields, caseversion.FieldAckRevokeReason)
+	}
+	return fields
+}
+
+// Field returns the value of a field with the given name. The second boolean
+// return value indicates that this field was not set, or was not defined in the
+// schema.
+func (m *CaseVersionMutation) Field(name string) (ent.Value, bool) {
+	switch name {
+	case caseversion.FieldCaseID:
+		return m.CaseID()
+	case caseversion.FieldNumber:
+		return m.Number()
+	case caseversion.FieldCreateTime:
+		return m.CreateTime()
+	case caseversion.FieldUpdateTime:
+		return m.UpdateTime()
+	case caseversion.FieldEditor:
+		return m.Editor()
+	case caseversion.FieldTitle:
+		return m.Title()
+	case caseversion.FieldAccountID:
+		return m.AccountID()
+	case caseversion.FieldIndustry:
+		return m.Industry()
+	case caseversion.FieldProblemCategory:
+		return m.ProblemCategory()
+	case caseversion.FieldScenario:
+		return m.Scenario()
+	case caseversion.FieldProblem:
+		return m.Problem()
+	case caseversion.FieldSolution:
+		return m.Solution()
+	case caseversion.FieldProducts:
+		return m.Products()
+	case caseversion.FieldTags:
+		return m.Tags()
+	case caseversion.FieldResults:
+		return m.Results()
+	case caseversion.FieldAckContactID:
+		return m.AckContactID()
+	case caseversion.FieldAckTime:
+		return m.AckTime()
+	case caseversion.FieldAckScope:
+		return m.AckScope()
+	case caseversion.FieldAckExpireTime:
+		return m.AckExpireTime()
+	case caseversion.FieldAckRevokeTime:
+		return m.AckRevokeTime()
+	case caseversion.FieldAckRevokedBy:
+		return m.AckRevokedBy()
+	case caseversion.FieldAckRevokeReason:
+		return m.AckRevokeReason()
+	}
+	return nil, false
+}
+
+// OldField returns the old value of the field from the database. An error is
+// returned if the mutation operation is not UpdateOne, or the query to the
+// database failed.
+func (m *CaseVersionMutation) OldField(ctx context.Context, name string) (ent.Value, error) {
+	switch name {
+	case caseversion.FieldCaseID:
+		return m.OldCaseID(ctx)
+	case caseversion.FieldNumber:
+		return m.OldNumber(ctx)
+	case caseversion.FieldCreateTime:
+		return m.OldCreateTime(ctx)
+	case caseversion.FieldUpdateTime:
+		return m.OldUpdateTime(ctx)
+	case caseversion.FieldEditor:
+		return m.OldEditor(ctx)
+	case caseversion.FieldTitle:
+		return m.OldTitle(ctx)
+	case caseversion.FieldAccountID:
+		return m.OldAccountID(ctx)
+	case caseversion.FieldIndustry:
+		return m.OldIndustry(ctx)
+	case caseversion.FieldProblemCategory:
+		return m.OldProblemCategory(ctx)
+	case caseversion.FieldScenario:
+		return m.OldScenario(ctx)
+	case caseversion.FieldProblem:
+		return m.OldProblem(ctx)
+	case caseversion.FieldSolution:
+		return m.OldSolution(ctx)
+	case caseversion.FieldProducts:
+		return m.OldProducts(ctx)
+	case caseversion.FieldTags:
+		return m.OldTags(ctx)
+	case caseversion.FieldResults:
+		return m.OldResults(ctx)
+	case caseversion.FieldAckContactID:
+		return m.OldAckContactID(ctx)
+	case caseversion.FieldAckTime:
+		return m.OldAckTime(ctx)
+	case caseversion.FieldAckScope:
+		return m.OldAckScope(ctx)
+	case caseversion.FieldAckExpireTime:
+		return m.OldAckExpireTime(ctx)
+	case caseversion.FieldAckRevokeTime:
+		return m.OldAckRevokeTime(ctx)
+	case caseversion.FieldAckRevokedBy:
+		return m.OldAckRevokedBy(ctx)
+	case caseversion.FieldAckRevokeReason:
+		return m.OldAckRevokeReason(ctx)
+	}
+	return nil, fmt.Errorf("unknown CaseVersion field %s", name)
+}
+
+// SetField sets the value of a field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CaseVersionMutation) SetField(name string, value ent.Value) error {
+	switch name {
+	case caseversion.FieldCaseID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCaseID(v)
+		return nil
+	case caseversion.FieldNumber:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetNumber(v)
+		return nil
+	case caseversion.FieldCreateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetCreateTime(v)
+		return nil
+	case caseversion.FieldUpdateTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetUpdateTime(v)
+		return nil
+	case caseversion.FieldEditor:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetEditor(v)
+		return nil
+	case caseversion.FieldTitle:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTitle(v)
+		return nil
+	case caseversion.FieldAccountID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAccountID(v)
+		return nil
+	case caseversion.FieldIndustry:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetIndustry(v)
+		return nil
+	case caseversion.FieldProblemCategory:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProblemCategory(v)
+		return nil
+	case caseversion.FieldScenario:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetScenario(v)
+		return nil
+	case caseversion.FieldProblem:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProblem(v)
+		return nil
+	case caseversion.FieldSolution:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetSolution(v)
+		return nil
+	case caseversion.FieldProducts:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetProducts(v)
+		return nil
+	case caseversion.FieldTags:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetTags(v)
+		return nil
+	case caseversion.FieldResults:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetResults(v)
+		return nil
+	case caseversion.FieldAckContactID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAckContactID(v)
+		return nil
+	case caseversion.FieldAckTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAckTime(v)
+		return nil
+	case caseversion.FieldAckScope:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAckScope(v)
+		return nil
+	case caseversion.FieldAckExpireTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAckExpireTime(v)
+		return nil
+	case caseversion.FieldAckRevokeTime:
+		v, ok := value.(time.Time)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAckRevokeTime(v)
+		return nil
+	case caseversion.FieldAckRevokedBy:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAckRevokedBy(v)
+		return nil
+	case caseversion.FieldAckRevokeReason:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetAckRevokeReason(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CaseVersion field %s", name)
+}
+
+// AddedFields returns all numeric fields that were incremented/decremented during
+// this mutation.
+func (m *CaseVersionMutation) AddedFields() []string {
+	var fields []string
+	if m.addnumber != nil {
+		fields = append(fields, caseversion.FieldNumber)
+	}
+	return fields
+}
+
+// AddedField returns the numeric value that was incremented/decremented on a field
+// with the given name. The second boolean return value indicates that this field
+// was not set, or was not defined in the schema.
+func (m *CaseVersionMutation) AddedField(name string) (ent.Value, bool) {
+	switch name {
+	case caseversion.FieldNumber:
+		return m.AddedNumber()
+	}
+	return nil, false
+}
+
+// AddField adds the value to the field with the given name. It returns an error if
+// the field is not defined in the schema, or if the type mismatched the field
+// type.
+func (m *CaseVersionMutation) AddField(name string, value ent.Value) error {
+	switch name {
+	case caseversion.FieldNumber:
+		v, ok := value.(int)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.AddNumber(v)
+		return nil
+	}
+	return fmt.Errorf("unknown CaseVersion numeric field %s", name)
+}
+
+// ClearedFields returns all nullable fields that were cleared during this
+// mutation.
+func (m *CaseVersionMutation) ClearedFields() []string {
+	var fields []string
+	if m.FieldCleared(caseversion.FieldAckContactID) {
+		fields = append(fields, caseversion.FieldAckContactID)
+	}
+	if m.FieldCleared(caseversion.FieldAckTime) {
+		fields = append(fields, caseversion.FieldAckTime)
+	}
+	if m.FieldCleared(caseversion.FieldAckExpireTime) {
+		fields = append(fields, caseversion.FieldAckExpireTime)
+	}
+	if m.FieldCleared(caseversion.FieldAckRevokeTime) {
+		fields = append(fields, caseversion.FieldAckRevokeTime)
+	}
+	return fields
+}
+
+// FieldCleared returns a boolean indicating if a field with the given name was
+// cleared in this mutation.
+func (m *CaseVersionMutation) FieldCleared(name string) bool {
+	_, ok := m.clearedFields[name]
+	return ok
+}
+
+// ClearField clears the value of the field with the given name. It returns an
+// error if the field is not defined in the schema.
+func (m *CaseVersionMutation) ClearField(name string) error {
+	switch name {
+	case caseversion.FieldAckContactID:
+		m.ClearAckContactID()
+		return nil
+	case caseversion.FieldAckTime:
+		m.ClearAckTime()
+		return nil
+	case caseversion.FieldAckExpireTime:
+		m.ClearAckExpireTime()
+		return nil
+	case caseversion.FieldAckRevokeTime:
+		m.ClearAckRevokeTime()
+		return nil
+	}
+	return fmt.Errorf("unknown CaseVersion nullable field %s", name)
+}
+
+// ResetField resets all changes in the mutation for the field with the given name.
+// It returns an error if the field is not defined in the schema.
+func (m *CaseVersionMutation) ResetField(name string) error {
+	switch name {
+	case caseversion.FieldCaseID:
+		m.ResetCaseID()
+		return nil
+	case caseversion.FieldNumber:
+		m.ResetNumber()
+		return nil
+	case caseversion.FieldCreateTime:
+		m.ResetCreateTime()
+		return nil
+	case caseversion.FieldUpdateTime:
+		m.ResetUpdateTime()
+		return nil
+	case caseversion.FieldEditor:
+		m.ResetEditor()
+		return nil
+	case caseversion.FieldTitle:
+		m.ResetTitle()
+		return nil
+	case caseversion.FieldAccountID:
+		m.ResetAccountID()
+		return nil
+	case caseversion.FieldIndustry:
+		m.ResetIndustry()
+		return nil
+	case caseversion.FieldProblemCategory:
+		m.ResetProblemCategory()
+		return nil
+	case caseversion.FieldScenario:
+		m.ResetScenario()
+		return nil
+	case caseversion.FieldProblem:
+		m.ResetProblem()
+		return nil
+	case caseversion.FieldSolution:
+		m.ResetSolution()
+		return nil
+	case caseversion.FieldProducts:
+		m.ResetProducts()
+		return nil
+	case caseversion.FieldTags:
+		m.ResetTags()
+		return nil
+	case caseversion.FieldResults:
+		m.ResetResults()
+		return nil
+	case caseversion.FieldAckContactID:
+		m.ResetAckContactID()
+		return nil
+	case caseversion.FieldAckTime:
+		m.ResetAckTime()
+		return nil
+	case caseversion.FieldAckScope:
+		m.ResetAckScope()
+		return nil
+	case caseversion.FieldAckExpireTime:
+		m.ResetAckExpireTime()
+		return nil
+	case caseversion.FieldAckRevokeTime:
+		m.ResetAckRevokeTime()
+		return nil
+	case caseversion.FieldAckRevokedBy:
+		m.ResetAckRevokedBy()
+		return nil
+	case caseversion.FieldAckRevokeReason:
+		m.ResetAckRevokeReason()
+		return nil
+	}
+	return fmt.Errorf("unknown CaseVersion field %s", name)
+}
+
+// AddedEdges returns all edge names that were set/added in this mutation.
+func (m *CaseVersionMutation) AddedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// AddedIDs returns all IDs (to other nodes) that were added for the given edge
+// name in this mutation.
+func (m *CaseVersionMutation) AddedIDs(name string) []ent.Value {
+	return nil
+}
+
+// RemovedEdges returns all edge names that were removed in this mutation.
+func (m *CaseVersionMutation) RemovedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// RemovedIDs returns all IDs (to other nodes) that were removed for the edge with
+// the given name in this mutation.
+func (m *CaseVersionMutation) RemovedIDs(name string) []ent.Value {
+	return nil
+}
+
+// ClearedEdges returns all edge names that were cleared in this mutation.
+func (m *CaseVersionMutation) ClearedEdges() []string {
+	edges := make([]string, 0, 0)
+	return edges
+}
+
+// EdgeCleared returns a boolean which indicates if the edge with the given name
+// was cleared in this mutation.
+func (m *CaseVersionMutation) EdgeCleared(name string) bool {
+	return false
+}
+
+// ClearEdge clears the value of the edge with the given name. It returns an error
+// if that edge is not defined in the schema.
+func (m *CaseVersionMutation) ClearEdge(name string) error {
+	return fmt.Errorf("unknown CaseVersion unique edge %s", name)
+}
+
+// ResetEdge resets all changes to the edge with the given name in this mutation.
+// It returns an error if the edge is not defined in the schema.
+func (m *CaseVersionMutation) ResetEdge(name string) error {
+	return fmt.Errorf("unknown CaseVersion edge %s", name)
 }
 
 // ContactMutation represents an operation that mutates the Contact nodes in the graph.

@@ -8,6 +8,14 @@ import (
 	"github.com/furrowhq/furrow/ent/accounthealth"
 	"github.com/furrowhq/furrow/ent/activity"
 	"github.com/furrowhq/furrow/ent/apikey"
+	"github.com/furrowhq/furrow/ent/auditcase"
+	"github.com/furrowhq/furrow/ent/auditdepartment"
+	"github.com/furrowhq/furrow/ent/auditevent"
+	"github.com/furrowhq/furrow/ent/auditstandard"
+	"github.com/furrowhq/furrow/ent/caseevent"
+	"github.com/furrowhq/furrow/ent/caserecord"
+	"github.com/furrowhq/furrow/ent/casetaxonomyterm"
+	"github.com/furrowhq/furrow/ent/caseversion"
 	"github.com/furrowhq/furrow/ent/contact"
 	"github.com/furrowhq/furrow/ent/deal"
 	"github.com/furrowhq/furrow/ent/healthoverride"
@@ -145,6 +153,189 @@ func init() {
 	apikeyDescCreator := apikeyFields[6].Descriptor()
 	// apikey.DefaultCreator holds the default value on creation for the creator field.
 	apikey.DefaultCreator = apikeyDescCreator.Default.(string)
+	auditcaseFields := schema.AuditCase{}.Fields()
+	_ = auditcaseFields
+	// auditcaseDescSourceRef is the schema descriptor for source_ref field.
+	auditcaseDescSourceRef := auditcaseFields[3].Descriptor()
+	// auditcase.DefaultSourceRef holds the default value on creation for the source_ref field.
+	auditcase.DefaultSourceRef = auditcaseDescSourceRef.Default.(string)
+	// auditcaseDescDescription is the schema descriptor for description field.
+	auditcaseDescDescription := auditcaseFields[6].Descriptor()
+	// auditcase.DefaultDescription holds the default value on creation for the description field.
+	auditcase.DefaultDescription = auditcaseDescDescription.Default.(string)
+	// auditcaseDescPerson is the schema descriptor for person field.
+	auditcaseDescPerson := auditcaseFields[8].Descriptor()
+	// auditcase.DefaultPerson holds the default value on creation for the person field.
+	auditcase.DefaultPerson = auditcaseDescPerson.Default.(string)
+	// auditcaseDescAuditor is the schema descriptor for auditor field.
+	auditcaseDescAuditor := auditcaseFields[9].Descriptor()
+	// auditcase.DefaultAuditor holds the default value on creation for the auditor field.
+	auditcase.DefaultAuditor = auditcaseDescAuditor.Default.(string)
+	// auditcaseDescGreenChannel is the schema descriptor for green_channel field.
+	auditcaseDescGreenChannel := auditcaseFields[11].Descriptor()
+	// auditcase.DefaultGreenChannel holds the default value on creation for the green_channel field.
+	auditcase.DefaultGreenChannel = auditcaseDescGreenChannel.Default.(bool)
+	// auditcaseDescPaused is the schema descriptor for paused field.
+	auditcaseDescPaused := auditcaseFields[12].Descriptor()
+	// auditcase.DefaultPaused holds the default value on creation for the paused field.
+	auditcase.DefaultPaused = auditcaseDescPaused.Default.(bool)
+	// auditcaseDescReopens is the schema descriptor for reopens field.
+	auditcaseDescReopens := auditcaseFields[16].Descriptor()
+	// auditcase.DefaultReopens holds the default value on creation for the reopens field.
+	auditcase.DefaultReopens = auditcaseDescReopens.Default.(int)
+	// auditcaseDescRootCause is the schema descriptor for root_cause field.
+	auditcaseDescRootCause := auditcaseFields[18].Descriptor()
+	// auditcase.DefaultRootCause holds the default value on creation for the root_cause field.
+	auditcase.DefaultRootCause = auditcaseDescRootCause.Default.(string)
+	// auditcaseDescRootCauseText is the schema descriptor for root_cause_text field.
+	auditcaseDescRootCauseText := auditcaseFields[19].Descriptor()
+	// auditcase.DefaultRootCauseText holds the default value on creation for the root_cause_text field.
+	auditcase.DefaultRootCauseText = auditcaseDescRootCauseText.Default.(string)
+	// auditcaseDescAccountableDepartment is the schema descriptor for accountable_department field.
+	auditcaseDescAccountableDepartment := auditcaseFields[20].Descriptor()
+	// auditcase.DefaultAccountableDepartment holds the default value on creation for the accountable_department field.
+	auditcase.DefaultAccountableDepartment = auditcaseDescAccountableDepartment.Default.(string)
+	// auditcaseDescAccountablePerson is the schema descriptor for accountable_person field.
+	auditcaseDescAccountablePerson := auditcaseFields[21].Descriptor()
+	// auditcase.DefaultAccountablePerson holds the default value on creation for the accountable_person field.
+	auditcase.DefaultAccountablePerson = auditcaseDescAccountablePerson.Default.(string)
+	// auditcaseDescActions is the schema descriptor for actions field.
+	auditcaseDescActions := auditcaseFields[22].Descriptor()
+	// auditcase.DefaultActions holds the default value on creation for the actions field.
+	auditcase.DefaultActions = auditcaseDescActions.Default.(string)
+	// auditcaseDescDispatches is the schema descriptor for dispatches field.
+	auditcaseDescDispatches := auditcaseFields[23].Descriptor()
+	// auditcase.DefaultDispatches holds the default value on creation for the dispatches field.
+	auditcase.DefaultDispatches = auditcaseDescDispatches.Default.(string)
+	// auditcaseDescResolution is the schema descriptor for resolution field.
+	auditcaseDescResolution := auditcaseFields[24].Descriptor()
+	// auditcase.DefaultResolution holds the default value on creation for the resolution field.
+	auditcase.DefaultResolution = auditcaseDescResolution.Default.(string)
+	// auditcaseDescRevision is the schema descriptor for revision field.
+	auditcaseDescRevision := auditcaseFields[27].Descriptor()
+	// auditcase.DefaultRevision holds the default value on creation for the revision field.
+	auditcase.DefaultRevision = auditcaseDescRevision.Default.(int64)
+	auditdepartmentFields := schema.AuditDepartment{}.Fields()
+	_ = auditdepartmentFields
+	// auditdepartmentDescCalendar is the schema descriptor for calendar field.
+	auditdepartmentDescCalendar := auditdepartmentFields[2].Descriptor()
+	// auditdepartment.DefaultCalendar holds the default value on creation for the calendar field.
+	auditdepartment.DefaultCalendar = auditdepartmentDescCalendar.Default.(string)
+	// auditdepartmentDescRevision is the schema descriptor for revision field.
+	auditdepartmentDescRevision := auditdepartmentFields[5].Descriptor()
+	// auditdepartment.DefaultRevision holds the default value on creation for the revision field.
+	auditdepartment.DefaultRevision = auditdepartmentDescRevision.Default.(int64)
+	auditeventFields := schema.AuditEvent{}.Fields()
+	_ = auditeventFields
+	// auditeventDescActor is the schema descriptor for actor field.
+	auditeventDescActor := auditeventFields[4].Descriptor()
+	// auditevent.DefaultActor holds the default value on creation for the actor field.
+	auditevent.DefaultActor = auditeventDescActor.Default.(string)
+	// auditeventDescDetail is the schema descriptor for detail field.
+	auditeventDescDetail := auditeventFields[5].Descriptor()
+	// auditevent.DefaultDetail holds the default value on creation for the detail field.
+	auditevent.DefaultDetail = auditeventDescDetail.Default.(string)
+	auditstandardFields := schema.AuditStandard{}.Fields()
+	_ = auditstandardFields
+	// auditstandardDescRevision is the schema descriptor for revision field.
+	auditstandardDescRevision := auditstandardFields[7].Descriptor()
+	// auditstandard.DefaultRevision holds the default value on creation for the revision field.
+	auditstandard.DefaultRevision = auditstandardDescRevision.Default.(int64)
+	caseeventFields := schema.CaseEvent{}.Fields()
+	_ = caseeventFields
+	// caseeventDescActor is the schema descriptor for actor field.
+	caseeventDescActor := caseeventFields[3].Descriptor()
+	// caseevent.DefaultActor holds the default value on creation for the actor field.
+	caseevent.DefaultActor = caseeventDescActor.Default.(string)
+	// caseeventDescFromState is the schema descriptor for from_state field.
+	caseeventDescFromState := caseeventFields[5].Descriptor()
+	// caseevent.DefaultFromState holds the default value on creation for the from_state field.
+	caseevent.DefaultFromState = caseeventDescFromState.Default.(string)
+	// caseeventDescToState is the schema descriptor for to_state field.
+	caseeventDescToState := caseeventFields[6].Descriptor()
+	// caseevent.DefaultToState holds the default value on creation for the to_state field.
+	caseevent.DefaultToState = caseeventDescToState.Default.(string)
+	// caseeventDescVersion is the schema descriptor for version field.
+	caseeventDescVersion := caseeventFields[7].Descriptor()
+	// caseevent.DefaultVersion holds the default value on creation for the version field.
+	caseevent.DefaultVersion = caseeventDescVersion.Default.(int)
+	// caseeventDescComment is the schema descriptor for comment field.
+	caseeventDescComment := caseeventFields[8].Descriptor()
+	// caseevent.DefaultComment holds the default value on creation for the comment field.
+	caseevent.DefaultComment = caseeventDescComment.Default.(string)
+	caserecordMixin := schema.CaseRecord{}.Mixin()
+	caserecordMixinFields0 := caserecordMixin[0].Fields()
+	_ = caserecordMixinFields0
+	caserecordFields := schema.CaseRecord{}.Fields()
+	_ = caserecordFields
+	// caserecordDescRevision is the schema descriptor for revision field.
+	caserecordDescRevision := caserecordMixinFields0[3].Descriptor()
+	// caserecord.DefaultRevision holds the default value on creation for the revision field.
+	caserecord.DefaultRevision = caserecordDescRevision.Default.(int64)
+	// caserecordDescVersionCount is the schema descriptor for version_count field.
+	caserecordDescVersionCount := caserecordFields[5].Descriptor()
+	// caserecord.DefaultVersionCount holds the default value on creation for the version_count field.
+	caserecord.DefaultVersionCount = caserecordDescVersionCount.Default.(int)
+	// caserecordDescReviewComment is the schema descriptor for review_comment field.
+	caserecordDescReviewComment := caserecordFields[6].Descriptor()
+	// caserecord.DefaultReviewComment holds the default value on creation for the review_comment field.
+	caserecord.DefaultReviewComment = caserecordDescReviewComment.Default.(string)
+	casetaxonomytermFields := schema.CaseTaxonomyTerm{}.Fields()
+	_ = casetaxonomytermFields
+	// casetaxonomytermDescDescription is the schema descriptor for description field.
+	casetaxonomytermDescDescription := casetaxonomytermFields[3].Descriptor()
+	// casetaxonomyterm.DefaultDescription holds the default value on creation for the description field.
+	casetaxonomyterm.DefaultDescription = casetaxonomytermDescDescription.Default.(string)
+	caseversionFields := schema.CaseVersion{}.Fields()
+	_ = caseversionFields
+	// caseversionDescEditor is the schema descriptor for editor field.
+	caseversionDescEditor := caseversionFields[5].Descriptor()
+	// caseversion.DefaultEditor holds the default value on creation for the editor field.
+	caseversion.DefaultEditor = caseversionDescEditor.Default.(string)
+	// caseversionDescIndustry is the schema descriptor for industry field.
+	caseversionDescIndustry := caseversionFields[8].Descriptor()
+	// caseversion.DefaultIndustry holds the default value on creation for the industry field.
+	caseversion.DefaultIndustry = caseversionDescIndustry.Default.(string)
+	// caseversionDescProblemCategory is the schema descriptor for problem_category field.
+	caseversionDescProblemCategory := caseversionFields[9].Descriptor()
+	// caseversion.DefaultProblemCategory holds the default value on creation for the problem_category field.
+	caseversion.DefaultProblemCategory = caseversionDescProblemCategory.Default.(string)
+	// caseversionDescScenario is the schema descriptor for scenario field.
+	caseversionDescScenario := caseversionFields[10].Descriptor()
+	// caseversion.DefaultScenario holds the default value on creation for the scenario field.
+	caseversion.DefaultScenario = caseversionDescScenario.Default.(string)
+	// caseversionDescProblem is the schema descriptor for problem field.
+	caseversionDescProblem := caseversionFields[11].Descriptor()
+	// caseversion.DefaultProblem holds the default value on creation for the problem field.
+	caseversion.DefaultProblem = caseversionDescProblem.Default.(string)
+	// caseversionDescSolution is the schema descriptor for solution field.
+	caseversionDescSolution := caseversionFields[12].Descriptor()
+	// caseversion.DefaultSolution holds the default value on creation for the solution field.
+	caseversion.DefaultSolution = caseversionDescSolution.Default.(string)
+	// caseversionDescProducts is the schema descriptor for products field.
+	caseversionDescProducts := caseversionFields[13].Descriptor()
+	// caseversion.DefaultProducts holds the default value on creation for the products field.
+	caseversion.DefaultProducts = caseversionDescProducts.Default.(string)
+	// caseversionDescTags is the schema descriptor for tags field.
+	caseversionDescTags := caseversionFields[14].Descriptor()
+	// caseversion.DefaultTags holds the default value on creation for the tags field.
+	caseversion.DefaultTags = caseversionDescTags.Default.(string)
+	// caseversionDescResults is the schema descriptor for results field.
+	caseversionDescResults := caseversionFields[15].Descriptor()
+	// caseversion.DefaultResults holds the default value on creation for the results field.
+	caseversion.DefaultResults = caseversionDescResults.Default.(string)
+	// caseversionDescAckScope is the schema descriptor for ack_scope field.
+	caseversionDescAckScope := caseversionFields[18].Descriptor()
+	// caseversion.DefaultAckScope holds the default value on creation for the ack_scope field.
+	caseversion.DefaultAckScope = caseversionDescAckScope.Default.(string)
+	// caseversionDescAckRevokedBy is the schema descriptor for ack_revoked_by field.
+	caseversionDescAckRevokedBy := caseversionFields[21].Descriptor()
+	// caseversion.DefaultAckRevokedBy holds the default value on creation for the ack_revoked_by field.
+	caseversion.DefaultAckRevokedBy = caseversionDescAckRevokedBy.Default.(string)
+	// caseversionDescAckRevokeReason is the schema descriptor for ack_revoke_reason field.
+	caseversionDescAckRevokeReason := caseversionFields[22].Descriptor()
+	// caseversion.DefaultAckRevokeReason holds the default value on creation for the ack_revoke_reason field.
+	caseversion.DefaultAckRevokeReason = caseversionDescAckRevokeReason.Default.(string)
 	contactMixin := schema.Contact{}.Mixin()
 	contactMixinFields0 := contactMixin[0].Fields()
 	_ = contactMixinFields0

@@ -26,6 +26,26 @@ type Tx struct {
 	Activity *ActivityClient
 	// ApiKey is the client for interacting with the ApiKey builders.
 	ApiKey *ApiKeyClient
+	// AuditCase is the client for interacting with the AuditCase builders.
+	AuditCase *AuditCaseClient
+	// AuditDepartment is the client for interacting with the AuditDepartment builders.
+	AuditDepartment *AuditDepartmentClient
+	// AuditEvent is the client for interacting with the AuditEvent builders.
+	AuditEvent *AuditEventClient
+	// AuditSettings is the client for interacting with the AuditSettings builders.
+	AuditSettings *AuditSettingsClient
+	// AuditStandard is the client for interacting with the AuditStandard builders.
+	AuditStandard *AuditStandardClient
+	// CaseEvent is the client for interacting with the CaseEvent builders.
+	CaseEvent *CaseEventClient
+	// CaseRecord is the client for interacting with the CaseRecord builders.
+	CaseRecord *CaseRecordClient
+	// CaseTaxonomyTerm is the client for interacting with the CaseTaxonomyTerm builders.
+	CaseTaxonomyTerm *CaseTaxonomyTermClient
+	// CaseTerm is the client for interacting with the CaseTerm builders.
+	CaseTerm *CaseTermClient
+	// CaseVersion is the client for interacting with the CaseVersion builders.
+	CaseVersion *CaseVersionClient
 	// Contact is the client for interacting with the Contact builders.
 	Contact *ContactClient
 	// Deal is the client for interacting with the Deal builders.
@@ -209,6 +229,16 @@ func (tx *Tx) init() {
 	tx.AccountLabel = NewAccountLabelClient(tx.config)
 	tx.Activity = NewActivityClient(tx.config)
 	tx.ApiKey = NewApiKeyClient(tx.config)
+	tx.AuditCase = NewAuditCaseClient(tx.config)
+	tx.AuditDepartment = NewAuditDepartmentClient(tx.config)
+	tx.AuditEvent = NewAuditEventClient(tx.config)
+	tx.AuditSettings = NewAuditSettingsClient(tx.config)
+	tx.AuditStandard = NewAuditStandardClient(tx.config)
+	tx.CaseEvent = NewCaseEventClient(tx.config)
+	tx.CaseRecord = NewCaseRecordClient(tx.config)
+	tx.CaseTaxonomyTerm = NewCaseTaxonomyTermClient(tx.config)
+	tx.CaseTerm = NewCaseTermClient(tx.config)
+	tx.CaseVersion = NewCaseVersionClient(tx.config)
 	tx.Contact = NewContactClient(tx.config)
 	tx.Deal = NewDealClient(tx.config)
 	tx.HealthDirty = NewHealthDirtyClient(tx.config)

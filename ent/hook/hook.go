@@ -81,6 +81,126 @@ func (f ApiKeyFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, erro
 	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.ApiKeyMutation", m)
 }
 
+// The AuditCaseFunc type is an adapter to allow the use of ordinary
+// function as AuditCase mutator.
+type AuditCaseFunc func(context.Context, *ent.AuditCaseMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AuditCaseFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AuditCaseMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditCaseMutation", m)
+}
+
+// The AuditDepartmentFunc type is an adapter to allow the use of ordinary
+// function as AuditDepartment mutator.
+type AuditDepartmentFunc func(context.Context, *ent.AuditDepartmentMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AuditDepartmentFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AuditDepartmentMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditDepartmentMutation", m)
+}
+
+// The AuditEventFunc type is an adapter to allow the use of ordinary
+// function as AuditEvent mutator.
+type AuditEventFunc func(context.Context, *ent.AuditEventMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AuditEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AuditEventMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditEventMutation", m)
+}
+
+// The AuditSettingsFunc type is an adapter to allow the use of ordinary
+// function as AuditSettings mutator.
+type AuditSettingsFunc func(context.Context, *ent.AuditSettingsMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AuditSettingsFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AuditSettingsMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditSettingsMutation", m)
+}
+
+// The AuditStandardFunc type is an adapter to allow the use of ordinary
+// function as AuditStandard mutator.
+type AuditStandardFunc func(context.Context, *ent.AuditStandardMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f AuditStandardFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.AuditStandardMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.AuditStandardMutation", m)
+}
+
+// The CaseEventFunc type is an adapter to allow the use of ordinary
+// function as CaseEvent mutator.
+type CaseEventFunc func(context.Context, *ent.CaseEventMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CaseEventFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CaseEventMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CaseEventMutation", m)
+}
+
+// The CaseRecordFunc type is an adapter to allow the use of ordinary
+// function as CaseRecord mutator.
+type CaseRecordFunc func(context.Context, *ent.CaseRecordMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CaseRecordFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CaseRecordMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CaseRecordMutation", m)
+}
+
+// The CaseTaxonomyTermFunc type is an adapter to allow the use of ordinary
+// function as CaseTaxonomyTerm mutator.
+type CaseTaxonomyTermFunc func(context.Context, *ent.CaseTaxonomyTermMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CaseTaxonomyTermFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CaseTaxonomyTermMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CaseTaxonomyTermMutation", m)
+}
+
+// The CaseTermFunc type is an adapter to allow the use of ordinary
+// function as CaseTerm mutator.
+type CaseTermFunc func(context.Context, *ent.CaseTermMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CaseTermFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CaseTermMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CaseTermMutation", m)
+}
+
+// The CaseVersionFunc type is an adapter to allow the use of ordinary
+// function as CaseVersion mutator.
+type CaseVersionFunc func(context.Context, *ent.CaseVersionMutation) (ent.Value, error)
+
+// Mutate calls f(ctx, m).
+func (f CaseVersionFunc) Mutate(ctx context.Context, m ent.Mutation) (ent.Value, error) {
+	if mv, ok := m.(*ent.CaseVersionMutation); ok {
+		return f(ctx, mv)
+	}
+	return nil, fmt.Errorf("unexpected mutation type %T. expect *ent.CaseVersionMutation", m)
+}
+
 // The ContactFunc type is an adapter to allow the use of ordinary
 // function as Contact mutator.
 type ContactFunc func(context.Context, *ent.ContactMutation) (ent.Value, error)

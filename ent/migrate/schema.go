@@ -264,6 +264,292 @@ var (
 			},
 		},
 	}
+	// AuditCasesColumns holds the columns for the "audit_cases" table.
+	AuditCasesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "account_id", Type: field.TypeUUID},
+		{Name: "source", Type: field.TypeString},
+		{Name: "source_ref", Type: field.TypeString, Default: ""},
+		{Name: "severity", Type: field.TypeString},
+		{Name: "standard", Type: field.TypeString},
+		{Name: "description", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "department", Type: field.TypeString},
+		{Name: "person", Type: field.TypeString, Default: ""},
+		{Name: "auditor", Type: field.TypeString, Default: ""},
+		{Name: "state", Type: field.TypeString},
+		{Name: "green_channel", Type: field.TypeBool, Default: false},
+		{Name: "paused", Type: field.TypeBool, Default: false},
+		{Name: "due_time", Type: field.TypeTime, Nullable: true},
+		{Name: "resolve_time", Type: field.TypeTime, Nullable: true},
+		{Name: "close_time", Type: field.TypeTime, Nullable: true},
+		{Name: "reopens", Type: field.TypeInt, Default: 0},
+		{Name: "linked_case", Type: field.TypeUUID, Nullable: true},
+		{Name: "root_cause", Type: field.TypeString, Default: ""},
+		{Name: "root_cause_text", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "accountable_department", Type: field.TypeString, Default: ""},
+		{Name: "accountable_person", Type: field.TypeString, Default: ""},
+		{Name: "actions", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "dispatches", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "resolution", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "open_time", Type: field.TypeTime},
+		{Name: "update_time", Type: field.TypeTime},
+		{Name: "revision", Type: field.TypeInt64, Default: 1},
+	}
+	// AuditCasesTable holds the schema information for the "audit_cases" table.
+	AuditCasesTable = &schema.Table{
+		Name:       "audit_cases",
+		Columns:    AuditCasesColumns,
+		PrimaryKey: []*schema.Column{AuditCasesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "auditcase_state_due_time",
+				Unique:  false,
+				Columns: []*schema.Column{AuditCasesColumns[10], AuditCasesColumns[13]},
+			},
+			{
+				Name:    "auditcase_account_id_source_open_time",
+				Unique:  false,
+				Columns: []*schema.Column{AuditCasesColumns[1], AuditCasesColumns[2], AuditCasesColumns[25]},
+			},
+			{
+				Name:    "auditcase_open_time_id",
+				Unique:  false,
+				Columns: []*schema.Column{AuditCasesColumns[25], AuditCasesColumns[0]},
+			},
+			{
+				Name:    "auditcase_department_open_time",
+				Unique:  false,
+				Columns: []*schema.Column{AuditCasesColumns[7], AuditCasesColumns[25]},
+			},
+		},
+	}
+	// AuditDepartmentsColumns holds the columns for the "audit_departments" table.
+	AuditDepartmentsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "display_name", Type: field.TypeString},
+		{Name: "calendar", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "create_time", Type: field.TypeTime},
+		{Name: "update_time", Type: field.TypeTime},
+		{Name: "revision", Type: field.TypeInt64, Default: 1},
+	}
+	// AuditDepartmentsTable holds the schema information for the "audit_departments" table.
+	AuditDepartmentsTable = &schema.Table{
+		Name:       "audit_departments",
+		Columns:    AuditDepartmentsColumns,
+		PrimaryKey: []*schema.Column{AuditDepartmentsColumns[0]},
+	}
+	// AuditEventsColumns holds the columns for the "audit_events" table.
+	AuditEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "case_id", Type: field.TypeUUID},
+		{Name: "kind", Type: field.TypeString},
+		{Name: "time", Type: field.TypeTime},
+		{Name: "actor", Type: field.TypeString, Default: ""},
+		{Name: "detail", Type: field.TypeString, Size: 2147483647, Default: ""},
+	}
+	// AuditEventsTable holds the schema information for the "audit_events" table.
+	AuditEventsTable = &schema.Table{
+		Name:       "audit_events",
+		Columns:    AuditEventsColumns,
+		PrimaryKey: []*schema.Column{AuditEventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "auditevent_case_id_time_id",
+				Unique:  false,
+				Columns: []*schema.Column{AuditEventsColumns[1], AuditEventsColumns[3], AuditEventsColumns[0]},
+			},
+		},
+	}
+	// AuditSettingsColumns holds the columns for the "audit_settings" table.
+	AuditSettingsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "policy", Type: field.TypeString, Size: 2147483647},
+	}
+	// AuditSettingsTable holds the schema information for the "audit_settings" table.
+	AuditSettingsTable = &schema.Table{
+		Name:       "audit_settings",
+		Columns:    AuditSettingsColumns,
+		PrimaryKey: []*schema.Column{AuditSettingsColumns[0]},
+	}
+	// AuditStandardsColumns holds the columns for the "audit_standards" table.
+	AuditStandardsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "display_name", Type: field.TypeString},
+		{Name: "stage", Type: field.TypeString},
+		{Name: "department", Type: field.TypeString},
+		{Name: "targets", Type: field.TypeString, Size: 2147483647},
+		{Name: "create_time", Type: field.TypeTime},
+		{Name: "update_time", Type: field.TypeTime},
+		{Name: "revision", Type: field.TypeInt64, Default: 1},
+	}
+	// AuditStandardsTable holds the schema information for the "audit_standards" table.
+	AuditStandardsTable = &schema.Table{
+		Name:       "audit_standards",
+		Columns:    AuditStandardsColumns,
+		PrimaryKey: []*schema.Column{AuditStandardsColumns[0]},
+	}
+	// CaseEventsColumns holds the columns for the "case_events" table.
+	CaseEventsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "case_id", Type: field.TypeUUID},
+		{Name: "time", Type: field.TypeTime},
+		{Name: "actor", Type: field.TypeString, Default: ""},
+		{Name: "action", Type: field.TypeString},
+		{Name: "from_state", Type: field.TypeString, Default: ""},
+		{Name: "to_state", Type: field.TypeString, Default: ""},
+		{Name: "version", Type: field.TypeInt, Default: 0},
+		{Name: "comment", Type: field.TypeString, Size: 2147483647, Default: ""},
+	}
+	// CaseEventsTable holds the schema information for the "case_events" table.
+	CaseEventsTable = &schema.Table{
+		Name:       "case_events",
+		Columns:    CaseEventsColumns,
+		PrimaryKey: []*schema.Column{CaseEventsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "caseevent_case_id_time_id",
+				Unique:  false,
+				Columns: []*schema.Column{CaseEventsColumns[1], CaseEventsColumns[2], CaseEventsColumns[0]},
+			},
+		},
+	}
+	// CasesColumns holds the columns for the "cases" table.
+	CasesColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "create_time", Type: field.TypeTime},
+		{Name: "update_time", Type: field.TypeTime},
+		{Name: "revision", Type: field.TypeInt64, Default: 1},
+		{Name: "state", Type: field.TypeString},
+		{Name: "author", Type: field.TypeString},
+		{Name: "working_version_id", Type: field.TypeUUID},
+		{Name: "published_version_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "publish_time", Type: field.TypeTime, Nullable: true},
+		{Name: "version_count", Type: field.TypeInt, Default: 1},
+		{Name: "review_comment", Type: field.TypeString, Size: 2147483647, Default: ""},
+	}
+	// CasesTable holds the schema information for the "cases" table.
+	CasesTable = &schema.Table{
+		Name:       "cases",
+		Columns:    CasesColumns,
+		PrimaryKey: []*schema.Column{CasesColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "caserecord_state_id",
+				Unique:  false,
+				Columns: []*schema.Column{CasesColumns[4], CasesColumns[0]},
+			},
+			{
+				Name:    "caserecord_published_version_id",
+				Unique:  false,
+				Columns: []*schema.Column{CasesColumns[7]},
+			},
+			{
+				Name:    "caserecord_author",
+				Unique:  false,
+				Columns: []*schema.Column{CasesColumns[5]},
+			},
+		},
+	}
+	// CaseTaxonomyTermsColumns holds the columns for the "case_taxonomy_terms" table.
+	CaseTaxonomyTermsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeString},
+		{Name: "kind", Type: field.TypeString},
+		{Name: "display_name", Type: field.TypeString},
+		{Name: "description", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "create_time", Type: field.TypeTime},
+	}
+	// CaseTaxonomyTermsTable holds the schema information for the "case_taxonomy_terms" table.
+	CaseTaxonomyTermsTable = &schema.Table{
+		Name:       "case_taxonomy_terms",
+		Columns:    CaseTaxonomyTermsColumns,
+		PrimaryKey: []*schema.Column{CaseTaxonomyTermsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "casetaxonomyterm_kind_id",
+				Unique:  false,
+				Columns: []*schema.Column{CaseTaxonomyTermsColumns[1], CaseTaxonomyTermsColumns[0]},
+			},
+		},
+	}
+	// CaseTermsColumns holds the columns for the "case_terms" table.
+	CaseTermsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeInt, Increment: true},
+		{Name: "version_id", Type: field.TypeUUID},
+		{Name: "kind", Type: field.TypeString},
+		{Name: "value", Type: field.TypeString},
+	}
+	// CaseTermsTable holds the schema information for the "case_terms" table.
+	CaseTermsTable = &schema.Table{
+		Name:       "case_terms",
+		Columns:    CaseTermsColumns,
+		PrimaryKey: []*schema.Column{CaseTermsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "caseterm_kind_value_version_id",
+				Unique:  true,
+				Columns: []*schema.Column{CaseTermsColumns[2], CaseTermsColumns[3], CaseTermsColumns[1]},
+			},
+			{
+				Name:    "caseterm_version_id",
+				Unique:  false,
+				Columns: []*schema.Column{CaseTermsColumns[1]},
+			},
+		},
+	}
+	// CaseVersionsColumns holds the columns for the "case_versions" table.
+	CaseVersionsColumns = []*schema.Column{
+		{Name: "id", Type: field.TypeUUID},
+		{Name: "case_id", Type: field.TypeUUID},
+		{Name: "number", Type: field.TypeInt},
+		{Name: "create_time", Type: field.TypeTime},
+		{Name: "update_time", Type: field.TypeTime},
+		{Name: "editor", Type: field.TypeString, Default: ""},
+		{Name: "title", Type: field.TypeString},
+		{Name: "account_id", Type: field.TypeUUID},
+		{Name: "industry", Type: field.TypeString, Default: ""},
+		{Name: "problem_category", Type: field.TypeString, Default: ""},
+		{Name: "scenario", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "problem", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "solution", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "products", Type: field.TypeString, Size: 2147483647, Default: "[]"},
+		{Name: "tags", Type: field.TypeString, Size: 2147483647, Default: "[]"},
+		{Name: "results", Type: field.TypeString, Size: 2147483647, Default: "[]"},
+		{Name: "ack_contact_id", Type: field.TypeUUID, Nullable: true},
+		{Name: "ack_time", Type: field.TypeTime, Nullable: true},
+		{Name: "ack_scope", Type: field.TypeString, Default: ""},
+		{Name: "ack_expire_time", Type: field.TypeTime, Nullable: true},
+		{Name: "ack_revoke_time", Type: field.TypeTime, Nullable: true},
+		{Name: "ack_revoked_by", Type: field.TypeString, Default: ""},
+		{Name: "ack_revoke_reason", Type: field.TypeString, Size: 2147483647, Default: ""},
+	}
+	// CaseVersionsTable holds the schema information for the "case_versions" table.
+	CaseVersionsTable = &schema.Table{
+		Name:       "case_versions",
+		Columns:    CaseVersionsColumns,
+		PrimaryKey: []*schema.Column{CaseVersionsColumns[0]},
+		Indexes: []*schema.Index{
+			{
+				Name:    "caseversion_case_id_number",
+				Unique:  true,
+				Columns: []*schema.Column{CaseVersionsColumns[1], CaseVersionsColumns[2]},
+			},
+			{
+				Name:    "caseversion_industry",
+				Unique:  false,
+				Columns: []*schema.Column{CaseVersionsColumns[8]},
+			},
+			{
+				Name:    "caseversion_problem_category",
+				Unique:  false,
+				Columns: []*schema.Column{CaseVersionsColumns[9]},
+			},
+			{
+				Name:    "caseversion_account_id",
+				Unique:  false,
+				Columns: []*schema.Column{CaseVersionsColumns[7]},
+			},
+		},
+	}
 	// ContactsColumns holds the columns for the "contacts" table.
 	ContactsColumns = []*schema.Column{
 		{Name: "id", Type: field.TypeUUID},
@@ -955,6 +1241,16 @@ var (
 		AccountLabelsTable,
 		ActivitiesTable,
 		APIKeysTable,
+		AuditCasesTable,
+		AuditDepartmentsTable,
+		AuditEventsTable,
+		AuditSettingsTable,
+		AuditStandardsTable,
+		CaseEventsTable,
+		CasesTable,
+		CaseTaxonomyTermsTable,
+		CaseTermsTable,
+		CaseVersionsTable,
 		ContactsTable,
 		DealsTable,
 		HealthDirtiesTable,
@@ -984,6 +1280,9 @@ var (
 func init() {
 	AccountExternalIdsTable.ForeignKeys[0].RefTable = AccountsTable
 	AccountLabelsTable.ForeignKeys[0].RefTable = AccountsTable
+	CasesTable.Annotation = &entsql.Annotation{
+		Table: "cases",
+	}
 	ContactsTable.ForeignKeys[0].RefTable = AccountsTable
 	DealsTable.ForeignKeys[0].RefTable = AccountsTable
 	InteractionsTable.ForeignKeys[0].RefTable = AccountsTable

@@ -24,6 +24,36 @@ type Activity func(*sql.Selector)
 // ApiKey is the predicate function for apikey builders.
 type ApiKey func(*sql.Selector)
 
+// AuditCase is the predicate function for auditcase builders.
+type AuditCase func(*sql.Selector)
+
+// AuditDepartment is the predicate function for auditdepartment builders.
+type AuditDepartment func(*sql.Selector)
+
+// AuditEvent is the predicate function for auditevent builders.
+type AuditEvent func(*sql.Selector)
+
+// AuditSettings is the predicate function for auditsettings builders.
+type AuditSettings func(*sql.Selector)
+
+// AuditStandard is the predicate function for auditstandard builders.
+type AuditStandard func(*sql.Selector)
+
+// CaseEvent is the predicate function for caseevent builders.
+type CaseEvent func(*sql.Selector)
+
+// CaseRecord is the predicate function for caserecord builders.
+type CaseRecord func(*sql.Selector)
+
+// CaseTaxonomyTerm is the predicate function for casetaxonomyterm builders.
+type CaseTaxonomyTerm func(*sql.Selector)
+
+// CaseTerm is the predicate function for caseterm builders.
+type CaseTerm func(*sql.Selector)
+
+// CaseVersion is the predicate function for caseversion builders.
+type CaseVersion func(*sql.Selector)
+
 // Contact is the predicate function for contact builders.
 type Contact func(*sql.Selector)
 

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,6 +18,8 @@ import (
 	"github.com/furrowhq/furrow/internal/account"
 	"github.com/furrowhq/furrow/internal/activity"
 	"github.com/furrowhq/furrow/internal/analytics"
+	"github.com/furrowhq/furrow/internal/audit"
+	"github.com/furrowhq/furrow/internal/cases"
 	"github.com/furrowhq/furrow/internal/database"
 	"github.com/furrowhq/furrow/internal/health"
 	"github.com/furrowhq/furrow/internal/ratelimit"
@@ -62,6 +65,7 @@ type App struct {
 	// Retention is the retention service, likewise.
 	Retention *retention.Service
 
+	cases    *cases.Service
 	interval time.Duration
 }
 
@@ -94,6 +98,32 @@ func New(ctx context.Context, db *database.DB, opts Options) (*App, error) {
 	if err := scores.EnsureDefault(ctx); err != nil {
 		return nil, fmt.Errorf("default scorecard: %w", err)
 	}
+	audits := audit.NewService(st, nil)
+	if err := audits.EnsureDefaults(ctx); err != nil {
+		return nil, fmt.Errorf("default audit settings: %w", err)
+	}
+	surveys := survey.NewService(st, survey.Options{ContactDays: opts.SurveyContactDays, AccountDays: opts.SurveyAccountDays,
+		// A detractor answer or a complaint opens (or joins) an audit case in the
+		// transaction that stores it: linked, once, even when the response is resent.
+		Warn: func(ctx context.Context, tx survey.Tx, r *survey.Response) error {
+			source := "SURVEY_DETRACTOR"
+			if r.Kind == survey.KindComplaint {
+				source = "COMPLAINT"
+			}
+			desc := fmt.Sprintf("%s from %s", strings.ToLower(r.Kind), account.ContactName(r.Account, r.Contact))
+			if r.Score != nil {
+				desc = fmt.Sprintf("NPS %d from %s", *r.Score, account.ContactName(r.Account, r.Contact))
+			}
+			if r.Comment != "" {
+				desc += ": " + r.Comment
+			}
+			atx, ok := tx.(audit.Tx) // one store: its transactions serve both services
+			if !ok {
+				return fmt.Errorf("survey transaction %T cannot open audit cases", tx)
+			}
+			_, _, err := audits.WarnTx(ctx, atx, r.Account, source, survey.ResponseName(r.Account, r.ID), desc)
+			return err
+		}})
 	cfg := opts.Server
 	if cfg.Ready == nil {
 		cfg.Ready = func(ctx context.Context) error { return db.PingContext(ctx) }
@@ -106,6 +136,7 @@ func New(ctx context.Context, db *database.DB, opts Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	library := cases.NewService(st, cases.Options{})
 	srv, err := server.New(ctx, cfg, server.Services{
 		Accounts:   rpc.NewAccountServer(accounts),
 		Access:     rpc.NewAccessServer(keys),
@@ -115,12 +146,14 @@ func New(ctx context.Context, db *database.DB, opts Options) (*App, error) {
 		// NPS reads the survey responses (null when a period has none).
 		Analytics: rpc.NewAnalyticsServer(analytics.NewService(st.Analytics(), analytics.Options{Surveys: st.SurveyNPS()})),
 		Retention: rpc.NewRetentionServer(labels),
-		Surveys:   rpc.NewSurveyServer(survey.NewService(st, survey.Options{ContactDays: opts.SurveyContactDays, AccountDays: opts.SurveyAccountDays})),
+		Surveys:   rpc.NewSurveyServer(surveys),
+		Audits:    rpc.NewAuditServer(audits),
+		Cases:     rpc.NewCaseServer(library),
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &App{Server: srv, NewAdminKey: made, Health: scores, Retention: labels, interval: opts.WorkerInterval}, nil
+	return &App{Server: srv, NewAdminKey: made, Health: scores, Retention: labels, cases: library, interval: opts.WorkerInterval}, nil
 }
 
 // Serve serves the API and runs the background work until ctx is cancelled.
@@ -139,6 +172,11 @@ func (a *App) Serve(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			a.Retention.Work(workCtx, a.interval, a.Logger())
+		}()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a.cases.Work(workCtx, a.interval, a.Logger())
 		}()
 	}
 	err := a.Server.Serve(ctx)

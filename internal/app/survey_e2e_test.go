@@ -67,6 +67,21 @@ func TestSurveyEndToEnd(t *testing.T) {
 			if code != 200 || out["duplicateCount"] != 1.0 || out["responses"].([]any)[0].(map[string]any)["name"] != resp["name"] {
 				t.Fatalf("resend: %d %v", code, out)
 			}
+			// The early warning opens one audit case, linked to the response, even though the
+			// response was sent twice; over REST and gRPC.
+			ac := furrowv1.NewAuditServiceClient(e.conn)
+			audits, err := ac.ListAudits(ctx, &furrowv1.ListAuditsRequest{Account: name})
+			if err != nil || len(audits.GetAudits()) != 1 {
+				t.Fatalf("audits after a detractor: %v, %v", audits, err)
+			}
+			if a := audits.GetAudits()[0]; a.GetSource() != "SURVEY_DETRACTOR" || a.GetSourceRef() != resp["name"] || a.GetSeverity() != "MEDIUM" ||
+				a.GetState() != "OPEN" || a.GetDueTime() == nil || a.GetAuditor() != "system" {
+				t.Errorf("audit case = %v", a)
+			}
+			code, list, _ := e.rest(t, "GET", "/v1/audits?account="+name+"&source=SURVEY_DETRACTOR", "")
+			if items, _ := list["audits"].([]any); code != 200 || len(items) != 1 {
+				t.Fatalf("audits over REST: %d %v", code, list)
+			}
 			// The early warning: AT_RISK by the detractor rule, one alert for the owner.
 			eventually(t, "an AT_RISK label", func() bool {
 				st, err := rc.GetRetentionLabel(ctx, &furrowv1.GetRetentionLabelRequest{Name: name + "/retentionLabel"})

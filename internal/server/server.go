@@ -51,6 +51,8 @@ type Services struct {
 	Analytics  furrowv1.AnalyticsServiceServer
 	Retention  furrowv1.RetentionServiceServer
 	Surveys    furrowv1.SurveyServiceServer
+	Cases      furrowv1.CaseServiceServer
+	Audits     furrowv1.AuditServiceServer
 }
 
 // Server is a running Furrow API server.
@@ -104,6 +106,8 @@ func New(ctx context.Context, cfg Config, svcs Services) (*Server, error) {
 	furrowv1.RegisterAnalyticsServiceServer(s.grpc, svcs.Analytics)
 	furrowv1.RegisterRetentionServiceServer(s.grpc, svcs.Retention)
 	furrowv1.RegisterSurveyServiceServer(s.grpc, svcs.Surveys)
+	furrowv1.RegisterCaseServiceServer(s.grpc, svcs.Cases)
+	furrowv1.RegisterAuditServiceServer(s.grpc, svcs.Audits)
 	s.health = health.NewServer()
 	healthpb.RegisterHealthServer(s.grpc, s.health)
 	reflection.Register(s.grpc)
@@ -181,6 +185,7 @@ func (s *Server) buildGateway(ctx context.Context) error {
 		furrowv1.RegisterActivityServiceHandler, furrowv1.RegisterSyncServiceHandler, furrowv1.RegisterHealthServiceHandler,
 		furrowv1.RegisterAnalyticsServiceHandler,
 		furrowv1.RegisterRetentionServiceHandler, furrowv1.RegisterSurveyServiceHandler,
+		furrowv1.RegisterCaseServiceHandler, furrowv1.RegisterAuditServiceHandler,
 	} {
 		if err := register(ctx, gw, conn); err != nil {
 			return fmt.Errorf("register gateway: %w", err)
@@ -217,7 +222,8 @@ func (s *Server) Serve(ctx context.Context) error {
 	for _, name := range []string{furrowv1.AccountService_ServiceDesc.ServiceName, furrowv1.AccessService_ServiceDesc.ServiceName,
 		furrowv1.ActivityService_ServiceDesc.ServiceName, furrowv1.SyncService_ServiceDesc.ServiceName,
 		furrowv1.HealthService_ServiceDesc.ServiceName, furrowv1.AnalyticsService_ServiceDesc.ServiceName, furrowv1.RetentionService_ServiceDesc.ServiceName,
-		furrowv1.SurveyService_ServiceDesc.ServiceName} {
+		furrowv1.SurveyService_ServiceDesc.ServiceName, furrowv1.CaseService_ServiceDesc.ServiceName,
+		furrowv1.AuditService_ServiceDesc.ServiceName} {
 		s.health.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	errc := make(chan error, 2)

@@ -1,0 +1,384 @@
+package audit
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/furrowhq/furrow/internal/account"
+	"github.com/furrowhq/furrow/internal/activity"
+	"github.com/furrowhq/furrow/internal/auth"
+	"github.com/furrowhq/furrow/internal/failure"
+	"github.com/furrowhq/furrow/internal/listing"
+	"github.com/furrowhq/furrow/internal/page"
+)
+
+// Store errors, shared with the archive's store.
+var (
+	ErrNotFound = account.ErrNotFound
+	ErrUnique   = account.ErrUnique
+)
+
+// Service implements service audits.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+// NewService returns a Service over store; now is the clock (nil: time.Now).
+func NewService(store Store, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: store, now: now}
+}
+
+func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }
+
+var keyPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}$`)
+
+func invalid(field, format string, args ...any) error {
+	return failure.InvalidFields([]failure.Violation{{Field: field, Description: fmt.Sprintf(format, args...)}})
+}
+
+// ---- Defaults, departments, standards, policy ----
+
+// Default keys created on first start.
+const (
+	DefaultDepartment = "customer-success"
+	DefaultStandard   = "customer-feedback"
+)
+
+// EnsureDefaults creates, on an installation that has none, a 24×7 customer-success
+// department, a customer-feedback standard that survey warnings are raised against,
+// and the default policy.
+func (s *Service) EnsureDefaults(ctx context.Context) error {
+	return s.store.WithAuditTx(ctx, func(tx Tx) error {
+		if _, err := tx.GetAuditPolicy(ctx); err == nil {
+			return nil
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
+		}
+		now := s.clock()
+		if _, err := tx.GetAuditDepartment(ctx, DefaultDepartment); errors.Is(err, ErrNotFound) {
+			if err := tx.SaveAuditDepartment(ctx, &Department{ID: DefaultDepartment, DisplayName: "Customer success", CreateTime: now, UpdateTime: now, Revision: 1}, true); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.GetAuditStandard(ctx, DefaultStandard); errors.Is(err, ErrNotFound) {
+			if err := tx.SaveAuditStandard(ctx, &Standard{ID: DefaultStandard, DisplayName: "Customer feedback is answered", Stage: "SERVICE",
+				Department: DefaultDepartment, Targets: map[string]int{"LOW": 72, "MEDIUM": 48, "HIGH": 24, "CRITICAL": 8},
+				CreateTime: now, UpdateTime: now, Revision: 1}, true); err != nil {
+				return err
+			}
+		}
+		p := DefaultPolicy()
+		p.WarningStandard = DefaultStandard
+		return tx.SaveAuditPolicy(ctx, &p)
+	})
+}
+
+// SaveDepartment creates (create true) or replaces a department.
+func (s *Service) SaveDepartment(ctx context.Context, d *Department, create bool) (*Department, error) {
+	if !keyPattern.MatchString(d.ID) {
+		return nil, invalid("department_id", "must be lower case letters, digits and -, starting with a letter")
+	}
+	if err := d.Calendar.Validate(); err != nil {
+		return nil, invalid("department.calendar", "%v", err)
+	}
+	err := s.store.WithAuditTx(ctx, func(tx Tx) error {
+		now := s.clock()
+		cur, err := tx.GetAuditDepartment(ctx, d.ID)
+		switch {
+		case create && err == nil:
+			return failure.Newf(failure.AlreadyExists, "department %q already exists", DepartmentName(d.ID)).WithResource(DepartmentName(d.ID))
+		case !create && errors.Is(err, ErrNotFound):
+			return failure.Newf(failure.NotFound, "department %q not found", DepartmentName(d.ID)).WithResource(DepartmentName(d.ID))
+		case err != nil && !errors.Is(err, ErrNotFound):
+			return err
+		}
+		d.UpdateTime, d.Revision, d.CreateTime = now, 1, now
+		if cur != nil {
+			d.CreateTime, d.Revision = cur.CreateTime, cur.Revision+1
+		}
+		if err := tx.SaveAuditDepartment(ctx, d, create); err != nil {
+			return err
+		}
+		return tx.RecordActivity(ctx, activity.New(ctx, now, DepartmentName(d.ID), map[bool]string{true: "create", false: "update"}[create], uuid.Nil, nil))
+	})
+	return d, err
+}
+
+// SaveStandard creates (create true) or replaces a standard.
+func (s *Service) SaveStandard(ctx context.Context, st *Standard, create bool) (*Standard, error) {
+	if !keyPattern.MatchString(st.ID) {
+		return nil, invalid("standard_id", "must be lower case letters, digits and -, starting with a letter")
+	}
+	if !slices.Contains(Stages, st.Stage) {
+		return nil, invalid("standard.stage", "must be one of %v", Stages)
+	}
+	for _, sev := range Severities {
+		if st.Targets[sev] <= 0 {
+			return nil, invalid("standard.targets", "every severity (%v) needs a target of at least one working hour; %s has none", Severities, sev)
+		}
+	}
+	err := s.store.WithAuditTx(ctx, func(tx Tx) error {
+		if _, err := tx.GetAuditDepartment(ctx, st.Department); errors.Is(err, ErrNotFound) {
+			return invalid("standard.department", "department %q does not exist", DepartmentName(st.Department))
+		} else if err != nil {
+			return err
+		}
+		now := s.clock()
+		cur, err := tx.GetAuditStandard(ctx, st.ID)
+		switch {
+		case create && err == nil:
+			return failure.Newf(failure.AlreadyExists, "standard %q already exists", StandardName(st.ID)).WithResource(StandardName(st.ID))
+		case !create && errors.Is(err, ErrNotFound):
+			return failure.Newf(failure.NotFound, "standard %q not found", StandardName(st.ID)).WithResource(StandardName(st.ID))
+		case err != nil && !errors.Is(err, ErrNotFound):
+			return err
+		}
+		st.UpdateTime, st.Revision, st.CreateTime = now, 1, now
+		if cur != nil {
+			st.CreateTime, st.Revision = cur.CreateTime, cur.Revision+1
+		}
+		if err := tx.SaveAuditStandard(ctx, st, create); err != nil {
+			return err
+		}
+		return tx.RecordActivity(ctx, activity.New(ctx, now, StandardName(st.ID), map[bool]string{true: "create", false: "update"}[create], uuid.Nil, nil))
+	})
+	return st, err
+}
+
+// Departments and standards as read.
+func (s *Service) Departments(ctx context.Context) ([]*Department, error) {
+	return s.store.ListAuditDepartments(ctx)
+}
+
+// Standards lists the standards.
+func (s *Service) Standards(ctx context.Context) ([]*Standard, error) {
+	return s.store.ListAuditStandards(ctx)
+}
+
+// GetStandard returns a standard.
+func (s *Service) GetStandard(ctx context.Context, id string) (*Standard, error) {
+	st, err := s.store.GetAuditStandard(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, failure.Newf(failure.NotFound, "standard %q not found", StandardName(id)).WithResource(StandardName(id))
+	}
+	return st, err
+}
+
+// GetDepartment returns a department.
+func (s *Service) GetDepartment(ctx context.Context, id string) (*Department, error) {
+	d, err := s.store.GetAuditDepartment(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, failure.Newf(failure.NotFound, "department %q not found", DepartmentName(id)).WithResource(DepartmentName(id))
+	}
+	return d, err
+}
+
+// Policy returns the audit settings.
+func (s *Service) Policy(ctx context.Context) (*Policy, error) {
+	p, err := s.store.GetAuditPolicy(ctx)
+	if errors.Is(err, ErrNotFound) {
+		d := DefaultPolicy()
+		return &d, nil
+	}
+	return p, err
+}
+
+// UpdatePolicy replaces the audit settings.
+func (s *Service) UpdatePolicy(ctx context.Context, p *Policy) (*Policy, error) {
+	switch {
+	case p.GreenChannelPercent < 1 || p.GreenChannelPercent > 100:
+		return nil, invalid("policy.green_channel_percent", "must be 1 to 100")
+	case p.ReopenGraceDays < 0 || p.ReopenGraceDays > 365:
+		return nil, invalid("policy.reopen_grace_days", "must be 0 to 365")
+	case len(p.RootCauses) == 0:
+		return nil, invalid("policy.root_causes", "a close needs a root cause from this list: give at least one")
+	case !slices.Contains(Severities, p.ActionsFrom), !slices.Contains(Severities, p.DetractorSeverity), !slices.Contains(Severities, p.ComplaintSeverity):
+		return nil, invalid("policy", "actions_from, detractor_severity and complaint_severity must be one of %v", Severities)
+	case p.WarningWindowDays < 0 || p.WarningWindowDays > 365:
+		return nil, invalid("policy.warning_window_days", "must be 0 to 365")
+	}
+	err := s.store.WithAuditTx(ctx, func(tx Tx) error {
+		if _, err := tx.GetAuditStandard(ctx, p.WarningStandard); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return invalid("policy.warning_standard", "standard %q does not exist", StandardName(p.WarningStandard))
+			}
+			return err
+		}
+		if err := tx.SaveAuditPolicy(ctx, p); err != nil {
+			return err
+		}
+		return tx.RecordActivity(ctx, activity.New(ctx, s.clock(), "auditPolicy", "update", uuid.Nil, nil))
+	})
+	return p, err
+}
+
+// ---- Cases ----
+
+func caseNotFound(id uuid.UUID) error {
+	return failure.Newf(failure.NotFound, "audit case %q not found", CaseName(id)).WithResource(CaseName(id))
+}
+
+// CreateCase opens a case: against a standard, with the standard's department
+// responsible unless another is given; the caller audits it unless an auditor is given.
+func (s *Service) CreateCase(ctx context.Context, c *Case) (*Case, error) {
+	if !slices.Contains(Sources, c.Source) {
+		return nil, invalid("audit.source", "must be one of %v", Sources)
+	}
+	if !slices.Contains(Severities, c.Severity) {
+		return nil, invalid("audit.severity", "must be one of %v", Severities)
+	}
+	err := s.store.WithAuditTx(ctx, func(tx Tx) error {
+		return s.open(ctx, tx, c, nil)
+	})
+	return c, err
+}
+
+// open inserts c (validated kinds) with its OPENED event, in tx.
+func (s *Service) open(ctx context.Context, tx Tx, c *Case, extra []Event) error {
+	if ok, err := tx.AuditAccountExists(ctx, c.Account); err != nil {
+		return err
+	} else if !ok {
+		return failure.Newf(failure.NotFound, "account %q not found", account.AccountName(c.Account)).WithResource(account.AccountName(c.Account))
+	}
+	std, err := tx.GetAuditStandard(ctx, c.Standard)
+	if errors.Is(err, ErrNotFound) {
+		return invalid("audit.standard", "standard %q does not exist", StandardName(c.Standard))
+	} else if err != nil {
+		return err
+	}
+	if c.Department == "" {
+		c.Department = std.Department
+	}
+	if _, err := tx.GetAuditDepartment(ctx, c.Department); errors.Is(err, ErrNotFound) {
+		return invalid("audit.department", "department %q does not exist", DepartmentName(c.Department))
+	} else if err != nil {
+		return err
+	}
+	if c.Auditor == "" {
+		c.Auditor = auth.CallerFrom(ctx).Name
+	}
+	now := s.clock()
+	c.ID, c.State, c.OpenTime, c.UpdateTime, c.Revision = newID(), Open, now, now, 1
+	c.Paused, c.Reopens, c.Actions, c.Dispatches = false, 0, nil, nil
+	if err := tx.InsertAuditCase(ctx, c); err != nil {
+		return err
+	}
+	ev := []Event{{Kind: EvOpened, Detail: map[string]string{"severity": c.Severity, "green_channel": strconv.FormatBool(c.GreenChannel),
+		"source": c.Source, "source_ref": c.SourceRef, "standard": c.Standard, "department": c.Department}}}
+	if err := s.commit(ctx, tx, c, append(ev, extra...)); err != nil {
+		return err
+	}
+	return tx.RecordActivity(ctx, activity.New(ctx, now, CaseName(c.ID), "create", c.Account, nil))
+}
+
+// commit appends events (stamped now, by the caller) to c's timeline, re-derives the
+// deadline from the whole log (recording a change of it as an event) and saves c.
+func (s *Service) commit(ctx context.Context, tx Tx, c *Case, es []Event) error {
+	now := s.clock()
+	actor := auth.CallerFrom(ctx).Name
+	for i := range es {
+		es[i].ID, es[i].Case, es[i].Time, es[i].Actor = newID(), c.ID, now, cmpStr(es[i].Actor, actor)
+	}
+	past, err := tx.AuditEvents(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	all := append(past, es...)
+	t := ReadTiming(all)
+	std, err := tx.GetAuditStandard(ctx, c.Standard)
+	if err != nil {
+		return err
+	}
+	dept, err := tx.GetAuditDepartment(ctx, c.Department)
+	if err != nil {
+		return err
+	}
+	pol, err := tx.GetAuditPolicy(ctx)
+	if errors.Is(err, ErrNotFound) {
+		d := DefaultPolicy()
+		pol, err = &d, nil
+	}
+	if err != nil {
+		return err
+	}
+	due := Due(t, std, &dept.Calendar, *pol)
+	c.Paused = t.Paused
+	if !sameTime(due, c.Due) && c.State != Closed {
+		detail := map[string]string{"to": fmtTime(due), "from": fmtTime(c.Due)}
+		es = append(es, Event{ID: newID(), Case: c.ID, Kind: EvDeadline, Time: now, Actor: "system", Detail: detail})
+		c.Due = due
+	}
+	c.UpdateTime = now
+	if err := tx.AppendAuditEvents(ctx, es); err != nil {
+		return err
+	}
+	return tx.UpdateAuditCase(ctx, c)
+}
+
+func cmpStr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func sameTime(a, b *time.Time) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && a.Equal(*b))
+}
+
+func fmtTime(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// GetCase returns a case.
+func (s *Service) GetCase(ctx context.Context, id uuid.UUID) (*Case, error) {
+	c, err := s.store.GetAuditCase(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		return nil, caseNotFound(id)
+	}
+	return c, err
+}
+
+// ListCases lists cases, newest first.
+func (s *Service) ListCases(ctx context.Context, f CaseFilter, size int32, token string) (*listing.Page[*Case], error) {
+	// Page tokens are bound to the filter's values (not to the overdue moment, which
+	// moves between pages).
+	scope := []string{f.State, f.Department, f.Standard, f.Source, f.Severity, f.Auditor, strconv.FormatBool(f.OverdueAt != nil)}
+	if f.Account != nil {
+		scope = append(scope, f.Account.String())
+	}
+	if f.GreenChannel != nil {
+		scope = append(scope, "green="+strconv.FormatBool(*f.GreenChannel))
+	}
+	return listing.Plain(ctx, "audits", strings.Join(scope, "\x00"), size, token, func(ctx context.Context, n int, after *page.Cursor) ([]*Case, *page.Cursor, error) {
+		return s.store.ListAuditCases(ctx, f, n, after)
+	})
+}
+
+// Timeline returns a case's events, oldest first.
+func (s *Service) Timeline(ctx context.Context, id uuid.UUID) ([]Event, error) {
+	if _, err := s.GetCase(ctx, id); err != nil {
+		return nil, err
+	}
+	return s.store.AuditEvents(ctx, id)
+}
+
+// Now returns the service's clock, for callers that list overdue cases.
+func (s *Service) Now() time.Time { return s.clock() }

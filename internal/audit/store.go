@@ -1,0 +1,65 @@
+package audit
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/furrowhq/furrow/internal/activity"
+	"github.com/furrowhq/furrow/internal/page"
+)
+
+// Store persists audit data. Every write of a use case happens in one WithAuditTx call.
+type Store interface {
+	WithAuditTx(ctx context.Context, fn func(tx Tx) error) error
+	Reader
+}
+
+// CaseFilter narrows ListCases; empty fields do not filter.
+type CaseFilter struct {
+	State, Department, Standard, Source, Severity, Auditor string
+	Account                                                *uuid.UUID
+	GreenChannel                                           *bool
+	OverdueAt                                              *time.Time // only cases past their deadline at this moment
+}
+
+// Reader reads audit data. Missing rows are ErrNotFound.
+type Reader interface {
+	GetAuditDepartment(ctx context.Context, id string) (*Department, error)
+	ListAuditDepartments(ctx context.Context) ([]*Department, error)
+	GetAuditStandard(ctx context.Context, id string) (*Standard, error)
+	ListAuditStandards(ctx context.Context) ([]*Standard, error)
+	GetAuditPolicy(ctx context.Context) (*Policy, error)
+	GetAuditCase(ctx context.Context, id uuid.UUID) (*Case, error)
+	// ListCases lists cases, newest first.
+	ListAuditCases(ctx context.Context, f CaseFilter, size int, after *page.Cursor) ([]*Case, *page.Cursor, error)
+	// Events returns a case's timeline, oldest first.
+	AuditEvents(ctx context.Context, id uuid.UUID) ([]Event, error)
+	// ReportAuditCases returns the cases of live accounts opened, resolved or closed in
+	// [start, end), and those open or being investigated now.
+	ReportAuditCases(ctx context.Context, start, end time.Time) ([]*Case, error)
+	// AuditReopens counts reopens in [start, end) per case.
+	AuditReopens(ctx context.Context, start, end time.Time) (map[uuid.UUID]int, error)
+	// AuditEventsOf returns the timelines of the cases, oldest first.
+	AuditEventsOf(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]Event, error)
+	// AuditAccountExists reports whether a live account has the id.
+	AuditAccountExists(ctx context.Context, id uuid.UUID) (bool, error)
+}
+
+// Tx is an audit transaction.
+type Tx interface {
+	Reader
+	SaveAuditDepartment(ctx context.Context, d *Department, create bool) error
+	SaveAuditStandard(ctx context.Context, s *Standard, create bool) error
+	SaveAuditPolicy(ctx context.Context, p *Policy) error
+	InsertAuditCase(ctx context.Context, c *Case) error
+	// LockCase returns a case locked until commit.
+	LockAuditCase(ctx context.Context, id uuid.UUID) (*Case, error)
+	UpdateAuditCase(ctx context.Context, c *Case) error
+	AppendAuditEvents(ctx context.Context, es []Event) error
+	// OpenWarningCase returns the account's newest case from source that is not closed
+	// and opened at or after since, or ErrNotFound. It serialises callers per account.
+	OpenWarningAuditCase(ctx context.Context, account uuid.UUID, source string, since time.Time) (*Case, error)
+	RecordActivity(ctx context.Context, e activity.Entry) error
+}
