@@ -159,7 +159,7 @@ func (s *Service) SaveStandard(ctx context.Context, st *Standard, create bool) (
 	return st, err
 }
 
-// Departments and standards as read.
+// Departments lists the departments.
 func (s *Service) Departments(ctx context.Context) ([]*Department, error) {
 	return s.store.ListAuditDepartments(ctx)
 }

@@ -12,8 +12,8 @@ import (
 
 	furrowv1 "github.com/furrowhq/furrow/gen/furrow/v1"
 	"github.com/furrowhq/furrow/internal/account"
+	"github.com/furrowhq/furrow/internal/analytics"
 	"github.com/furrowhq/furrow/internal/audit"
-	"github.com/furrowhq/furrow/internal/survey"
 )
 
 // AuditServer implements furrow.v1.AuditService over the audit domain.
@@ -391,7 +391,7 @@ func (s *AuditServer) GetAuditReport(ctx context.Context, req *furrowv1.GetAudit
 			OverdueNow: int32(r.OverdueNow), Reopened: int32(r.Reopened), Resolved: int32(r.Resolved), MedianHours: hours(r.Median),
 			P90Hours: hours(r.P90), WithinTarget: int32(r.WithinTarget)}
 		if r.Resolved > 0 {
-			pr.WithinTargetShare = aref(survey.Decimal(big.NewRat(int64(r.WithinTarget), int64(r.Resolved)), 4))
+			pr.WithinTargetShare = aref(analytics.Decimal(big.NewRat(int64(r.WithinTarget), int64(r.Resolved)), analytics.RatePlaces))
 		}
 		out.Rows = append(out.Rows, pr)
 	}

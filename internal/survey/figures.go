@@ -2,7 +2,8 @@ package survey
 
 import (
 	"math/big"
-	"strings"
+
+	"github.com/furrowhq/furrow/internal/analytics"
 )
 
 // Figures are a period's NPS and CSAT, computed exactly from Counts.
@@ -52,30 +53,11 @@ func Change(cur, prev *big.Rat) *big.Rat {
 	return new(big.Rat).Sub(cur, prev)
 }
 
-// Decimal renders r rounded once, half to even, to places decimals ("" for nil).
+// Decimal renders r rounded once, half to even, to places decimals ("" for nil): the
+// analytics rounding, so NPS reads the same in both places.
 func Decimal(r *big.Rat, places int) string {
 	if r == nil {
 		return ""
 	}
-	scale := new(big.Int).Exp(big.NewInt(10), big.NewInt(int64(places)), nil)
-	num := new(big.Int).Mul(r.Num(), scale)
-	den := r.Denom()
-	neg := num.Sign() < 0
-	num.Abs(num)
-	q, rem := new(big.Int).QuoRem(num, den, new(big.Int))
-	switch c := new(big.Int).Mul(rem, big.NewInt(2)).Cmp(den); {
-	case c > 0, c == 0 && q.Bit(0) == 1:
-		q.Add(q, big.NewInt(1))
-	}
-	s := q.String()
-	if places > 0 {
-		if len(s) <= places {
-			s = strings.Repeat("0", places-len(s)+1) + s
-		}
-		s = s[:len(s)-places] + "." + s[len(s)-places:]
-	}
-	if neg && strings.Trim(s, "0.") != "" {
-		s = "-" + s
-	}
-	return s
+	return analytics.Decimal(r, places)
 }
