@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/furrowhq/furrow/internal/activity"
+	"github.com/furrowhq/furrow/internal/auth"
 	"github.com/furrowhq/furrow/internal/failure"
 )
 
@@ -48,6 +49,10 @@ var allowedIn = map[string][]string{
 	OpAccountability: {Investigating, Resolved},
 	OpNote:           {Open, Investigating, Resolved, Closed},
 }
+
+// auditorOnly are the auditor's privileges: green channel, resource dispatch and
+// follow-to-the-end accountability, for the case's auditor (or an admin).
+var auditorOnly = []string{OpGreenChannel, OpDispatch, OpAccountability}
 
 // Act is an operation on a case with its inputs.
 type Act struct {
@@ -86,6 +91,11 @@ func (s *Service) Do(ctx context.Context, id uuid.UUID, a Act) (*Acted, error) {
 		}
 		if a.Revision != 0 && a.Revision != c.Revision {
 			return failure.Newf(failure.Aborted, "audit case %q changed since it was read", CaseName(id)).WithReason("ETAG_MISMATCH")
+		}
+		if slices.Contains(auditorOnly, a.Op) {
+			if caller := auth.CallerFrom(ctx); caller.Role != auth.Admin && caller.Name != c.Auditor {
+				return failure.Newf(failure.PermissionDenied, "only the case's auditor (%s) or an admin may %s", c.Auditor, a.Op).WithReason("NOT_THE_AUDITOR")
+			}
 		}
 		if !slices.Contains(allowedIn[a.Op], c.State) {
 			return failure.Newf(failure.FailedPrecondition, "audit case %q is %s: it cannot %s", CaseName(id), c.State, a.Op).WithReason("AUDIT_STATE")
@@ -140,7 +150,13 @@ func (s *Service) Do(ctx context.Context, id uuid.UUID, a Act) (*Acted, error) {
 				c.ResolveTime = nil
 				break
 			}
-			// Past the grace window: a new case, linked; this one stays as it was.
+			// Past the grace window: a new case, linked; this one stays as it was. Once.
+			if next, err := tx.AuditSuccessor(ctx, c.ID); err != nil {
+				return err
+			} else if next != nil {
+				return failure.Newf(failure.FailedPrecondition, "audit case %q was already continued by %q", CaseName(id), CaseName(*next)).
+					WithReason("AUDIT_CONTINUED").WithResource(CaseName(*next))
+			}
 			nc := &Case{Account: c.Account, Source: c.Source, SourceRef: CaseName(c.ID), Severity: c.Severity, Standard: c.Standard,
 				Description: c.Description, Department: c.Department, Person: c.Person, Auditor: c.Auditor, GreenChannel: c.GreenChannel, LinkedCase: &c.ID}
 			if err := s.open(ctx, tx, nc, []Event{{Kind: EvNote, Detail: map[string]string{"comment": "reopened after the grace window: continues " + CaseName(c.ID)}}}); err != nil {

@@ -173,6 +173,16 @@ func TestDeadlines(t *testing.T) {
 		if err != nil || out.NewCase == nil || out.NewCase.LinkedCase == nil || *out.NewCase.LinkedCase != w.ID || out.Case.State != audit.Resolved || out.Case.Reopens != 1 {
 			t.Fatalf("late reopen: %+v, %v", out, err)
 		}
+		// Asking again (a retry) does not open a second case.
+		_, err = e.svc.Do(e.ctx, w.ID, audit.Act{Op: audit.OpReopen})
+		wantKind(t, err, failure.FailedPrecondition)
+		// The auditor's privileges are the auditor's (or an admin's).
+		member := auth.WithCaller(context.Background(), auth.Caller{Name: "apiKeys/member", Role: auth.Member})
+		_, err = e.svc.Do(member, out.NewCase.ID, audit.Act{Op: audit.OpGreenChannel, Green: true})
+		wantKind(t, err, failure.PermissionDenied)
+		if _, err := e.svc.Do(member, out.NewCase.ID, audit.Act{Op: audit.OpNote, Comment: "seen"}); err != nil {
+			t.Fatalf("a member's note: %v", err)
+		}
 	})
 }
 
@@ -320,14 +330,21 @@ func TestWarnings(t *testing.T) {
 		if attached != 1 {
 			t.Fatalf("%d warnings attached, want 1 (events %v)", attached, events)
 		}
+		// A resolved case does not collect warnings: a new one opens.
+		e.do(t, c1.ID, audit.Act{Op: audit.OpInvestigate})
+		e.do(t, c1.ID, audit.Act{Op: audit.OpResolve})
+		c5, created, err := e.svc.Warn(e.ctx, e.acc, "SURVEY_DETRACTOR", ref("5"), "NPS 4")
+		if err != nil || !created || c5.ID == c1.ID {
+			t.Fatalf("after resolving: %+v, %v, %v", c5, created, err)
+		}
 		// A complaint is another reason: its own case, HIGH.
 		c3, created, err := e.svc.Warn(e.ctx, e.acc, "COMPLAINT", ref("3"), "invoice wrong")
 		if err != nil || !created || c3.ID == c1.ID || c3.Severity != "HIGH" {
 			t.Fatalf("complaint: %+v, %v, %v", c3, created, err)
 		}
 		p, _ := e.svc.ListCases(e.ctx, audit.CaseFilter{Account: &e.acc}, 10, "")
-		if len(p.Items) != 2 {
-			t.Fatalf("%d cases, want 2", len(p.Items))
+		if len(p.Items) != 3 {
+			t.Fatalf("%d cases, want 3", len(p.Items))
 		}
 		// After the window, a new case.
 		e.clk.t = e.clk.t.AddDate(0, 0, 31)

@@ -43,6 +43,9 @@ type Reader interface {
 	AuditReopens(ctx context.Context, start, end time.Time) (map[uuid.UUID]int, error)
 	// AuditEventsOf returns the timelines of the cases, oldest first.
 	AuditEventsOf(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]Event, error)
+	// AuditSuccessor returns the case opened to continue id (a reopen after the grace
+	// window), or nil.
+	AuditSuccessor(ctx context.Context, id uuid.UUID) (*uuid.UUID, error)
 	// AuditAccountExists reports whether a live account has the id.
 	AuditAccountExists(ctx context.Context, id uuid.UUID) (bool, error)
 }

@@ -338,7 +338,7 @@ func (q txQueries) OpenWarningAuditCase(ctx context.Context, acc uuid.UUID, sour
 			return nil, mapErr(err)
 		}
 	}
-	r, err := q.c.AuditCase.Query().Where(auditcase.AccountID(acc), auditcase.Source(source), auditcase.StateNEQ(audit.Closed),
+	r, err := q.c.AuditCase.Query().Where(auditcase.AccountID(acc), auditcase.Source(source), auditcase.StateIn(audit.Open, audit.Investigating),
 		auditcase.OpenTimeGTE(since.UTC())).Order(ent.Desc(auditcase.FieldOpenTime)).First(ctx)
 	if err != nil {
 		return nil, mapErr(err)
@@ -405,4 +405,12 @@ func (q queries) AuditEventsOf(ctx context.Context, ids []uuid.UUID) (map[uuid.U
 		}
 	}
 	return out, nil
+}
+
+func (q queries) AuditSuccessor(ctx context.Context, id uuid.UUID) (*uuid.UUID, error) {
+	ids, err := q.c.AuditCase.Query().Where(auditcase.LinkedCase(id)).Limit(1).IDs(ctx)
+	if err != nil || len(ids) == 0 {
+		return nil, mapErr(err)
+	}
+	return &ids[0], nil
 }

@@ -163,11 +163,18 @@ func (s *Service) BatchCreateResponses(ctx context.Context, in []*Response) (out
 		if created == 0 {
 			return nil
 		}
+		// Warnings in account order: each takes its account's lock, so two batches never
+		// wait on each other crosswise.
+		var warn []*Response
 		for i, r := range out {
 			if r.ID == in[i].ID && r.Detractor() && s.opts.Warn != nil { // stored by this call
-				if err := s.opts.Warn(ctx, tx, r); err != nil {
-					return err
-				}
+				warn = append(warn, r)
+			}
+		}
+		slices.SortStableFunc(warn, func(a, b *Response) int { return slices.Compare(a.Account[:], b.Account[:]) })
+		for _, r := range warn {
+			if err := s.opts.Warn(ctx, tx, r); err != nil {
+				return err
 			}
 		}
 		// One entry per account: health and retention follow the log and re-evaluate.
@@ -267,11 +274,10 @@ func (s *Service) GetReport(ctx context.Context, p Period, seg Segment) (*Report
 	if !p.Start.Before(p.End) {
 		return nil, failure.InvalidFields([]failure.Violation{{Field: "period", Description: "start must be before end"}})
 	}
-	days := int(p.End.Sub(p.Start).Hours() / 24)
-	if days > MaxPeriodDays {
+	if p.End.Sub(p.Start) > MaxPeriodDays*24*time.Hour {
 		return nil, failure.InvalidFields([]failure.Violation{{Field: "period", Description: fmt.Sprintf("a period spans at most %d days", MaxPeriodDays)}})
 	}
-	prev := Period{Start: p.Start.AddDate(0, 0, -days), End: p.Start}
+	prev := Period{Start: p.Start.Add(-p.End.Sub(p.Start)), End: p.Start}
 	cur, err := s.store.ResponseCounts(ctx, p.Start, p.End, seg)
 	if err != nil {
 		return nil, err
@@ -288,7 +294,24 @@ func (s *Service) CheckEligibility(ctx context.Context, acc, contact uuid.UUID) 
 	if err := s.checkAccount(ctx, s.store, acc); err != nil {
 		return nil, err
 	}
+	if err := s.checkContact(ctx, s.store, acc, contact, "contact"); err != nil {
+		return nil, err
+	}
 	return s.eligibility(ctx, s.store, acc, contact, s.clock())
+}
+
+// checkContact fails unless contact is a contact of acc (NOT_FOUND, as a wrong child
+// name is).
+func (s *Service) checkContact(ctx context.Context, r Reader, acc, contact uuid.UUID, field string) error {
+	owners, err := r.ContactAccounts(ctx, []uuid.UUID{contact})
+	if err != nil {
+		return err
+	}
+	if owners[contact] != acc {
+		name := account.ContactName(acc, contact)
+		return failure.Newf(failure.NotFound, "contact %q not found", name).WithResource(name)
+	}
+	return nil
 }
 
 func (s *Service) eligibility(ctx context.Context, r Reader, acc, contact uuid.UUID, now time.Time) (*Eligibility, error) {
@@ -329,18 +352,22 @@ func (s *Service) RecordInvitation(ctx context.Context, inv *Invitation) (out *I
 		if err := tx.LockSurveys(ctx, inv.Account); err != nil {
 			return err
 		}
-		if prior, err := tx.InvitationByID(ctx, inv.Account, inv.InvitationID); err == nil {
-			out = prior
-			return nil
-		} else if !errors.Is(err, ErrNotFound) {
-			return err
-		}
 		owners, err := tx.ContactAccounts(ctx, []uuid.UUID{inv.Contact})
 		if err != nil {
 			return err
 		}
 		if owners[inv.Contact] != inv.Account {
 			return failure.InvalidFields([]failure.Violation{{Field: "invitation.contact", Description: fmt.Sprintf("contact %s is not a contact of %s", inv.Contact, account.AccountName(inv.Account))}})
+		}
+		if prior, err := tx.InvitationByID(ctx, inv.Account, inv.InvitationID); err == nil {
+			if prior.Contact != inv.Contact {
+				return failure.Newf(failure.AlreadyExists, "invitation_id %q was used for another contact of %s", inv.InvitationID, account.AccountName(inv.Account)).
+					WithReason("INVITATION_ID_REUSED")
+			}
+			out = prior // a resend
+			return nil
+		} else if !errors.Is(err, ErrNotFound) {
+			return err
 		}
 		now := s.clock()
 		e, err := s.eligibility(ctx, tx, inv.Account, inv.Contact, now)

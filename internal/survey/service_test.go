@@ -264,5 +264,10 @@ func TestEligibility(t *testing.T) {
 		// Someone else's contact.
 		_, _, err = e.svc.RecordInvitation(e.ctx, &survey.Invitation{Account: acc, Contact: oc, InvitationID: "x"})
 		wantCode(t, err, failure.Invalid)
+		_, err = e.svc.CheckEligibility(e.ctx, acc, oc)
+		wantCode(t, err, failure.NotFound)
+		// An invitation id is one invitation: reusing it for another contact is refused.
+		_, _, err = e.svc.RecordInvitation(e.ctx, &survey.Invitation{Account: acc, Contact: c1, InvitationID: "c2"})
+		wantCode(t, err, failure.AlreadyExists)
 	})
 }

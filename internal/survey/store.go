@@ -33,6 +33,8 @@ type Reader interface {
 	// ResponseCounts counts the non-excluded responses of live accounts in seg with
 	// times in [from, to), by kind and score.
 	ResponseCounts(ctx context.Context, from, to time.Time, seg Segment) (Counts, error)
+	// ContactAccounts returns the account of each contact that exists among ids.
+	ContactAccounts(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]uuid.UUID, error)
 	// LastSurveyed returns when the contact and when any contact of the account was
 	// last surveyed (invited, or answered NPS or CSAT); nil when never.
 	LastSurveyed(ctx context.Context, account, contact uuid.UUID) (contactLast, accountLast *time.Time, err error)
@@ -41,8 +43,6 @@ type Reader interface {
 // Tx is a survey transaction.
 type Tx interface {
 	Reader
-	// ContactAccounts returns the account of each contact that exists among ids.
-	ContactAccounts(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID]uuid.UUID, error)
 	// InsertResponses stores the responses whose (account, source, response_id) is
 	// new and returns how many it stored.
 	InsertResponses(ctx context.Context, rs []*Response) (int, error)
