@@ -321,7 +321,16 @@ func (s *Service) validate(ctx context.Context, tx Tx, c *Content) error {
 }
 
 func normalize(c *Content) {
-	c.Title = strings.TrimSpace(c.Title)
+	// Blank text is no text: the checklist must not count "  " as a stated problem.
+	for _, f := range []*string{&c.Title, &c.Scenario, &c.Problem, &c.Solution} {
+		*f = strings.TrimSpace(*f)
+	}
+	for i := range c.Results {
+		r := &c.Results[i]
+		for _, f := range []*string{&r.Metric, &r.Unit, &r.Period, &r.Method} {
+			*f = strings.TrimSpace(*f)
+		}
+	}
 	c.Products = dedupe(c.Products)
 	c.Tags = dedupe(c.Tags)
 	if a := c.Ack; a != nil {

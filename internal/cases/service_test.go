@@ -174,6 +174,16 @@ func TestStandardsChecklistAndSubmit(t *testing.T) {
 		if _, err := e.svc.Transition(e.author, cs.ID, cases.OpSubmit, got.Etag(), ""); err != nil {
 			t.Fatalf("submit: %v", err)
 		}
+		// Blank text is no text: a problem of spaces and a unit of spaces fail the checklist.
+		blank := e.complete("Blank")
+		blank.Problem = "   "
+		blank.Results[0].Unit = " "
+		bc := e.create(t, blank)
+		_, err = e.svc.Transition(e.author, bc.ID, cases.OpSubmit, "", "")
+		wantKind(t, err, failure.FailedPrecondition, "unit")
+		if !strings.Contains(err.Error(), "problem") {
+			t.Errorf("submit error %q does not name the blank problem", err)
+		}
 	})
 }
 
