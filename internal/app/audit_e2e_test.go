@@ -92,6 +92,9 @@ func TestAuditEndToEnd(t *testing.T) {
 			if code, list, _ := e.rest(t, "GET", "/v1/audits?state=CLOSED&greenChannelOnly=true", ""); code != 200 || len(list["audits"].([]any)) != 1 {
 				t.Errorf("list: %d %v", code, list)
 			}
+			if code, _, _ := e.rest(t, "GET", "/v1/audits?severity=URGENT", ""); code != http.StatusBadRequest {
+				t.Errorf("unknown severity filter: %d", code)
+			}
 
 			// The report over REST: this week's case, resolved and closed.
 			today := time.Now().UTC()

@@ -2018,7 +2018,7 @@ const file_furrow_v1_audit_service_proto_rawDesc = "" +
 	"\x0fGetAuditRequest\x12\xe2\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xcd\x01\xe0A\x02\xfaA\x16\n" +
 	"\x14furrow.dev/AuditCase\xbaH\xad\x01\xba\x01\xa9\x01\n" +
-	"\rresource_name\x12Amust be a resource name of the form audits/{audit}, with UUID ids\x1aUthis.matches('^audits/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\"\xbc\x05\n" +
+	"\rresource_name\x12Amust be a resource name of the form audits/{audit}, with UUID ids\x1aUthis.matches('^audits/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\"\xa1\x06\n" +
 	"\x11ListAuditsRequest\x12(\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\bpageSize\x12'\n" +
 	"\n" +
@@ -2027,9 +2027,9 @@ const file_furrow_v1_audit_service_proto_rawDesc = "" +
 	"\n" +
 	"department\x18\x04 \x01(\tB,\xbaH)r'2%^(departments/[a-z][a-z0-9-]{0,62})?$R\n" +
 	"department\x12F\n" +
-	"\bstandard\x18\x05 \x01(\tB*\xbaH'r%2#^(standards/[a-z][a-z0-9-]{0,62})?$R\bstandard\x12\x1f\n" +
-	"\x06source\x18\x06 \x01(\tB\a\xbaH\x04r\x02\x18\x1eR\x06source\x12#\n" +
-	"\bseverity\x18\a \x01(\tB\a\xbaH\x04r\x02\x18\x1eR\bseverity\x12\xe0\x01\n" +
+	"\bstandard\x18\x05 \x01(\tB*\xbaH'r%2#^(standards/[a-z][a-z0-9-]{0,62})?$R\bstandard\x12g\n" +
+	"\x06source\x18\x06 \x01(\tBO\xbaHLrJR\x00R\tCOMPLAINTR\fSALES_REPORTR\x10SURVEY_DETRACTORR\vHEALTH_DROPR\x0eINTERNAL_CHECKR\x06source\x12@\n" +
+	"\bseverity\x18\a \x01(\tB$\xbaH!r\x1fR\x00R\x03LOWR\x06MEDIUMR\x04HIGHR\bCRITICALR\bseverity\x12\xe0\x01\n" +
 	"\aaccount\x18\b \x01(\tB\xc5\x01\xbaH\xc1\x01\xba\x01\xbd\x01\n" +
 	"\rresource_name\x12Emust be a resource name of the form accounts/{account}, with UUID ids\x1aethis == '' || this.matches('^accounts/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\aaccount\x12,\n" +
 	"\x12green_channel_only\x18\t \x01(\bR\x10greenChannelOnly\x12!\n" +
