@@ -484,7 +484,7 @@ func (s *Service) ProcessChanges(ctx context.Context) (int, error) {
 
 // Touch re-evaluates the given accounts now (health calls it when grades change).
 func (s *Service) Touch(ctx context.Context, ids []uuid.UUID) error {
-	for _, part := range chunk(ids, s.opts.BatchSize) {
+	for part := range slices.Chunk(ids, s.opts.BatchSize) {
 		if err := s.store.WithRetentionTx(ctx, func(tx Tx) error {
 			_, err := s.apply(ctx, tx, part, s.clock(), nil)
 			return err
@@ -493,18 +493,6 @@ func (s *Service) Touch(ctx context.Context, ids []uuid.UUID) error {
 		}
 	}
 	return nil
-}
-
-func chunk(ids []uuid.UUID, n int) [][]uuid.UUID {
-	var out [][]uuid.UUID
-	for len(ids) > n {
-		out = append(out, ids[:n])
-		ids = ids[n:]
-	}
-	if len(ids) > 0 {
-		out = append(out, ids)
-	}
-	return out
 }
 
 // Sweep re-evaluates every live account when SweepEvery has passed since the last
