@@ -27,6 +27,17 @@ type Caller struct {
 	Name    string // "apiKeys/{id}", or "cli" / "system" for work not done through the API
 	Role    Role
 	Partner string // the partner id a PARTNER key acts for
+	Person  string // the person the key acts for (the same reference account owners use), if any
+}
+
+// Actor is who did something, as history records it: the person the key acts for when
+// it names one, so authors, reviewers and auditors are the same references account
+// owners are; otherwise the key itself.
+func (c Caller) Actor() string {
+	if c.Person != "" {
+		return c.Person
+	}
+	return c.Name
 }
 
 // IsPartner reports whether the caller is restricted to one partner's records.
@@ -204,6 +215,7 @@ var methodRoles = map[string][]Role{
 	"/furrow.v1.AuditService/DispatchAudit":                 write,
 	"/furrow.v1.AuditService/SetAuditAccountability":        write,
 	"/furrow.v1.AuditService/AddAuditNote":                  write,
+	"/furrow.v1.AuditService/ReassignAudit":                 write,
 
 	// Cases: everyone reads (viewers and partners only live published cases, which
 	// the domain enforces); members write and review; admins keep the lists.

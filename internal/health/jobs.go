@@ -229,6 +229,9 @@ func (s *Service) runJob(ctx context.Context, owner string, j *Job) error {
 			defer func() { <-slots }()
 			var regraded []uuid.UUID
 			err := s.store.WithHealthTx(ctx, func(tx Tx) error {
+				if err := tx.Rederivable(ctx); err != nil {
+					return err
+				}
 				st, err := s.scoreWith(ctx, tx, cards, ts, f == nil, j.ComputeTime, &j.ID)
 				if err != nil {
 					return err

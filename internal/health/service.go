@@ -703,6 +703,16 @@ func (s *Service) scoreTargets(ctx context.Context, tx Tx, ts []*Target, dense b
 // scoreWith is scoreTargets with the scorecards given (nil: read them in tx). A job
 // reads them once: a scorecard changed while it runs queues another job anyway.
 func (s *Service) scoreWith(ctx context.Context, tx Tx, cards []*Scorecard, ts []*Target, dense bool, asOf time.Time, jobID *uuid.UUID) (Stats, error) {
+	return s.scoreLocking(ctx, tx, cards, ts, dense, asOf, jobID, len(ts) == 1)
+}
+
+// scoreLocking scores ts. With lockFirst it reads the current rows for update, so a
+// person's override of the same account waits for it (and it for them). Without, it
+// reads them plainly and locks only the rows it is about to write, checking they did
+// not move since it read them; if one did, it scores the batch again the locking way.
+// Most rows of a recompute do not change, and locking them all cost the unchanged pass
+// a row lock (a heap write) per account.
+func (s *Service) scoreLocking(ctx context.Context, tx Tx, cards []*Scorecard, ts []*Target, dense bool, asOf time.Time, jobID *uuid.UUID, lockFirst bool) (Stats, error) {
 	st := Stats{Processed: int64(len(ts))}
 	if err := tx.PreferIndexes(ctx); err != nil {
 		return st, err
@@ -734,7 +744,12 @@ func (s *Service) scoreWith(ctx context.Context, tx Tx, cards []*Scorecard, ts [
 	if err != nil {
 		return st, err
 	}
-	currents, err := tx.LockCurrents(ctx, batch)
+	var currents map[uuid.UUID]*Current
+	if lockFirst {
+		currents, err = tx.LockCurrents(ctx, batch)
+	} else {
+		currents, err = tx.Currents(ctx, batch)
+	}
 	if err != nil {
 		return st, err
 	}
@@ -826,6 +841,21 @@ func (s *Service) scoreWith(ctx context.Context, tx Tx, cards []*Scorecard, ts [
 		}
 		upserts = append(upserts, next)
 	}
+	if !lockFirst && len(upserts) > 0 {
+		ids := make([]uuid.UUID, len(upserts))
+		for i, c := range upserts {
+			ids[i] = c.Account
+		}
+		locked, err := tx.LockCurrents(ctx, Batch{IDs: ids})
+		if err != nil {
+			return st, err
+		}
+		for _, id := range ids {
+			if !sameRow(currents[id], locked[id]) {
+				return s.scoreLocking(ctx, tx, cards, ts, dense, asOf, jobID, true) // moved under us
+			}
+		}
+	}
 	if err := tx.InsertScores(ctx, newScores); err != nil {
 		return st, err
 	}
@@ -859,6 +889,21 @@ func overrideIDs(cs map[uuid.UUID]*Current) []uuid.UUID {
 		}
 	}
 	return ids
+}
+
+// sameRow reports whether two reads of an account's current row found it unchanged
+// (both absent counts as unchanged: a first score's insert is an upsert).
+func sameRow(a, b *Current) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	eqF := func(x, y *float64) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
+	eqT := func(x, y *time.Time) bool { return (x == nil) == (y == nil) && (x == nil || x.Equal(*y)) }
+	eqU := func(x, y *uuid.UUID) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
+	return a.ScoreID == b.ScoreID && a.Scorecard == b.Scorecard && a.Version == b.Version && a.Computed == b.Computed &&
+		a.Grade == b.Grade && a.Time.Equal(b.Time) && eqF(a.Change, b.Change) && eqF(a.Change30d, b.Change30d) &&
+		a.Trend == b.Trend && a.Effective == b.Effective && a.EffGrade == b.EffGrade && eqU(a.OverrideID, b.OverrideID) &&
+		a.Digest == b.Digest && eqT(a.OverrideExpire, b.OverrideExpire)
 }
 
 func sameCurrent(a, b *Current) bool {

@@ -904,3 +904,70 @@ func TestSurveyDetractorsMeasure(t *testing.T) {
 		}
 	})
 }
+
+// raceStore runs hook once, in its own transactions, when a scoring transaction goes
+// to lock the current rows it is about to write: as if a person's override landed
+// between the batch's plain read and its write.
+type raceStore struct {
+	health.Store
+	hook func()
+}
+
+func (r *raceStore) WithHealthTx(ctx context.Context, fn func(tx health.Tx) error) error {
+	return r.Store.WithHealthTx(ctx, func(tx health.Tx) error { return fn(&raceTx{Tx: tx, r: r}) })
+}
+
+type raceTx struct {
+	health.Tx
+	r *raceStore
+}
+
+func (t *raceTx) LockCurrents(ctx context.Context, b health.Batch) (map[uuid.UUID]*health.Current, error) {
+	if h := t.r.hook; h != nil {
+		t.r.hook = nil
+		h()
+	}
+	return t.Tx.LockCurrents(ctx, b)
+}
+
+// TestOverrideBetweenReadAndWrite: a batch reads current rows without locking them and
+// locks only those it writes; an override that lands in between is kept (the batch
+// scores again, locking first), and the new score is still written. PostgreSQL only:
+// SQLite has one writer at a time, so nothing can land in between there.
+func TestOverrideBetweenReadAndWrite(t *testing.T) {
+	db := testdb.Open(t, "postgres")
+	e := newEnv(db)
+	e.card(t)
+	acc := e.account(t, "Acme", "", "")
+	e.account(t, "Globex", "", "") // two accounts a batch: a batch of one locks first
+	e.signal(t, acc, "logins", 90, t0.Add(-time.Hour), "1")
+	if _, err := e.health.ComputeHealthScore(e.ctx, acc); err != nil {
+		t.Fatal(err)
+	}
+	e.clk.t = t0.Add(time.Hour)
+	e.signal(t, acc, "logins", 5, t0.Add(30*time.Minute), "2")
+	rs := &raceStore{Store: store.New(db)}
+	racing := health.NewService(rs, health.Options{Now: e.clk.now, BatchSize: 3})
+	rs.hook = func() {
+		if _, err := e.health.OverrideHealthScore(e.ctx, acc, &health.Override{Grade: health.GradeGreen, Reason: "renewal signed"}); err != nil {
+			t.Errorf("override while the batch runs: %v", err)
+		}
+	}
+	if _, err := racing.StartRecompute(e.ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := racing.RunJobs(e.ctx, "w"); err != nil {
+		t.Fatal(err)
+	}
+	if rs.hook != nil {
+		t.Fatal("the batch never locked rows to write them")
+	}
+	h, err := e.health.GetHealthScore(e.ctx, acc, nil)
+	if err != nil || h.Override == nil || h.Grade != health.GradeGreen || !h.Computed.ComputeTime.Equal(e.clk.t) {
+		t.Fatalf("after a batch raced by an override = %+v (override %+v), %v", h, h.Override, err)
+	}
+	hist, err := e.health.ListHealthScoreHistory(e.ctx, acc, 10, "")
+	if err != nil || len(hist.Items) != 2 {
+		t.Fatalf("history = %d rows, %v; want 2 (one per compute)", len(hist.Items), err)
+	}
+}

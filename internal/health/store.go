@@ -67,6 +67,8 @@ type Reader interface {
 	// counted); accounts without any event of a query get a zero EventAgg there. It
 	// may return accounts outside b too (a dense batch is read as a range).
 	Aggregate(ctx context.Context, b Batch, asOf time.Time, qs []EventQuery) (map[uuid.UUID][]EventAgg, error)
+	// Currents reads the current rows of a batch without locking them.
+	Currents(ctx context.Context, b Batch) (map[uuid.UUID]*Current, error)
 	// CountsOf returns the accounts' current derived counts.
 	CountsOf(ctx context.Context, b Batch) (map[uuid.UUID]Counts, error)
 
@@ -97,6 +99,11 @@ type Tx interface {
 	// person's override of the same account take turns, so neither undoes the other.
 	LockCurrents(ctx context.Context, b Batch) (map[uuid.UUID]*Current, error)
 	LockCurrent(ctx context.Context, account uuid.UUID) (*Current, error)
+	// Rederivable marks the transaction as writing only what a re-run derives again
+	// (a recompute job's batch, cursor included): the database may acknowledge its
+	// commit before it is durable. A crash then loses the last batches whole, cursor
+	// and all, and the job redoes them.
+	Rederivable(ctx context.Context) error
 	// PreferIndexes tells the database to look rows up by index for the rest of the
 	// transaction (scoring reads batches of accounts by id).
 	PreferIndexes(ctx context.Context) error

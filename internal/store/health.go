@@ -426,6 +426,10 @@ func (q queries) GetCurrent(ctx context.Context, acc uuid.UUID) (*health.Current
 	return toCurrent(r), nil
 }
 
+func (q queries) Currents(ctx context.Context, b health.Batch) (map[uuid.UUID]*health.Current, error) {
+	return q.currents(ctx, b, false)
+}
+
 func (q txQueries) LockCurrents(ctx context.Context, b health.Batch) (map[uuid.UUID]*health.Current, error) {
 	return q.currents(ctx, b, true)
 }
@@ -928,6 +932,17 @@ func (q txQueries) PreferIndexes(ctx context.Context) error {
 		return nil
 	}
 	_, err := q.c.ExecContext(ctx, "SET LOCAL enable_seqscan = off")
+	return mapErr(err)
+}
+
+// Rederivable implements health.Tx: synchronous_commit off skips waiting for the WAL
+// flush at COMMIT (on PostgreSQL; SQLite has no such setting here). Commits still
+// reach disk in order, so a crash can only drop the newest whole transactions.
+func (q txQueries) Rederivable(ctx context.Context) error {
+	if !q.postgres() {
+		return nil
+	}
+	_, err := q.c.ExecContext(ctx, "SET LOCAL synchronous_commit = off")
 	return mapErr(err)
 }
 
