@@ -30,6 +30,8 @@ type ApiKey struct {
 	Hash []byte `json:"hash,omitempty"`
 	// Creator holds the value of the "creator" field.
 	Creator string `json:"creator,omitempty"`
+	// Person holds the value of the "person" field.
+	Person string `json:"person,omitempty"`
 	// CreateTime holds the value of the "create_time" field.
 	CreateTime time.Time `json:"create_time,omitempty"`
 	// ExpireTime holds the value of the "expire_time" field.
@@ -46,7 +48,7 @@ func (*ApiKey) scanValues(columns []string) ([]any, error) {
 		switch columns[i] {
 		case apikey.FieldHash:
 			values[i] = new([]byte)
-		case apikey.FieldDisplayName, apikey.FieldRole, apikey.FieldPartnerID, apikey.FieldPrefix, apikey.FieldCreator:
+		case apikey.FieldDisplayName, apikey.FieldRole, apikey.FieldPartnerID, apikey.FieldPrefix, apikey.FieldCreator, apikey.FieldPerson:
 			values[i] = new(sql.NullString)
 		case apikey.FieldCreateTime, apikey.FieldExpireTime, apikey.FieldRevokeTime:
 			values[i] = new(sql.NullTime)
@@ -108,6 +110,12 @@ func (_m *ApiKey) assignValues(columns []string, values []any) error {
 				return fmt.Errorf("unexpected type %T for field creator", values[i])
 			} else if value.Valid {
 				_m.Creator = value.String
+			}
+		case apikey.FieldPerson:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field person", values[i])
+			} else if value.Valid {
+				_m.Person = value.String
 			}
 		case apikey.FieldCreateTime:
 			if value, ok := values[i].(*sql.NullTime); !ok {
@@ -182,6 +190,9 @@ func (_m *ApiKey) String() string {
 	builder.WriteString(", ")
 	builder.WriteString("creator=")
 	builder.WriteString(_m.Creator)
+	builder.WriteString(", ")
+	builder.WriteString("person=")
+	builder.WriteString(_m.Person)
 	builder.WriteString(", ")
 	builder.WriteString("create_time=")
 	builder.WriteString(_m.CreateTime.Format(time.ANSIC))

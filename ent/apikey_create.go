@@ -76,6 +76,20 @@ func (_c *ApiKeyCreate) SetNillableCreator(v *string) *ApiKeyCreate {
 	return _c
 }
 
+// SetPerson sets the "person" field.
+func (_c *ApiKeyCreate) SetPerson(v string) *ApiKeyCreate {
+	_c.mutation.SetPerson(v)
+	return _c
+}
+
+// SetNillablePerson sets the "person" field if the given value is not nil.
+func (_c *ApiKeyCreate) SetNillablePerson(v *string) *ApiKeyCreate {
+	if v != nil {
+		_c.SetPerson(*v)
+	}
+	return _c
+}
+
 // SetCreateTime sets the "create_time" field.
 func (_c *ApiKeyCreate) SetCreateTime(v time.Time) *ApiKeyCreate {
 	_c.mutation.SetCreateTime(v)
@@ -159,6 +173,10 @@ func (_c *ApiKeyCreate) defaults() {
 		v := apikey.DefaultCreator
 		_c.mutation.SetCreator(v)
 	}
+	if _, ok := _c.mutation.Person(); !ok {
+		v := apikey.DefaultPerson
+		_c.mutation.SetPerson(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -180,6 +198,9 @@ func (_c *ApiKeyCreate) check() error {
 	}
 	if _, ok := _c.mutation.Creator(); !ok {
 		return &ValidationError{Name: "creator", err: errors.New(`ent: missing required field "ApiKey.creator"`)}
+	}
+	if _, ok := _c.mutation.Person(); !ok {
+		return &ValidationError{Name: "person", err: errors.New(`ent: missing required field "ApiKey.person"`)}
 	}
 	if _, ok := _c.mutation.CreateTime(); !ok {
 		return &ValidationError{Name: "create_time", err: errors.New(`ent: missing required field "ApiKey.create_time"`)}
@@ -243,6 +264,10 @@ func (_c *ApiKeyCreate) createSpec() (*ApiKey, *sqlgraph.CreateSpec) {
 	if value, ok := _c.mutation.Creator(); ok {
 		_spec.SetField(apikey.FieldCreator, field.TypeString, value)
 		_node.Creator = value
+	}
+	if value, ok := _c.mutation.Person(); ok {
+		_spec.SetField(apikey.FieldPerson, field.TypeString, value)
+		_node.Person = value
 	}
 	if value, ok := _c.mutation.CreateTime(); ok {
 		_spec.SetField(apikey.FieldCreateTime, field.TypeTime, value)
@@ -432,6 +457,9 @@ func (u *ApiKeyUpsertOne) UpdateNewValues() *ApiKeyUpsertOne {
 	u.create.conflict = append(u.create.conflict, sql.ResolveWith(func(s *sql.UpdateSet) {
 		if _, exists := u.create.mutation.ID(); exists {
 			s.SetIgnore(apikey.FieldID)
+		}
+		if _, exists := u.create.mutation.Person(); exists {
+			s.SetIgnore(apikey.FieldPerson)
 		}
 		if _, exists := u.create.mutation.CreateTime(); exists {
 			s.SetIgnore(apikey.FieldCreateTime)
@@ -775,6 +803,9 @@ func (u *ApiKeyUpsertBulk) UpdateNewValues() *ApiKeyUpsertBulk {
 		for _, b := range u.create.builders {
 			if _, exists := b.mutation.ID(); exists {
 				s.SetIgnore(apikey.FieldID)
+			}
+			if _, exists := b.mutation.Person(); exists {
+				s.SetIgnore(apikey.FieldPerson)
 			}
 			if _, exists := b.mutation.CreateTime(); exists {
 				s.SetIgnore(apikey.FieldCreateTime)

@@ -5355,6 +5355,7 @@ type ApiKeyMutation struct {
 	prefix        *string
 	hash          *[]byte
 	creator       *string
+	person        *string
 	create_time   *time.Time
 	expire_time   *time.Time
 	revoke_time   *time.Time
@@ -5684,6 +5685,42 @@ func (m *ApiKeyMutation) ResetCreator() {
 	m.creator = nil
 }
 
+// SetPerson sets the "person" field.
+func (m *ApiKeyMutation) SetPerson(s string) {
+	m.person = &s
+}
+
+// Person returns the value of the "person" field in the mutation.
+func (m *ApiKeyMutation) Person() (r string, exists bool) {
+	v := m.person
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldPerson returns the old "person" field's value of the ApiKey entity.
+// If the ApiKey object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *ApiKeyMutation) OldPerson(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldPerson is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldPerson requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldPerson: %w", err)
+	}
+	return oldValue.Person, nil
+}
+
+// ResetPerson resets all changes to the "person" field.
+func (m *ApiKeyMutation) ResetPerson() {
+	m.person = nil
+}
+
 // SetCreateTime sets the "create_time" field.
 func (m *ApiKeyMutation) SetCreateTime(t time.Time) {
 	m.create_time = &t
@@ -5852,7 +5889,7 @@ func (m *ApiKeyMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *ApiKeyMutation) Fields() []string {
-	fields := make([]string, 0, 9)
+	fields := make([]string, 0, 10)
 	if m.display_name != nil {
 		fields = append(fields, apikey.FieldDisplayName)
 	}
@@ -5870,6 +5907,9 @@ func (m *ApiKeyMutation) Fields() []string {
 	}
 	if m.creator != nil {
 		fields = append(fields, apikey.FieldCreator)
+	}
+	if m.person != nil {
+		fields = append(fields, apikey.FieldPerson)
 	}
 	if m.create_time != nil {
 		fields = append(fields, apikey.FieldCreateTime)
@@ -5900,6 +5940,8 @@ func (m *ApiKeyMutation) Field(name string) (ent.Value, bool) {
 		return m.Hash()
 	case apikey.FieldCreator:
 		return m.Creator()
+	case apikey.FieldPerson:
+		return m.Person()
 	case apikey.FieldCreateTime:
 		return m.CreateTime()
 	case apikey.FieldExpireTime:
@@ -5927,6 +5969,8 @@ func (m *ApiKeyMutation) OldField(ctx context.Context, name string) (ent.Value, 
 		return m.OldHash(ctx)
 	case apikey.FieldCreator:
 		return m.OldCreator(ctx)
+	case apikey.FieldPerson:
+		return m.OldPerson(ctx)
 	case apikey.FieldCreateTime:
 		return m.OldCreateTime(ctx)
 	case apikey.FieldExpireTime:
@@ -5983,6 +6027,13 @@ func (m *ApiKeyMutation) SetField(name string, value ent.Value) error {
 			return fmt.Errorf("unexpected type %T for field %s", value, name)
 		}
 		m.SetCreator(v)
+		return nil
+	case apikey.FieldPerson:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetPerson(v)
 		return nil
 	case apikey.FieldCreateTime:
 		v, ok := value.(time.Time)
@@ -6086,6 +6137,9 @@ func (m *ApiKeyMutation) ResetField(name string) error {
 		return nil
 	case apikey.FieldCreator:
 		m.ResetCreator()
+		return nil
+	case apikey.FieldPerson:
+		m.ResetPerson()
 		return nil
 	case apikey.FieldCreateTime:
 		m.ResetCreateTime()

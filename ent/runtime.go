@@ -153,6 +153,10 @@ func init() {
 	apikeyDescCreator := apikeyFields[6].Descriptor()
 	// apikey.DefaultCreator holds the default value on creation for the creator field.
 	apikey.DefaultCreator = apikeyDescCreator.Default.(string)
+	// apikeyDescPerson is the schema descriptor for person field.
+	apikeyDescPerson := apikeyFields[7].Descriptor()
+	// apikey.DefaultPerson holds the default value on creation for the person field.
+	apikey.DefaultPerson = apikeyDescPerson.Default.(string)
 	auditcaseFields := schema.AuditCase{}.Fields()
 	_ = auditcaseFields
 	// auditcaseDescSourceRef is the schema descriptor for source_ref field.

@@ -23,6 +23,8 @@ const (
 	FieldHash = "hash"
 	// FieldCreator holds the string denoting the creator field in the database.
 	FieldCreator = "creator"
+	// FieldPerson holds the string denoting the person field in the database.
+	FieldPerson = "person"
 	// FieldCreateTime holds the string denoting the create_time field in the database.
 	FieldCreateTime = "create_time"
 	// FieldExpireTime holds the string denoting the expire_time field in the database.
@@ -42,6 +44,7 @@ var Columns = []string{
 	FieldPrefix,
 	FieldHash,
 	FieldCreator,
+	FieldPerson,
 	FieldCreateTime,
 	FieldExpireTime,
 	FieldRevokeTime,
@@ -62,6 +65,8 @@ var (
 	DefaultPartnerID string
 	// DefaultCreator holds the default value on creation for the "creator" field.
 	DefaultCreator string
+	// DefaultPerson holds the default value on creation for the "person" field.
+	DefaultPerson string
 )
 
 // OrderOption defines the ordering options for the ApiKey queries.
@@ -95,6 +100,11 @@ func ByPrefix(opts ...sql.OrderTermOption) OrderOption {
 // ByCreator orders the results by the creator field.
 func ByCreator(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldCreator, opts...).ToFunc()
+}
+
+// ByPerson orders the results by the person field.
+func ByPerson(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldPerson, opts...).ToFunc()
 }
 
 // ByCreateTime orders the results by the create_time field.

@@ -85,6 +85,11 @@ func Creator(v string) predicate.ApiKey {
 	return predicate.ApiKey(sql.FieldEQ(FieldCreator, v))
 }
 
+// Person applies equality check predicate on the "person" field. It's identical to PersonEQ.
+func Person(v string) predicate.ApiKey {
+	return predicate.ApiKey(sql.FieldEQ(FieldPerson, v))
+}
+
 // CreateTime applies equality check predicate on the "create_time" field. It's identical to CreateTimeEQ.
 func CreateTime(v time.Time) predicate.ApiKey {
 	return predicate.ApiKey(sql.FieldEQ(FieldCreateTime, v))
@@ -463,6 +468,71 @@ func CreatorEqualFold(v string) predicate.ApiKey {
 // CreatorContainsFold applies the ContainsFold predicate on the "creator" field.
 func CreatorContainsFold(v string) predicate.ApiKey {
 	return predicate.ApiKey(sql.FieldContainsFold(FieldCreator, v))
+}
+
+// PersonEQ applies the EQ predicate on the "person" field.
+func PersonEQ(v string) predicate.ApiKey {
+	return predicate.ApiKey(sql.FieldEQ(FieldPerson, v))
+}
+
+// PersonNEQ applies the NEQ predicate on the "person" field.
+func PersonNEQ(v string) predicate.ApiKey {
+	return predicate.ApiKey(sql.FieldNEQ(FieldPerson, v))
+}
+
+// PersonIn applies the In predicate on the "person" field.
+func PersonIn(vs ...string) predicate.ApiKey {
+	return predicate.ApiKey(sql.FieldIn(FieldPerson, vs...))
+}
+
+// PersonNotIn applies the NotIn predicate on the "person" field.
+func PersonNotIn(vs ...string) predicate.ApiKey {
+	return predicate.ApiKey(sql.FieldNotIn(FieldPerson, vs...))
+}
+
+// PersonGT applies the GT predicate on the "person" field.
+func PersonGT(v string) predicate.ApiKey {
+	return predicate.ApiKey(sql.FieldGT(FieldPerson, v))
+}
+
+// PersonGTE applies the GTE predicate on the "person" field.
+func PersonGTE(v string) predicate.ApiKey {
+	return predicate.ApiKey(sql.FieldGTE(FieldPerson, v))
+}
+
+// PersonLT applies the LT predicate on the "person" field.
+func PersonLT(v string) predicate.ApiKey {
+	return predicate.ApiKey(sql.FieldLT(FieldPerson, v))
+}
+
+// PersonLTE applies the LTE predicate on the "person" field.
+func PersonLTE(v string) predicate.ApiKey {
+	return predicate.ApiKey(sql.FieldLTE(FieldPerson, v))
+}
+
+// PersonContains applies the Contains predicate on the "person" field.
+func PersonContains(v string) predicate.ApiKey {
+	return predicate.ApiKey(sql.FieldContains(FieldPerson, v))
+}
+
+// PersonHasPrefix applies the HasPrefix predicate on the "person" field.
+func PersonHasPrefix(v string) predicate.ApiKey {
+	return predicate.ApiKey(sql.FieldHasPrefix(FieldPerson, v))
+}
+
+// PersonHasSuffix applies the HasSuffix predicate on the "person" field.
+func PersonHasSuffix(v string) predicate.ApiKey {
+	return predicate.ApiKey(sql.FieldHasSuffix(FieldPerson, v))
+}
+
+// PersonEqualFold applies the EqualFold predicate on the "person" field.
+func PersonEqualFold(v string) predicate.ApiKey {
+	return predicate.ApiKey(sql.FieldEqualFold(FieldPerson, v))
+}
+
+// PersonContainsFold applies the ContainsFold predicate on the "person" field.
+func PersonContainsFold(v string) predicate.ApiKey {
+	return predicate.ApiKey(sql.FieldContainsFold(FieldPerson, v))
 }
 
 // CreateTimeEQ applies the EQ predicate on the "create_time" field.

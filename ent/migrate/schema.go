@@ -247,6 +247,7 @@ var (
 		{Name: "prefix", Type: field.TypeString, Unique: true},
 		{Name: "hash", Type: field.TypeBytes},
 		{Name: "creator", Type: field.TypeString, Default: ""},
+		{Name: "person", Type: field.TypeString, Default: ""},
 		{Name: "create_time", Type: field.TypeTime},
 		{Name: "expire_time", Type: field.TypeTime, Nullable: true},
 		{Name: "revoke_time", Type: field.TypeTime, Nullable: true},
@@ -260,7 +261,7 @@ var (
 			{
 				Name:    "apikey_create_time_id",
 				Unique:  false,
-				Columns: []*schema.Column{APIKeysColumns[7], APIKeysColumns[0]},
+				Columns: []*schema.Column{APIKeysColumns[8], APIKeysColumns[0]},
 			},
 		},
 	}

@@ -21,6 +21,9 @@ func (ApiKey) Fields() []ent.Field {
 		field.String("prefix").Unique(),
 		field.Bytes("hash"),
 		field.String("creator").Default(""),
+		// person is who the key acts for (the reference account owners use), so what
+		// they author, review or audit is theirs whichever of their keys they use.
+		field.String("person").Default("").Immutable(),
 		field.Time("create_time").Immutable(),
 		field.Time("expire_time").Optional().Nillable(),
 		field.Time("revoke_time").Optional().Nillable(),

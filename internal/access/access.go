@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/google/uuid"
 
@@ -31,6 +32,7 @@ type Key struct {
 	Prefix      string
 	Secret      string
 	Creator     string
+	Person      string // who the key acts for (auth.Caller.Person), if anyone
 	CreateTime  time.Time
 	ExpireTime  *time.Time
 	RevokeTime  *time.Time
@@ -154,7 +156,7 @@ func (s *Service) Authenticate(ctx context.Context, presented string) (auth.Call
 	case c.key.ExpireTime != nil && !now.Before(*c.key.ExpireTime):
 		return auth.Caller{}, unauthenticated(fmt.Sprintf("the API key fw_%s… expired at %s", c.key.Prefix, c.key.ExpireTime.Format(time.RFC3339)))
 	}
-	return auth.Caller{Name: c.key.Name(), Role: c.key.Role, Partner: c.key.Partner}, nil
+	return auth.Caller{Name: c.key.Name(), Role: c.key.Role, Partner: c.key.Partner, Person: c.key.Person}, nil
 }
 
 // CreateKey creates a key and returns it with its secret.
@@ -193,6 +195,7 @@ func (s *Service) createKey(ctx context.Context, in Key, preset, creator string)
 func (s *Service) newKey(in Key, preset, creator string) (Key, apikey.Key, error) {
 	k := in
 	k.DisplayName = strings.TrimSpace(k.DisplayName)
+	k.Person = strings.TrimSpace(k.Person)
 	var vs []failure.Violation
 	if k.DisplayName == "" {
 		vs = append(vs, failure.Violation{Field: "api_key.display_name", Description: "display_name is required"})
@@ -205,6 +208,9 @@ func (s *Service) newKey(in Key, preset, creator string) (Key, apikey.Key, error
 	}
 	if k.Role != auth.Partner && k.Partner != "" {
 		vs = append(vs, failure.Violation{Field: "api_key.partner", Description: "only ROLE_PARTNER keys act for a partner"})
+	}
+	if len(k.Person) > 200 || strings.ContainsFunc(k.Person, unicode.IsControl) {
+		vs = append(vs, failure.Violation{Field: "api_key.person", Description: "person is at most 200 characters, on one line"})
 	}
 	now := s.clock()
 	if k.ExpireTime != nil && !k.ExpireTime.After(now) {

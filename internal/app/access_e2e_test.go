@@ -595,3 +595,54 @@ func TestActivityLog(t *testing.T) {
 		t.Errorf("filtered: %v %v", err, f.GetActivities())
 	}
 }
+
+// TestKeyActsForPerson: a key may name the person it acts for; what its caller does is
+// then recorded as that person, not as the key.
+func TestKeyActsForPerson(t *testing.T) {
+	eachDialect(t, func(t *testing.T, e *env) {
+		ctx := context.Background()
+		made, err := e.access.CreateApiKey(ctx, &furrowv1.CreateApiKeyRequest{ApiKey: &furrowv1.ApiKey{
+			DisplayName: "Alice's laptop", Role: furrowv1.Role_ROLE_MEMBER, Person: "alice@example.com"}})
+		if err != nil || made.GetPerson() != "alice@example.com" {
+			t.Fatalf("create a key for a person = %v, %v", made, err)
+		}
+		if got, err := e.access.GetApiKey(ctx, &furrowv1.GetApiKeyRequest{Name: made.GetName()}); err != nil || got.GetPerson() != "alice@example.com" {
+			t.Fatalf("get = %v, %v", got, err)
+		}
+		for _, bad := range []string{" alice", "alice\n", strings.Repeat("a", 201)} {
+			_, err := e.access.CreateApiKey(ctx, &furrowv1.CreateApiKeyRequest{ApiKey: &furrowv1.ApiKey{
+				DisplayName: "bad", Role: furrowv1.Role_ROLE_MEMBER, Person: bad}})
+			if br := badRequest(grpcCode(t, err, codes.InvalidArgument)); br == nil || br.GetFieldViolations()[0].GetField() != "api_key.person" {
+				t.Errorf("person %q: %v", bad, br)
+			}
+		}
+
+		// Alice excludes a survey response with her key: the exclusion is hers.
+		conn := e.dial(t, made.GetKey())
+		acc, err := furrowv1.NewAccountServiceClient(conn).CreateAccount(ctx, &furrowv1.CreateAccountRequest{Account: &furrowv1.Account{DisplayName: "Acme"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		contact, err := furrowv1.NewAccountServiceClient(conn).CreateContact(ctx, &furrowv1.CreateContactRequest{Parent: acc.GetName(), Contact: &furrowv1.Contact{DisplayName: "Li Wei"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := furrowv1.NewSurveyServiceClient(conn)
+		five := int32(5)
+		out, err := sc.BatchCreateSurveyResponses(ctx, &furrowv1.BatchCreateSurveyResponsesRequest{Responses: []*furrowv1.SurveyResponse{{
+			Account: acc.GetName(), Contact: contact.GetName(), Kind: furrowv1.SurveyKind_SURVEY_KIND_CSAT, Score: &five,
+			Time: timestamppb.New(time.Now().Add(-time.Minute)), ResponseId: "r-1"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ex, err := sc.ExcludeSurveyResponse(ctx, &furrowv1.ExcludeSurveyResponseRequest{Name: out.GetResponses()[0].GetName(), Reason: "test answer"})
+		if err != nil || ex.GetExcludedBy() != "alice@example.com" {
+			t.Fatalf("excluded by %q (%v), want the key's person", ex.GetExcludedBy(), err)
+		}
+		// The activity log still names the key that made the call.
+		log, err := e.activity.ListActivities(ctx, &furrowv1.ListActivitiesRequest{Filter: `action = "exclude"`})
+		if err != nil || len(log.GetActivities()) != 1 || log.GetActivities()[0].GetActor() != made.GetName() {
+			t.Errorf("activity of the exclusion = %v, %v", log.GetActivities(), err)
+		}
+	})
+}

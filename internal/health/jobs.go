@@ -36,7 +36,7 @@ func (s *Service) StartRecompute(ctx context.Context, filterText string) (*Job, 
 	}
 	now := s.clock()
 	j := &Job{ID: newID(), Filter: filterText, State: JobRunning, ComputeTime: now, Total: total,
-		Creator: auth.CallerFrom(ctx).Name, CreateTime: now, UpdateTime: now}
+		Creator: auth.CallerFrom(ctx).Actor(), CreateTime: now, UpdateTime: now}
 	err = s.store.WithHealthTx(ctx, func(tx Tx) error { return insertJob(ctx, tx, j) })
 	if err != nil {
 		return nil, err
@@ -58,7 +58,7 @@ func (s *Service) queueRecompute(ctx context.Context, tx Tx, now time.Time) erro
 		return err
 	}
 	return insertJob(ctx, tx, &Job{ID: newID(), State: JobRunning, ComputeTime: now, Total: total,
-		Creator: auth.CallerFrom(ctx).Name, CreateTime: now, UpdateTime: now})
+		Creator: auth.CallerFrom(ctx).Actor(), CreateTime: now, UpdateTime: now})
 }
 
 // recomputeCursor holds when the last scheduled recompute was queued (Unix µs).

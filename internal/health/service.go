@@ -596,11 +596,11 @@ func (s *Service) OverrideHealthScore(ctx context.Context, acc uuid.UUID, o *Ove
 			return err
 		}
 		if cur.OverrideID != nil {
-			if err := tx.EndOverride(ctx, *cur.OverrideID, now, auth.CallerFrom(ctx).Name, "replaced"); err != nil {
+			if err := tx.EndOverride(ctx, *cur.OverrideID, now, auth.CallerFrom(ctx).Actor(), "replaced"); err != nil {
 				return err
 			}
 		}
-		o.ID, o.Account, o.Actor, o.SetTime = newID(), acc, auth.CallerFrom(ctx).Name, now
+		o.ID, o.Account, o.Actor, o.SetTime = newID(), acc, auth.CallerFrom(ctx).Actor(), now
 		if o.Grade == "" {
 			o.Grade = card.Definition.Bands.Grade(*o.Score)
 		}
@@ -655,7 +655,7 @@ func (s *Service) ClearHealthScoreOverride(ctx context.Context, acc uuid.UUID, r
 		if o == nil || !o.ActiveAt(now) {
 			return failure.Newf(failure.FailedPrecondition, "account %q has no health score override in effect", account.AccountName(acc)).WithReason("NO_OVERRIDE")
 		}
-		if err := clearOverride(ctx, tx, cur, now, auth.CallerFrom(ctx).Name, reason); err != nil {
+		if err := clearOverride(ctx, tx, cur, now, auth.CallerFrom(ctx).Actor(), reason); err != nil {
 			return err
 		}
 		return tx.RecordActivity(ctx, activity.New(ctx, now, ScoreName(acc), "clear_override", acc, []string{"reason"}))

@@ -103,7 +103,7 @@ func (s *Service) UpdatePolicy(ctx context.Context, d Definition, revision int64
 			return failure.Newf(failure.Aborted, "the retention policy changed since it was read (etag %q, now %q)", strconv.FormatInt(revision, 10), strconv.FormatInt(cur.Revision, 10)).WithReason("ETAG_MISMATCH")
 		}
 		now := s.clock()
-		p := &Policy{Definition: d, Revision: cur.Revision + 1, UpdatedBy: auth.CallerFrom(ctx).Name, UpdateTime: now}
+		p := &Policy{Definition: d, Revision: cur.Revision + 1, UpdatedBy: auth.CallerFrom(ctx).Actor(), UpdateTime: now}
 		if err := tx.SavePolicy(ctx, p, cur.Revision); err != nil {
 			if errors.Is(err, ErrStale) {
 				return failure.Newf(failure.Aborted, "the retention policy changed concurrently; read it again").WithReason("ETAG_MISMATCH")
@@ -181,7 +181,7 @@ func (s *Service) SetManual(ctx context.Context, acc uuid.UUID, label, reason st
 	}
 	var out *State
 	err := s.store.WithRetentionTx(ctx, func(tx Tx) error {
-		m := &Manual{Label: label, Reason: reason, By: auth.CallerFrom(ctx).Name, SetTime: now, ExpireTime: expire}
+		m := &Manual{Label: label, Reason: reason, By: auth.CallerFrom(ctx).Actor(), SetTime: now, ExpireTime: expire}
 		sts, err := s.apply(ctx, tx, []uuid.UUID{acc}, now, func(*State) (*Manual, string, string) { return m, CauseManual, reason })
 		if err != nil {
 			return err
@@ -294,7 +294,7 @@ func (s *Service) apply(ctx context.Context, tx Tx, ids []uuid.UUID, t time.Time
 			case CauseManualExpired:
 				c.Actor, c.Reason = "system", reason
 			default:
-				c.Actor, c.Reason = auth.CallerFrom(ctx).Name, reason
+				c.Actor, c.Reason = auth.CallerFrom(ctx).Actor(), reason
 			}
 			c.WinBack = cause == CauseRule && from == Churned && next.Label != Churned && next.Label != "" && boughtAgain(cur, f)
 			if cur != nil || next.Label != "" { // a prospect's first evaluation is not a change
@@ -411,7 +411,7 @@ func (s *Service) ActOnAlert(ctx context.Context, id uuid.UUID, act AlertAction)
 			return failure.Newf(failure.FailedPrecondition, "retention alert %q is %s: it cannot %s", AlertName(id), a.State, act.Kind).WithReason("ALERT_STATE")
 		}
 		now := s.clock()
-		by := auth.CallerFrom(ctx).Name
+		by := auth.CallerFrom(ctx).Actor()
 		switch act.Kind {
 		case "acknowledge":
 			a.State, a.AcknowledgeBy, a.AcknowledgedAt = AlertAcknowledged, by, &now

@@ -39,7 +39,7 @@ func keyToProto(k *access.Key) *furrowv1.ApiKey {
 	return &furrowv1.ApiKey{
 		Name: k.Name(), DisplayName: k.DisplayName, Role: roleToProto(k.Role), Partner: partnerName(k.Partner),
 		Prefix: "fw_" + k.Prefix, Key: k.Secret, ExpireTime: tsPtr(k.ExpireTime), CreateTime: ts(k.CreateTime),
-		RevokeTime: tsPtr(k.RevokeTime), Creator: k.Creator,
+		RevokeTime: tsPtr(k.RevokeTime), Creator: k.Creator, Person: k.Person,
 	}
 }
 
@@ -55,7 +55,7 @@ func keyID(name string) (uuid.UUID, error) {
 func (s *AccessServer) CreateApiKey(ctx context.Context, req *furrowv1.CreateApiKeyRequest) (*furrowv1.ApiKey, error) {
 	in := req.GetApiKey()
 	k := access.Key{DisplayName: in.GetDisplayName(), Role: auth.Role(enumToDomain(in.GetRole(), "ROLE_")),
-		Partner: strings.TrimPrefix(in.GetPartner(), "partners/")}
+		Partner: strings.TrimPrefix(in.GetPartner(), "partners/"), Person: in.GetPerson()}
 	if in.GetExpireTime() != nil {
 		t := fromTS(in.GetExpireTime())
 		k.ExpireTime = &t

@@ -56,7 +56,7 @@ func accessErr(err error) error {
 func toKey(r *ent.ApiKey) *access.Key {
 	return &access.Key{
 		ID: r.ID, DisplayName: r.DisplayName, Role: auth.Role(r.Role), Partner: r.PartnerID, Prefix: r.Prefix,
-		Creator: r.Creator, CreateTime: r.CreateTime.UTC(), ExpireTime: utcPtr(r.ExpireTime), RevokeTime: utcPtr(r.RevokeTime),
+		Creator: r.Creator, Person: r.Person, CreateTime: r.CreateTime.UTC(), ExpireTime: utcPtr(r.ExpireTime), RevokeTime: utcPtr(r.RevokeTime),
 	}
 }
 
@@ -140,7 +140,7 @@ func (q accessTx) Serialize(ctx context.Context, name string) error {
 
 func (q accessTx) InsertKey(ctx context.Context, k *access.Key, hash []byte) error {
 	c := q.c.ApiKey.Create().SetID(k.ID).SetDisplayName(k.DisplayName).SetRole(string(k.Role)).SetPartnerID(k.Partner).
-		SetPrefix(k.Prefix).SetHash(hash).SetCreator(k.Creator).SetCreateTime(k.CreateTime).SetNillableExpireTime(k.ExpireTime)
+		SetPrefix(k.Prefix).SetHash(hash).SetCreator(k.Creator).SetPerson(k.Person).SetCreateTime(k.CreateTime).SetNillableExpireTime(k.ExpireTime)
 	return accessErr(c.Exec(ctx))
 }
 

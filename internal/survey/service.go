@@ -246,7 +246,7 @@ func (s *Service) SetExcluded(ctx context.Context, acc, id uuid.UUID, exclude bo
 		r.Exclusion = nil
 		if exclude {
 			action = "exclude"
-			r.Exclusion = &Exclusion{Reason: reason, By: auth.CallerFrom(ctx).Name, Time: now}
+			r.Exclusion = &Exclusion{Reason: reason, By: auth.CallerFrom(ctx).Actor(), Time: now}
 		}
 		if err := tx.SetExclusion(ctx, acc, id, r.Exclusion); err != nil {
 			return err
@@ -381,7 +381,7 @@ func (s *Service) RecordInvitation(ctx context.Context, inv *Invitation) (out *I
 			}
 			return failure.Newf(failure.FailedPrecondition, "not surveyed: %s", strings.Join(details, "; ")).WithReason(e.Refusals[0].Reason)
 		}
-		inv.ID, inv.Time, inv.Creator = newID(), now, auth.CallerFrom(ctx).Name
+		inv.ID, inv.Time, inv.Creator = newID(), now, auth.CallerFrom(ctx).Actor()
 		if err := tx.InsertInvitation(ctx, inv); err != nil {
 			return err
 		}

@@ -113,7 +113,13 @@ type ApiKey struct {
 	RevokeTime *timestamppb.Timestamp `protobuf:"bytes,9,opt,name=revoke_time,json=revokeTime,proto3" json:"revoke_time,omitempty"`
 	// creator is the key that created this one (`apiKeys/{api_key}`), or `bootstrap` /
 	// `cli` for keys made by the server or `furrow keys`.
-	Creator       string `protobuf:"bytes,10,opt,name=creator,proto3" json:"creator,omitempty"`
+	Creator string `protobuf:"bytes,10,opt,name=creator,proto3" json:"creator,omitempty"`
+	// person is the person the key acts for, in the form account owners take (e.g.
+	// `alice@example.com`). What its caller authors, reviews or audits (best-practice
+	// cases, audit cases, overrides, exclusions) is recorded as this person, so two keys
+	// of one person are one author: a person cannot approve their own case with another
+	// key. Empty: the key acts for itself (its name is recorded).
+	Person        string `protobuf:"bytes,11,opt,name=person,proto3" json:"person,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -214,6 +220,13 @@ func (x *ApiKey) GetRevokeTime() *timestamppb.Timestamp {
 func (x *ApiKey) GetCreator() string {
 	if x != nil {
 		return x.Creator
+	}
+	return ""
+}
+
+func (x *ApiKey) GetPerson() string {
+	if x != nil {
+		return x.Person
 	}
 	return ""
 }
@@ -425,7 +438,7 @@ var File_furrow_v1_access_proto protoreflect.FileDescriptor
 
 const file_furrow_v1_access_proto_rawDesc = "" +
 	"\n" +
-	"\x16furrow/v1/access.proto\x12\tfurrow.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xb8\x04\n" +
+	"\x16furrow/v1/access.proto\x12\tfurrow.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xed\x04\n" +
 	"\x06ApiKey\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12+\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x123\n" +
@@ -441,7 +454,8 @@ const file_furrow_v1_access_proto_rawDesc = "" +
 	"\vrevoke_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"revokeTime\x12\x1d\n" +
 	"\acreator\x18\n" +
-	" \x01(\tB\x03\xe0A\x03R\acreator::\xeaA7\n" +
+	" \x01(\tB\x03\xe0A\x03R\acreator\x123\n" +
+	"\x06person\x18\v \x01(\tB\x1b\xe0A\x05\xbaH\x15\xd8\x01\x01r\x10\x18\xc8\x012\v^\\S(.*\\S)?$R\x06person::\xeaA7\n" +
 	"\x11furrow.dev/ApiKey\x12\x11apiKeys/{api_key}*\aapiKeys2\x06apiKey\"\x93\x02\n" +
 	"\aPartner\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12+\n" +
