@@ -27,12 +27,13 @@ const (
 	OpGreenChannel   = "setGreenChannel"
 	OpSeverity       = "changeSeverity"
 	OpDispatch       = "dispatch"
+	OpReassign       = "reassign"
 	OpAccountability = "setAccountability"
 	OpNote           = "addNote"
 )
 
 // Operations lists every operation, for the state table.
-var Operations = []string{OpInvestigate, OpPause, OpResume, OpResolve, OpClose, OpReopen, OpGreenChannel, OpSeverity, OpDispatch, OpAccountability, OpNote}
+var Operations = []string{OpInvestigate, OpPause, OpResume, OpResolve, OpClose, OpReopen, OpGreenChannel, OpSeverity, OpDispatch, OpReassign, OpAccountability, OpNote}
 
 // allowedIn is the states each operation may start from (pause and resume also need
 // the clock running or stopped).
@@ -46,13 +47,15 @@ var allowedIn = map[string][]string{
 	OpGreenChannel:   {Open, Investigating},
 	OpSeverity:       {Open, Investigating},
 	OpDispatch:       {Open, Investigating},
+	OpReassign:       {Open, Investigating},
 	OpAccountability: {Investigating, Resolved},
 	OpNote:           {Open, Investigating, Resolved, Closed},
 }
 
-// auditorOnly are the auditor's privileges: green channel, resource dispatch and
-// follow-to-the-end accountability, for the case's auditor (or an admin).
-var auditorOnly = []string{OpGreenChannel, OpDispatch, OpAccountability}
+// auditorOnly are the auditor's privileges: green channel, resource dispatch (pulling
+// a department in, or handing it the case) and follow-to-the-end accountability, for
+// the case's auditor (or an admin).
+var auditorOnly = []string{OpGreenChannel, OpDispatch, OpReassign, OpAccountability}
 
 // Act is an operation on a case with its inputs.
 type Act struct {
@@ -65,6 +68,8 @@ type Act struct {
 	Green bool
 	// dispatch
 	Dispatch Dispatch
+	// reassign (Comment is the reason): the new responsible department and/or person
+	Department, Person string
 	// setAccountability
 	RootCause, RootCauseText, AccountableDepartment, AccountablePerson string
 	Actions                                                            []Action
@@ -93,7 +98,7 @@ func (s *Service) Do(ctx context.Context, id uuid.UUID, a Act) (*Acted, error) {
 			return failure.Newf(failure.Aborted, "audit case %q changed since it was read", CaseName(id)).WithReason("ETAG_MISMATCH")
 		}
 		if slices.Contains(auditorOnly, a.Op) {
-			if caller := auth.CallerFrom(ctx); caller.Role != auth.Admin && caller.Name != c.Auditor {
+			if caller := auth.CallerFrom(ctx); caller.Role != auth.Admin && caller.Actor() != c.Auditor {
 				return failure.Newf(failure.PermissionDenied, "only the case's auditor (%s) or an admin may %s", c.Auditor, a.Op).WithReason("NOT_THE_AUDITOR")
 			}
 		}
@@ -192,6 +197,30 @@ func (s *Service) Do(ctx context.Context, id uuid.UUID, a Act) (*Acted, error) {
 			d.Time = now
 			c.Dispatches = append(c.Dispatches, d)
 			note(EvDispatched, map[string]string{"department": d.Department, "person": d.Person, "task": d.Task, "due": d.Due.UTC().Format(time.RFC3339)})
+		case OpReassign:
+			if strings.TrimSpace(a.Comment) == "" {
+				return invalid("reason", "a reassignment needs a reason")
+			}
+			dept, person := c.Department, c.Person
+			if a.Department != "" && a.Department != c.Department {
+				if _, err := tx.GetAuditDepartment(ctx, a.Department); errors.Is(err, ErrNotFound) {
+					return invalid("department", "department %q does not exist", DepartmentName(a.Department))
+				} else if err != nil {
+					return err
+				}
+				dept, person = a.Department, "" // the old department's person is not the new one's
+			}
+			if a.Person != "" {
+				person = a.Person
+			}
+			if dept == c.Department && person == c.Person {
+				return failure.Newf(failure.FailedPrecondition, "audit case %q is already with %s %s", CaseName(id), DepartmentName(dept), person).WithReason("AUDIT_UNCHANGED")
+			}
+			// The new department owns the case from now: commit re-derives the deadline
+			// with the target's time left counted on its calendar.
+			es = append(es, Event{Kind: EvReassigned, Detail: map[string]string{"from_department": c.Department, "to_department": dept,
+				"from_person": c.Person, "to_person": person, "reason": strings.TrimSpace(a.Comment)}})
+			c.Department, c.Person = dept, person
 		case OpAccountability:
 			if a.RootCause != "" && !slices.Contains(pol.RootCauses, a.RootCause) {
 				return invalid("root_cause", "must be one of %v", pol.RootCauses)

@@ -128,6 +128,7 @@ const (
 	EvPaused          = "PAUSED"
 	EvResumed         = "RESUMED"
 	EvDispatched      = "DISPATCHED"
+	EvReassigned      = "REASSIGNED"
 	EvNote            = "NOTE"
 	EvDeadline        = "DEADLINE_CHANGED"
 	EvAccountability  = "ACCOUNTABILITY_SET"

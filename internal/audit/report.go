@@ -2,7 +2,6 @@ package audit
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -27,11 +26,13 @@ type ReportRow struct {
 	OpenNow    int // OPEN or INVESTIGATING now
 	OverdueNow int // of those, past their deadline now
 	Reopened   int // reopens (inside the grace window) in the period
-	Resolved   int // resolved in the period (their latest resolve)
+	Resolved   int // cases resolved in the period (each once, at its last resolve in it)
 	// Median and P90 are the working time to resolve of the cases resolved in the
-	// period, paused and resolved-before-reopen time excluded; nil when none.
+	// period, paused and resolved-before-reopen time excluded; nil when none. Per
+	// department, the working time the department owned them.
 	Median, P90 *time.Duration
-	// WithinTarget counts the resolved cases that took no more than their target.
+	// WithinTarget counts the resolved cases that took no more than their target; per
+	// department, those whose deadline did not pass while the department owned them.
 	WithinTarget int
 }
 
@@ -43,9 +44,14 @@ func (r ReportRow) Share() (float64, bool) {
 	return float64(r.WithinTarget) / float64(r.Resolved), true
 }
 
-// Report computes the figures per group for cases in [start, end) (dates at 00:00 UTC).
-// Open and overdue counts are as of now. A case counts under its responsible
-// department (dispatched departments have their own tasks, not the case's clock).
+// Report computes the figures per group for [start, end) (dates at 00:00 UTC) from the
+// events in it, so a later event (a reopen, say) never changes a past period's figures:
+// openings, closes and reopens in the period, each under the department responsible
+// then; and for each case resolved in the period, its timeline up to its last resolve
+// in it. Open and overdue counts are as of now, under the current department. Per
+// department, a resolved case counts for every department that owned it, each with
+// the working time of its ownership periods, and only the department on whose watch
+// the deadline passed is outside target (see Resolution).
 func (s *Service) Report(ctx context.Context, start, end time.Time, groupBy string) ([]ReportRow, error) {
 	if !start.Before(end) {
 		return nil, invalid("period", "start must be before end")
@@ -58,17 +64,11 @@ func (s *Service) Report(ctx context.Context, start, end time.Time, groupBy stri
 		return nil, err
 	}
 	now := s.clock()
-	var resolvedIDs []uuid.UUID
-	for _, c := range cases {
-		if c.ResolveTime != nil && !c.ResolveTime.Before(start) && c.ResolveTime.Before(end) {
-			resolvedIDs = append(resolvedIDs, c.ID)
-		}
+	ids := make([]uuid.UUID, len(cases))
+	for i, c := range cases {
+		ids[i] = c.ID
 	}
-	reopens, err := s.store.AuditReopens(ctx, start, end)
-	if err != nil {
-		return nil, err
-	}
-	events, err := s.store.AuditEventsOf(ctx, resolvedIDs)
+	events, err := s.store.AuditEventsOf(ctx, ids, end)
 	if err != nil {
 		return nil, err
 	}
@@ -76,40 +76,30 @@ func (s *Service) Report(ctx context.Context, start, end time.Time, groupBy stri
 	if err != nil {
 		return nil, err
 	}
-	stds, cals := map[string]*Standard{}, map[string]*Calendar{}
+	stds := map[string]*Standard{}
 	standard := func(id string) (*Standard, error) {
 		if st, ok := stds[id]; ok {
 			return st, nil
 		}
 		st, err := s.store.GetAuditStandard(ctx, id)
-		stds[id] = st
-		return st, err
-	}
-	calendar := func(id string) (*Calendar, error) {
-		if c, ok := cals[id]; ok {
-			return c, nil
-		}
-		d, err := s.store.GetAuditDepartment(ctx, id)
-		if errors.Is(err, ErrNotFound) {
-			cals[id] = &AlwaysOpen
-			return cals[id], nil
-		}
 		if err != nil {
 			return nil, err
 		}
-		cals[id] = &d.Calendar
-		return cals[id], nil
+		stds[id] = st
+		return st, nil
 	}
+	cals := calendars(ctx, s.store)
 	rows := map[string]*ReportRow{}
 	took := map[string][]time.Duration{}
-	key := func(c *Case) string {
+	// key is c's group, with dept the department responsible at the moment counted.
+	key := func(c *Case, dept string) string {
 		switch groupBy {
 		case ByStandard:
 			return c.Standard
 		case BySource:
 			return c.Source
 		}
-		return c.Department
+		return dept
 	}
 	row := func(k string) *ReportRow {
 		if rows[k] == nil {
@@ -117,47 +107,65 @@ func (s *Service) Report(ctx context.Context, start, end time.Time, groupBy stri
 		}
 		return rows[k]
 	}
-	byID := map[uuid.UUID]*Case{}
+	resolved := func(k string, d time.Duration, within bool) {
+		r := row(k)
+		r.Resolved++
+		took[k] = append(took[k], d)
+		if within {
+			r.WithinTarget++
+		}
+	}
 	for _, c := range cases {
-		byID[c.ID] = c
-		r := row(key(c))
-		in := func(t *time.Time) bool { return t != nil && !t.Before(start) && t.Before(end) }
-		if in(&c.OpenTime) {
-			r.Opened++
-		}
-		if in(c.CloseTime) {
-			r.Closed++
-		}
 		if c.State == Open || c.State == Investigating {
+			r := row(key(c, c.Department))
 			r.OpenNow++
 			if c.Due != nil && c.Due.Before(now) {
 				r.OverdueNow++
 			}
 		}
-		if es, ok := events[c.ID]; ok {
-			std, err := standard(c.Standard)
-			if err != nil {
-				return nil, fmt.Errorf("standard %s of %s: %w", c.Standard, CaseName(c.ID), err)
+		es := events[c.ID] // before end
+		owner, last := c.Department, -1
+		for i, e := range es {
+			switch e.Kind {
+			case EvOpened:
+				owner = cmpStr(e.Detail["department"], c.Department)
+			case EvReassigned:
+				owner = cmpStr(e.Detail["to_department"], owner)
 			}
-			cal, err := calendar(c.Department)
-			if err != nil {
-				return nil, err
+			if e.Time.Before(start) {
+				continue
 			}
-			t := ReadTiming(es)
-			if t.Resolved == nil {
-				continue // reopened since: not resolved now
-			}
-			d, within := ResolvedWithin(t, std, cal, *pol)
-			r.Resolved++
-			took[r.Key] = append(took[r.Key], d)
-			if within {
-				r.WithinTarget++
+			switch {
+			case e.Kind == EvOpened:
+				row(key(c, owner)).Opened++
+			case e.Kind != EvState:
+			case e.Detail["reopen"] != "":
+				row(key(c, owner)).Reopened++
+			case e.Detail["to"] == Closed:
+				row(key(c, owner)).Closed++
+			case e.Detail["to"] == Resolved:
+				last = i
 			}
 		}
-	}
-	for id, n := range reopens {
-		if c := byID[id]; c != nil {
-			row(key(c)).Reopened += n
+		if last < 0 {
+			continue
+		}
+		// The case as it stood at its last resolve in the period.
+		t := ReadTiming(es[:last+1])
+		std, err := standard(c.Standard)
+		if err != nil {
+			return nil, fmt.Errorf("standard %s of %s: %w", c.Standard, CaseName(c.ID), err)
+		}
+		d, within, shares, err := Resolution(t, Target(std, t.Severity, t.Green, *pol), cals, c.Department)
+		if err != nil {
+			return nil, err
+		}
+		if groupBy != ByDepartment {
+			resolved(key(c, ""), d, within)
+			continue
+		}
+		for _, sh := range shares {
+			resolved(sh.Department, sh.Worked, !sh.Breached)
 		}
 	}
 	out := make([]ReportRow, 0, len(rows))

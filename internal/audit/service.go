@@ -2,8 +2,10 @@ package audit
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -113,7 +115,19 @@ func (s *Service) SaveDepartment(ctx context.Context, d *Department, create bool
 		if err := tx.SaveAuditDepartment(ctx, d, create); err != nil {
 			return err
 		}
-		return tx.RecordActivity(ctx, activity.New(ctx, now, DepartmentName(d.ID), map[bool]string{true: "create", false: "update"}[create], uuid.Nil, nil))
+		if err := tx.RecordActivity(ctx, activity.New(ctx, now, DepartmentName(d.ID), map[bool]string{true: "create", false: "update"}[create], uuid.Nil, nil)); err != nil {
+			return err
+		}
+		if cur == nil || sameCalendar(cur.Calendar, d.Calendar) {
+			return nil
+		}
+		// The deadlines of the live cases it owns or owned follow the new calendar now,
+		// not at their next change.
+		ids, err := tx.LiveAuditCaseIDs(ctx, LiveCases{Department: d.ID})
+		if err != nil {
+			return err
+		}
+		return s.rederive(ctx, tx, ids, "the calendar of "+DepartmentName(d.ID)+" changed")
 	})
 	return d, err
 }
@@ -154,7 +168,17 @@ func (s *Service) SaveStandard(ctx context.Context, st *Standard, create bool) (
 		if err := tx.SaveAuditStandard(ctx, st, create); err != nil {
 			return err
 		}
-		return tx.RecordActivity(ctx, activity.New(ctx, now, StandardName(st.ID), map[bool]string{true: "create", false: "update"}[create], uuid.Nil, nil))
+		if err := tx.RecordActivity(ctx, activity.New(ctx, now, StandardName(st.ID), map[bool]string{true: "create", false: "update"}[create], uuid.Nil, nil)); err != nil {
+			return err
+		}
+		if cur == nil || maps.Equal(cur.Targets, st.Targets) {
+			return nil // a new department binds new cases only; open ones keep theirs
+		}
+		ids, err := tx.LiveAuditCaseIDs(ctx, LiveCases{Standard: st.ID})
+		if err != nil {
+			return err
+		}
+		return s.rederive(ctx, tx, ids, "the targets of "+StandardName(st.ID)+" changed")
 	})
 	return st, err
 }
@@ -218,10 +242,24 @@ func (s *Service) UpdatePolicy(ctx context.Context, p *Policy) (*Policy, error) 
 			}
 			return err
 		}
+		old, err := s.policy(ctx, tx)
+		if err != nil {
+			return err
+		}
 		if err := tx.SaveAuditPolicy(ctx, p); err != nil {
 			return err
 		}
-		return tx.RecordActivity(ctx, activity.New(ctx, s.clock(), "auditPolicy", "update", uuid.Nil, nil))
+		if err := tx.RecordActivity(ctx, activity.New(ctx, s.clock(), "auditPolicy", "update", uuid.Nil, nil)); err != nil {
+			return err
+		}
+		if old.GreenChannelPercent == p.GreenChannelPercent {
+			return nil // nothing else in the policy moves a deadline
+		}
+		ids, err := tx.LiveAuditCaseIDs(ctx, LiveCases{GreenChannel: true})
+		if err != nil {
+			return err
+		}
+		return s.rederive(ctx, tx, ids, "the green channel's share changed")
 	})
 	return p, err
 }
@@ -269,7 +307,7 @@ func (s *Service) open(ctx context.Context, tx Tx, c *Case, extra []Event) error
 		return err
 	}
 	if c.Auditor == "" {
-		c.Auditor = auth.CallerFrom(ctx).Name
+		c.Auditor = auth.CallerFrom(ctx).Actor()
 	}
 	now := s.clock()
 	c.ID, c.State, c.OpenTime, c.UpdateTime, c.Revision = newID(), Open, now, now, 1
@@ -289,7 +327,7 @@ func (s *Service) open(ctx context.Context, tx Tx, c *Case, extra []Event) error
 // deadline from the whole log (recording a change of it as an event) and saves c.
 func (s *Service) commit(ctx context.Context, tx Tx, c *Case, es []Event) error {
 	now := s.clock()
-	actor := auth.CallerFrom(ctx).Name
+	actor := auth.CallerFrom(ctx).Actor()
 	for i := range es {
 		es[i].ID, es[i].Case, es[i].Time, es[i].Actor = newID(), c.ID, now, cmpStr(es[i].Actor, actor)
 	}
@@ -297,25 +335,10 @@ func (s *Service) commit(ctx context.Context, tx Tx, c *Case, es []Event) error 
 	if err != nil {
 		return err
 	}
-	all := append(past, es...)
-	t := ReadTiming(all)
-	std, err := tx.GetAuditStandard(ctx, c.Standard)
+	due, t, err := s.derive(ctx, tx, c, append(past, es...))
 	if err != nil {
 		return err
 	}
-	dept, err := tx.GetAuditDepartment(ctx, c.Department)
-	if err != nil {
-		return err
-	}
-	pol, err := tx.GetAuditPolicy(ctx)
-	if errors.Is(err, ErrNotFound) {
-		d := DefaultPolicy()
-		pol, err = &d, nil
-	}
-	if err != nil {
-		return err
-	}
-	due := Due(t, std, &dept.Calendar, *pol)
 	c.Paused = t.Paused
 	if !sameTime(due, c.Due) && c.State != Closed {
 		detail := map[string]string{"to": fmtTime(due), "from": fmtTime(c.Due)}
@@ -329,11 +352,96 @@ func (s *Service) commit(ctx context.Context, tx Tx, c *Case, es []Event) error 
 	return tx.UpdateAuditCase(ctx, c)
 }
 
+// derive re-derives a case's deadline from its whole event log and the current
+// standard, calendars and policy.
+func (s *Service) derive(ctx context.Context, r Reader, c *Case, events []Event) (*time.Time, Timing, error) {
+	t := ReadTiming(events)
+	std, err := r.GetAuditStandard(ctx, c.Standard)
+	if err != nil {
+		return nil, t, fmt.Errorf("standard %s of %s: %w", c.Standard, CaseName(c.ID), err)
+	}
+	pol, err := s.policy(ctx, r)
+	if err != nil {
+		return nil, t, err
+	}
+	due, err := Due(t, Target(std, t.Severity, t.Green, *pol), calendars(ctx, r), c.Department)
+	return due, t, err
+}
+
+// calendars returns the departments' calendars read through r, each read once; a
+// department that does not exist (none is ever deleted) works 24×7.
+func calendars(ctx context.Context, r Reader) Calendars {
+	cache := map[string]*Calendar{}
+	return func(id string) (*Calendar, error) {
+		if c, ok := cache[id]; ok {
+			return c, nil
+		}
+		d, err := r.GetAuditDepartment(ctx, id)
+		switch {
+		case errors.Is(err, ErrNotFound):
+			cache[id] = &Calendar{}
+		case err != nil:
+			return nil, err
+		default:
+			cache[id] = &d.Calendar
+		}
+		return cache[id], nil
+	}
+}
+
+// rederive re-derives, after a configuration change made in tx, the deadlines of the
+// cases among ids that are neither resolved nor closed, and saves those that changed
+// with a DEADLINE_CHANGED event by the caller saying why. It locks the cases in id
+// order, so two configuration changes never deadlock.
+func (s *Service) rederive(ctx context.Context, tx Tx, ids []uuid.UUID, why string) error {
+	slices.SortFunc(ids, func(a, b uuid.UUID) int { return strings.Compare(a.String(), b.String()) })
+	now, actor := s.clock(), auth.CallerFrom(ctx).Actor()
+	for _, id := range ids {
+		c, err := tx.LockAuditCase(ctx, id)
+		if err != nil {
+			return err
+		}
+		if c.State != Open && c.State != Investigating {
+			continue
+		}
+		past, err := tx.AuditEvents(ctx, id)
+		if err != nil {
+			return err
+		}
+		due, _, err := s.derive(ctx, tx, c, past)
+		if err != nil {
+			return err
+		}
+		if sameTime(due, c.Due) {
+			continue
+		}
+		ev := Event{ID: newID(), Case: id, Kind: EvDeadline, Time: now, Actor: actor,
+			Detail: map[string]string{"from": fmtTime(c.Due), "to": fmtTime(due), "reason": why}}
+		c.Due, c.UpdateTime, c.Revision = due, now, c.Revision+1
+		if err := tx.AppendAuditEvents(ctx, []Event{ev}); err != nil {
+			return err
+		}
+		if err := tx.UpdateAuditCase(ctx, c); err != nil {
+			return err
+		}
+		if err := tx.RecordActivity(ctx, activity.New(ctx, now, CaseName(id), "rederive", c.Account, []string{"due_time"})); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func cmpStr(a, b string) string {
 	if a != "" {
 		return a
 	}
 	return b
+}
+
+func sameCalendar(a, b Calendar) bool {
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
 }
 
 func sameTime(a, b *time.Time) bool {
@@ -378,6 +486,17 @@ func (s *Service) Timeline(ctx context.Context, id uuid.UUID) ([]Event, error) {
 		return nil, err
 	}
 	return s.store.AuditEvents(ctx, id)
+}
+
+// TimelinePage returns a page of a case's events, oldest first; tokens are bound to
+// the case.
+func (s *Service) TimelinePage(ctx context.Context, id uuid.UUID, size int32, token string) (*listing.Page[Event], error) {
+	if _, err := s.GetCase(ctx, id); err != nil {
+		return nil, err
+	}
+	return listing.Plain(ctx, "auditEvents", id.String(), size, token, func(ctx context.Context, n int, after *page.Cursor) ([]Event, *page.Cursor, error) {
+		return s.store.ListAuditEvents(ctx, id, n, after)
+	})
 }
 
 // Now returns the service's clock, for callers that list overdue cases.

@@ -2,6 +2,7 @@ package audit_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -10,10 +11,12 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/furrowhq/furrow/internal/account"
+	"github.com/furrowhq/furrow/internal/activity"
 	"github.com/furrowhq/furrow/internal/audit"
 	"github.com/furrowhq/furrow/internal/auth"
 	"github.com/furrowhq/furrow/internal/database"
 	"github.com/furrowhq/furrow/internal/failure"
+	"github.com/furrowhq/furrow/internal/listing"
 	"github.com/furrowhq/furrow/internal/store"
 	"github.com/furrowhq/furrow/internal/testdb"
 )
@@ -183,6 +186,19 @@ func TestDeadlines(t *testing.T) {
 		if _, err := e.svc.Do(member, out.NewCase.ID, audit.Act{Op: audit.OpNote, Comment: "seen"}); err != nil {
 			t.Fatalf("a member's note: %v", err)
 		}
+		// The auditor is a person: any key acting for them holds the privileges.
+		pc, err := e.svc.CreateCase(e.ctx, &audit.Case{Account: e.acc, Source: "INTERNAL_CHECK", Severity: "LOW", Standard: "onboarding",
+			Description: "audited by a person", Auditor: "alice@example.com"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bob := auth.WithCaller(context.Background(), auth.Caller{Name: "apiKeys/bob", Role: auth.Member, Person: "bob@example.com"})
+		_, err = e.svc.Do(bob, pc.ID, audit.Act{Op: audit.OpGreenChannel, Green: true})
+		wantKind(t, err, failure.PermissionDenied)
+		alice := auth.WithCaller(context.Background(), auth.Caller{Name: "apiKeys/alice-phone", Role: auth.Member, Person: "alice@example.com"})
+		if g, err := e.svc.Do(alice, pc.ID, audit.Act{Op: audit.OpGreenChannel, Green: true}); err != nil || !g.Case.GreenChannel {
+			t.Fatalf("green channel by the auditor's own key: %+v, %v", g, err)
+		}
 	})
 }
 
@@ -223,32 +239,42 @@ func TestCloseNeedsAccountability(t *testing.T) {
 	})
 }
 
-// TestStateTable tries every operation in every state: the allowed ones succeed, every
-// other is FAILED_PRECONDITION and writes nothing.
+// TestStateTable tries every operation in every state, paused or not: the allowed ones
+// succeed, every other is FAILED_PRECONDITION and writes nothing — no event, no
+// activity entry, no new revision.
 func TestStateTable(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(t, db)
+		log := activity.NewService(store.New(db))
+		const openPaused, investigatingPaused = "OPEN (paused)", "INVESTIGATING (paused)"
+		working := []string{audit.OpGreenChannel, audit.OpSeverity, audit.OpDispatch, audit.OpReassign, audit.OpNote}
 		allowed := map[string][]string{
-			audit.Open:          {audit.OpInvestigate, audit.OpPause, audit.OpGreenChannel, audit.OpSeverity, audit.OpDispatch, audit.OpNote},
-			audit.Investigating: {audit.OpPause, audit.OpResolve, audit.OpGreenChannel, audit.OpSeverity, audit.OpDispatch, audit.OpAccountability, audit.OpNote},
+			audit.Open:          append([]string{audit.OpInvestigate, audit.OpPause}, working...),
+			openPaused:          append([]string{audit.OpInvestigate, audit.OpResume}, working...),
+			audit.Investigating: append([]string{audit.OpPause, audit.OpResolve, audit.OpAccountability}, working...),
+			investigatingPaused: append([]string{audit.OpResume, audit.OpResolve, audit.OpAccountability}, working...),
 			audit.Resolved:      {audit.OpClose, audit.OpReopen, audit.OpAccountability, audit.OpNote},
 			audit.Closed:        {audit.OpReopen, audit.OpNote},
 		}
 		// A case in the given state, with accountability recorded so a close may pass.
 		inState := func(state string) *audit.Case {
 			c := e.open(t, "LOW")
-			if state == audit.Open {
+			switch state {
+			case audit.Open:
 				return c
+			case openPaused:
+				return e.do(t, c.ID, audit.Act{Op: audit.OpPause})
 			}
 			e.do(t, c.ID, audit.Act{Op: audit.OpInvestigate})
-			e.do(t, c.ID, audit.Act{Op: audit.OpAccountability, RootCause: "PROCESS", RootCauseText: "x", AccountableDepartment: "delivery"})
-			if state == audit.Investigating {
-				c, _ = e.svc.GetCase(e.ctx, c.ID)
+			c = e.do(t, c.ID, audit.Act{Op: audit.OpAccountability, RootCause: "PROCESS", RootCauseText: "x", AccountableDepartment: "delivery"})
+			switch state {
+			case audit.Investigating:
 				return c
+			case investigatingPaused:
+				return e.do(t, c.ID, audit.Act{Op: audit.OpPause})
 			}
-			e.do(t, c.ID, audit.Act{Op: audit.OpResolve})
+			c = e.do(t, c.ID, audit.Act{Op: audit.OpResolve})
 			if state == audit.Resolved {
-				c, _ = e.svc.GetCase(e.ctx, c.ID)
 				return c
 			}
 			return e.do(t, c.ID, audit.Act{Op: audit.OpClose})
@@ -262,24 +288,33 @@ func TestStateTable(t *testing.T) {
 				a.Green = !c.GreenChannel
 			case audit.OpDispatch:
 				a.Dispatch = audit.Dispatch{Department: "delivery", Person: "users/li", Task: "call the customer", Due: e.clk.t.Add(48 * time.Hour)}
+			case audit.OpReassign:
+				a.Department, a.Person = audit.DefaultDepartment, "users/wang"
 			case audit.OpAccountability:
 				a.RootCause, a.RootCauseText, a.AccountableDepartment = "PEOPLE", "y", "delivery"
 			}
 			return a
 		}
+		entries := func(c *audit.Case) int {
+			p, err := log.List(e.ctx, listing.Request{Filter: fmt.Sprintf("resource = %q", audit.CaseName(c.ID)), PageSize: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(p.Items)
+		}
 		for state, ok := range allowed {
 			for _, op := range audit.Operations {
-				if op == audit.OpResume {
-					continue // needs a paused case: covered by TestDeadlines
-				}
 				c := inState(state)
 				before, _ := e.svc.Timeline(e.ctx, c.ID)
+				logged := entries(c)
 				out, err := e.svc.Do(e.ctx, c.ID, act(op, c))
 				if slices.Contains(ok, op) {
 					if err != nil {
 						t.Errorf("%s in %s: %v", op, state, err)
 					} else if out.Case.Revision != c.Revision+1 {
 						t.Errorf("%s in %s: revision %d, want %d", op, state, out.Case.Revision, c.Revision+1)
+					} else if n := entries(c); n != logged+1 {
+						t.Errorf("%s in %s: %d activity entries, want %d", op, state, n, logged+1)
 					}
 					continue
 				}
@@ -289,8 +324,11 @@ func TestStateTable(t *testing.T) {
 				}
 				after, _ := e.svc.Timeline(e.ctx, c.ID)
 				got, _ := e.svc.GetCase(e.ctx, c.ID)
-				if len(after) != len(before) || got.Revision != c.Revision || got.State != c.State {
+				if len(after) != len(before) || got.Revision != c.Revision || got.State != c.State || got.Paused != c.Paused || !sameDue(got.Due, c.Due) {
 					t.Errorf("%s in %s was refused but wrote: %d → %d events, revision %d → %d", op, state, len(before), len(after), c.Revision, got.Revision)
+				}
+				if n := entries(c); n != logged {
+					t.Errorf("%s in %s was refused but logged: %d → %d activity entries", op, state, logged, n)
 				}
 			}
 		}
@@ -299,6 +337,10 @@ func TestStateTable(t *testing.T) {
 		_, err := e.svc.Do(e.ctx, c.ID, audit.Act{Op: audit.OpNote, Comment: "x", Revision: c.Revision + 5})
 		wantKind(t, err, failure.Aborted)
 	})
+}
+
+func sameDue(a, b *time.Time) bool {
+	return (a == nil && b == nil) || (a != nil && b != nil && a.Equal(*b))
 }
 
 func TestWarnings(t *testing.T) {

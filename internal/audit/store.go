@@ -36,13 +36,13 @@ type Reader interface {
 	ListAuditCases(ctx context.Context, f CaseFilter, size int, after *page.Cursor) ([]*Case, *page.Cursor, error)
 	// Events returns a case's timeline, oldest first.
 	AuditEvents(ctx context.Context, id uuid.UUID) ([]Event, error)
-	// ReportAuditCases returns the cases of live accounts opened, resolved or closed in
-	// [start, end), and those open or being investigated now.
+	// ListAuditEvents returns a page of a case's timeline, oldest first.
+	ListAuditEvents(ctx context.Context, id uuid.UUID, size int, after *page.Cursor) ([]Event, *page.Cursor, error)
+	// ReportAuditCases returns the cases of live accounts that have an OPENED or
+	// STATE_CHANGED event in [start, end), and those open or being investigated now.
 	ReportAuditCases(ctx context.Context, start, end time.Time) ([]*Case, error)
-	// AuditReopens counts reopens in [start, end) per case.
-	AuditReopens(ctx context.Context, start, end time.Time) (map[uuid.UUID]int, error)
-	// AuditEventsOf returns the timelines of the cases, oldest first.
-	AuditEventsOf(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]Event, error)
+	// AuditEventsOf returns the timelines of the cases before until, oldest first.
+	AuditEventsOf(ctx context.Context, ids []uuid.UUID, until time.Time) (map[uuid.UUID][]Event, error)
 	// AuditSuccessor returns the case opened to continue id (a reopen after the grace
 	// window), or nil.
 	AuditSuccessor(ctx context.Context, id uuid.UUID) (*uuid.UUID, error)
@@ -64,5 +64,16 @@ type Tx interface {
 	// OpenWarningCase returns the account's newest case from source that is not closed
 	// and opened at or after since, or ErrNotFound. It serialises callers per account.
 	OpenWarningAuditCase(ctx context.Context, account uuid.UUID, source string, since time.Time) (*Case, error)
+	// LiveAuditCaseIDs returns the ids of the cases open or being investigated that f
+	// selects.
+	LiveAuditCaseIDs(ctx context.Context, f LiveCases) ([]uuid.UUID, error)
 	RecordActivity(ctx context.Context, e activity.Entry) error
+}
+
+// LiveCases selects, among the cases open or being investigated, those whose deadline
+// a configuration change may move. Set one field.
+type LiveCases struct {
+	Department   string // owned by the department now or before (a reassignment away)
+	Standard     string // raised against the standard
+	GreenChannel bool   // on the green channel
 }

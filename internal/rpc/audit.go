@@ -277,12 +277,12 @@ func (s *AuditServer) ListAuditEvents(ctx context.Context, req *furrowv1.ListAud
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
-	es, err := s.svc.Timeline(ctx, id)
+	p, err := s.svc.TimelinePage(ctx, id, req.GetPageSize(), req.GetPageToken())
 	if err != nil {
 		return nil, toStatus(ctx, err)
 	}
-	out := &furrowv1.ListAuditEventsResponse{}
-	for _, e := range es {
+	out := &furrowv1.ListAuditEventsResponse{NextPageToken: p.NextPageToken}
+	for _, e := range p.Items {
 		out.Events = append(out.Events, &furrowv1.AuditEvent{Kind: e.Kind, Time: ts(e.Time), Actor: e.Actor, Details: e.Detail})
 	}
 	return out, nil
@@ -362,6 +362,12 @@ func (s *AuditServer) SetAuditAccountability(ctx context.Context, r *furrowv1.Se
 		a.Actions = append(a.Actions, audit.Action{Description: ca.GetDescription(), Owner: ca.GetOwner(), Due: fromTS(ca.GetDueTime())})
 	}
 	return s.act(ctx, r.GetName(), r.GetEtag(), a)
+}
+
+// ReassignAudit implements furrow.v1.AuditService.
+func (s *AuditServer) ReassignAudit(ctx context.Context, r *furrowv1.ReassignAuditRequest) (*furrowv1.AuditCase, error) {
+	return s.act(ctx, r.GetName(), r.GetEtag(), audit.Act{Op: audit.OpReassign, Comment: r.GetReason(),
+		Department: strings.TrimPrefix(r.GetDepartment(), "departments/"), Person: r.GetPerson()})
 }
 
 // AddAuditNote implements furrow.v1.AuditService.

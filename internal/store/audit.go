@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -221,11 +222,8 @@ func (q queries) AuditEvents(ctx context.Context, id uuid.UUID) ([]audit.Event, 
 	}
 	out := make([]audit.Event, len(rows))
 	for i, r := range rows {
-		out[i] = audit.Event{ID: r.ID, Case: r.CaseID, Kind: r.Kind, Time: r.Time.UTC(), Actor: r.Actor}
-		if r.Detail != "" {
-			if err := json.Unmarshal([]byte(r.Detail), &out[i].Detail); err != nil {
-				return nil, fmt.Errorf("audit event %s: %w", r.ID, err)
-			}
+		if out[i], err = toAuditEvent(r); err != nil {
+			return nil, err
 		}
 	}
 	return out, nil
@@ -347,13 +345,15 @@ func (q txQueries) OpenWarningAuditCase(ctx context.Context, acc uuid.UUID, sour
 }
 
 func (q queries) ReportAuditCases(ctx context.Context, start, end time.Time) ([]*audit.Case, error) {
-	s, e := start.UTC(), end.UTC()
-	rows, err := q.c.AuditCase.Query().Where(liveAccount(auditcase.FieldAccountID), auditcase.Or(
-		auditcase.And(auditcase.OpenTimeGTE(s), auditcase.OpenTimeLT(e)),
-		auditcase.And(auditcase.ResolveTimeGTE(s), auditcase.ResolveTimeLT(e)),
-		auditcase.And(auditcase.CloseTimeGTE(s), auditcase.CloseTimeLT(e)),
-		auditcase.StateIn(audit.Open, audit.Investigating),
-	)).All(ctx)
+	rows, err := q.c.AuditCase.Query().Where(liveAccount(auditcase.FieldAccountID), func(s *sql.Selector) {
+		// The period's figures come from its opening and state events, whenever the
+		// case opened; open and overdue counts are of now.
+		t := sql.Table(auditevent.Table)
+		inPeriod := sql.Select(t.C(auditevent.FieldCaseID)).From(t).Where(sql.And(
+			sql.GTE(t.C(auditevent.FieldTime), start.UTC()), sql.LT(t.C(auditevent.FieldTime), end.UTC()),
+			sql.In(t.C(auditevent.FieldKind), audit.EvOpened, audit.EvState)))
+		s.Where(sql.Or(sql.In(s.C(auditcase.FieldID), inPeriod), sql.In(s.C(auditcase.FieldState), audit.Open, audit.Investigating)))
+	}).All(ctx)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -366,45 +366,86 @@ func (q queries) ReportAuditCases(ctx context.Context, start, end time.Time) ([]
 	return out, nil
 }
 
-func (q queries) AuditReopens(ctx context.Context, start, end time.Time) (map[uuid.UUID]int, error) {
-	a := &sqlArgs{pg: q.postgres()}
-	rows, err := q.c.QueryContext(ctx, "SELECT case_id, COUNT(*) FROM audit_events WHERE kind = "+a.add(audit.EvState)+
-		" AND time >= "+a.add(start.UTC())+" AND time < "+a.add(end.UTC())+" AND detail LIKE "+a.add(`%"reopen":%`)+" GROUP BY case_id", a.args...)
-	if err != nil {
-		return nil, mapErr(err)
-	}
-	defer rows.Close()
-	out := map[uuid.UUID]int{}
-	for rows.Next() {
-		var id uuid.UUID
-		var n int
-		if err := rows.Scan(&id, &n); err != nil {
-			return nil, mapErr(err)
+func toAuditEvent(r *ent.AuditEvent) (audit.Event, error) {
+	e := audit.Event{ID: r.ID, Case: r.CaseID, Kind: r.Kind, Time: r.Time.UTC(), Actor: r.Actor}
+	if r.Detail != "" {
+		if err := json.Unmarshal([]byte(r.Detail), &e.Detail); err != nil {
+			return e, fmt.Errorf("audit event %s: %w", r.ID, err)
 		}
-		out[id] = n
 	}
-	return out, mapErr(rows.Err())
+	return e, nil
 }
 
-func (q queries) AuditEventsOf(ctx context.Context, ids []uuid.UUID) (map[uuid.UUID][]audit.Event, error) {
+func (q queries) AuditEventsOf(ctx context.Context, ids []uuid.UUID, until time.Time) (map[uuid.UUID][]audit.Event, error) {
 	out := make(map[uuid.UUID][]audit.Event, len(ids))
-	for _, part := range chunks(ids, 1000) {
-		rows, err := q.c.AuditEvent.Query().Where(auditevent.CaseIDIn(part...)).
+	for part := range slices.Chunk(ids, 1000) {
+		rows, err := q.c.AuditEvent.Query().Where(auditevent.CaseIDIn(part...), auditevent.TimeLT(until.UTC())).
 			Order(ent.Asc(auditevent.FieldCaseID), ent.Asc(auditevent.FieldTime), ent.Asc(auditevent.FieldID)).All(ctx)
 		if err != nil {
 			return nil, mapErr(err)
 		}
 		for _, r := range rows {
-			e := audit.Event{ID: r.ID, Case: r.CaseID, Kind: r.Kind, Time: r.Time.UTC(), Actor: r.Actor}
-			if r.Detail != "" {
-				if err := json.Unmarshal([]byte(r.Detail), &e.Detail); err != nil {
-					return nil, fmt.Errorf("audit event %s: %w", r.ID, err)
-				}
+			e, err := toAuditEvent(r)
+			if err != nil {
+				return nil, err
 			}
 			out[r.CaseID] = append(out[r.CaseID], e)
 		}
 	}
 	return out, nil
+}
+
+func (q queries) ListAuditEvents(ctx context.Context, id uuid.UUID, size int, after *page.Cursor) ([]audit.Event, *page.Cursor, error) {
+	query := q.c.AuditEvent.Query().Where(auditevent.CaseID(id))
+	if after != nil {
+		t, eid, err := timeIDCursor(after)
+		if err != nil {
+			return nil, nil, err
+		}
+		query.Where(func(s *sql.Selector) {
+			s.Where(sql.Or(sql.GT(s.C(auditevent.FieldTime), t),
+				sql.And(sql.EQ(s.C(auditevent.FieldTime), t), sql.GT(s.C(auditevent.FieldID), eid))))
+		})
+	}
+	rows, err := query.Order(ent.Asc(auditevent.FieldTime), ent.Asc(auditevent.FieldID)).Limit(size + 1).All(ctx)
+	if err != nil {
+		return nil, nil, mapErr(err)
+	}
+	var next *page.Cursor
+	if len(rows) > size {
+		rows = rows[:size]
+		next = newTimeIDCursor(rows[size-1].Time, rows[size-1].ID)
+	}
+	out := make([]audit.Event, len(rows))
+	for i, r := range rows {
+		if out[i], err = toAuditEvent(r); err != nil {
+			return nil, nil, err
+		}
+	}
+	return out, next, nil
+}
+
+func (q txQueries) LiveAuditCaseIDs(ctx context.Context, f audit.LiveCases) ([]uuid.UUID, error) {
+	query := q.c.AuditCase.Query().Where(auditcase.StateIn(audit.Open, audit.Investigating))
+	switch {
+	case f.Department != "":
+		query.Where(func(s *sql.Selector) {
+			// Owned now, or reassigned away from it (its time still counts on its
+			// calendar). Department keys are [a-z0-9-]: nothing to escape for LIKE.
+			t := sql.Table(auditevent.Table)
+			away := sql.Select(t.C(auditevent.FieldCaseID)).From(t).Where(sql.And(sql.EQ(t.C(auditevent.FieldKind), audit.EvReassigned),
+				sql.Like(t.C(auditevent.FieldDetail), `%"from_department":"`+f.Department+`"%`)))
+			s.Where(sql.Or(sql.EQ(s.C(auditcase.FieldDepartment), f.Department), sql.In(s.C(auditcase.FieldID), away)))
+		})
+	case f.Standard != "":
+		query.Where(auditcase.Standard(f.Standard))
+	case f.GreenChannel:
+		query.Where(auditcase.GreenChannel(true))
+	default:
+		return nil, nil
+	}
+	ids, err := query.IDs(ctx)
+	return ids, mapErr(err)
 }
 
 func (q queries) AuditSuccessor(ctx context.Context, id uuid.UUID) (*uuid.UUID, error) {

@@ -475,9 +475,10 @@ type AuditCase struct {
 	Standard string `protobuf:"bytes,6,opt,name=standard,proto3" json:"standard,omitempty"`
 	// description says what happened.
 	Description string `protobuf:"bytes,7,opt,name=description,proto3" json:"description,omitempty"`
-	// department is the responsible department (default: the standard's).
+	// department is the responsible department (default: the standard's); ReassignAudit
+	// changes it.
 	Department string `protobuf:"bytes,8,opt,name=department,proto3" json:"department,omitempty"`
-	// person is the responsible person.
+	// person is the responsible person; ReassignAudit changes it.
 	Person string `protobuf:"bytes,9,opt,name=person,proto3" json:"person,omitempty"`
 	// auditor supervises it (default: the caller).
 	Auditor string `protobuf:"bytes,10,opt,name=auditor,proto3" json:"auditor,omitempty"`
@@ -907,7 +908,8 @@ func (x *AuditDispatch) GetDispatchTime() *timestamppb.Timestamp {
 type AuditEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// kind is OPENED, STATE_CHANGED, SEVERITY_CHANGED, GREEN_CHANNEL, PAUSED, RESUMED,
-	// DISPATCHED, NOTE, DEADLINE_CHANGED, ACCOUNTABILITY_SET or WARNING_ATTACHED.
+	// DISPATCHED, REASSIGNED, NOTE, DEADLINE_CHANGED, ACCOUNTABILITY_SET or
+	// WARNING_ATTACHED.
 	Kind string `protobuf:"bytes,1,opt,name=kind,proto3" json:"kind,omitempty"`
 	// time is when.
 	Time *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=time,proto3" json:"time,omitempty"`

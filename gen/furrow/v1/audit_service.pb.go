@@ -853,7 +853,11 @@ func (x *ListAuditsResponse) GetNextPageToken() string {
 type ListAuditEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// name is `audits/{audit}`.
-	Name          string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// page_size is the maximum number of events (default 50, at most 1000).
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// page_token is the next_page_token of a previous call for the same case.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -895,11 +899,27 @@ func (x *ListAuditEventsRequest) GetName() string {
 	return ""
 }
 
+func (x *ListAuditEventsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAuditEventsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
 // ListAuditEventsResponse is the response of ListAuditEvents.
 type ListAuditEventsResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// events are the timeline, oldest first.
-	Events        []*AuditEvent `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	// events are one page of the timeline, oldest first.
+	Events []*AuditEvent `protobuf:"bytes,1,rep,name=events,proto3" json:"events,omitempty"`
+	// next_page_token fetches the next page; empty on the last page.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -939,6 +959,13 @@ func (x *ListAuditEventsResponse) GetEvents() []*AuditEvent {
 		return x.Events
 	}
 	return nil
+}
+
+func (x *ListAuditEventsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
 }
 
 // InvestigateAuditRequest is the request of InvestigateAudit.
@@ -1653,6 +1680,90 @@ func (x *SetAuditAccountabilityRequest) GetCorrectiveActions() []*CorrectiveActi
 	return nil
 }
 
+// ReassignAuditRequest is the request of ReassignAudit.
+type ReassignAuditRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// name is `audits/{audit}`.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// etag, when set, must be the case's current etag (ABORTED otherwise).
+	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	// department is the new responsible department, `departments/{department}`; unset
+	// keeps the current one. A new department without a person leaves the person unset.
+	Department string `protobuf:"bytes,3,opt,name=department,proto3" json:"department,omitempty"`
+	// person is the new responsible person; unset keeps the current one (or, with a new
+	// department, none).
+	Person string `protobuf:"bytes,4,opt,name=person,proto3" json:"person,omitempty"`
+	// reason says why, recorded in the timeline. Required.
+	Reason        string `protobuf:"bytes,5,opt,name=reason,proto3" json:"reason,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReassignAuditRequest) Reset() {
+	*x = ReassignAuditRequest{}
+	mi := &file_furrow_v1_audit_service_proto_msgTypes[28]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReassignAuditRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReassignAuditRequest) ProtoMessage() {}
+
+func (x *ReassignAuditRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_furrow_v1_audit_service_proto_msgTypes[28]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReassignAuditRequest.ProtoReflect.Descriptor instead.
+func (*ReassignAuditRequest) Descriptor() ([]byte, []int) {
+	return file_furrow_v1_audit_service_proto_rawDescGZIP(), []int{28}
+}
+
+func (x *ReassignAuditRequest) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *ReassignAuditRequest) GetEtag() string {
+	if x != nil {
+		return x.Etag
+	}
+	return ""
+}
+
+func (x *ReassignAuditRequest) GetDepartment() string {
+	if x != nil {
+		return x.Department
+	}
+	return ""
+}
+
+func (x *ReassignAuditRequest) GetPerson() string {
+	if x != nil {
+		return x.Person
+	}
+	return ""
+}
+
+func (x *ReassignAuditRequest) GetReason() string {
+	if x != nil {
+		return x.Reason
+	}
+	return ""
+}
+
 // AddAuditNoteRequest is the request of AddAuditNote.
 type AddAuditNoteRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -1668,7 +1779,7 @@ type AddAuditNoteRequest struct {
 
 func (x *AddAuditNoteRequest) Reset() {
 	*x = AddAuditNoteRequest{}
-	mi := &file_furrow_v1_audit_service_proto_msgTypes[28]
+	mi := &file_furrow_v1_audit_service_proto_msgTypes[29]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1680,7 +1791,7 @@ func (x *AddAuditNoteRequest) String() string {
 func (*AddAuditNoteRequest) ProtoMessage() {}
 
 func (x *AddAuditNoteRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_furrow_v1_audit_service_proto_msgTypes[28]
+	mi := &file_furrow_v1_audit_service_proto_msgTypes[29]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1693,7 +1804,7 @@ func (x *AddAuditNoteRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AddAuditNoteRequest.ProtoReflect.Descriptor instead.
 func (*AddAuditNoteRequest) Descriptor() ([]byte, []int) {
-	return file_furrow_v1_audit_service_proto_rawDescGZIP(), []int{28}
+	return file_furrow_v1_audit_service_proto_rawDescGZIP(), []int{29}
 }
 
 func (x *AddAuditNoteRequest) GetName() string {
@@ -1722,7 +1833,8 @@ type GetAuditReportRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// period is the report's period (dates, compared at 00:00 UTC). Required.
 	Period *AnalyticsPeriod `protobuf:"bytes,1,opt,name=period,proto3" json:"period,omitempty"`
-	// group_by is DEPARTMENT (the responsible department), STANDARD or SOURCE.
+	// group_by is DEPARTMENT (the responsible department at each event; time to
+	// resolve per ownership period), STANDARD or SOURCE.
 	GroupBy       string `protobuf:"bytes,2,opt,name=group_by,json=groupBy,proto3" json:"group_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1730,7 +1842,7 @@ type GetAuditReportRequest struct {
 
 func (x *GetAuditReportRequest) Reset() {
 	*x = GetAuditReportRequest{}
-	mi := &file_furrow_v1_audit_service_proto_msgTypes[29]
+	mi := &file_furrow_v1_audit_service_proto_msgTypes[30]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1742,7 +1854,7 @@ func (x *GetAuditReportRequest) String() string {
 func (*GetAuditReportRequest) ProtoMessage() {}
 
 func (x *GetAuditReportRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_furrow_v1_audit_service_proto_msgTypes[29]
+	mi := &file_furrow_v1_audit_service_proto_msgTypes[30]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1755,7 +1867,7 @@ func (x *GetAuditReportRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAuditReportRequest.ProtoReflect.Descriptor instead.
 func (*GetAuditReportRequest) Descriptor() ([]byte, []int) {
-	return file_furrow_v1_audit_service_proto_rawDescGZIP(), []int{29}
+	return file_furrow_v1_audit_service_proto_rawDescGZIP(), []int{30}
 }
 
 func (x *GetAuditReportRequest) GetPeriod() *AnalyticsPeriod {
@@ -1787,7 +1899,7 @@ type AuditReport struct {
 
 func (x *AuditReport) Reset() {
 	*x = AuditReport{}
-	mi := &file_furrow_v1_audit_service_proto_msgTypes[30]
+	mi := &file_furrow_v1_audit_service_proto_msgTypes[31]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1799,7 +1911,7 @@ func (x *AuditReport) String() string {
 func (*AuditReport) ProtoMessage() {}
 
 func (x *AuditReport) ProtoReflect() protoreflect.Message {
-	mi := &file_furrow_v1_audit_service_proto_msgTypes[30]
+	mi := &file_furrow_v1_audit_service_proto_msgTypes[31]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1812,7 +1924,7 @@ func (x *AuditReport) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditReport.ProtoReflect.Descriptor instead.
 func (*AuditReport) Descriptor() ([]byte, []int) {
-	return file_furrow_v1_audit_service_proto_rawDescGZIP(), []int{30}
+	return file_furrow_v1_audit_service_proto_rawDescGZIP(), []int{31}
 }
 
 func (x *AuditReport) GetPeriod() *AnalyticsPeriod {
@@ -1851,14 +1963,16 @@ type AuditReportRow struct {
 	OverdueNow int32 `protobuf:"varint,5,opt,name=overdue_now,json=overdueNow,proto3" json:"overdue_now,omitempty"`
 	// reopened counts the reopens (inside the grace window) in the period.
 	Reopened int32 `protobuf:"varint,6,opt,name=reopened,proto3" json:"reopened,omitempty"`
-	// resolved counts the cases resolved in the period (and not reopened since).
+	// resolved counts the cases resolved in the period (once each, at their last
+	// resolve in it, even when reopened since); per department, the cases it owned.
 	Resolved int32 `protobuf:"varint,7,opt,name=resolved,proto3" json:"resolved,omitempty"`
-	// median_hours is the median working time to resolve them, in hours, 2 places;
-	// unset when none was resolved.
+	// median_hours is the median working time to resolve them, in hours, 2 places
+	// (per department: the working time it owned them); unset when none was resolved.
 	MedianHours *string `protobuf:"bytes,8,opt,name=median_hours,json=medianHours,proto3,oneof" json:"median_hours,omitempty"`
 	// p90_hours is the 90th percentile (nearest rank), likewise.
 	P90Hours *string `protobuf:"bytes,9,opt,name=p90_hours,json=p90Hours,proto3,oneof" json:"p90_hours,omitempty"`
-	// within_target counts the resolved cases that took no longer than their target.
+	// within_target counts the resolved cases that took no longer than their target
+	// (per department: whose deadline did not pass while it owned them).
 	WithinTarget int32 `protobuf:"varint,10,opt,name=within_target,json=withinTarget,proto3" json:"within_target,omitempty"`
 	// within_target_share is within_target / resolved, 4 places; unset when none was
 	// resolved.
@@ -1869,7 +1983,7 @@ type AuditReportRow struct {
 
 func (x *AuditReportRow) Reset() {
 	*x = AuditReportRow{}
-	mi := &file_furrow_v1_audit_service_proto_msgTypes[31]
+	mi := &file_furrow_v1_audit_service_proto_msgTypes[32]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1881,7 +1995,7 @@ func (x *AuditReportRow) String() string {
 func (*AuditReportRow) ProtoMessage() {}
 
 func (x *AuditReportRow) ProtoReflect() protoreflect.Message {
-	mi := &file_furrow_v1_audit_service_proto_msgTypes[31]
+	mi := &file_furrow_v1_audit_service_proto_msgTypes[32]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1894,7 +2008,7 @@ func (x *AuditReportRow) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AuditReportRow.ProtoReflect.Descriptor instead.
 func (*AuditReportRow) Descriptor() ([]byte, []int) {
-	return file_furrow_v1_audit_service_proto_rawDescGZIP(), []int{31}
+	return file_furrow_v1_audit_service_proto_rawDescGZIP(), []int{32}
 }
 
 func (x *AuditReportRow) GetKey() string {
@@ -2037,13 +2151,17 @@ const file_furrow_v1_audit_service_proto_rawDesc = "" +
 	" \x01(\bR\voverdueOnly\"j\n" +
 	"\x12ListAuditsResponse\x12,\n" +
 	"\x06audits\x18\x01 \x03(\v2\x14.furrow.v1.AuditCaseR\x06audits\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xfd\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xd0\x02\n" +
 	"\x16ListAuditEventsRequest\x12\xe2\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xcd\x01\xe0A\x02\xfaA\x16\n" +
 	"\x14furrow.dev/AuditCase\xbaH\xad\x01\xba\x01\xa9\x01\n" +
-	"\rresource_name\x12Amust be a resource name of the form audits/{audit}, with UUID ids\x1aUthis.matches('^audits/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\"H\n" +
+	"\rresource_name\x12Amust be a resource name of the form audits/{audit}, with UUID ids\x1aUthis.matches('^audits/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12(\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\v\xbaH\b\x1a\x06\x18\xa0\x8d\x06(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\x10R\tpageToken\"p\n" +
 	"\x17ListAuditEventsResponse\x12-\n" +
-	"\x06events\x18\x01 \x03(\v2\x15.furrow.v1.AuditEventR\x06events\"\xbf\x02\n" +
+	"\x06events\x18\x01 \x03(\v2\x15.furrow.v1.AuditEventR\x06events\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xbf\x02\n" +
 	"\x17InvestigateAuditRequest\x12\xe2\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xcd\x01\xe0A\x02\xfaA\x16\n" +
 	"\x14furrow.dev/AuditCase\xbaH\xad\x01\xba\x01\xa9\x01\n" +
@@ -2112,7 +2230,19 @@ const file_furrow_v1_audit_service_proto_rawDesc = "" +
 	"\x0froot_cause_text\x18\x05 \x01(\tB\b\xbaH\x05r\x03\x18\x88'R\rrootCauseText\x12c\n" +
 	"\x16accountable_department\x18\x06 \x01(\tB,\xbaH)r'2%^(departments/[a-z][a-z0-9-]{0,62})?$R\x15accountableDepartment\x127\n" +
 	"\x12accountable_person\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x11accountablePerson\x12T\n" +
-	"\x12corrective_actions\x18\b \x03(\v2\x1b.furrow.v1.CorrectiveActionB\b\xbaH\x05\x92\x01\x02\x102R\x11correctiveActions\"\xbb\x02\n" +
+	"\x12corrective_actions\x18\b \x03(\v2\x1b.furrow.v1.CorrectiveActionB\b\xbaH\x05\x92\x01\x02\x102R\x11correctiveActions\"\x92\x04\n" +
+	"\x14ReassignAuditRequest\x12\xe2\x01\n" +
+	"\x04name\x18\x01 \x01(\tB\xcd\x01\xe0A\x02\xfaA\x16\n" +
+	"\x14furrow.dev/AuditCase\xbaH\xad\x01\xba\x01\xa9\x01\n" +
+	"\rresource_name\x12Amust be a resource name of the form audits/{audit}, with UUID ids\x1aUthis.matches('^audits/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$')R\x04name\x12\x1b\n" +
+	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18\x1eR\x04etag\x12L\n" +
+	"\n" +
+	"department\x18\x03 \x01(\tB,\xbaH)r'2%^(departments/[a-z][a-z0-9-]{0,62})?$R\n" +
+	"department\x12 \n" +
+	"\x06person\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x06person\x12\"\n" +
+	"\x06reason\x18\x05 \x01(\tB\n" +
+	"\xbaH\ar\x05\x10\x01\x18\x88'R\x06reason:d\xbaHa\x1a_\n" +
+	"\x0freassign.target\x12 department or person is required\x1a*this.department != '' || this.person != ''\"\xbb\x02\n" +
 	"\x13AddAuditNoteRequest\x12\xe2\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\xcd\x01\xe0A\x02\xfaA\x16\n" +
 	"\x14furrow.dev/AuditCase\xbaH\xad\x01\xba\x01\xa9\x01\n" +
@@ -2144,7 +2274,7 @@ const file_furrow_v1_audit_service_proto_rawDesc = "" +
 	"\r_median_hoursB\f\n" +
 	"\n" +
 	"_p90_hoursB\x16\n" +
-	"\x14_within_target_share2\x9e\x18\n" +
+	"\x14_within_target_share2\x8f\x19\n" +
 	"\fAuditService\x12\x81\x01\n" +
 	"\x15CreateAuditDepartment\x12'.furrow.v1.CreateAuditDepartmentRequest\x1a\x1a.furrow.v1.AuditDepartment\"#\x82\xd3\xe4\x93\x02\x1d:\n" +
 	"department\"\x0f/v1/departments\x12\x95\x01\n" +
@@ -2177,7 +2307,8 @@ const file_furrow_v1_audit_service_proto_rawDesc = "" +
 	"\x14SetAuditGreenChannel\x12&.furrow.v1.SetAuditGreenChannelRequest\x1a\x14.furrow.v1.AuditCase\".\x82\xd3\xe4\x93\x02(:\x01*\"#/v1/{name=audits/*}:setGreenChannel\x12\x81\x01\n" +
 	"\x13ChangeAuditSeverity\x12%.furrow.v1.ChangeAuditSeverityRequest\x1a\x14.furrow.v1.AuditCase\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/{name=audits/*}:changeSeverity\x12o\n" +
 	"\rDispatchAudit\x12\x1f.furrow.v1.DispatchAuditRequest\x1a\x14.furrow.v1.AuditCase\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/{name=audits/*}:dispatch\x12\x8a\x01\n" +
-	"\x16SetAuditAccountability\x12(.furrow.v1.SetAuditAccountabilityRequest\x1a\x14.furrow.v1.AuditCase\"0\x82\xd3\xe4\x93\x02*:\x01*\"%/v1/{name=audits/*}:setAccountability\x12l\n" +
+	"\x16SetAuditAccountability\x12(.furrow.v1.SetAuditAccountabilityRequest\x1a\x14.furrow.v1.AuditCase\"0\x82\xd3\xe4\x93\x02*:\x01*\"%/v1/{name=audits/*}:setAccountability\x12o\n" +
+	"\rReassignAudit\x12\x1f.furrow.v1.ReassignAuditRequest\x1a\x14.furrow.v1.AuditCase\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/{name=audits/*}:reassign\x12l\n" +
 	"\fAddAuditNote\x12\x1e.furrow.v1.AddAuditNoteRequest\x1a\x14.furrow.v1.AuditCase\"&\x82\xd3\xe4\x93\x02 :\x01*\"\x1b/v1/{name=audits/*}:addNoteB\x9a\x01\n" +
 	"\rcom.furrow.v1B\x11AuditServiceProtoP\x01Z1github.com/furrowhq/furrow/gen/furrow/v1;furrowv1\xa2\x02\x03FXX\xaa\x02\tFurrow.V1\xca\x02\tFurrow\\V1\xe2\x02\x15Furrow\\V1\\GPBMetadata\xea\x02\n" +
 	"Furrow::V1b\x06proto3"
@@ -2194,7 +2325,7 @@ func file_furrow_v1_audit_service_proto_rawDescGZIP() []byte {
 	return file_furrow_v1_audit_service_proto_rawDescData
 }
 
-var file_furrow_v1_audit_service_proto_msgTypes = make([]protoimpl.MessageInfo, 32)
+var file_furrow_v1_audit_service_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_furrow_v1_audit_service_proto_goTypes = []any{
 	(*CreateAuditDepartmentRequest)(nil),  // 0: furrow.v1.CreateAuditDepartmentRequest
 	(*UpdateAuditDepartmentRequest)(nil),  // 1: furrow.v1.UpdateAuditDepartmentRequest
@@ -2224,35 +2355,36 @@ var file_furrow_v1_audit_service_proto_goTypes = []any{
 	(*ChangeAuditSeverityRequest)(nil),    // 25: furrow.v1.ChangeAuditSeverityRequest
 	(*DispatchAuditRequest)(nil),          // 26: furrow.v1.DispatchAuditRequest
 	(*SetAuditAccountabilityRequest)(nil), // 27: furrow.v1.SetAuditAccountabilityRequest
-	(*AddAuditNoteRequest)(nil),           // 28: furrow.v1.AddAuditNoteRequest
-	(*GetAuditReportRequest)(nil),         // 29: furrow.v1.GetAuditReportRequest
-	(*AuditReport)(nil),                   // 30: furrow.v1.AuditReport
-	(*AuditReportRow)(nil),                // 31: furrow.v1.AuditReportRow
-	(*AuditDepartment)(nil),               // 32: furrow.v1.AuditDepartment
-	(*ServiceStandard)(nil),               // 33: furrow.v1.ServiceStandard
-	(*AuditPolicy)(nil),                   // 34: furrow.v1.AuditPolicy
-	(*AuditCase)(nil),                     // 35: furrow.v1.AuditCase
-	(*AuditEvent)(nil),                    // 36: furrow.v1.AuditEvent
-	(*AuditDispatch)(nil),                 // 37: furrow.v1.AuditDispatch
-	(*CorrectiveAction)(nil),              // 38: furrow.v1.CorrectiveAction
-	(*AnalyticsPeriod)(nil),               // 39: furrow.v1.AnalyticsPeriod
+	(*ReassignAuditRequest)(nil),          // 28: furrow.v1.ReassignAuditRequest
+	(*AddAuditNoteRequest)(nil),           // 29: furrow.v1.AddAuditNoteRequest
+	(*GetAuditReportRequest)(nil),         // 30: furrow.v1.GetAuditReportRequest
+	(*AuditReport)(nil),                   // 31: furrow.v1.AuditReport
+	(*AuditReportRow)(nil),                // 32: furrow.v1.AuditReportRow
+	(*AuditDepartment)(nil),               // 33: furrow.v1.AuditDepartment
+	(*ServiceStandard)(nil),               // 34: furrow.v1.ServiceStandard
+	(*AuditPolicy)(nil),                   // 35: furrow.v1.AuditPolicy
+	(*AuditCase)(nil),                     // 36: furrow.v1.AuditCase
+	(*AuditEvent)(nil),                    // 37: furrow.v1.AuditEvent
+	(*AuditDispatch)(nil),                 // 38: furrow.v1.AuditDispatch
+	(*CorrectiveAction)(nil),              // 39: furrow.v1.CorrectiveAction
+	(*AnalyticsPeriod)(nil),               // 40: furrow.v1.AnalyticsPeriod
 }
 var file_furrow_v1_audit_service_proto_depIdxs = []int32{
-	32, // 0: furrow.v1.CreateAuditDepartmentRequest.department:type_name -> furrow.v1.AuditDepartment
-	32, // 1: furrow.v1.UpdateAuditDepartmentRequest.department:type_name -> furrow.v1.AuditDepartment
-	32, // 2: furrow.v1.ListAuditDepartmentsResponse.departments:type_name -> furrow.v1.AuditDepartment
-	33, // 3: furrow.v1.CreateServiceStandardRequest.standard:type_name -> furrow.v1.ServiceStandard
-	33, // 4: furrow.v1.UpdateServiceStandardRequest.standard:type_name -> furrow.v1.ServiceStandard
-	33, // 5: furrow.v1.ListServiceStandardsResponse.standards:type_name -> furrow.v1.ServiceStandard
-	34, // 6: furrow.v1.UpdateAuditPolicyRequest.policy:type_name -> furrow.v1.AuditPolicy
-	35, // 7: furrow.v1.CreateAuditRequest.audit:type_name -> furrow.v1.AuditCase
-	35, // 8: furrow.v1.ListAuditsResponse.audits:type_name -> furrow.v1.AuditCase
-	36, // 9: furrow.v1.ListAuditEventsResponse.events:type_name -> furrow.v1.AuditEvent
-	37, // 10: furrow.v1.DispatchAuditRequest.dispatch:type_name -> furrow.v1.AuditDispatch
-	38, // 11: furrow.v1.SetAuditAccountabilityRequest.corrective_actions:type_name -> furrow.v1.CorrectiveAction
-	39, // 12: furrow.v1.GetAuditReportRequest.period:type_name -> furrow.v1.AnalyticsPeriod
-	39, // 13: furrow.v1.AuditReport.period:type_name -> furrow.v1.AnalyticsPeriod
-	31, // 14: furrow.v1.AuditReport.rows:type_name -> furrow.v1.AuditReportRow
+	33, // 0: furrow.v1.CreateAuditDepartmentRequest.department:type_name -> furrow.v1.AuditDepartment
+	33, // 1: furrow.v1.UpdateAuditDepartmentRequest.department:type_name -> furrow.v1.AuditDepartment
+	33, // 2: furrow.v1.ListAuditDepartmentsResponse.departments:type_name -> furrow.v1.AuditDepartment
+	34, // 3: furrow.v1.CreateServiceStandardRequest.standard:type_name -> furrow.v1.ServiceStandard
+	34, // 4: furrow.v1.UpdateServiceStandardRequest.standard:type_name -> furrow.v1.ServiceStandard
+	34, // 5: furrow.v1.ListServiceStandardsResponse.standards:type_name -> furrow.v1.ServiceStandard
+	35, // 6: furrow.v1.UpdateAuditPolicyRequest.policy:type_name -> furrow.v1.AuditPolicy
+	36, // 7: furrow.v1.CreateAuditRequest.audit:type_name -> furrow.v1.AuditCase
+	36, // 8: furrow.v1.ListAuditsResponse.audits:type_name -> furrow.v1.AuditCase
+	37, // 9: furrow.v1.ListAuditEventsResponse.events:type_name -> furrow.v1.AuditEvent
+	38, // 10: furrow.v1.DispatchAuditRequest.dispatch:type_name -> furrow.v1.AuditDispatch
+	39, // 11: furrow.v1.SetAuditAccountabilityRequest.corrective_actions:type_name -> furrow.v1.CorrectiveAction
+	40, // 12: furrow.v1.GetAuditReportRequest.period:type_name -> furrow.v1.AnalyticsPeriod
+	40, // 13: furrow.v1.AuditReport.period:type_name -> furrow.v1.AnalyticsPeriod
+	32, // 14: furrow.v1.AuditReport.rows:type_name -> furrow.v1.AuditReportRow
 	0,  // 15: furrow.v1.AuditService.CreateAuditDepartment:input_type -> furrow.v1.CreateAuditDepartmentRequest
 	1,  // 16: furrow.v1.AuditService.UpdateAuditDepartment:input_type -> furrow.v1.UpdateAuditDepartmentRequest
 	2,  // 17: furrow.v1.AuditService.GetAuditDepartment:input_type -> furrow.v1.GetAuditDepartmentRequest
@@ -2266,7 +2398,7 @@ var file_furrow_v1_audit_service_proto_depIdxs = []int32{
 	12, // 25: furrow.v1.AuditService.CreateAudit:input_type -> furrow.v1.CreateAuditRequest
 	13, // 26: furrow.v1.AuditService.GetAudit:input_type -> furrow.v1.GetAuditRequest
 	14, // 27: furrow.v1.AuditService.ListAudits:input_type -> furrow.v1.ListAuditsRequest
-	29, // 28: furrow.v1.AuditService.GetAuditReport:input_type -> furrow.v1.GetAuditReportRequest
+	30, // 28: furrow.v1.AuditService.GetAuditReport:input_type -> furrow.v1.GetAuditReportRequest
 	16, // 29: furrow.v1.AuditService.ListAuditEvents:input_type -> furrow.v1.ListAuditEventsRequest
 	18, // 30: furrow.v1.AuditService.InvestigateAudit:input_type -> furrow.v1.InvestigateAuditRequest
 	19, // 31: furrow.v1.AuditService.PauseAudit:input_type -> furrow.v1.PauseAuditRequest
@@ -2278,35 +2410,37 @@ var file_furrow_v1_audit_service_proto_depIdxs = []int32{
 	25, // 37: furrow.v1.AuditService.ChangeAuditSeverity:input_type -> furrow.v1.ChangeAuditSeverityRequest
 	26, // 38: furrow.v1.AuditService.DispatchAudit:input_type -> furrow.v1.DispatchAuditRequest
 	27, // 39: furrow.v1.AuditService.SetAuditAccountability:input_type -> furrow.v1.SetAuditAccountabilityRequest
-	28, // 40: furrow.v1.AuditService.AddAuditNote:input_type -> furrow.v1.AddAuditNoteRequest
-	32, // 41: furrow.v1.AuditService.CreateAuditDepartment:output_type -> furrow.v1.AuditDepartment
-	32, // 42: furrow.v1.AuditService.UpdateAuditDepartment:output_type -> furrow.v1.AuditDepartment
-	32, // 43: furrow.v1.AuditService.GetAuditDepartment:output_type -> furrow.v1.AuditDepartment
-	4,  // 44: furrow.v1.AuditService.ListAuditDepartments:output_type -> furrow.v1.ListAuditDepartmentsResponse
-	33, // 45: furrow.v1.AuditService.CreateServiceStandard:output_type -> furrow.v1.ServiceStandard
-	33, // 46: furrow.v1.AuditService.UpdateServiceStandard:output_type -> furrow.v1.ServiceStandard
-	33, // 47: furrow.v1.AuditService.GetServiceStandard:output_type -> furrow.v1.ServiceStandard
-	9,  // 48: furrow.v1.AuditService.ListServiceStandards:output_type -> furrow.v1.ListServiceStandardsResponse
-	34, // 49: furrow.v1.AuditService.GetAuditPolicy:output_type -> furrow.v1.AuditPolicy
-	34, // 50: furrow.v1.AuditService.UpdateAuditPolicy:output_type -> furrow.v1.AuditPolicy
-	35, // 51: furrow.v1.AuditService.CreateAudit:output_type -> furrow.v1.AuditCase
-	35, // 52: furrow.v1.AuditService.GetAudit:output_type -> furrow.v1.AuditCase
-	15, // 53: furrow.v1.AuditService.ListAudits:output_type -> furrow.v1.ListAuditsResponse
-	30, // 54: furrow.v1.AuditService.GetAuditReport:output_type -> furrow.v1.AuditReport
-	17, // 55: furrow.v1.AuditService.ListAuditEvents:output_type -> furrow.v1.ListAuditEventsResponse
-	35, // 56: furrow.v1.AuditService.InvestigateAudit:output_type -> furrow.v1.AuditCase
-	35, // 57: furrow.v1.AuditService.PauseAudit:output_type -> furrow.v1.AuditCase
-	35, // 58: furrow.v1.AuditService.ResumeAudit:output_type -> furrow.v1.AuditCase
-	35, // 59: furrow.v1.AuditService.ResolveAudit:output_type -> furrow.v1.AuditCase
-	35, // 60: furrow.v1.AuditService.CloseAudit:output_type -> furrow.v1.AuditCase
-	35, // 61: furrow.v1.AuditService.ReopenAudit:output_type -> furrow.v1.AuditCase
-	35, // 62: furrow.v1.AuditService.SetAuditGreenChannel:output_type -> furrow.v1.AuditCase
-	35, // 63: furrow.v1.AuditService.ChangeAuditSeverity:output_type -> furrow.v1.AuditCase
-	35, // 64: furrow.v1.AuditService.DispatchAudit:output_type -> furrow.v1.AuditCase
-	35, // 65: furrow.v1.AuditService.SetAuditAccountability:output_type -> furrow.v1.AuditCase
-	35, // 66: furrow.v1.AuditService.AddAuditNote:output_type -> furrow.v1.AuditCase
-	41, // [41:67] is the sub-list for method output_type
-	15, // [15:41] is the sub-list for method input_type
+	28, // 40: furrow.v1.AuditService.ReassignAudit:input_type -> furrow.v1.ReassignAuditRequest
+	29, // 41: furrow.v1.AuditService.AddAuditNote:input_type -> furrow.v1.AddAuditNoteRequest
+	33, // 42: furrow.v1.AuditService.CreateAuditDepartment:output_type -> furrow.v1.AuditDepartment
+	33, // 43: furrow.v1.AuditService.UpdateAuditDepartment:output_type -> furrow.v1.AuditDepartment
+	33, // 44: furrow.v1.AuditService.GetAuditDepartment:output_type -> furrow.v1.AuditDepartment
+	4,  // 45: furrow.v1.AuditService.ListAuditDepartments:output_type -> furrow.v1.ListAuditDepartmentsResponse
+	34, // 46: furrow.v1.AuditService.CreateServiceStandard:output_type -> furrow.v1.ServiceStandard
+	34, // 47: furrow.v1.AuditService.UpdateServiceStandard:output_type -> furrow.v1.ServiceStandard
+	34, // 48: furrow.v1.AuditService.GetServiceStandard:output_type -> furrow.v1.ServiceStandard
+	9,  // 49: furrow.v1.AuditService.ListServiceStandards:output_type -> furrow.v1.ListServiceStandardsResponse
+	35, // 50: furrow.v1.AuditService.GetAuditPolicy:output_type -> furrow.v1.AuditPolicy
+	35, // 51: furrow.v1.AuditService.UpdateAuditPolicy:output_type -> furrow.v1.AuditPolicy
+	36, // 52: furrow.v1.AuditService.CreateAudit:output_type -> furrow.v1.AuditCase
+	36, // 53: furrow.v1.AuditService.GetAudit:output_type -> furrow.v1.AuditCase
+	15, // 54: furrow.v1.AuditService.ListAudits:output_type -> furrow.v1.ListAuditsResponse
+	31, // 55: furrow.v1.AuditService.GetAuditReport:output_type -> furrow.v1.AuditReport
+	17, // 56: furrow.v1.AuditService.ListAuditEvents:output_type -> furrow.v1.ListAuditEventsResponse
+	36, // 57: furrow.v1.AuditService.InvestigateAudit:output_type -> furrow.v1.AuditCase
+	36, // 58: furrow.v1.AuditService.PauseAudit:output_type -> furrow.v1.AuditCase
+	36, // 59: furrow.v1.AuditService.ResumeAudit:output_type -> furrow.v1.AuditCase
+	36, // 60: furrow.v1.AuditService.ResolveAudit:output_type -> furrow.v1.AuditCase
+	36, // 61: furrow.v1.AuditService.CloseAudit:output_type -> furrow.v1.AuditCase
+	36, // 62: furrow.v1.AuditService.ReopenAudit:output_type -> furrow.v1.AuditCase
+	36, // 63: furrow.v1.AuditService.SetAuditGreenChannel:output_type -> furrow.v1.AuditCase
+	36, // 64: furrow.v1.AuditService.ChangeAuditSeverity:output_type -> furrow.v1.AuditCase
+	36, // 65: furrow.v1.AuditService.DispatchAudit:output_type -> furrow.v1.AuditCase
+	36, // 66: furrow.v1.AuditService.SetAuditAccountability:output_type -> furrow.v1.AuditCase
+	36, // 67: furrow.v1.AuditService.ReassignAudit:output_type -> furrow.v1.AuditCase
+	36, // 68: furrow.v1.AuditService.AddAuditNote:output_type -> furrow.v1.AuditCase
+	42, // [42:69] is the sub-list for method output_type
+	15, // [15:42] is the sub-list for method input_type
 	15, // [15:15] is the sub-list for extension type_name
 	15, // [15:15] is the sub-list for extension extendee
 	0,  // [0:15] is the sub-list for field type_name
@@ -2319,14 +2453,14 @@ func file_furrow_v1_audit_service_proto_init() {
 	}
 	file_furrow_v1_analytics_proto_init()
 	file_furrow_v1_audit_proto_init()
-	file_furrow_v1_audit_service_proto_msgTypes[31].OneofWrappers = []any{}
+	file_furrow_v1_audit_service_proto_msgTypes[32].OneofWrappers = []any{}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_furrow_v1_audit_service_proto_rawDesc), len(file_furrow_v1_audit_service_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   32,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -44,6 +44,7 @@ const (
 	AuditService_ChangeAuditSeverity_FullMethodName    = "/furrow.v1.AuditService/ChangeAuditSeverity"
 	AuditService_DispatchAudit_FullMethodName          = "/furrow.v1.AuditService/DispatchAudit"
 	AuditService_SetAuditAccountability_FullMethodName = "/furrow.v1.AuditService/SetAuditAccountability"
+	AuditService_ReassignAudit_FullMethodName          = "/furrow.v1.AuditService/ReassignAudit"
 	AuditService_AddAuditNote_FullMethodName           = "/furrow.v1.AuditService/AddAuditNote"
 )
 
@@ -58,8 +59,9 @@ const (
 type AuditServiceClient interface {
 	// CreateAuditDepartment creates a department (admin).
 	CreateAuditDepartment(ctx context.Context, in *CreateAuditDepartmentRequest, opts ...grpc.CallOption) (*AuditDepartment, error)
-	// UpdateAuditDepartment replaces a department's name and calendar (admin). Open
-	// cases' deadlines follow at their next change.
+	// UpdateAuditDepartment replaces a department's name and calendar (admin). The
+	// deadlines of the cases it owns or owned that are not resolved are re-derived at
+	// once, each change a DEADLINE_CHANGED event.
 	UpdateAuditDepartment(ctx context.Context, in *UpdateAuditDepartmentRequest, opts ...grpc.CallOption) (*AuditDepartment, error)
 	// GetAuditDepartment returns a department.
 	GetAuditDepartment(ctx context.Context, in *GetAuditDepartmentRequest, opts ...grpc.CallOption) (*AuditDepartment, error)
@@ -67,7 +69,8 @@ type AuditServiceClient interface {
 	ListAuditDepartments(ctx context.Context, in *ListAuditDepartmentsRequest, opts ...grpc.CallOption) (*ListAuditDepartmentsResponse, error)
 	// CreateServiceStandard creates a service standard (admin).
 	CreateServiceStandard(ctx context.Context, in *CreateServiceStandardRequest, opts ...grpc.CallOption) (*ServiceStandard, error)
-	// UpdateServiceStandard replaces a standard (admin).
+	// UpdateServiceStandard replaces a standard (admin). New targets re-derive the
+	// deadlines of its cases that are not resolved, at once.
 	UpdateServiceStandard(ctx context.Context, in *UpdateServiceStandardRequest, opts ...grpc.CallOption) (*ServiceStandard, error)
 	// GetServiceStandard returns a standard.
 	GetServiceStandard(ctx context.Context, in *GetServiceStandardRequest, opts ...grpc.CallOption) (*ServiceStandard, error)
@@ -75,7 +78,8 @@ type AuditServiceClient interface {
 	ListServiceStandards(ctx context.Context, in *ListServiceStandardsRequest, opts ...grpc.CallOption) (*ListServiceStandardsResponse, error)
 	// GetAuditPolicy returns the audit settings.
 	GetAuditPolicy(ctx context.Context, in *GetAuditPolicyRequest, opts ...grpc.CallOption) (*AuditPolicy, error)
-	// UpdateAuditPolicy replaces the audit settings (admin).
+	// UpdateAuditPolicy replaces the audit settings (admin). A new green-channel share
+	// re-derives the deadlines of green-channel cases that are not resolved, at once.
 	UpdateAuditPolicy(ctx context.Context, in *UpdateAuditPolicyRequest, opts ...grpc.CallOption) (*AuditPolicy, error)
 	// CreateAudit opens a case against a standard; the standard's department is
 	// responsible unless another is given, and the caller audits it unless an auditor is.
@@ -86,9 +90,11 @@ type AuditServiceClient interface {
 	ListAudits(ctx context.Context, in *ListAuditsRequest, opts ...grpc.CallOption) (*ListAuditsResponse, error)
 	// GetAuditReport reports per department, standard or source for a period: opened,
 	// closed, open now, overdue now, reopened, median and p90 working time to resolve
-	// (paused time excluded), and the share resolved within target.
+	// (paused time excluded), and the share resolved within target. The figures of a
+	// period come from the events in it, so later events never change them; per
+	// department, time to resolve counts each department's ownership periods.
 	GetAuditReport(ctx context.Context, in *GetAuditReportRequest, opts ...grpc.CallOption) (*AuditReport, error)
-	// ListAuditEvents returns a case's timeline, oldest first.
+	// ListAuditEvents returns a case's timeline, oldest first, a page at a time.
 	ListAuditEvents(ctx context.Context, in *ListAuditEventsRequest, opts ...grpc.CallOption) (*ListAuditEventsResponse, error)
 	// InvestigateAudit starts the investigation of an OPEN case (→ INVESTIGATING).
 	InvestigateAudit(ctx context.Context, in *InvestigateAuditRequest, opts ...grpc.CallOption) (*AuditCase, error)
@@ -120,6 +126,11 @@ type AuditServiceClient interface {
 	// SetAuditAccountability records the root cause, the accountable department and
 	// person, and corrective actions (INVESTIGATING or RESOLVED).
 	SetAuditAccountability(ctx context.Context, in *SetAuditAccountabilityRequest, opts ...grpc.CallOption) (*AuditCase, error)
+	// ReassignAudit hands a case (OPEN or INVESTIGATING) to another responsible
+	// department and/or person, with a reason (the auditor's, or an admin's). A new
+	// department owns it from now: the working time left of the target is counted on
+	// its calendar, and the report charges each department its own ownership time.
+	ReassignAudit(ctx context.Context, in *ReassignAuditRequest, opts ...grpc.CallOption) (*AuditCase, error)
 	// AddAuditNote adds a note to a case's timeline (any state).
 	AddAuditNote(ctx context.Context, in *AddAuditNoteRequest, opts ...grpc.CallOption) (*AuditCase, error)
 }
@@ -382,6 +393,16 @@ func (c *auditServiceClient) SetAuditAccountability(ctx context.Context, in *Set
 	return out, nil
 }
 
+func (c *auditServiceClient) ReassignAudit(ctx context.Context, in *ReassignAuditRequest, opts ...grpc.CallOption) (*AuditCase, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AuditCase)
+	err := c.cc.Invoke(ctx, AuditService_ReassignAudit_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *auditServiceClient) AddAuditNote(ctx context.Context, in *AddAuditNoteRequest, opts ...grpc.CallOption) (*AuditCase, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(AuditCase)
@@ -403,8 +424,9 @@ func (c *auditServiceClient) AddAuditNote(ctx context.Context, in *AddAuditNoteR
 type AuditServiceServer interface {
 	// CreateAuditDepartment creates a department (admin).
 	CreateAuditDepartment(context.Context, *CreateAuditDepartmentRequest) (*AuditDepartment, error)
-	// UpdateAuditDepartment replaces a department's name and calendar (admin). Open
-	// cases' deadlines follow at their next change.
+	// UpdateAuditDepartment replaces a department's name and calendar (admin). The
+	// deadlines of the cases it owns or owned that are not resolved are re-derived at
+	// once, each change a DEADLINE_CHANGED event.
 	UpdateAuditDepartment(context.Context, *UpdateAuditDepartmentRequest) (*AuditDepartment, error)
 	// GetAuditDepartment returns a department.
 	GetAuditDepartment(context.Context, *GetAuditDepartmentRequest) (*AuditDepartment, error)
@@ -412,7 +434,8 @@ type AuditServiceServer interface {
 	ListAuditDepartments(context.Context, *ListAuditDepartmentsRequest) (*ListAuditDepartmentsResponse, error)
 	// CreateServiceStandard creates a service standard (admin).
 	CreateServiceStandard(context.Context, *CreateServiceStandardRequest) (*ServiceStandard, error)
-	// UpdateServiceStandard replaces a standard (admin).
+	// UpdateServiceStandard replaces a standard (admin). New targets re-derive the
+	// deadlines of its cases that are not resolved, at once.
 	UpdateServiceStandard(context.Context, *UpdateServiceStandardRequest) (*ServiceStandard, error)
 	// GetServiceStandard returns a standard.
 	GetServiceStandard(context.Context, *GetServiceStandardRequest) (*ServiceStandard, error)
@@ -420,7 +443,8 @@ type AuditServiceServer interface {
 	ListServiceStandards(context.Context, *ListServiceStandardsRequest) (*ListServiceStandardsResponse, error)
 	// GetAuditPolicy returns the audit settings.
 	GetAuditPolicy(context.Context, *GetAuditPolicyRequest) (*AuditPolicy, error)
-	// UpdateAuditPolicy replaces the audit settings (admin).
+	// UpdateAuditPolicy replaces the audit settings (admin). A new green-channel share
+	// re-derives the deadlines of green-channel cases that are not resolved, at once.
 	UpdateAuditPolicy(context.Context, *UpdateAuditPolicyRequest) (*AuditPolicy, error)
 	// CreateAudit opens a case against a standard; the standard's department is
 	// responsible unless another is given, and the caller audits it unless an auditor is.
@@ -431,9 +455,11 @@ type AuditServiceServer interface {
 	ListAudits(context.Context, *ListAuditsRequest) (*ListAuditsResponse, error)
 	// GetAuditReport reports per department, standard or source for a period: opened,
 	// closed, open now, overdue now, reopened, median and p90 working time to resolve
-	// (paused time excluded), and the share resolved within target.
+	// (paused time excluded), and the share resolved within target. The figures of a
+	// period come from the events in it, so later events never change them; per
+	// department, time to resolve counts each department's ownership periods.
 	GetAuditReport(context.Context, *GetAuditReportRequest) (*AuditReport, error)
-	// ListAuditEvents returns a case's timeline, oldest first.
+	// ListAuditEvents returns a case's timeline, oldest first, a page at a time.
 	ListAuditEvents(context.Context, *ListAuditEventsRequest) (*ListAuditEventsResponse, error)
 	// InvestigateAudit starts the investigation of an OPEN case (→ INVESTIGATING).
 	InvestigateAudit(context.Context, *InvestigateAuditRequest) (*AuditCase, error)
@@ -465,6 +491,11 @@ type AuditServiceServer interface {
 	// SetAuditAccountability records the root cause, the accountable department and
 	// person, and corrective actions (INVESTIGATING or RESOLVED).
 	SetAuditAccountability(context.Context, *SetAuditAccountabilityRequest) (*AuditCase, error)
+	// ReassignAudit hands a case (OPEN or INVESTIGATING) to another responsible
+	// department and/or person, with a reason (the auditor's, or an admin's). A new
+	// department owns it from now: the working time left of the target is counted on
+	// its calendar, and the report charges each department its own ownership time.
+	ReassignAudit(context.Context, *ReassignAuditRequest) (*AuditCase, error)
 	// AddAuditNote adds a note to a case's timeline (any state).
 	AddAuditNote(context.Context, *AddAuditNoteRequest) (*AuditCase, error)
 	mustEmbedUnimplementedAuditServiceServer()
@@ -551,6 +582,9 @@ func (UnimplementedAuditServiceServer) DispatchAudit(context.Context, *DispatchA
 }
 func (UnimplementedAuditServiceServer) SetAuditAccountability(context.Context, *SetAuditAccountabilityRequest) (*AuditCase, error) {
 	return nil, status.Error(codes.Unimplemented, "method SetAuditAccountability not implemented")
+}
+func (UnimplementedAuditServiceServer) ReassignAudit(context.Context, *ReassignAuditRequest) (*AuditCase, error) {
+	return nil, status.Error(codes.Unimplemented, "method ReassignAudit not implemented")
 }
 func (UnimplementedAuditServiceServer) AddAuditNote(context.Context, *AddAuditNoteRequest) (*AuditCase, error) {
 	return nil, status.Error(codes.Unimplemented, "method AddAuditNote not implemented")
@@ -1026,6 +1060,24 @@ func _AuditService_SetAuditAccountability_Handler(srv interface{}, ctx context.C
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AuditService_ReassignAudit_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ReassignAuditRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AuditServiceServer).ReassignAudit(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AuditService_ReassignAudit_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AuditServiceServer).ReassignAudit(ctx, req.(*ReassignAuditRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AuditService_AddAuditNote_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(AddAuditNoteRequest)
 	if err := dec(in); err != nil {
@@ -1150,6 +1202,10 @@ var AuditService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "SetAuditAccountability",
 			Handler:    _AuditService_SetAuditAccountability_Handler,
+		},
+		{
+			MethodName: "ReassignAudit",
+			Handler:    _AuditService_ReassignAudit_Handler,
 		},
 		{
 			MethodName: "AddAuditNote",
