@@ -19,8 +19,9 @@ import (
 	"github.com/furrowhq/furrow/internal/store"
 )
 
-// The cases benchmark: -cases-count best-practice cases (half Chinese, half English
-// text; 90 % published with the customer's acknowledgement in force, the rest drafts),
+// The cases benchmark: -cases-count best-practice cases of 2,000 accounts (half
+// Chinese, half English text; 90 % published with the acknowledgement of a contact of
+// the account in force, the rest drafts),
 // loaded with COPY together with their search documents (a small vocabulary, so most
 // words match 20-45 % of a language's cases, plus a place name in each title, which
 // matches ~2.5 %); then full-text searches as a
@@ -282,9 +283,35 @@ func loadCases(ctx context.Context, db *sql.DB, r *mrand.Rand, n int) (casesLoad
 			}
 		}
 	}
-	accounts := make([]uuid.UUID, 2000)
+	// The accounts and one acknowledging contact each: published search checks that
+	// the acknowledging contact is still on record, so the contacts must exist.
+	accounts, contacts := make([]uuid.UUID, 2000), map[uuid.UUID]uuid.UUID{}
 	for i := range accounts {
 		accounts[i] = uuid.Must(uuid.NewV7())
+		contacts[accounts[i]] = uuid.Must(uuid.NewV7())
+	}
+	if _, err := copyTx(ctx, db, "accounts", []string{"id", "create_time", "update_time", "display_name", "name_norm", "activity_status", "funnel_stage"},
+		func(emit func(...any) error) error {
+			for i, id := range accounts {
+				name := fmt.Sprintf("Bench customer %d", i)
+				if err := emit(id.String(), now, now, name, strings.ToLower(name), "ACTIVE", "DELIVERY"); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+		return ld, err
+	}
+	if _, err := copyTx(ctx, db, "contacts", []string{"id", "create_time", "update_time", "display_name", "is_primary", "account_id"},
+		func(emit func(...any) error) error {
+			for i, id := range accounts {
+				if err := emit(contacts[id].String(), now, now, fmt.Sprintf("Contact %d", i), true, id.String()); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+		return ld, err
 	}
 	type row struct {
 		id, version uuid.UUID
@@ -343,7 +370,7 @@ func loadCases(ctx context.Context, db *sql.DB, r *mrand.Rand, n int) (casesLoad
 				c := rw.content
 				if err := emit(rw.version.String(), rw.id.String(), 1, rw.created, rw.created, "apiKeys/bench-author", c.Title, c.Account.String(),
 					c.Industry, c.ProblemCategory, c.Scenario, c.Problem, c.Solution, jsonList(c.Products), jsonList(c.Tags), resultsJSON(c.Results),
-					uuid.Must(uuid.NewV7()).String(), rw.created, cases.ScopePublic); err != nil {
+					contacts[c.Account].String(), rw.created, cases.ScopePublic); err != nil {
 					return err
 				}
 			}

@@ -26,7 +26,9 @@ import (
 
 	"github.com/furrowhq/furrow/internal/account"
 	"github.com/furrowhq/furrow/internal/app"
+	"github.com/furrowhq/furrow/internal/audit"
 	"github.com/furrowhq/furrow/internal/auth"
+	"github.com/furrowhq/furrow/internal/cases"
 	"github.com/furrowhq/furrow/internal/database"
 	"github.com/furrowhq/furrow/internal/health"
 	"github.com/furrowhq/furrow/internal/requestid"
@@ -34,6 +36,7 @@ import (
 	"github.com/furrowhq/furrow/internal/seed"
 	"github.com/furrowhq/furrow/internal/server"
 	"github.com/furrowhq/furrow/internal/store"
+	"github.com/furrowhq/furrow/internal/survey"
 )
 
 const usage = `usage: furrow <command> [flags]
@@ -84,6 +87,7 @@ type config struct {
 	workerInterval     time.Duration
 	bootstrapKey       string
 	keyName, keyRole   string
+	keyPerson          string
 	keyPartner         string
 	keyExpires         time.Duration
 	showRevoked        bool
@@ -201,6 +205,7 @@ func parse(cmd string, args []string, stderr io.Writer) (config, error) {
 		fs.StringVar(&c.keyName, "name", "", "create: what the key is for")
 		fs.StringVar(&c.keyRole, "role", "", "create: admin, member, viewer or partner")
 		fs.StringVar(&c.keyPartner, "partner", "", "create: the partner id a partner key acts for")
+		fs.StringVar(&c.keyPerson, "person", "", "create: the person the key acts for (as account owners are named, e.g. alice@example.com)")
 		fs.DurationVar(&c.keyExpires, "expires-in", 0, "create: the key expires after this long (e.g. 720h); 0 never")
 		fs.BoolVar(&c.showRevoked, "all", false, "list: include revoked keys")
 	}
@@ -306,13 +311,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		s := store.New(db)
 		st, err := seed.Run(ctx, account.NewService(s, nil), health.NewService(s, health.Options{}),
-			seed.Options{Accounts: c.seedAccounts, Seed: c.seedRandom, Retention: retention.NewService(s, retention.Options{})})
+			seed.Options{Accounts: c.seedAccounts, Seed: c.seedRandom, Retention: retention.NewService(s, retention.Options{}),
+				Surveys: survey.NewService(s, survey.Options{}), Audits: audit.NewService(s, nil), Cases: cases.NewService(s, cases.Options{})})
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(stdout, "seeded %d accounts (%d already there), %d contacts, %d deals, %d interactions, %d claims, %d transfers, %d signals\n",
 			st.Accounts, st.Skipped, st.Contacts, st.Deals, st.Interactions, st.Claims, st.Transfers, st.Signals)
 		fmt.Fprintf(stdout, "health grades of the seeded accounts: %d green, %d yellow, %d red\n", st.Green, st.Yellow, st.Red)
+		fmt.Fprintf(stdout, "%d survey responses, %d audit cases (%d green channel, %d closed), %d best-practice cases (%d published)\n",
+			st.Responses, st.AuditCases, st.GreenChannel, st.ClosedAudits, st.Cases, st.PublishedCases)
 		fmt.Fprintf(stdout, "retention labels of the seeded accounts: %d newly signed, %d in use, %d expansion, %d at risk, %d churned, %d not customers\n",
 			st.Labels[retention.NewlySigned], st.Labels[retention.InUse], st.Labels[retention.Expansion], st.Labels[retention.AtRisk],
 			st.Labels[retention.Churned], st.Labels[""])
@@ -375,7 +383,7 @@ func keys(ctx context.Context, c config, svc *access.Service, out io.Writer) err
 	switch c.keyAction {
 	case "create":
 		k := access.Key{DisplayName: c.keyName, Role: auth.Role(strings.TrimPrefix(strings.ToUpper(c.keyRole), "ROLE_")),
-			Partner: strings.TrimPrefix(c.keyPartner, "partners/")}
+			Partner: strings.TrimPrefix(c.keyPartner, "partners/"), Person: c.keyPerson}
 		if c.keyExpires > 0 {
 			t := time.Now().Add(c.keyExpires).UTC()
 			k.ExpireTime = &t
@@ -403,7 +411,8 @@ func keys(ctx context.Context, c config, svc *access.Service, out io.Writer) err
 				case k.ExpireTime != nil:
 					state = "expires " + k.ExpireTime.Format(time.RFC3339)
 				}
-				fmt.Fprintf(out, "%s\tfw_%s…\t%s\t%s\t%s\t%s\n", k.Name(), k.Prefix, k.Role, k.Partner, k.DisplayName, state)
+				// The person last: the columns before it keep their places.
+				fmt.Fprintf(out, "%s\tfw_%s…\t%s\t%s\t%s\t%s\t%s\n", k.Name(), k.Prefix, k.Role, k.Partner, k.DisplayName, state, k.Person)
 			}
 			if token = p.NextPageToken; token == "" {
 				return nil

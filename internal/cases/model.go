@@ -12,9 +12,12 @@ package cases
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/furrowhq/furrow/internal/failure"
 )
 
 // Workflow states of a case's working version.
@@ -125,12 +128,17 @@ type Acknowledgement struct {
 	RevokeTime   *time.Time
 	RevokedBy    string
 	RevokeReason string
+	// ContactGone is set by the store when the acknowledging contact no longer exists
+	// (it was deleted after acknowledging): whoever acknowledged the case is no longer
+	// on record, so the acknowledgement stops counting. Not stored: checked on every
+	// read, so a deletion anywhere takes effect without touching the case.
+	ContactGone bool
 }
 
-// InForce reports whether the acknowledgement holds at t: a contact and a time are
-// given, it is not revoked and has not expired.
+// InForce reports whether the acknowledgement holds at t: a contact (still on record)
+// and a time are given, it is not revoked and has not expired.
 func (a *Acknowledgement) InForce(t time.Time) bool {
-	return a != nil && a.Contact != uuid.Nil && !a.Time.IsZero() && a.Scope != "" && a.RevokeTime == nil &&
+	return a != nil && a.Contact != uuid.Nil && !a.ContactGone && !a.Time.IsZero() && a.Scope != "" && a.RevokeTime == nil &&
 		(a.ExpireTime == nil || a.ExpireTime.After(t))
 }
 
@@ -262,6 +270,8 @@ func Checklist(c *Content, t time.Time) []Check {
 	default:
 		if a.Account != c.Account {
 			m = append(m, "acknowledgement.contact: not a contact of the case's account")
+		} else if a.ContactGone {
+			m = append(m, "acknowledgement.contact: the acknowledging contact was deleted; a current contact must acknowledge the case")
 		}
 		if a.Time.IsZero() {
 			m = append(m, "acknowledgement.acknowledge_time: not given")
@@ -321,15 +331,39 @@ func verdict(std string, missing []string, met, notMet string) Check {
 	return Check{Standard: std, Missing: missing, Explanation: notMet}
 }
 
-// unmet returns what keeps checks from all being met, for error messages.
-func unmet(checks []Check) []string {
-	var out []string
+// unmet returns the checks not met.
+func unmet(checks []Check) []Check {
+	var out []Check
 	for _, c := range checks {
 		if !c.Met {
-			for _, m := range c.Missing {
-				out = append(out, c.Standard+": "+m)
-			}
+			out = append(out, c)
 		}
 	}
 	return out
+}
+
+// StandardsError is the FAILED_PRECONDITION (reason STANDARDS_NOT_MET) of submitting or
+// approving a case that fails a standard. It wraps the failure (so it maps to its code,
+// message and ErrorInfo like any other) and keeps the unmet checks, one per standard,
+// so the transport can add a google.rpc.PreconditionFailure violation for each.
+type StandardsError struct {
+	Err   *failure.Error
+	Unmet []Check
+}
+
+func (e *StandardsError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the failure, so failure.As finds it.
+func (e *StandardsError) Unwrap() error { return e.Err }
+
+func standardsError(c *Case, checks []Check) error {
+	var missing []string
+	for _, ch := range checks {
+		for _, m := range ch.Missing {
+			missing = append(missing, ch.Standard+": "+m)
+		}
+	}
+	return &StandardsError{Unmet: checks,
+		Err: failure.Newf(failure.FailedPrecondition, "case %q does not meet the standards: %s", c.Name(), strings.Join(missing, "; ")).
+			WithReason("STANDARDS_NOT_MET").WithResource(c.Name())}
 }

@@ -2,6 +2,7 @@ package cases
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -253,9 +254,17 @@ func apply(c *Content, patch *Content, mask []string) {
 	}
 }
 
+// ackClockSkew is how far in the future an acknowledge_time may lie: the client's clock
+// may run a little ahead of the server's, but a customer cannot acknowledge a case later
+// than now.
+const ackClockSkew = time.Minute
+
 // validate checks content on save: required fields, list values, the account and the
-// acknowledging contact. prefix is the request field holding the case ("case.").
-func (s *Service) validate(ctx context.Context, tx Tx, c *Content) error {
+// acknowledging contact. ackGiven says the request sets the acknowledgement (a create,
+// or an update naming it): its contact must then exist and its time not lie in the
+// future. An acknowledgement carried over unchanged is not judged again (against a
+// later clock, or a contact deleted since: the checklist says so instead).
+func (s *Service) validate(ctx context.Context, tx Tx, c *Content, now time.Time, ackGiven bool) error {
 	var vs []failure.Violation
 	bad := func(f, d string) { vs = append(vs, failure.Violation{Field: "case." + f, Description: d}) }
 	if strings.TrimSpace(c.Title) == "" {
@@ -296,6 +305,9 @@ func (s *Service) validate(ctx context.Context, tx Tx, c *Content) error {
 		cn := account.ContactName(a.Account, a.Contact)
 		if a.Account != c.Account {
 			bad("acknowledgement.contact", fmt.Sprintf("%q is not a contact of the case's account %q", cn, account.AccountName(c.Account)))
+		} else if !ackGiven {
+			// Carried over unchanged: a contact deleted since does not block other
+			// edits; the checklist reports it (Acknowledgement.ContactGone).
 		} else if acc, err := tx.ContactAccount(ctx, a.Contact); errors.Is(err, ErrNotFound) || (err == nil && acc != c.Account) {
 			bad("acknowledgement.contact", fmt.Sprintf("contact %q does not exist", cn))
 		} else if err != nil {
@@ -304,6 +316,10 @@ func (s *Service) validate(ctx context.Context, tx Tx, c *Content) error {
 	}
 	if a := c.Ack; a != nil && a.ExpireTime != nil && !a.Time.IsZero() && !a.ExpireTime.After(a.Time) {
 		bad("acknowledgement.expire_time", "must be after acknowledge_time")
+	}
+	if a := c.Ack; ackGiven && a != nil && a.Time.After(now.Add(ackClockSkew)) {
+		bad("acknowledgement.acknowledge_time", fmt.Sprintf("%s is in the future (the server's time is %s): give the time the customer acknowledged the case",
+			a.Time.Format(time.RFC3339), now.Format(time.RFC3339)))
 	}
 	if len(vs) > 0 {
 		return failure.InvalidFields(vs)
@@ -365,10 +381,10 @@ func (s *Service) CreateCase(ctx context.Context, content Content, requestID str
 	}
 	normalize(&content)
 	now := s.clock()
-	by := auth.CallerFrom(ctx).Name
+	by := auth.CallerFrom(ctx).Actor()
 	id := newID()
 	err := s.store.WithCaseTx(ctx, func(tx Tx) error {
-		if err := s.validate(ctx, tx, &content); err != nil {
+		if err := s.validate(ctx, tx, &content, now, content.Ack != nil); err != nil {
 			return err
 		}
 		v := &Version{ID: newID(), Case: id, Number: 1, CreateTime: now, UpdateTime: now, Editor: by, Content: content}
@@ -457,7 +473,7 @@ func (s *Service) UpdateCase(ctx context.Context, id uuid.UUID, patch Content, m
 	}
 	normalize(&patch)
 	now := s.clock()
-	by := auth.CallerFrom(ctx).Name
+	by := auth.CallerFrom(ctx).Actor()
 	err := s.store.WithCaseTx(ctx, func(tx Tx) error {
 		c, err := lock(ctx, tx, id, etag)
 		if err != nil {
@@ -471,7 +487,7 @@ func (s *Service) UpdateCase(ctx context.Context, id uuid.UUID, patch Content, m
 		content.Products, content.Tags, content.Results = slices.Clone(content.Products), slices.Clone(content.Tags), slices.Clone(content.Results)
 		apply(&content, &patch, fields)
 		normalize(&content)
-		if err := s.validate(ctx, tx, &content); err != nil {
+		if err := s.validate(ctx, tx, &content, now, slices.Contains(fields, "acknowledgement")); err != nil {
 			return err
 		}
 		from, prev := c.State, c.Revision
@@ -511,7 +527,7 @@ func (s *Service) Transition(ctx context.Context, id uuid.UUID, op, etag, commen
 		return nil, failure.InvalidFields([]failure.Violation{{Field: "comment", Description: "say what must change"}})
 	}
 	now := s.clock()
-	by := auth.CallerFrom(ctx).Name
+	by := auth.CallerFrom(ctx).Actor()
 	err := s.store.WithCaseTx(ctx, func(tx Tx) error {
 		c, err := lock(ctx, tx, id, etag)
 		if err != nil {
@@ -526,9 +542,8 @@ func (s *Service) Transition(ctx context.Context, id uuid.UUID, op, etag, commen
 				WithReason("SELF_APPROVAL").WithResource(c.Name())
 		}
 		if op == OpSubmit || op == OpApprove {
-			if missing := unmet(Checklist(&c.Working.Content, now)); len(missing) > 0 {
-				return failure.Newf(failure.FailedPrecondition, "case %q does not meet the standards: %s", c.Name(), strings.Join(missing, "; ")).
-					WithReason("STANDARDS_NOT_MET").WithResource(c.Name())
+			if failed := unmet(Checklist(&c.Working.Content, now)); len(failed) > 0 {
+				return standardsError(c, failed)
 			}
 		}
 		from, prev := c.State, c.Revision
@@ -556,7 +571,7 @@ func (s *Service) RevokeAcknowledgement(ctx context.Context, id uuid.UUID, reaso
 		return nil, failure.InvalidFields([]failure.Violation{{Field: "reason", Description: "required"}})
 	}
 	now := s.clock()
-	by := auth.CallerFrom(ctx).Name
+	by := auth.CallerFrom(ctx).Actor()
 	err := s.store.WithCaseTx(ctx, func(tx Tx) error {
 		c, err := lock(ctx, tx, id, "")
 		if err != nil {
@@ -597,16 +612,41 @@ func (s *Service) RecordExpiries(ctx context.Context, limit int) (int, error) {
 		if err != nil {
 			return err
 		}
+		n = 0
 		for _, x := range exp {
-			if err := tx.InsertCaseEvent(ctx, &Event{ID: newID(), Case: x.Case, Time: x.ExpireTime, Actor: auth.System.Name, Action: ActionExpire,
-				From: x.State, To: x.State, Version: x.Version, Comment: "the customer's acknowledgement expired"}); err != nil {
+			// The id is derived from (case, version, expiry): a sweep that read the
+			// candidates before another replica committed the same entries inserts
+			// nothing (the NOT EXISTS and the lock narrow the window; the key closes it).
+			ok, err := tx.InsertCaseEventOnce(ctx, &Event{ID: ExpiryEventID(x.Case, x.Version, x.ExpireTime), Case: x.Case, Time: x.ExpireTime,
+				Actor: auth.System.Name, Action: ActionExpire, From: x.State, To: x.State, Version: x.Version, Comment: "the customer's acknowledgement expired"})
+			if err != nil {
 				return err
 			}
+			if ok {
+				n++
+			}
 		}
-		n = len(exp)
 		return nil
 	})
 	return n, err
+}
+
+// ExpiryEventID is the id of the history entry recording that version's
+// acknowledgement of case c expired at t: the same on every replica and every sweep, so
+// the entry is stored once whatever races. It has UUIDv7's layout with t as its time
+// (history is ordered by id, so the entry sits where the expiry happened) and a hash
+// of (case, version, t) as its random part.
+func ExpiryEventID(c uuid.UUID, version int, t time.Time) uuid.UUID {
+	h := sha256.Sum256(fmt.Appendf(nil, "case-ack-expired/%s/%d/%d", c, version, t.UnixMicro()))
+	var id uuid.UUID
+	ms := uint64(t.UnixMilli())
+	for i := range 6 {
+		id[i] = byte(ms >> (40 - 8*i))
+	}
+	copy(id[6:], h[:10])
+	id[6] = 0x70 | id[6]&0x0f // version 7
+	id[8] = 0x80 | id[8]&0x3f // RFC 4122 variant
+	return id
 }
 
 // Work records expired acknowledgements in the history every interval until ctx ends.

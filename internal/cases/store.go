@@ -77,6 +77,9 @@ type Tx interface {
 	// RevokeAcknowledgements marks the acknowledgement of the versions revoked.
 	RevokeAcknowledgements(ctx context.Context, versions []uuid.UUID, t time.Time, by, reason string) error
 	InsertCaseEvent(ctx context.Context, e *Event) error
+	// InsertCaseEventOnce inserts e unless an event with its id is stored already, and
+	// reports whether it inserted it; never a unique-violation error.
+	InsertCaseEventOnce(ctx context.Context, e *Event) (bool, error)
 	// ExpiredAcknowledgements returns up to limit working or published versions whose
 	// acknowledgement expired at or before t, is not revoked, and has no
 	// ActionExpire history entry yet; on PostgreSQL their cases are locked, skipping

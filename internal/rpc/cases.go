@@ -2,11 +2,14 @@ package rpc
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/emptypb"
 
@@ -219,9 +222,32 @@ func (s *CaseServer) transition(ctx context.Context, name, op, etag, comment str
 	}
 	c, err := s.svc.Transition(ctx, id, op, etag, comment)
 	if err != nil {
-		return nil, toStatus(ctx, err)
+		return nil, caseStatus(ctx, err)
 	}
 	return caseToProto(c), nil
+}
+
+// caseStatus is toStatus plus, for a case that fails a standard, a
+// google.rpc.PreconditionFailure with one violation per unmet standard (type
+// "STANDARD", subject the standard as the API names it, description what is
+// missing), so clients need not parse the message.
+func caseStatus(ctx context.Context, err error) error {
+	out := toStatus(ctx, err)
+	var se *cases.StandardsError
+	if !errors.As(err, &se) {
+		return out
+	}
+	st, _ := status.FromError(out)
+	pf := &errdetails.PreconditionFailure{}
+	for _, ch := range se.Unmet {
+		pf.Violations = append(pf.Violations, &errdetails.PreconditionFailure_Violation{Type: "STANDARD",
+			Subject:     enumFromDomain[furrowv1.CaseStandard](furrowv1.CaseStandard_value, "CASE_STANDARD_", ch.Standard).String(),
+			Description: strings.Join(ch.Missing, "; ")})
+	}
+	if withPF, derr := st.WithDetails(pf); derr == nil {
+		return withPF.Err()
+	}
+	return out
 }
 
 // SubmitCase implements furrow.v1.CaseService.

@@ -2,7 +2,9 @@
 // contacts, deals, follow-ups, owners and funnel history — through the account service,
 // so that every domain rule applies to it as it would to a real client's writes. It
 // then sends a year of health signals through the health service and scores every
-// account, so a fresh installation shows a spread of health grades.
+// account, so a fresh installation shows a spread of health grades. With the survey,
+// audit and cases services it also stores customers' survey answers, the audit cases
+// their warnings raise, and best-practice cases (library.go).
 package seed
 
 import (
@@ -15,11 +17,14 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/furrowhq/furrow/internal/account"
+	"github.com/furrowhq/furrow/internal/audit"
+	"github.com/furrowhq/furrow/internal/cases"
 	"github.com/furrowhq/furrow/internal/failure"
 	"github.com/furrowhq/furrow/internal/health"
 	"github.com/furrowhq/furrow/internal/listing"
 	"github.com/furrowhq/furrow/internal/page"
 	"github.com/furrowhq/furrow/internal/retention"
+	"github.com/furrowhq/furrow/internal/survey"
 )
 
 // Options configure a seed run.
@@ -28,6 +33,13 @@ type Options struct {
 	Seed     int64 // random seed; the same seed gives the same dataset (default 1)
 	// Retention, when set, labels every account after scoring (a forced sweep).
 	Retention *retention.Service
+	// Surveys, when set, stores survey responses (NPS, CSAT, complaints) of the
+	// customers this run creates; with Audits, their early warnings open audit cases,
+	// a few of which are expedited or followed to a close. Cases, when set, writes
+	// best-practice cases for some of those customers (library.go).
+	Surveys *survey.Service
+	Audits  *audit.Service
+	Cases   *cases.Service
 }
 
 // Stats count what a run created (or found already there), and the health grades the
@@ -42,6 +54,12 @@ type Stats struct {
 	// Labels counts the seeded accounts by retention label (with Options.Retention;
 	// "" is accounts that are not customers).
 	Labels map[string]int
+	// Responses counts the survey responses stored; AuditCases the audit cases their
+	// warnings opened, GreenChannel and ClosedAudits how many of those were expedited
+	// or closed; Cases and PublishedCases the best-practice cases written and
+	// published.
+	Responses, AuditCases, GreenChannel, ClosedAudits int
+	Cases, PublishedCases                             int
 }
 
 // signalBatch is the most signals one BatchCreateSignals call takes.
@@ -77,19 +95,28 @@ func run(ctx context.Context, svc *account.Service, hs *health.Service, opt Opti
 	var st Stats
 	plans := makePlans(opt.Accounts, opt.Seed, now)
 	ids := make([]uuid.UUID, len(plans))
+	var fresh []seeded // the accounts this run created, for the research data
 	for i := range plans {
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
 		p := &plans[i]
-		id, err := apply(ctx, svc, p, &st)
+		before := st.Accounts
+		id, contacts, err := apply(ctx, svc, p, &st)
 		if err != nil {
 			return st, fmt.Errorf("seed account %d of %d (%s): %w", i+1, opt.Accounts, p.account.DisplayName, err)
 		}
 		ids[i] = id
+		if st.Accounts > before {
+			fresh = append(fresh, seeded{id: id, contacts: contacts, plan: p})
+		}
 	}
 	if err := signalAndScore(ctx, hs, plans, ids, &st); err != nil {
 		return st, fmt.Errorf("seed health: %w", err)
+	}
+	// Research before retention labels: complaints and detractors feed them.
+	if err := research(ctx, opt, fresh, now.UTC().Truncate(24*time.Hour), &st); err != nil {
+		return st, fmt.Errorf("seed research and cases: %w", err)
 	}
 	if opt.Retention != nil {
 		if err := label(ctx, opt.Retention, ids, &st); err != nil {
@@ -244,15 +271,17 @@ func existing(ctx context.Context, svc *account.Service, p *plan, err error) (uu
 
 // apply writes one plan: the account, its funnel walk, ownership, contacts, deals and
 // interactions. It returns the account's id: the new account's, an earlier run's
-// account's when the plan's account exists, or uuid.Nil for an unrelated duplicate.
-func apply(ctx context.Context, svc *account.Service, p *plan, st *Stats) (uuid.UUID, error) {
+// account's when the plan's account exists, or uuid.Nil for an unrelated duplicate;
+// and the ids of the contacts it created.
+func apply(ctx context.Context, svc *account.Service, p *plan, st *Stats) (uuid.UUID, []uuid.UUID, error) {
 	a, err := svc.CreateAccount(ctx, p.account, "")
 	if failure.Is(err, failure.AlreadyExists) {
 		st.Skipped++
-		return existing(ctx, svc, p, err)
+		id, err := existing(ctx, svc, p, err)
+		return id, nil, err
 	}
 	if err != nil {
-		return uuid.Nil, fmt.Errorf("create account: %w", err)
+		return uuid.Nil, nil, fmt.Errorf("create account: %w", err)
 	}
 	st.Accounts++
 
@@ -260,18 +289,18 @@ func apply(ctx context.Context, svc *account.Service, p *plan, st *Stats) (uuid.
 	for s := 1; s <= p.stage; s++ {
 		next := account.FunnelStages[s]
 		if a, err = svc.UpdateAccount(ctx, a.ID, account.Account{FunnelStage: next}, []string{"funnel_stage"}, a.Etag()); err != nil {
-			return uuid.Nil, fmt.Errorf("move to funnel stage %s: %w", next, err)
+			return uuid.Nil, nil, fmt.Errorf("move to funnel stage %s: %w", next, err)
 		}
 	}
 
 	if p.owner != "" {
 		if a, err = svc.ClaimAccount(ctx, a.ID, p.owner, p.claimReason, a.Etag()); err != nil {
-			return uuid.Nil, fmt.Errorf("claim for %s: %w", p.owner, err)
+			return uuid.Nil, nil, fmt.Errorf("claim for %s: %w", p.owner, err)
 		}
 		st.Claims++
 		if p.transferTo != "" {
 			if a, err = svc.TransferAccount(ctx, a.ID, p.transferTo, p.transferReason, a.Etag()); err != nil {
-				return uuid.Nil, fmt.Errorf("transfer to %s: %w", p.transferTo, err)
+				return uuid.Nil, nil, fmt.Errorf("transfer to %s: %w", p.transferTo, err)
 			}
 			st.Transfers++
 		}
@@ -281,29 +310,29 @@ func apply(ctx context.Context, svc *account.Service, p *plan, st *Stats) (uuid.
 	for _, c := range p.contacts {
 		out, err := svc.CreateContact(ctx, a.ID, c, "")
 		if err != nil {
-			return uuid.Nil, fmt.Errorf("create contact %s: %w", c.DisplayName, err)
+			return uuid.Nil, nil, fmt.Errorf("create contact %s: %w", c.DisplayName, err)
 		}
 		ids = append(ids, out.ID)
 		st.Contacts++
 	}
 	if p.newPrimary > 0 {
 		if _, err := svc.SetPrimaryContact(ctx, a.ID, ids[p.newPrimary], p.primaryReason); err != nil {
-			return uuid.Nil, fmt.Errorf("set primary contact %s: %w", p.contacts[p.newPrimary].DisplayName, err)
+			return uuid.Nil, nil, fmt.Errorf("set primary contact %s: %w", p.contacts[p.newPrimary].DisplayName, err)
 		}
 	}
 
 	for _, d := range p.deals {
 		if _, err := svc.CreateDeal(ctx, a.ID, d, ""); err != nil {
-			return uuid.Nil, fmt.Errorf("create %s deal closed %s: %w", d.Kind, d.CloseDate.Format(time.DateOnly), err)
+			return uuid.Nil, nil, fmt.Errorf("create %s deal closed %s: %w", d.Kind, d.CloseDate.Format(time.DateOnly), err)
 		}
 		st.Deals++
 	}
 
 	for _, in := range p.interactions {
 		if _, err := svc.CreateInteraction(ctx, a.ID, in, ""); err != nil {
-			return uuid.Nil, fmt.Errorf("create %s interaction of %s: %w", in.Kind, in.OccurTime.Format(time.RFC3339), err)
+			return uuid.Nil, nil, fmt.Errorf("create %s interaction of %s: %w", in.Kind, in.OccurTime.Format(time.RFC3339), err)
 		}
 		st.Interactions++
 	}
-	return a.ID, nil
+	return a.ID, ids, nil
 }

@@ -8,11 +8,15 @@ import (
 	"time"
 
 	"github.com/furrowhq/furrow/internal/account"
+	"github.com/furrowhq/furrow/internal/audit"
+	"github.com/furrowhq/furrow/internal/auth"
+	"github.com/furrowhq/furrow/internal/cases"
 	"github.com/furrowhq/furrow/internal/database"
 	"github.com/furrowhq/furrow/internal/health"
 	"github.com/furrowhq/furrow/internal/listing"
 	"github.com/furrowhq/furrow/internal/retention"
 	"github.com/furrowhq/furrow/internal/store"
+	"github.com/furrowhq/furrow/internal/survey"
 	"github.com/furrowhq/furrow/internal/testdb"
 )
 
@@ -43,7 +47,8 @@ func testRun(t *testing.T, db *database.DB) {
 	s := store.New(db)
 	svc, hs := account.NewService(s, nil), health.NewService(s, health.Options{})
 	rs := retention.NewService(s, retention.Options{})
-	opt := Options{Accounts: 40, Seed: 1, Retention: rs}
+	surveys, audits, library := survey.NewService(s, survey.Options{}), audit.NewService(s, nil), cases.NewService(s, cases.Options{})
+	opt := Options{Accounts: 40, Seed: 1, Retention: rs, Surveys: surveys, Audits: audits, Cases: library}
 
 	start := time.Now()
 	st, err := run(ctx, svc, hs, opt, start)
@@ -200,6 +205,7 @@ func testRun(t *testing.T, db *database.DB) {
 	}
 
 	signals := checkHealth(t, hs, accounts, st, start)
+	checkResearch(t, surveys, audits, library, st, start)
 
 	// A second run finds every account and creates nothing: the accounts' signals are
 	// sent again with the same ids, and the service keeps the stored ones.
@@ -468,5 +474,109 @@ func TestPlansDeterministicAndUnique(t *testing.T) {
 	// KEY accounts are about 10%, unspecified ones about 10%.
 	if tiers[1] < 200 || tiers[1] > 400 || tiers[0] < 200 || tiers[0] > 400 {
 		t.Errorf("tier counts (unspecified, KEY, GENERAL, SMALL) = %v", tiers)
+	}
+}
+
+// checkResearch checks the survey responses, audit cases and best-practice cases of a
+// first run made at start: present, spread the way a real installation's are, and
+// passing the domain's own rules.
+func checkResearch(t *testing.T, surveys *survey.Service, audits *audit.Service, library *cases.Service, st Stats, start time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	t.Logf("research: %d responses, %d audit cases (%d green channel, %d closed), %d cases (%d published)",
+		st.Responses, st.AuditCases, st.GreenChannel, st.ClosedAudits, st.Cases, st.PublishedCases)
+
+	// Surveys: a believable NPS (not all promoters, not all detractors), CSAT and
+	// complaints present.
+	day := start.UTC().Truncate(24 * time.Hour)
+	rep, err := surveys.GetReport(ctx, survey.Period{Start: day.AddDate(0, 0, -200), End: day.AddDate(0, 0, 1)}, survey.Segment{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := rep.Current
+	if f.NPS == nil || f.CSAT == nil {
+		t.Fatalf("no NPS or CSAT data: %+v", f)
+	}
+	nps, _ := f.NPS.Float64()
+	csat, _ := f.CSAT.Float64()
+	t.Logf("NPS %.1f over %d answers (%d promoters, %d passives, %d detractors), CSAT %.1f%% over %d, %d complaints",
+		nps, f.NPSResponses, f.Promoters, f.Passives, f.Detractors, csat, f.CSATResponses, f.Complaints)
+	if nps < -50 || nps > 80 || f.Promoters == 0 || f.Detractors == 0 || f.Passives == 0 {
+		t.Errorf("NPS %.1f (%d/%d/%d); want -50..80 with promoters, passives and detractors", nps, f.Promoters, f.Passives, f.Detractors)
+	}
+	if csat < 30 || csat > 95 || f.Complaints == 0 {
+		t.Errorf("CSAT %.1f%%, %d complaints; want 30–95%% and some complaints", csat, f.Complaints)
+	}
+	if n := int(f.NPSResponses + f.CSATResponses + f.Complaints); n != st.Responses || n < 40 {
+		t.Errorf("%d responses in the report; Stats say %d (want at least 40)", n, st.Responses)
+	}
+
+	// Audit cases: one per account and source, some expedited, some closed with a root
+	// cause and the accountable party.
+	ac, err := audits.ListCases(ctx, audit.CaseFilter{}, 1000, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var green, closed int
+	for _, c := range ac.Items {
+		if c.GreenChannel {
+			green++
+		}
+		if c.State == audit.Closed {
+			closed++
+			if c.RootCause == "" || c.RootCauseText == "" || c.AccountableDepartment == "" {
+				t.Errorf("closed audit case %s without root cause or accountable department: %+v", audit.CaseName(c.ID), c)
+			}
+		}
+		if c.Source != "SURVEY_DETRACTOR" && c.Source != "COMPLAINT" || !strings.Contains(c.SourceRef, "/surveyResponses/") {
+			t.Errorf("audit case %s: source %s ref %q; want a survey warning", audit.CaseName(c.ID), c.Source, c.SourceRef)
+		}
+	}
+	if len(ac.Items) != st.AuditCases || green == 0 || closed == 0 || green != st.GreenChannel || closed != st.ClosedAudits {
+		t.Errorf("%d audit cases (%d green channel, %d closed); Stats %+v; want some of each", len(ac.Items), green, closed, st)
+	}
+
+	// Best-practice cases: published ones meet all three standards and are live to a
+	// viewer; drafts and cases in review exist beside them; the reviewer is never the
+	// author.
+	member := auth.WithCaller(ctx, auth.Caller{Name: "apiKeys/test", Role: auth.Member})
+	byState := map[string]int{}
+	lc, err := library.ListCases(member, cases.ListRequest{PageSize: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range lc.Items {
+		byState[c.State]++
+		if c.State != cases.Published {
+			continue
+		}
+		for _, ch := range c.Checks {
+			if !ch.Met {
+				t.Errorf("published case %q fails %s: %v", c.Working.Title, ch.Standard, ch.Missing)
+			}
+		}
+		ev, err := library.ListEvents(member, c.ID, 100, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ev.Items {
+			if e.Action == cases.ActionApprove && (e.Actor == c.Author || !strings.HasSuffix(e.Actor, ownerDomain)) {
+				t.Errorf("case %q approved by %q, written by %q", c.Working.Title, e.Actor, c.Author)
+			}
+		}
+	}
+	if len(lc.Items) != st.Cases || byState[cases.Published] != st.PublishedCases || byState[cases.Published] == 0 ||
+		byState[cases.Draft] == 0 || byState[cases.InReview] == 0 {
+		t.Errorf("cases by state %v; Stats say %d cases, %d published; want published, drafts and cases in review", byState, st.Cases, st.PublishedCases)
+	}
+	viewer := auth.WithCaller(ctx, auth.Caller{Name: "apiKeys/viewer", Role: auth.Viewer})
+	for _, q := range []string{"客户", "customer"} {
+		if _, err := library.ListCases(viewer, cases.ListRequest{Query: q}); err != nil {
+			t.Errorf("viewer search %q: %v", q, err)
+		}
+	}
+	pub, err := library.ListCases(viewer, cases.ListRequest{PageSize: 1000})
+	if err != nil || len(pub.Items) != st.PublishedCases {
+		t.Errorf("a viewer sees %d live cases (%v); want the %d published", len(pub.Items), err, st.PublishedCases)
 	}
 }

@@ -158,6 +158,9 @@ func (q queries) loadCases(ctx context.Context, ids []uuid.UUID) ([]*cases.Case,
 		}
 		versions[v.ID] = v
 	}
+	if err := q.markGoneContacts(ctx, versions); err != nil {
+		return nil, err
+	}
 	byID := make(map[uuid.UUID]*cases.Case, len(rows))
 	for _, r := range rows {
 		c, err := toCase(r, versions)
@@ -173,6 +176,36 @@ func (q queries) loadCases(ctx context.Context, ids []uuid.UUID) ([]*cases.Case,
 		}
 	}
 	return out, nil
+}
+
+// markGoneContacts sets Ack.ContactGone on the versions whose acknowledging contact is
+// no longer a contact of the case's account (deleted since): checked on every read,
+// as published search checks it in SQL, so deleting a contact needs no write here.
+func (q queries) markGoneContacts(ctx context.Context, versions map[uuid.UUID]*cases.Version) error {
+	var ids []uuid.UUID
+	for _, v := range versions {
+		if v.Ack != nil && v.Ack.Contact != uuid.Nil {
+			ids = append(ids, v.Ack.Contact)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	rows, err := q.c.Contact.Query().Where(contact.IDIn(ids...)).Select(contact.FieldID, contact.FieldAccountID).All(ctx)
+	if err != nil {
+		return mapErr(err)
+	}
+	owner := make(map[uuid.UUID]uuid.UUID, len(rows))
+	for _, r := range rows {
+		owner[r.ID] = r.AccountID
+	}
+	for _, v := range versions {
+		if a := v.Ack; a != nil && a.Contact != uuid.Nil {
+			acc, ok := owner[a.Contact]
+			a.ContactGone = !ok || acc != v.Account
+		}
+	}
+	return nil
 }
 
 // ---- reads
@@ -227,8 +260,15 @@ func (q queries) CaseSearchSQL(f cases.Filter, size int, after *page.Cursor) (st
 	if len(f.Query) > 0 {
 		rank = "s.rank"
 		if q.postgres() {
+			// The matches are ranked and ordered in a subquery fenced by OFFSET 0, so
+			// the sort holds (version_id, rank) pairs only. Unfenced, the planner
+			// pulled it up and carried each row's tsvector (~1.2 kB) through the sort
+			// so the incremental sort above could recompute the rank: a common word's
+			// ~30,000 matches spilled ~50 MB to disk per search. Ordered, the outer
+			// join reads ranks best first and stops once the page is full.
 			tsq := "CAST(" + a.add(cases.TSQuery(f.Query)) + " AS tsquery)"
-			from += " JOIN (SELECT version_id, ts_rank(doc, " + tsq + ") AS rank FROM case_search WHERE doc @@ " + tsq + ") s ON s.version_id = v.id"
+			from += " JOIN (SELECT version_id, ts_rank(doc, " + tsq + ") AS rank FROM case_search WHERE doc @@ " + tsq +
+				" ORDER BY 2 DESC OFFSET 0) s ON s.version_id = v.id"
 		} else {
 			from += " JOIN (SELECT k.version_id, -bm25(case_search, 10.0, 4.0, 2.0, 1.0) AS rank FROM case_search JOIN case_search_keys k ON k.rowid = case_search.rowid" +
 				" WHERE case_search MATCH " + a.add(cases.FTSQuery(f.Query)) + ") s ON s.version_id = v.id"
@@ -236,8 +276,17 @@ func (q queries) CaseSearchSQL(f cases.Filter, size int, after *page.Cursor) (st
 	}
 	b.WriteString(rank + " AS rank" + from + " WHERE 1=1")
 	if f.View == cases.ViewPublished {
+		fence := ""
+		if q.postgres() {
+			fence = " OFFSET 0"
+		}
 		b.WriteString(" AND c.state <> 'ARCHIVED' AND v.ack_contact_id IS NOT NULL AND v.ack_time IS NOT NULL AND v.ack_scope <> ''" +
-			" AND v.ack_revoke_time IS NULL AND (v.ack_expire_time IS NULL OR v.ack_expire_time > " + a.add(f.Now.UTC()) + ")")
+			" AND v.ack_revoke_time IS NULL AND (v.ack_expire_time IS NULL OR v.ack_expire_time > " + a.add(f.Now.UTC()) + ")" +
+			// The acknowledging contact must still be on record (Acknowledgement.ContactGone).
+			// OFFSET 0 keeps this a per-row primary-key probe: as a semi-join the planner
+			// hashed all contacts and all versions before ranking, losing the plan that
+			// reads ranks best first and stops at the page.
+			" AND EXISTS (SELECT 1 FROM contacts ct WHERE ct.id = v.ack_contact_id AND ct.account_id = v.account_id" + fence + ")")
 		if f.Scopes != nil {
 			ph := make([]string, len(f.Scopes))
 			for i, s := range f.Scopes {
@@ -584,6 +633,22 @@ func (q txQueries) RevokeAcknowledgements(ctx context.Context, versions []uuid.U
 func (q txQueries) InsertCaseEvent(ctx context.Context, e *cases.Event) error {
 	return mapErr(q.c.CaseEvent.Create().SetID(e.ID).SetCaseID(e.Case).SetTime(e.Time.UTC()).SetActor(e.Actor).SetAction(e.Action).
 		SetFromState(e.From).SetToState(e.To).SetVersion(e.Version).SetComment(e.Comment).Exec(ctx))
+}
+
+// InsertCaseEventOnce inserts e unless an event with its id exists (ON CONFLICT DO
+// NOTHING, which leaves a PostgreSQL transaction usable, unlike a unique violation),
+// and reports whether it did.
+func (q txQueries) InsertCaseEventOnce(ctx context.Context, e *cases.Event) (bool, error) {
+	a := &caseArgs{pg: q.postgres()}
+	query := "INSERT INTO case_events (id, case_id, time, actor, action, from_state, to_state, version, comment) VALUES (" +
+		strings.Join([]string{a.add(e.ID.String()), a.add(e.Case.String()), a.add(e.Time.UTC()), a.add(e.Actor), a.add(e.Action),
+			a.add(e.From), a.add(e.To), a.add(e.Version), a.add(e.Comment)}, ", ") + ") ON CONFLICT (id) DO NOTHING"
+	res, err := q.c.ExecContext(ctx, query, a.args...)
+	if err != nil {
+		return false, mapErr(err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 func (q txQueries) ExpiredAcknowledgements(ctx context.Context, t time.Time, limit int) ([]cases.ExpiredAck, error) {
