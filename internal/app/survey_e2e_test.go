@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -154,6 +155,56 @@ func TestSurveyEndToEnd(t *testing.T) {
 			code, _, _ = e.rest(t, "POST", "/v1/"+name+"/surveyInvitations", inv) // Beta's contact under Acme
 			if code != http.StatusBadRequest {
 				t.Errorf("a contact of another account: %d", code)
+			}
+
+			// The same early warning over gRPC: a detractor for Beta, sent twice, opens one
+			// linked case; a second detractor is attached to it, never a second case.
+			three, zero := int32(3), int32(0)
+			detractor := func(id string, score *int32) *furrowv1.BatchCreateSurveyResponsesResponse {
+				t.Helper()
+				out, err := sc.BatchCreateSurveyResponses(ctx, &furrowv1.BatchCreateSurveyResponsesRequest{Responses: []*furrowv1.SurveyResponse{{
+					Account: beta.GetName(), Contact: bc.GetName(), Kind: furrowv1.SurveyKind_SURVEY_KIND_NPS, Score: score,
+					Comment: "onboarding stalled", Time: timestamppb.New(time.Now().Add(-time.Minute)), Source: "wjx", ResponseId: id}}})
+				if err != nil {
+					t.Fatalf("gRPC batchCreate %s: %v", id, err)
+				}
+				return out
+			}
+			g1 := detractor("g-1", &three)
+			if g1.GetCreatedCount() != 1 || !g1.GetResponses()[0].GetDetractor() {
+				t.Fatalf("gRPC detractor: %v", g1)
+			}
+			if again := detractor("g-1", &three); again.GetDuplicateCount() != 1 || again.GetResponses()[0].GetName() != g1.GetResponses()[0].GetName() {
+				t.Fatalf("gRPC resend: %v", again)
+			}
+			betaAudits := func() []*furrowv1.AuditCase {
+				t.Helper()
+				l, err := ac.ListAudits(ctx, &furrowv1.ListAuditsRequest{Account: beta.GetName()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return l.GetAudits()
+			}
+			if got := betaAudits(); len(got) != 1 || got[0].GetSourceRef() != g1.GetResponses()[0].GetName() || got[0].GetSource() != "SURVEY_DETRACTOR" {
+				t.Fatalf("audits after a gRPC detractor sent twice: %v", got)
+			}
+			g2 := detractor("g-2", &zero)
+			got := betaAudits()
+			if len(got) != 1 {
+				t.Fatalf("a second detractor opened another case: %v", got)
+			}
+			events, err := ac.ListAuditEvents(ctx, &furrowv1.ListAuditEventsRequest{Name: got[0].GetName()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			attached := 0
+			for _, ev := range events.GetEvents() {
+				if ev.GetKind() == "WARNING_ATTACHED" && strings.Contains(fmt.Sprint(ev.GetDetails()), g2.GetResponses()[0].GetName()) {
+					attached++
+				}
+			}
+			if attached != 1 {
+				t.Errorf("the second detractor is attached %d times to the open case: %v", attached, events.GetEvents())
 			}
 		})
 	}

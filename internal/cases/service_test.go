@@ -11,10 +11,12 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/furrowhq/furrow/internal/account"
+	"github.com/furrowhq/furrow/internal/activity"
 	"github.com/furrowhq/furrow/internal/auth"
 	"github.com/furrowhq/furrow/internal/cases"
 	"github.com/furrowhq/furrow/internal/database"
 	"github.com/furrowhq/furrow/internal/failure"
+	"github.com/furrowhq/furrow/internal/listing"
 	"github.com/furrowhq/furrow/internal/store"
 	"github.com/furrowhq/furrow/internal/testdb"
 )
@@ -243,18 +245,24 @@ func TestWorkflowTable(t *testing.T) {
 			}
 			return c
 		}
-		events := func(t *testing.T, id uuid.UUID) int {
+		log := activity.NewService(store.New(db))
+		// written counts the case's history entries and its activity-log entries.
+		written := func(t *testing.T, id uuid.UUID) [2]int {
 			p, err := e.svc.ListEvents(e.author, id, 1000, "")
 			if err != nil {
 				t.Fatal(err)
 			}
-			return len(p.Items)
+			l, err := log.List(e.author, listing.Request{PageSize: 1000, Filter: fmt.Sprintf("resource = %q", cases.CaseName(id))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return [2]int{len(p.Items), len(l.Items)}
 		}
 		for _, state := range cases.States {
 			for _, op := range cases.Ops {
 				t.Run(state+"/"+op, func(t *testing.T) {
 					c := setup(t, state)
-					before, nEvents := c.Revision, events(t, c.ID)
+					before, n := c.Revision, written(t, c.ID)
 					var got *cases.Case
 					var err error
 					if op == cases.OpUpdate {
@@ -272,7 +280,7 @@ func TestWorkflowTable(t *testing.T) {
 						t.Fatal(gerr)
 					}
 					if allowed {
-						if err != nil || got.State != want || after.State != want || after.Revision != before+1 || events(t, c.ID) != nEvents+1 {
+						if err != nil || got.State != want || after.State != want || after.Revision != before+1 || written(t, c.ID) != [2]int{n[0] + 1, n[1] + 1} {
 							t.Fatalf("%s from %s: err %v, state %v (stored %s, rev %d), want %s", op, state, err, got, after.State, after.Revision, want)
 						}
 						return
@@ -281,7 +289,7 @@ func TestWorkflowTable(t *testing.T) {
 					if f, _ := failure.As(err); f.Reason != "CASE_STATE" {
 						t.Errorf("reason %q, want CASE_STATE", f.Reason)
 					}
-					if after.State != state || after.Revision != before || events(t, c.ID) != nEvents || after.Working.Title != c.Working.Title {
+					if after.State != state || after.Revision != before || written(t, c.ID) != n || after.Working.Title != c.Working.Title {
 						t.Fatalf("refused %s from %s wrote: state %s rev %d->%d", op, state, after.State, before, after.Revision)
 					}
 				})
