@@ -188,14 +188,11 @@ func (q queries) ListAuditCases(ctx context.Context, f audit.CaseFilter, size in
 		query.Where(auditcase.StateIn(audit.Open, audit.Investigating), auditcase.DueTimeLT(f.OverdueAt.UTC()))
 	}
 	if after != nil {
-		t, id, err := timeIDCursor(after)
+		seek, err := afterTimeID(after, auditcase.FieldOpenTime, auditcase.FieldID, true)
 		if err != nil {
 			return nil, nil, err
 		}
-		query.Where(func(s *sql.Selector) {
-			s.Where(sql.Or(sql.LT(s.C(auditcase.FieldOpenTime), t),
-				sql.And(sql.EQ(s.C(auditcase.FieldOpenTime), t), sql.LT(s.C(auditcase.FieldID), id))))
-		})
+		query.Where(seek)
 	}
 	rows, err := query.Order(ent.Desc(auditcase.FieldOpenTime), ent.Desc(auditcase.FieldID)).Limit(size + 1).All(ctx)
 	if err != nil {
@@ -398,14 +395,11 @@ func (q queries) AuditEventsOf(ctx context.Context, ids []uuid.UUID, until time.
 func (q queries) ListAuditEvents(ctx context.Context, id uuid.UUID, size int, after *page.Cursor) ([]audit.Event, *page.Cursor, error) {
 	query := q.c.AuditEvent.Query().Where(auditevent.CaseID(id))
 	if after != nil {
-		t, eid, err := timeIDCursor(after)
+		seek, err := afterTimeID(after, auditevent.FieldTime, auditevent.FieldID, false)
 		if err != nil {
 			return nil, nil, err
 		}
-		query.Where(func(s *sql.Selector) {
-			s.Where(sql.Or(sql.GT(s.C(auditevent.FieldTime), t),
-				sql.And(sql.EQ(s.C(auditevent.FieldTime), t), sql.GT(s.C(auditevent.FieldID), eid))))
-		})
+		query.Where(seek)
 	}
 	rows, err := query.Order(ent.Asc(auditevent.FieldTime), ent.Asc(auditevent.FieldID)).Limit(size + 1).All(ctx)
 	if err != nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"time"
 
 	"entgo.io/ent/dialect/sql"
@@ -155,36 +154,14 @@ func (q queries) ListStates(ctx context.Context, label string, size int, after *
 }
 
 // timeIDCursor reads a (time, id) page cursor.
-func timeIDCursor(c *page.Cursor) (time.Time, uuid.UUID, error) {
-	if len(c.Keys) != 2 {
-		return time.Time{}, uuid.Nil, account.ErrBadCursor
-	}
-	us, err := strconv.ParseInt(c.Keys[0], 10, 64)
-	if err != nil {
-		return time.Time{}, uuid.Nil, account.ErrBadCursor
-	}
-	id, err := uuid.Parse(c.Keys[1])
-	if err != nil {
-		return time.Time{}, uuid.Nil, account.ErrBadCursor
-	}
-	return time.UnixMicro(us).UTC(), id, nil
-}
-
-func newTimeIDCursor(t time.Time, id uuid.UUID) *page.Cursor {
-	return &page.Cursor{Keys: []string{strconv.FormatInt(t.UnixMicro(), 10), id.String()}}
-}
-
 func (q queries) ListChanges(ctx context.Context, acc uuid.UUID, size int, after *page.Cursor) ([]*retention.Change, *page.Cursor, error) {
 	query := q.c.LabelChange.Query().Where(labelchange.AccountID(acc))
 	if after != nil {
-		t, id, err := timeIDCursor(after)
+		seek, err := afterTimeID(after, labelchange.FieldChangeTime, labelchange.FieldID, true)
 		if err != nil {
 			return nil, nil, err
 		}
-		query.Where(func(s *sql.Selector) {
-			s.Where(sql.Or(sql.LT(s.C(labelchange.FieldChangeTime), t),
-				sql.And(sql.EQ(s.C(labelchange.FieldChangeTime), t), sql.LT(s.C(labelchange.FieldID), id))))
-		})
+		query.Where(seek)
 	}
 	rows, err := query.Order(ent.Desc(labelchange.FieldChangeTime), ent.Desc(labelchange.FieldID)).Limit(size + 1).All(ctx)
 	if err != nil {
@@ -468,14 +445,11 @@ func (q queries) ListAlerts(ctx context.Context, f retention.AlertFilter, size i
 		query.Where(retentionalert.DueTimeLT(f.DueBefore.UTC()))
 	}
 	if after != nil {
-		t, id, err := timeIDCursor(after)
+		seek, err := afterTimeID(after, retentionalert.FieldDueTime, retentionalert.FieldID, false)
 		if err != nil {
 			return nil, nil, err
 		}
-		query.Where(func(s *sql.Selector) {
-			s.Where(sql.Or(sql.GT(s.C(retentionalert.FieldDueTime), t),
-				sql.And(sql.EQ(s.C(retentionalert.FieldDueTime), t), sql.GT(s.C(retentionalert.FieldID), id))))
-		})
+		query.Where(seek)
 	}
 	rows, err := query.Order(ent.Asc(retentionalert.FieldDueTime), ent.Asc(retentionalert.FieldID)).Limit(size + 1).All(ctx)
 	if err != nil {

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"entgo.io/ent/dialect/sql"
 	"github.com/google/uuid"
 
 	"github.com/furrowhq/furrow/ent"
@@ -90,14 +89,11 @@ func (q queries) ListResponses(ctx context.Context, acc uuid.UUID, kind string, 
 		query.Where(surveyresponse.Kind(kind))
 	}
 	if after != nil {
-		t, id, err := timeIDCursor(after)
+		seek, err := afterTimeID(after, surveyresponse.FieldTime, surveyresponse.FieldID, true)
 		if err != nil {
 			return nil, nil, err
 		}
-		query.Where(func(s *sql.Selector) {
-			s.Where(sql.Or(sql.LT(s.C(surveyresponse.FieldTime), t),
-				sql.And(sql.EQ(s.C(surveyresponse.FieldTime), t), sql.LT(s.C(surveyresponse.FieldID), id))))
-		})
+		query.Where(seek)
 	}
 	rows, err := query.Order(ent.Desc(surveyresponse.FieldTime), ent.Desc(surveyresponse.FieldID)).Limit(size + 1).All(ctx)
 	if err != nil {

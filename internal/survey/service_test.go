@@ -2,6 +2,7 @@ package survey_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -269,5 +270,54 @@ func TestEligibility(t *testing.T) {
 		// An invitation id is one invitation: reusing it for another contact is refused.
 		_, _, err = e.svc.RecordInvitation(e.ctx, &survey.Invitation{Account: acc, Contact: c1, InvitationID: "c2"})
 		wantCode(t, err, failure.AlreadyExists)
+	})
+}
+
+// TestListResponsesPages walks an account's responses two at a time: newest first, ties
+// on time broken by id, every response once.
+func TestListResponsesPages(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		acc, c1, c2 := e.customer(t, "Acme", "")
+		var in []*survey.Response
+		for i, at := range []time.Duration{5, 4, 4, 4, 2} { // three at one moment
+			c := c1
+			if i%2 == 1 {
+				c = c2
+			}
+			in = append(in, &survey.Response{Account: acc, Contact: c, Kind: survey.KindComplaint, Comment: "late",
+				Time: t0.Add(-at * time.Hour), Source: "desk", ResponseID: fmt.Sprintf("c%d", i)})
+		}
+		if _, _, err := e.svc.BatchCreateResponses(e.ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		var got []*survey.Response
+		token, pages := "", 0
+		for {
+			p, err := e.svc.ListResponses(e.ctx, acc, "", 2, token)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, pages = append(got, p.Items...), pages+1
+			if token = p.NextPageToken; token == "" {
+				break
+			}
+		}
+		if len(got) != 5 || pages != 3 {
+			t.Fatalf("%d responses in %d pages, want 5 in 3", len(got), pages)
+		}
+		seen := map[string]bool{}
+		for i, r := range got {
+			seen[r.ResponseID] = true
+			if i > 0 {
+				prev := got[i-1]
+				if r.Time.After(prev.Time) || (r.Time.Equal(prev.Time) && r.ID.String() >= prev.ID.String()) {
+					t.Errorf("response %d (%s, %s) is not after %d (%s, %s) in (time, id) descending order", i, r.Time, r.ID, i-1, prev.Time, prev.ID)
+				}
+			}
+		}
+		if len(seen) != 5 {
+			t.Errorf("responses seen %v, want all five once", seen)
+		}
 	})
 }
