@@ -245,7 +245,7 @@ func (s *Service) Do(ctx context.Context, id uuid.UUID, a Act) (*Acted, error) {
 			return invalid("operation", "unknown operation %q", a.Op)
 		}
 		c.Revision++
-		if err := s.commit(ctx, tx, c, es); err != nil {
+		if err := s.commit(ctx, tx, c, es, now); err != nil {
 			return err
 		}
 		out.Case = c
@@ -267,6 +267,9 @@ func closeCheck(c *Case, pol *Policy) []string {
 	}
 	if c.AccountableDepartment == "" {
 		missing = append(missing, "the accountable department")
+	}
+	if pol.PersonFrom != "" && slices.Index(Severities, c.Severity) >= slices.Index(Severities, pol.PersonFrom) && strings.TrimSpace(c.AccountablePerson) == "" {
+		missing = append(missing, fmt.Sprintf("the accountable person (a %s case needs one)", c.Severity))
 	}
 	if slices.Index(Severities, c.Severity) >= slices.Index(Severities, pol.ActionsFrom) {
 		if len(c.Actions) == 0 {
@@ -302,6 +305,26 @@ func (s *Service) Warn(ctx context.Context, acc uuid.UUID, source, ref, descript
 	return c, created, err
 }
 
+// lockWarningCase finds the open case a warning joins and locks its row, so the warning
+// and a person's operation on the case take turns instead of one overwriting the
+// other. A case that moved on (resolved) between the lookup and the lock is not joined:
+// the lookup runs again, and after a few misses the warning opens a case of its own.
+func lockWarningCase(ctx context.Context, tx Tx, acc uuid.UUID, source string, since time.Time) (*Case, error) {
+	for range 3 {
+		c, err := tx.OpenWarningAuditCase(ctx, acc, source, since)
+		if err != nil {
+			return nil, err
+		}
+		if c, err = tx.LockAuditCase(ctx, c.ID); err != nil {
+			return nil, err
+		}
+		if c.State == Open || c.State == Investigating {
+			return c, nil
+		}
+	}
+	return nil, ErrNotFound
+}
+
 // WarnTx is Warn in the caller's transaction, so a warning and the record that raised
 // it commit together.
 func (s *Service) WarnTx(ctx context.Context, tx Tx, acc uuid.UUID, source, ref, description string) (*Case, bool, error) {
@@ -313,7 +336,7 @@ func (s *Service) WarnTx(ctx context.Context, tx Tx, acc uuid.UUID, source, ref,
 			return err
 		}
 		now := s.clock()
-		open, err := tx.OpenWarningAuditCase(ctx, acc, source, now.AddDate(0, 0, -pol.WarningWindowDays))
+		open, err := lockWarningCase(ctx, tx, acc, source, now.AddDate(0, 0, -pol.WarningWindowDays))
 		if err == nil {
 			past, err := tx.AuditEvents(ctx, open.ID)
 			if err != nil {
@@ -326,7 +349,7 @@ func (s *Service) WarnTx(ctx context.Context, tx Tx, acc uuid.UUID, source, ref,
 				}
 			}
 			open.Revision++
-			if err := s.commit(ctx, tx, open, []Event{{Kind: EvWarningAttached, Actor: "system", Detail: map[string]string{"ref": ref, "comment": description}}}); err != nil {
+			if err := s.commit(ctx, tx, open, []Event{{Kind: EvWarningAttached, Actor: "system", Detail: map[string]string{"ref": ref, "comment": description}}}, now); err != nil {
 				return err
 			}
 			out = open

@@ -7,7 +7,7 @@ import (
 
 // DefaultPolicy is the audit settings a new installation starts with.
 func DefaultPolicy() Policy {
-	return Policy{GreenChannelPercent: 50, ReopenGraceDays: 14, ActionsFrom: "HIGH",
+	return Policy{GreenChannelPercent: 50, ReopenGraceDays: 14, ActionsFrom: "HIGH", PersonFrom: "CRITICAL",
 		RootCauses:        []string{"PROCESS", "PEOPLE", "PRODUCT", "COMMUNICATION", "THIRD_PARTY", "CUSTOMER"},
 		DetractorSeverity: "MEDIUM", ComplaintSeverity: "HIGH", WarningWindowDays: 30}
 }

@@ -60,6 +60,9 @@ type Policy struct {
 	// ActionsFrom is the lowest severity whose close needs corrective actions with
 	// owners and due dates (default HIGH).
 	ActionsFrom string `json:"actions_from"`
+	// PersonFrom is the lowest severity whose close needs the accountable person, not
+	// only the department (default CRITICAL); empty, no severity does.
+	PersonFrom string `json:"person_from,omitempty"`
 	// DetractorSeverity and ComplaintSeverity are the severities of cases survey
 	// warnings open (default MEDIUM, HIGH); WarningWindowDays is how long an open case
 	// collects further warnings of the same account and source (default 30).

@@ -232,6 +232,8 @@ func (s *Service) UpdatePolicy(ctx context.Context, p *Policy) (*Policy, error) 
 		return nil, invalid("policy.root_causes", "a close needs a root cause from this list: give at least one")
 	case !slices.Contains(Severities, p.ActionsFrom), !slices.Contains(Severities, p.DetractorSeverity), !slices.Contains(Severities, p.ComplaintSeverity):
 		return nil, invalid("policy", "actions_from, detractor_severity and complaint_severity must be one of %v", Severities)
+	case p.PersonFrom != "" && !slices.Contains(Severities, p.PersonFrom):
+		return nil, invalid("policy.person_from", "must be empty (no severity) or one of %v", Severities)
 	case p.WarningWindowDays < 0 || p.WarningWindowDays > 365:
 		return nil, invalid("policy.warning_window_days", "must be 0 to 365")
 	}
@@ -317,16 +319,17 @@ func (s *Service) open(ctx context.Context, tx Tx, c *Case, extra []Event) error
 	}
 	ev := []Event{{Kind: EvOpened, Detail: map[string]string{"severity": c.Severity, "green_channel": strconv.FormatBool(c.GreenChannel),
 		"source": c.Source, "source_ref": c.SourceRef, "standard": c.Standard, "department": c.Department}}}
-	if err := s.commit(ctx, tx, c, append(ev, extra...)); err != nil {
+	if err := s.commit(ctx, tx, c, append(ev, extra...), now); err != nil {
 		return err
 	}
 	return tx.RecordActivity(ctx, activity.New(ctx, now, CaseName(c.ID), "create", c.Account, nil))
 }
 
 // commit appends events (stamped now, by the caller) to c's timeline, re-derives the
-// deadline from the whole log (recording a change of it as an event) and saves c.
-func (s *Service) commit(ctx context.Context, tx Tx, c *Case, es []Event) error {
-	now := s.clock()
+// deadline from the whole log (recording a change of it as an event) and saves c. now is
+// the moment the operation read once, so the case's own times (opening, resolve) and
+// its events' agree to the microsecond.
+func (s *Service) commit(ctx context.Context, tx Tx, c *Case, es []Event, now time.Time) error {
 	actor := auth.CallerFrom(ctx).Actor()
 	for i := range es {
 		es[i].ID, es[i].Case, es[i].Time, es[i].Actor = newID(), c.ID, now, cmpStr(es[i].Actor, actor)

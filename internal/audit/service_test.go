@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -228,6 +229,30 @@ func TestCloseNeedsAccountability(t *testing.T) {
 		if closed.State != audit.Closed || closed.CloseTime == nil {
 			t.Fatalf("closed: %+v", closed)
 		}
+		// A CRITICAL case also needs the accountable person (the default policy's personFrom).
+		crit := e.open(t, "CRITICAL")
+		e.do(t, crit.ID, audit.Act{Op: audit.OpInvestigate})
+		e.do(t, crit.ID, audit.Act{Op: audit.OpResolve})
+		e.do(t, crit.ID, audit.Act{Op: audit.OpAccountability, RootCause: "PROCESS", RootCauseText: "no escalation path", AccountableDepartment: "delivery",
+			Actions: []audit.Action{{Description: "define the escalation path", Owner: "users/zhao", Due: e.clk.t.AddDate(0, 0, 7)}}})
+		_, err = e.svc.Do(e.ctx, crit.ID, audit.Act{Op: audit.OpClose})
+		if err == nil || !strings.Contains(err.Error(), "accountable person") || strings.Contains(err.Error(), "corrective") {
+			t.Fatalf("a CRITICAL case closed without the accountable person, or the error names more: %v", err)
+		}
+		e.do(t, crit.ID, audit.Act{Op: audit.OpAccountability, RootCause: "PROCESS", RootCauseText: "no escalation path", AccountableDepartment: "delivery",
+			AccountablePerson: "users/zhao", Actions: []audit.Action{{Description: "define the escalation path", Owner: "users/zhao", Due: e.clk.t.AddDate(0, 0, 7)}}})
+		if c := e.do(t, crit.ID, audit.Act{Op: audit.OpClose}); c.State != audit.Closed {
+			t.Fatalf("critical: %+v", c)
+		}
+		// A policy without personFrom asks no severity for a person; an unknown one is refused.
+		pol, err := e.svc.Policy(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := *pol
+		bad.PersonFrom = "URGENT"
+		_, err = e.svc.UpdatePolicy(e.ctx, &bad)
+		wantKind(t, err, failure.Invalid)
 		// A LOW case needs no corrective actions.
 		low := e.open(t, "LOW")
 		e.do(t, low.ID, audit.Act{Op: audit.OpInvestigate})
@@ -492,4 +517,45 @@ func TestListPages(t *testing.T) {
 			t.Fatalf("HIGH: %d cases, want 2", len(p.Items))
 		}
 	})
+}
+
+// TestWarningMeetsOperation: a warning attached while a person works the same case waits
+// for them and keeps what they did (it used to write the whole row from a stale read).
+// PostgreSQL only: SQLite runs one write transaction at a time.
+func TestWarningMeetsOperation(t *testing.T) {
+	db := testdb.Open(t, "postgres")
+	e := newEnv(t, db)
+	for i := range 20 {
+		ref := func(n string) string { return fmt.Sprintf("accounts/%s/surveyResponses/%d-%s", e.acc, i, n) }
+		c, created, err := e.svc.Warn(e.ctx, e.acc, "SURVEY_DETRACTOR", ref("a"), "NPS 3")
+		if err != nil || !created {
+			t.Fatalf("round %d: first warning %v, %v", i, created, err)
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		wg.Go(func() { _, errs[0] = e.svc.Do(e.ctx, c.ID, audit.Act{Op: audit.OpInvestigate}) })
+		wg.Go(func() { _, _, errs[1] = e.svc.Warn(e.ctx, e.acc, "SURVEY_DETRACTOR", ref("b"), "NPS 1") })
+		wg.Wait()
+		if errs[0] != nil || errs[1] != nil {
+			t.Fatalf("round %d: %v", i, errs)
+		}
+		got, err := e.svc.GetCase(e.ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		events, err := e.svc.Timeline(e.ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		attached := 0
+		for _, ev := range events {
+			if ev.Kind == audit.EvWarningAttached && ev.Detail["ref"] == ref("b") {
+				attached++
+			}
+		}
+		if got.State != audit.Investigating || got.Revision != 3 || attached != 1 {
+			t.Fatalf("round %d: state %s, revision %d, second warning attached %d times; want INVESTIGATING, 3, 1", i, got.State, got.Revision, attached)
+		}
+		e.do(t, c.ID, audit.Act{Op: audit.OpResolve}) // the next round's warning opens a new case
+	}
 }

@@ -78,7 +78,7 @@ func standardFromProto(id string, p *furrowv1.ServiceStandard) *audit.Standard {
 
 func auditPolicyToProto(p *audit.Policy) *furrowv1.AuditPolicy {
 	return &furrowv1.AuditPolicy{Name: "auditPolicy", GreenChannelPercent: int32(p.GreenChannelPercent), ReopenGraceDays: int32(p.ReopenGraceDays),
-		RootCauses: p.RootCauses, ActionsFrom: p.ActionsFrom, DetractorSeverity: p.DetractorSeverity, ComplaintSeverity: p.ComplaintSeverity,
+		RootCauses: p.RootCauses, ActionsFrom: p.ActionsFrom, PersonFrom: p.PersonFrom, DetractorSeverity: p.DetractorSeverity, ComplaintSeverity: p.ComplaintSeverity,
 		WarningWindowDays: int32(p.WarningWindowDays), WarningStandard: audit.StandardName(p.WarningStandard)}
 }
 
@@ -205,7 +205,7 @@ func (s *AuditServer) GetAuditPolicy(ctx context.Context, _ *furrowv1.GetAuditPo
 func (s *AuditServer) UpdateAuditPolicy(ctx context.Context, req *furrowv1.UpdateAuditPolicyRequest) (*furrowv1.AuditPolicy, error) {
 	pp := req.GetPolicy()
 	p, err := s.svc.UpdatePolicy(ctx, &audit.Policy{GreenChannelPercent: int(pp.GetGreenChannelPercent()), ReopenGraceDays: int(pp.GetReopenGraceDays()),
-		RootCauses: pp.GetRootCauses(), ActionsFrom: pp.GetActionsFrom(), DetractorSeverity: pp.GetDetractorSeverity(),
+		RootCauses: pp.GetRootCauses(), ActionsFrom: pp.GetActionsFrom(), PersonFrom: pp.GetPersonFrom(), DetractorSeverity: pp.GetDetractorSeverity(),
 		ComplaintSeverity: pp.GetComplaintSeverity(), WarningWindowDays: int(pp.GetWarningWindowDays()),
 		WarningStandard: strings.TrimPrefix(pp.GetWarningStandard(), "standards/")})
 	if err != nil {

@@ -361,8 +361,11 @@ type AuditPolicy struct {
 	WarningWindowDays int32 `protobuf:"varint,8,opt,name=warning_window_days,json=warningWindowDays,proto3" json:"warning_window_days,omitempty"`
 	// warning_standard is the standard warning cases are raised against, `standards/{standard}`.
 	WarningStandard string `protobuf:"bytes,9,opt,name=warning_standard,json=warningStandard,proto3" json:"warning_standard,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// person_from is the lowest severity whose close needs the accountable person as well
+	// as the accountable department (default CRITICAL); empty: no severity does.
+	PersonFrom    string `protobuf:"bytes,10,opt,name=person_from,json=personFrom,proto3" json:"person_from,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *AuditPolicy) Reset() {
@@ -454,6 +457,13 @@ func (x *AuditPolicy) GetWarningWindowDays() int32 {
 func (x *AuditPolicy) GetWarningStandard() string {
 	if x != nil {
 		return x.WarningStandard
+	}
+	return ""
+}
+
+func (x *AuditPolicy) GetPersonFrom() string {
+	if x != nil {
+		return x.PersonFrom
 	}
 	return ""
 }
@@ -1023,7 +1033,7 @@ const file_furrow_v1_audit_proto_rawDesc = "" +
 	"\x10TargetHoursEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x05R\x05value:\x028\x01:X\xeaAU\n" +
-	"\x1afurrow.dev/ServiceStandard\x12\x14standards/{standard}*\x10serviceStandards2\x0fserviceStandard\"\x8d\x03\n" +
+	"\x1afurrow.dev/ServiceStandard\x12\x14standards/{standard}*\x10serviceStandards2\x0fserviceStandard\"\xd4\x03\n" +
 	"\vAuditPolicy\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x122\n" +
 	"\x15green_channel_percent\x18\x02 \x01(\x05R\x13greenChannelPercent\x12*\n" +
@@ -1034,7 +1044,10 @@ const file_furrow_v1_audit_proto_rawDesc = "" +
 	"\x12detractor_severity\x18\x06 \x01(\tR\x11detractorSeverity\x12-\n" +
 	"\x12complaint_severity\x18\a \x01(\tR\x11complaintSeverity\x12.\n" +
 	"\x13warning_window_days\x18\b \x01(\x05R\x11warningWindowDays\x12)\n" +
-	"\x10warning_standard\x18\t \x01(\tR\x0fwarningStandard\"\x9b\r\n" +
+	"\x10warning_standard\x18\t \x01(\tR\x0fwarningStandard\x12E\n" +
+	"\vperson_from\x18\n" +
+	" \x01(\tB$\xbaH!r\x1fR\x00R\x03LOWR\x06MEDIUMR\x04HIGHR\bCRITICALR\n" +
+	"personFrom\"\x9b\r\n" +
 	"\tAuditCase\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\xd5\x01\n" +
 	"\aaccount\x18\x02 \x01(\tB\xba\x01\xe0A\x05\xbaH\xb3\x01\xba\x01\xaf\x01\n" +

@@ -670,7 +670,7 @@ func (x *GetAuditRequest) GetName() string {
 // ListAuditsRequest is the request of ListAudits.
 type ListAuditsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// page_size is the maximum number of results (default 50, at most 1000).
+	// page_size is the maximum number of results (default 50; more than 1000 is read as 1000).
 	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// page_token is the next_page_token of a previous call with the same filters.
 	PageToken string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
@@ -854,7 +854,7 @@ type ListAuditEventsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// name is `audits/{audit}`.
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// page_size is the maximum number of events (default 50, at most 1000).
+	// page_size is the maximum number of events (default 50; more than 1000 is read as 1000).
 	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	// page_token is the next_page_token of a previous call for the same case.
 	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
