@@ -94,7 +94,10 @@ func (c *Calendar) windows(from time.Time, fn func(w Interval) bool) {
 		d := day.AddDate(0, 0, i)
 		if !c.off[d.Format(time.DateOnly)] {
 			for _, s := range c.Hours[int(d.Weekday())] {
-				w := Interval{From: d.Add(time.Duration(s.Start) * time.Minute), To: d.Add(time.Duration(s.End) * time.Minute)}
+				// Wall-clock times of that day: midnight plus minutes would be an hour off
+				// on the days daylight saving starts or ends.
+				w := Interval{From: time.Date(d.Year(), d.Month(), d.Day(), 0, s.Start, 0, 0, c.loc),
+					To: time.Date(d.Year(), d.Month(), d.Day(), 0, s.End, 0, 0, c.loc)}
 				if !w.To.After(from) {
 					continue
 				}

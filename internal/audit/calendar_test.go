@@ -93,3 +93,33 @@ func TestCalendarValidate(t *testing.T) {
 		}
 	}
 }
+
+// TestDaylightSaving: working hours are wall-clock hours, also on the days the clocks
+// change (Berlin: 2026-03-29 02:00 → 03:00, 2026-10-25 03:00 → 02:00, both Sundays).
+func TestDaylightSaving(t *testing.T) {
+	day := []Span{{Start: 9 * 60, End: 17 * 60}}
+	c := &Calendar{TimeZone: "Europe/Berlin", Hours: map[int][]Span{0: day, 1: day, 2: day, 3: day, 4: day, 5: day, 6: day}}
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		start time.Time // UTC
+		want  time.Time // UTC
+		d     time.Duration
+	}{
+		// 09:00 CEST is 07:00 UTC: two hours in, 11:00 CEST = 09:00 UTC.
+		{"spring forward", time.Date(2026, 3, 29, 0, 0, 0, 0, time.UTC), time.Date(2026, 3, 29, 9, 0, 0, 0, time.UTC), 2 * time.Hour},
+		// 09:00 CET is 08:00 UTC after the clocks go back: two hours in, 10:00 UTC.
+		{"fall back", time.Date(2026, 10, 25, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 25, 10, 0, 0, 0, time.UTC), 2 * time.Hour},
+	} {
+		got, ok := c.Deadline(tc.start, tc.d, nil)
+		if !ok || !got.Equal(tc.want) {
+			t.Errorf("%s: deadline %v, want %v", tc.name, got.UTC(), tc.want)
+		}
+		// The whole working day is 8 hours either way.
+		if e := c.Elapsed(tc.start, tc.start.Add(24*time.Hour), nil); e != 8*time.Hour {
+			t.Errorf("%s: a working day of %v, want 8h", tc.name, e)
+		}
+	}
+}
