@@ -42,6 +42,13 @@ func NewService(store Store, now func() time.Time) *Service {
 	return &Service{store: store, now: now}
 }
 
+// WithClock returns the service over the same store with another clock: a tool that
+// replays past events (the demo seed) opens and works cases at the moments they
+// happened.
+func (s *Service) WithClock(now func() time.Time) *Service {
+	return &Service{store: s.store, now: now}
+}
+
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
 
 func newID() uuid.UUID { return uuid.Must(uuid.NewV7()) }

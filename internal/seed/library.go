@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"time"
 	"unicode"
 
@@ -262,8 +263,33 @@ func seedResponses(ctx context.Context, opt Options, responses []*survey.Respons
 	if err := opt.Audits.EnsureDefaults(ctx); err != nil {
 		return fmt.Errorf("audit defaults: %w", err)
 	}
-	var opened []*audit.Case
-	for _, x := range fresh {
+	// Replayed in time order, as it happened: each warning at its response's moment, and
+	// each opened case worked a step a day or so after the last (never past now), so the
+	// cases have a history (a past month's audit report has figures), open ones may be
+	// overdue, and a warning only joins a case that was open at that moment.
+	slices.SortStableFunc(fresh, func(a, b *survey.Response) int { return a.Time.Compare(b.Time) })
+	now := opt.Audits.Now()
+	at := now
+	as := opt.Audits.WithClock(func() time.Time { return at })
+	var pending []auditStep
+	for i := 0; i < len(fresh) || len(pending) > 0; {
+		if len(pending) > 0 && (i == len(fresh) || !pending[0].at.After(fresh[i].Time)) {
+			p := pending[0]
+			pending, at = pending[1:], p.at
+			if _, err := as.Do(ctx, p.id, p.act); err != nil {
+				return fmt.Errorf("audit case %s: %s: %w", audit.CaseName(p.id), p.act.Op, err)
+			}
+			switch p.act.Op {
+			case audit.OpGreenChannel:
+				st.GreenChannel++
+			case audit.OpClose:
+				st.ClosedAudits++
+			}
+			continue
+		}
+		x := fresh[i]
+		i++
+		at = x.Time
 		source, desc := "SURVEY_DETRACTOR", fmt.Sprintf("NPS %d", deref(x.Score))
 		if x.Kind == survey.KindComplaint {
 			source, desc = "COMPLAINT", "complaint"
@@ -271,20 +297,14 @@ func seedResponses(ctx context.Context, opt Options, responses []*survey.Respons
 		if x.Comment != "" {
 			desc += ": " + x.Comment
 		}
-		c, created, err := opt.Audits.Warn(ctx, x.Account, source, survey.ResponseName(x.Account, x.ID), desc)
+		c, created, err := as.Warn(ctx, x.Account, source, survey.ResponseName(x.Account, x.ID), desc)
 		if err != nil {
 			return fmt.Errorf("early warning: %w", err)
 		}
 		if created {
-			opened = append(opened, c)
-		}
-	}
-	st.AuditCases += len(opened)
-	// Work them by a fixed pattern (every case is drawn in order, so this is
-	// deterministic too): one in five expedited, two in five closed with a root cause.
-	for k, c := range opened {
-		if err := workAudit(ctx, opt.Audits, c, k, st); err != nil {
-			return fmt.Errorf("audit case %s: %w", audit.CaseName(c.ID), err)
+			pending = append(pending, auditPlan(c, st.AuditCases, now)...)
+			slices.SortStableFunc(pending, func(a, b auditStep) int { return a.at.Compare(b.at) })
+			st.AuditCases++
 		}
 	}
 	return nil
@@ -304,43 +324,46 @@ var rootCauses = []struct{ code, text, dept string }{
 	{"PEOPLE", "The onboarding consultant was reassigned twice without a handover", audit.DefaultDepartment},
 }
 
-func workAudit(ctx context.Context, as *audit.Service, c *audit.Case, k int, st *Stats) error {
-	do := func(a audit.Act) error {
-		_, err := as.Do(ctx, c.ID, a)
-		return err
-	}
+// auditStep is an operation on an audit case at a moment.
+type auditStep struct {
+	at  time.Time
+	id  uuid.UUID
+	act audit.Act
+}
+
+// auditPlan is how the k-th opened case is worked, by a fixed pattern (cases open in a
+// fixed order, so this is deterministic too): one in five expedited and investigated,
+// two in five followed to the end and closed with a root cause, one resolved awaiting
+// its close, one left open. Steps are a day or so apart, none after now.
+func auditPlan(c *audit.Case, k int, now time.Time) []auditStep {
+	var acts []audit.Act
 	switch k % 5 {
-	case 0: // expedited, still being investigated
-		if err := do(audit.Act{Op: audit.OpGreenChannel, Green: true, Comment: "key account: expedite"}); err != nil {
-			return err
-		}
-		st.GreenChannel++
-		return do(audit.Act{Op: audit.OpInvestigate, Comment: "calling the customer today"})
-	case 1, 2: // followed to the end
+	case 0:
+		acts = []audit.Act{{Op: audit.OpGreenChannel, Green: true, Comment: "key account: expedite"},
+			{Op: audit.OpInvestigate, Comment: "calling the customer today"}}
+	case 1, 2:
 		rc := rootCauses[k%len(rootCauses)]
-		if err := do(audit.Act{Op: audit.OpInvestigate}); err != nil {
-			return err
-		}
-		if err := do(audit.Act{Op: audit.OpAccountability, RootCause: rc.code, RootCauseText: rc.text, AccountableDepartment: rc.dept,
-			AccountablePerson: teamMember(k) + ownerDomain,
-			Actions:           []audit.Action{{Description: "Fix the gap and confirm with the customer", Owner: teamMember(k+1) + ownerDomain, Due: as.Now().AddDate(0, 0, 14)}}}); err != nil {
-			return err
-		}
-		if err := do(audit.Act{Op: audit.OpResolve, Comment: "customer confirmed the fix"}); err != nil {
-			return err
-		}
-		if err := do(audit.Act{Op: audit.OpClose}); err != nil {
-			return err
-		}
-		st.ClosedAudits++
-		return nil
-	case 3: // resolved, waiting for the close
-		if err := do(audit.Act{Op: audit.OpInvestigate}); err != nil {
-			return err
-		}
-		return do(audit.Act{Op: audit.OpResolve, Comment: "refund issued"})
+		acts = []audit.Act{{Op: audit.OpInvestigate},
+			{Op: audit.OpAccountability, RootCause: rc.code, RootCauseText: rc.text, AccountableDepartment: rc.dept,
+				AccountablePerson: teamMember(k) + ownerDomain,
+				Actions:           []audit.Action{{Description: "Fix the gap and confirm with the customer", Owner: teamMember(k+1) + ownerDomain}}},
+			{Op: audit.OpResolve, Comment: "customer confirmed the fix"},
+			{Op: audit.OpClose}}
+	case 3:
+		acts = []audit.Act{{Op: audit.OpInvestigate}, {Op: audit.OpResolve, Comment: "refund issued"}}
 	}
-	return nil // left open
+	steps := make([]auditStep, len(acts))
+	for i, a := range acts {
+		at := c.OpenTime.Add(time.Duration(i+1) * (20*time.Hour + time.Duration(k%7)*time.Hour))
+		if at.After(now) {
+			at = now
+		}
+		for j := range a.Actions {
+			a.Actions[j].Due = at.AddDate(0, 0, 14)
+		}
+		steps[i] = auditStep{at: at, id: c.ID, act: a}
+	}
+	return steps
 }
 
 // teamMember returns the k-th member of the whole team, round robin.
