@@ -88,7 +88,7 @@ func (s *AuditServer) caseToProto(c *audit.Case) *furrowv1.AuditCase {
 		Person: c.Person, Auditor: c.Auditor, GreenChannel: c.GreenChannel, State: c.State, Paused: c.Paused, DueTime: tsPtr(c.Due),
 		Reopens: int32(c.Reopens), RootCause: c.RootCause, RootCauseText: c.RootCauseText, AccountablePerson: c.AccountablePerson,
 		Resolution: c.Resolution, OpenTime: ts(c.OpenTime), ResolveTime: tsPtr(c.ResolveTime), CloseTime: tsPtr(c.CloseTime),
-		UpdateTime: ts(c.UpdateTime), Etag: strconv.Quote(strconv.FormatInt(c.Revision, 10))}
+		UpdateTime: ts(c.UpdateTime), Etag: strconv.FormatInt(c.Revision, 10)}
 	if c.AccountableDepartment != "" {
 		out.AccountableDepartment = audit.DepartmentName(c.AccountableDepartment)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/google/uuid"
@@ -42,7 +41,7 @@ func caseToProto(c *cases.Case) *furrowv1.Case {
 		Industry: termName(cases.KindIndustry, v.Industry), ProblemCategory: termName(cases.KindProblemCategory, v.ProblemCategory),
 		Scenario: v.Scenario, Problem: v.Problem, Solution: v.Solution, Tags: v.Tags, Author: c.Author, State: caseStateToProto(state),
 		Version: int32(v.Number), PublishTime: tsPtr(c.PublishTime), ReviewComment: c.ReviewComment, Live: c.IsLive, Editor: v.Editor,
-		CreateTime: ts(c.CreateTime), UpdateTime: ts(c.UpdateTime), Etag: strconv.Quote(c.Etag()), SearchRank: c.Rank}
+		CreateTime: ts(c.CreateTime), UpdateTime: ts(c.UpdateTime), Etag: c.Etag(), SearchRank: c.Rank}
 	if c.Published != nil {
 		out.PublishedVersion = int32(c.Published.Number)
 	}

@@ -52,7 +52,7 @@ func alertToProto(a *retention.Alert) *furrowv1.RetentionAlert {
 		DueTime: ts(a.DueTime), Note: a.Note,
 		Outcome:        enumFromDomain[furrowv1.RetentionAlertOutcome](furrowv1.RetentionAlertOutcome_value, "RETENTION_ALERT_OUTCOME_", a.Outcome),
 		AcknowledgedBy: a.AcknowledgeBy, AcknowledgeTime: tsPtr(a.AcknowledgedAt), ClosedBy: a.ClosedBy, CloseTime: tsPtr(a.CloseTime),
-		CreateTime: ts(a.CreateTime), UpdateTime: ts(a.UpdateTime), Etag: strconv.Quote(strconv.FormatInt(a.Revision, 10))}
+		CreateTime: ts(a.CreateTime), UpdateTime: ts(a.UpdateTime), Etag: strconv.FormatInt(a.Revision, 10)}
 	for _, st := range a.Steps {
 		out.Steps = append(out.Steps, &furrowv1.RetentionAlertStep{Title: st.Title, Done: st.Done})
 	}
@@ -63,7 +63,7 @@ func policyToProto(p *retention.Policy) *furrowv1.RetentionPolicy {
 	out := &furrowv1.RetentionPolicy{Name: retention.PolicyName, TermDays: int32(p.TermDays), AlertDueDays: int32(p.AlertDueDays),
 		Playbook: p.Playbook, UpdateTime: ts(p.UpdateTime), UpdatedBy: p.UpdatedBy}
 	if p.Revision > 0 {
-		out.Etag = strconv.Quote(strconv.FormatInt(p.Revision, 10))
+		out.Etag = strconv.FormatInt(p.Revision, 10)
 	}
 	for _, r := range p.Rules {
 		pr := &furrowv1.RetentionRule{Key: r.Key, Label: labelToProto(r.Label), Description: r.Description, Disabled: r.Disabled}
