@@ -198,11 +198,7 @@ func (q queries) ListAuditCases(ctx context.Context, f audit.CaseFilter, size in
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}
-	var next *page.Cursor
-	if len(rows) > size {
-		rows = rows[:size]
-		next = newTimeIDCursor(rows[size-1].OpenTime, rows[size-1].ID)
-	}
+	rows, next := timeIDPage(rows, size, func(r *ent.AuditCase) (time.Time, uuid.UUID) { return r.OpenTime, r.ID })
 	out := make([]*audit.Case, len(rows))
 	for i, r := range rows {
 		if out[i], err = toAuditCase(r); err != nil {
@@ -405,11 +401,7 @@ func (q queries) ListAuditEvents(ctx context.Context, id uuid.UUID, size int, af
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}
-	var next *page.Cursor
-	if len(rows) > size {
-		rows = rows[:size]
-		next = newTimeIDCursor(rows[size-1].Time, rows[size-1].ID)
-	}
+	rows, next := timeIDPage(rows, size, func(r *ent.AuditEvent) (time.Time, uuid.UUID) { return r.Time, r.ID })
 	out := make([]audit.Event, len(rows))
 	for i, r := range rows {
 		if out[i], err = toAuditEvent(r); err != nil {

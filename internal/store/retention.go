@@ -167,11 +167,7 @@ func (q queries) ListChanges(ctx context.Context, acc uuid.UUID, size int, after
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}
-	var next *page.Cursor
-	if len(rows) > size {
-		rows = rows[:size]
-		next = newTimeIDCursor(rows[size-1].ChangeTime, rows[size-1].ID)
-	}
+	rows, next := timeIDPage(rows, size, func(r *ent.LabelChange) (time.Time, uuid.UUID) { return r.ChangeTime, r.ID })
 	out := make([]*retention.Change, len(rows))
 	for i, r := range rows {
 		out[i] = &retention.Change{ID: r.ID, Account: r.AccountID, From: r.FromLabel, To: r.ToLabel, Time: r.ChangeTime.UTC(),
@@ -455,11 +451,7 @@ func (q queries) ListAlerts(ctx context.Context, f retention.AlertFilter, size i
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}
-	var next *page.Cursor
-	if len(rows) > size {
-		rows = rows[:size]
-		next = newTimeIDCursor(rows[size-1].DueTime, rows[size-1].ID)
-	}
+	rows, next := timeIDPage(rows, size, func(r *ent.RetentionAlert) (time.Time, uuid.UUID) { return r.DueTime, r.ID })
 	out := make([]*retention.Alert, len(rows))
 	for i, r := range rows {
 		out[i] = toAlert(r)

@@ -49,3 +49,13 @@ func afterTimeID(c *page.Cursor, timeCol, idCol string, desc bool) (func(*sql.Se
 		s.Where(sql.Or(past(s.C(timeCol), t), sql.And(sql.EQ(s.C(timeCol), t), past(s.C(idCol), id))))
 	}, nil
 }
+
+// timeIDPage trims rows, read with one extra, to a page of size and returns the cursor
+// of the next page (nil on the last).
+func timeIDPage[T any](rows []T, size int, key func(T) (time.Time, uuid.UUID)) ([]T, *page.Cursor) {
+	if len(rows) <= size {
+		return rows, nil
+	}
+	rows = rows[:size]
+	return rows, newTimeIDCursor(key(rows[size-1]))
+}

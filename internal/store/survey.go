@@ -99,11 +99,7 @@ func (q queries) ListResponses(ctx context.Context, acc uuid.UUID, kind string, 
 	if err != nil {
 		return nil, nil, mapErr(err)
 	}
-	var next *page.Cursor
-	if len(rows) > size {
-		rows = rows[:size]
-		next = newTimeIDCursor(rows[size-1].Time, rows[size-1].ID)
-	}
+	rows, next := timeIDPage(rows, size, func(r *ent.SurveyResponse) (time.Time, uuid.UUID) { return r.Time, r.ID })
 	out := make([]*survey.Response, len(rows))
 	for i, r := range rows {
 		out[i] = toResponse(r)
