@@ -126,6 +126,9 @@ func main() {
 	flag.StringVar(&cfg.casesSQL, "cases-sql", "", "';'-separated SQL (e.g. ALTER TABLE ...) to run after the "+casesScenario+" scenario's first measurement, which is then repeated")
 	flag.BoolVar(&cfg.casesExplain, "cases-explain", false, "print EXPLAIN (ANALYZE, BUFFERS) of one "+casesScenario+" search statement")
 	flag.Parse()
+	// The server's runtime settings (furrow serve applies the same), so scenarios that
+	// run the services in this process measure what the server does.
+	fmt.Printf("GOGC %s (furrow serve's default unless GOGC is set)\n", app.TuneRuntime())
 
 	var err error
 	var rest []string

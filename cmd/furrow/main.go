@@ -358,6 +358,7 @@ func migrateOrCheck(ctx context.Context, db *database.DB, apply bool, log *slog.
 }
 
 func serve(ctx context.Context, c config, db *database.DB, log *slog.Logger, stderr io.Writer) error {
+	log.Info("runtime", "gogc", app.TuneRuntime())
 	if err := migrateOrCheck(ctx, db, c.migrate, log); err != nil {
 		return err
 	}
