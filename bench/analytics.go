@@ -15,7 +15,6 @@ import (
 
 	"github.com/furrowhq/furrow/internal/account"
 	"github.com/furrowhq/furrow/internal/analytics"
-	"github.com/furrowhq/furrow/internal/database"
 	"github.com/furrowhq/furrow/internal/store"
 )
 
@@ -87,19 +86,11 @@ func drain(ctx context.Context, db *sql.DB, query string, args ...any) error {
 func runAnalytics(ctx context.Context, cfg config) error {
 	n, m, k := cfg.analyticsAccounts, cfg.analyticsDeals, cfg.analyticsInteractions
 	fmt.Printf("analytics: %d accounts, %d deals, %d interactions, a funnel history per account; %d timed runs each (median)\n", n, m, k, cfg.analyticsReps)
-	dbURL, drop, err := createDatabase(ctx)
+	db, _, done, err := migratedDatabase(ctx)
 	if err != nil {
 		return err
 	}
-	defer drop()
-	db, err := database.Open(ctx, dbURL)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		return err
-	}
+	defer done()
 	start := time.Now()
 	now := time.Now().UTC().Truncate(24 * time.Hour)
 	ld, err := loadAnalytics(ctx, db.DB, mrand.New(mrand.NewPCG(analyticsSeed, analyticsSeed)), now, n, m, k)

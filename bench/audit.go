@@ -14,7 +14,6 @@ import (
 	"github.com/furrowhq/furrow/internal/account"
 	"github.com/furrowhq/furrow/internal/audit"
 	"github.com/furrowhq/furrow/internal/auth"
-	"github.com/furrowhq/furrow/internal/database"
 	"github.com/furrowhq/furrow/internal/store"
 )
 
@@ -30,19 +29,11 @@ const auditSeed = 20261203
 func runAudits(ctx context.Context, cfg config) error {
 	n := cfg.auditCases
 	fmt.Printf("audits: %d cases over 365 days, about 8 events each; %d timed runs each (p50, p99)\n", n, cfg.auditReps)
-	dbURL, drop, err := createDatabase(ctx)
+	db, _, done, err := migratedDatabase(ctx)
 	if err != nil {
 		return err
 	}
-	defer drop()
-	db, err := database.Open(ctx, dbURL)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		return err
-	}
+	defer done()
 	actx := auth.WithCaller(ctx, auth.System)
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	svc := audit.NewService(store.New(db), func() time.Time { return now })

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	mrand "math/rand/v2"
 	"slices"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/furrowhq/furrow/internal/auth"
 	"github.com/furrowhq/furrow/internal/cases"
-	"github.com/furrowhq/furrow/internal/database"
 	"github.com/furrowhq/furrow/internal/listing"
 	"github.com/furrowhq/furrow/internal/store"
 )
@@ -90,19 +88,11 @@ func runCases(ctx context.Context, cfg config) error {
 	n := cfg.casesCount
 	fmt.Printf("cases: %d cases (half Chinese, half English; 90%% published), full-text search as a viewer, first page of 20; %d rounds of %d queries, service and bare SQL interleaved\n",
 		n, cfg.casesRounds, len(casesQueries()))
-	dbURL, drop, err := createDatabase(ctx)
+	db, _, done, err := migratedDatabase(ctx)
 	if err != nil {
 		return err
 	}
-	defer drop()
-	db, err := database.Open(ctx, dbURL)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		return err
-	}
+	defer done()
 	start := time.Now()
 	loaded, err := loadCases(ctx, db.DB, mrand.New(mrand.NewPCG(casesSeed, casesSeed)), n)
 	if err != nil {
@@ -368,8 +358,9 @@ func loadCases(ctx context.Context, db *sql.DB, r *mrand.Rand, n int) (casesLoad
 		func(emit func(...any) error) error {
 			for _, rw := range rows {
 				c := rw.content
+				products, tags, results := store.CaseColumns(c.Products, c.Tags, c.Results)
 				if err := emit(rw.version.String(), rw.id.String(), 1, rw.created, rw.created, "apiKeys/bench-author", c.Title, c.Account.String(),
-					c.Industry, c.ProblemCategory, c.Scenario, c.Problem, c.Solution, jsonList(c.Products), jsonList(c.Tags), resultsJSON(c.Results),
+					c.Industry, c.ProblemCategory, c.Scenario, c.Problem, c.Solution, products, tags, results,
 					contacts[c.Account].String(), rw.created, cases.ScopePublic); err != nil {
 					return err
 				}
@@ -407,30 +398,4 @@ func loadCases(ctx context.Context, db *sql.DB, r *mrand.Rand, n int) (casesLoad
 	}
 	_, err = db.ExecContext(ctx, "VACUUM ANALYZE")
 	return ld, err
-}
-
-// resultsJSON encodes results as the store does (internal/store/cases.go).
-func resultsJSON(rs []cases.Result) string {
-	type result struct {
-		Metric string   `json:"metric,omitempty"`
-		Before *float64 `json:"before,omitempty"`
-		After  *float64 `json:"after,omitempty"`
-		Unit   string   `json:"unit,omitempty"`
-		Period string   `json:"period,omitempty"`
-		Method string   `json:"method,omitempty"`
-	}
-	out := make([]result, len(rs))
-	for i, r := range rs {
-		out[i] = result{r.Metric, r.Before, r.After, r.Unit, r.Period, r.Method}
-	}
-	b, _ := json.Marshal(out)
-	return string(b)
-}
-
-func jsonList(xs []string) string {
-	q := make([]string, len(xs))
-	for i, x := range xs {
-		q[i] = fmt.Sprintf("%q", x)
-	}
-	return "[" + strings.Join(q, ",") + "]"
 }

@@ -39,6 +39,25 @@ func adminURL() string {
 	return defaultAdminURL
 }
 
+// migratedDatabase creates a fresh database (createDatabase), opens it and applies the
+// committed migrations; done closes it and drops it.
+func migratedDatabase(ctx context.Context) (db *database.DB, dbURL string, done func(), err error) {
+	dbURL, drop, err := createDatabase(ctx)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if db, err = database.Open(ctx, dbURL); err != nil {
+		drop()
+		return nil, "", nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		drop()
+		return nil, "", nil, err
+	}
+	return db, dbURL, func() { db.Close(); drop() }, nil
+}
+
 // createDatabase creates an empty database furrow_bench_<random> and returns its URL
 // and a function that drops it (WITH (FORCE), so open connections do not block it).
 func createDatabase(ctx context.Context) (dbURL string, drop func(), err error) {

@@ -246,20 +246,11 @@ func run(ctx context.Context, cfg config) error {
 // runReads sets everything up, runs the read scenarios and prints the table. Every
 // resource is released by a defer, so the database is dropped however it returns.
 func runReads(ctx context.Context, cfg config) error {
-	dbURL, drop, err := createDatabase(ctx)
+	db, dbURL, done, err := migratedDatabase(ctx)
 	if err != nil {
 		return err
 	}
-	defer drop()
-
-	db, err := database.Open(ctx, dbURL)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if _, err := db.Migrate(ctx); err != nil {
-		return err
-	}
+	defer done()
 
 	start := time.Now()
 	data, err := load(ctx, db, cfg.accounts)

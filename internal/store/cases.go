@@ -45,6 +45,13 @@ type resultJSON struct {
 	MeasureDate string   `json:"measureDate,omitempty"` // YYYY-MM-DD
 }
 
+// CaseColumns encodes a version's products, tags and results as the store writes them
+// to case_versions, for tools that load cases in bulk (bench/) and must write what the
+// store reads.
+func CaseColumns(products, tags []string, results []cases.Result) (string, string, string) {
+	return encodeStrings(products), encodeStrings(tags), encodeResults(results)
+}
+
 func encodeResults(rs []cases.Result) string {
 	out := make([]resultJSON, len(rs))
 	for i, r := range rs {
