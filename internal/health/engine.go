@@ -39,6 +39,9 @@ type EventQuery struct {
 	Froms  []time.Time // window starts (exclusive), each with a count
 	Sums   []bool      // per window: whether its sum is needed too (SUM, AVERAGE)
 	Last   bool        // also the latest event's value
+	// Latest asks for the latest event's time (LAST and DAYS_SINCE measures read it);
+	// without it a store may leave EventAgg.Latest zero.
+	Latest bool
 	// LastSince, when not zero, is the earliest window start of the LAST measures: a
 	// latest event before it counts as no data, so its value need not be read.
 	LastSince time.Time
@@ -48,8 +51,8 @@ type EventQuery struct {
 // (micro-units), so they do not depend on the order rows are read in.
 type EventAgg struct {
 	Any       bool
-	Latest    time.Time
-	LastValue int64 // micros; when Last was asked
+	Latest    time.Time // when Latest was asked
+	LastValue int64     // micros; when Last was asked
 	Counts    []int64
 	Sums      []int64
 }
@@ -65,11 +68,22 @@ type Counts struct {
 type Plan struct {
 	Queries []EventQuery
 	index   map[string]int
+	// slots says, per definition and measure, where its inputs are: every account
+	// scored reads them, and working them out (windows are dates) cost more than
+	// the arithmetic.
+	slots map[*Definition][]slot
+}
+
+// slot is where a measure's inputs are in Inputs: its query, its window there (-1:
+// none) and the window's start.
+type slot struct {
+	qi, wi int
+	from   time.Time
 }
 
 // NewPlan plans the queries of defs at asOf.
 func NewPlan(asOf time.Time, defs ...*Definition) *Plan {
-	p := &Plan{index: map[string]int{}}
+	p := &Plan{index: map[string]int{}, slots: map[*Definition][]slot{}}
 	for _, d := range defs {
 		for _, m := range d.Measures {
 			if isCountSource(m.Source) {
@@ -82,6 +96,7 @@ func NewPlan(asOf time.Time, defs ...*Definition) *Plan {
 				p.Queries = append(p.Queries, EventQuery{Source: m.Source})
 			}
 			q := &p.Queries[i]
+			q.Latest = q.Latest || m.Aggregation == AggLast || m.Aggregation == AggDaysSince
 			if m.Aggregation == AggLast {
 				from, windowed := windowStart(m, asOf)
 				switch {
@@ -109,7 +124,30 @@ func NewPlan(asOf time.Time, defs ...*Definition) *Plan {
 			q.Sums[wi] = q.Sums[wi] || m.Aggregation == AggSum || m.Aggregation == AggAverage
 		}
 	}
+	p.locate(asOf, defs)
 	return p
+}
+
+// locate fills p.slots for defs.
+func (p *Plan) locate(asOf time.Time, defs []*Definition) {
+	for _, d := range defs {
+		ss := make([]slot, len(d.Measures))
+		for i, m := range d.Measures {
+			ss[i] = slot{qi: -1, wi: -1}
+			if isCountSource(m.Source) {
+				continue
+			}
+			qi, planned := p.index[m.Source]
+			if !planned {
+				ss[i].qi = len(p.Queries) // not a plan's definition: no data
+				continue
+			}
+			ss[i].qi = qi
+			ss[i].from, _ = windowStart(m, asOf)
+			ss[i].wi = slices.IndexFunc(p.Queries[qi].Froms, ss[i].from.Equal)
+		}
+		p.slots[d] = ss
+	}
 }
 
 // windowStart returns the start of m's window at asOf, if its aggregation has one.
@@ -126,9 +164,10 @@ type Inputs struct {
 	Counts Counts
 }
 
-// raw returns m's value from in, or false when there is no data.
-func (p *Plan) raw(m Measure, in *Inputs, asOf time.Time) (float64, bool) {
-	if isCountSource(m.Source) {
+// raw returns m's value from in, or false when there is no data; at is where m's
+// inputs are.
+func (p *Plan) raw(m *Measure, at slot, in *Inputs, asOf time.Time) (float64, bool) {
+	if at.qi < 0 {
 		switch m.Source {
 		case SourceContacts:
 			return float64(in.Counts.Contacts), true
@@ -138,29 +177,24 @@ func (p *Plan) raw(m Measure, in *Inputs, asOf time.Time) (float64, bool) {
 			return float64(in.Counts.Executives), true
 		}
 	}
-	qi := p.index[m.Source]
-	if qi >= len(in.Events) || !in.Events[qi].Any {
+	if at.qi >= len(in.Events) || !in.Events[at.qi].Any {
 		return 0, false // the account never had such an event: no data
 	}
-	agg := &in.Events[qi]
-	q := &p.Queries[qi]
-	if m.Aggregation == AggDaysSince {
-		return math.Floor(asOf.Sub(agg.Latest).Hours() / 24), true
-	}
-	from, _ := windowStart(m, asOf)
-	wi := slices.IndexFunc(q.Froms, from.Equal)
+	agg := &in.Events[at.qi]
 	switch m.Aggregation {
+	case AggDaysSince:
+		return math.Floor(asOf.Sub(agg.Latest).Hours() / 24), true
 	case AggSum:
-		return float64(agg.Sums[wi]) / 1e6, true
+		return float64(agg.Sums[at.wi]) / 1e6, true
 	case AggCount:
-		return float64(agg.Counts[wi]), true
+		return float64(agg.Counts[at.wi]), true
 	case AggAverage:
-		if agg.Counts[wi] == 0 {
+		if agg.Counts[at.wi] == 0 {
 			return 0, false
 		}
-		return float64(agg.Sums[wi]) / float64(agg.Counts[wi]) / 1e6, true
+		return float64(agg.Sums[at.wi]) / float64(agg.Counts[at.wi]) / 1e6, true
 	case AggLast:
-		if !agg.Latest.After(from) {
+		if !agg.Latest.After(at.from) {
 			return 0, false
 		}
 		return float64(agg.LastValue) / 1e6, true
@@ -188,16 +222,24 @@ func normalize(m Measure, v float64) float64 {
 	return p
 }
 
-// Evaluate scores in with d at asOf. ok is false when no measure counted (every one
-// lacked data and was skipped): there is then no score.
+// Evaluate scores in with d (one of the plan's definitions) at asOf. ok is false when
+// no measure counted (every one lacked data and was skipped): there is then no score.
 func (p *Plan) Evaluate(d *Definition, in *Inputs, asOf time.Time) (r Result, ok bool) {
+	slots, known := p.slots[d]
+	if !known {
+		p.locate(asOf, []*Definition{d})
+		slots = p.slots[d]
+	}
 	r.Contributions = make([]Contribution, len(d.Measures))
+	raws := make([]float64, len(d.Measures)) // one allocation for the raw values
 	var total float64
-	for i, m := range d.Measures {
+	for i := range d.Measures {
+		m := &d.Measures[i]
 		c := Contribution{Measure: m.Key, Group: m.Group, Weight: m.Weight}
-		if v, has := p.raw(m, in, asOf); has {
-			c.Raw = &v
-			c.Normalized = normalize(m, v)
+		if v, has := p.raw(m, slots[i], in, asOf); has {
+			raws[i] = v
+			c.Raw = &raws[i]
+			c.Normalized = normalize(*m, v)
 		} else {
 			c.Missing = true
 			switch m.Missing {

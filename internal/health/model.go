@@ -181,13 +181,15 @@ func (o *Override) ActiveAt(t time.Time) bool {
 // Current is an account's current health: its latest score with trend, and the
 // effective score and grade after any override.
 type Current struct {
-	Account    uuid.UUID
-	ScoreID    uuid.UUID
-	Scorecard  uuid.UUID
-	Version    int
-	Computed   float64
-	Grade      string // computed grade
-	Time       time.Time
+	Account   uuid.UUID
+	ScoreID   uuid.UUID
+	Scorecard uuid.UUID
+	Version   int
+	Computed  float64
+	Grade     string // computed grade
+	Time      time.Time
+	// Change is against the previous computed score: nil only while the account has
+	// had one computed score (scoring relies on that to skip the history).
 	Change     *float64
 	Change30d  *float64
 	Trend      string

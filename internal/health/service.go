@@ -758,15 +758,17 @@ func (s *Service) scoreLocking(ctx context.Context, tx Tx, cards []*Scorecard, t
 		return st, err
 	}
 	// The score in effect 30 days back: a current score computed before then is it;
-	// only accounts whose score changed since need the history.
+	// an account whose only score was computed since has none; only accounts whose
+	// score changed since need the history.
 	monthAgo := asOf.AddDate(0, 0, -30)
 	old := map[uuid.UUID]float64{}
 	var changedSince []uuid.UUID
 	for id, c := range currents {
-		if c.Time.After(monthAgo) {
-			changedSince = append(changedSince, id)
-		} else {
+		switch {
+		case !c.Time.After(monthAgo):
 			old[id] = c.Computed
+		case c.Change != nil:
+			changedSince = append(changedSince, id)
 		}
 	}
 	if len(changedSince) > 0 {
@@ -859,7 +861,20 @@ func (s *Service) scoreLocking(ctx context.Context, tx Tx, cards []*Scorecard, t
 	if err := tx.InsertScores(ctx, newScores); err != nil {
 		return st, err
 	}
-	if err := tx.UpsertCurrents(ctx, upserts); err != nil {
+	// Accounts scored for the first time are inserted, the cheaper write (a whole first
+	// recompute is made of them).
+	var fresh, replaced []*Current
+	for _, c := range upserts {
+		if currents[c.Account] == nil {
+			fresh = append(fresh, c)
+		} else {
+			replaced = append(replaced, c)
+		}
+	}
+	if err := tx.InsertCurrents(ctx, fresh); err != nil {
+		return st, err
+	}
+	if err := tx.UpsertCurrents(ctx, replaced); err != nil {
 		return st, err
 	}
 	for _, o := range expired {

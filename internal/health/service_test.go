@@ -177,6 +177,67 @@ func TestScoreAggregationsAndNormalisations(t *testing.T) {
 	})
 }
 
+// TestLastValues pins LAST: the latest event by time, ties to the larger value; a
+// latest event before the window is no data even when an older one was inside a
+// longer window of another measure; a job's batch reads them as one account does.
+func TestLastValues(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		e.card(t)
+		tie := e.account(t, "Tie", "KEY", "software")
+		e.signal(t, tie, "trust", 3, t0.AddDate(0, 0, -5), "t1")
+		e.signal(t, tie, "trust", 4, t0.AddDate(0, 0, -5), "t2") // same time: the larger value
+		e.signal(t, tie, "trust", 1, t0.AddDate(0, 0, -50), "t0")
+		e.signal(t, tie, "trust", 5, t0.Add(time.Minute), "late")  // after the moment scored
+		e.signal(t, tie, "logins", 7, t0.AddDate(0, 0, -40), "l1") // outside logins_last's 30 days
+		old := e.account(t, "Old", "KEY", "software")
+		e.signal(t, old, "trust", 5, t0.AddDate(0, 0, -400), "t0") // outside trust's 365 days
+		e.signal(t, old, "logins", 9, t0.AddDate(0, 0, -2), "l1")
+		check := func(h *health.HealthScore, acc uuid.UUID) {
+			t.Helper()
+			trust, last := contribution(t, h, "trust"), contribution(t, h, "logins_last")
+			switch acc {
+			case tie:
+				if trust.Raw == nil || *trust.Raw != 4 {
+					t.Errorf("tie: trust = %+v, want raw 4 (the larger of two at the latest time)", trust)
+				}
+				if !last.Skipped || last.Raw != nil {
+					t.Errorf("tie: logins_last = %+v, want skipped (latest login 40 days ago)", last)
+				}
+			case old:
+				if trust.Raw != nil || !trust.Missing || trust.Normalized != 50 {
+					t.Errorf("old: trust = %+v, want missing (latest 400 days ago)", trust)
+				}
+				if last.Raw == nil || *last.Raw != 9 {
+					t.Errorf("old: logins_last = %+v, want raw 9", last)
+				}
+			}
+		}
+		for _, acc := range []uuid.UUID{tie, old} {
+			h, err := e.health.ComputeHealthScore(e.ctx, acc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(h, acc)
+		}
+		// The same through a job, whose batch reads every account's range at once.
+		e.clk.t = e.clk.t.Add(time.Second)
+		if _, err := e.health.StartRecompute(e.ctx, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.health.RunJobs(e.ctx, "test"); err != nil {
+			t.Fatal(err)
+		}
+		for _, acc := range []uuid.UUID{tie, old} {
+			h, err := e.health.GetHealthScore(e.ctx, acc, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check(h, acc)
+		}
+	})
+}
+
 func TestSignalsIdempotentAndScoped(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(db)
@@ -354,6 +415,55 @@ func TestVersioningHistoryAsOfAndTrend(t *testing.T) {
 	})
 }
 
+// TestChange30d follows change_30d through its three sources: no score 30 days back
+// (the account's first score is newer), the current score (computed before then), and
+// the history (the score changed since).
+func TestChange30d(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		e.card(t)
+		acc := e.account(t, "Acme", "", "")
+		scoreAt := func(day int, logins float64) *health.HealthScore {
+			t.Helper()
+			e.clk.t = t0.AddDate(0, 0, day)
+			e.signal(t, acc, "logins", logins, e.clk.t.Add(-time.Minute), fmt.Sprint("day", day))
+			h, err := e.health.ComputeHealthScore(e.ctx, acc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return h
+		}
+		first := scoreAt(0, 10)
+		second := scoreAt(10, 30) // the first score is 10 days old: nothing 30 days back
+		if second.Change == nil || second.Change30d != nil {
+			t.Fatalf("day 10: change %v, change_30d %v; want a change and no change_30d", second.Change, second.Change30d)
+		}
+		third := scoreAt(20, 40)
+		if third.Change == nil || third.Change30d != nil {
+			t.Fatalf("day 20: change %v, change_30d %v; want a change and no change_30d", third.Change, third.Change30d)
+		}
+		// Day 45: 30 days back is day 15, when the day-10 score was in effect.
+		fourth := scoreAt(45, 5)
+		want := math.Round((fourth.Computed.Score-second.Computed.Score)*100) / 100
+		if fourth.Change30d == nil || *fourth.Change30d != want {
+			t.Fatalf("day 45: change_30d %v, want %v (against day 10's %v)", fourth.Change30d, want, second.Computed.Score)
+		}
+		// Day 80: 30 days back is day 50; the day-45 score is current and older than that.
+		e.clk.t = t0.AddDate(0, 0, 80)
+		fifth, err := e.health.ComputeHealthScore(e.ctx, acc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = math.Round((fifth.Computed.Score-fourth.Computed.Score)*100) / 100
+		if fifth.Change30d == nil || *fifth.Change30d != want {
+			t.Fatalf("day 80: change_30d %v, want %v", fifth.Change30d, want)
+		}
+		if first.Computed.Score == second.Computed.Score || second.Computed.Score == fourth.Computed.Score {
+			t.Fatalf("scores did not move: %v %v %v", first.Computed.Score, second.Computed.Score, fourth.Computed.Score)
+		}
+	})
+}
+
 func TestOverride(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(db)
@@ -500,6 +610,51 @@ func TestRecomputeJobResumes(t *testing.T) {
 		wantKind(t, err, failure.FailedPrecondition)
 		_, err = e.health.StartRecompute(e.ctx, "nope = 1")
 		wantKind(t, err, failure.Invalid)
+	})
+}
+
+// TestFilteredRecompute runs a job over a filtered set: only live matching accounts
+// get a score at its moment (batches of them are not a dense id range).
+func TestFilteredRecompute(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		e.card(t)
+		var keys []uuid.UUID
+		for i := range 4 {
+			keys = append(keys, e.account(t, fmt.Sprint("key", i), "KEY", ""))
+		}
+		small := e.account(t, "small", "SMALL", "")
+		gone := e.account(t, "gone", "KEY", "")
+		if _, err := e.accounts.DeleteAccount(e.ctx, gone, ""); err != nil {
+			t.Fatal(err)
+		}
+		e.clk.t = t0.Add(time.Minute)
+		for i, id := range append([]uuid.UUID{small}, keys...) {
+			e.signal(t, id, "logins", float64(5*(i+1)), e.clk.t.Add(-time.Second), "1")
+		}
+		e.clk.t = t0.Add(2 * time.Minute)
+		job, err := e.health.StartRecompute(e.ctx, "revenue_tier = KEY")
+		if err != nil || job.Total != 4 {
+			t.Fatalf("StartRecompute = %+v, %v", job, err)
+		}
+		if n, err := e.health.RunJobs(e.ctx, "test"); err != nil || n != 1 {
+			t.Fatalf("RunJobs: %d, %v", n, err)
+		}
+		done, _ := e.health.GetJob(e.ctx, job.ID)
+		if done.State != health.JobSucceeded || done.Processed != 4 || done.Changed != 4 {
+			t.Fatalf("done = %s, changed %d", done, done.Changed)
+		}
+		for _, id := range keys {
+			h, err := e.health.GetHealthScore(e.ctx, id, nil)
+			if err != nil || !h.Computed.ComputeTime.Equal(job.ComputeTime) || contribution(t, h, "logins_sum").Raw == nil {
+				t.Fatalf("KEY account %s: %+v, %v (want scored by the job, logins counted)", id, h, err)
+			}
+		}
+		// The other two were created after the scorecard's own job: never scored.
+		for _, id := range []uuid.UUID{small, gone} {
+			_, err := e.health.GetHealthScore(e.ctx, id, nil)
+			wantKind(t, err, failure.NotFound)
+		}
 	})
 }
 

@@ -21,21 +21,21 @@ import (
 // AccessStore is the store of keys and partners (access.Store).
 type AccessStore struct {
 	accessQueries
-	client *ent.Client
+	store *Store
 }
 
 type accessQueries struct{ queries }
 
 // Access returns the store of keys and partners, over the same database.
 func (s *Store) Access() *AccessStore {
-	return &AccessStore{accessQueries: accessQueries{s.queries}, client: s.client}
+	return &AccessStore{accessQueries: accessQueries{s.queries}, store: s}
 }
 
 var _ access.Store = (*AccessStore)(nil)
 
 // WithTx runs fn in a transaction.
 func (s *AccessStore) WithTx(ctx context.Context, fn func(tx access.Tx) error) error {
-	return withTx(ctx, s.client, s.dialect, func(q queries) error { return fn(accessTx{accessQueries{q}}) })
+	return s.store.withTx(ctx, func(q queries) error { return fn(accessTx{accessQueries{q}}) })
 }
 
 type accessTx struct{ accessQueries }

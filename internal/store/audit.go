@@ -23,7 +23,7 @@ import (
 
 // WithAuditTx runs fn in a transaction.
 func (s *Store) WithAuditTx(ctx context.Context, fn func(tx audit.Tx) error) error {
-	return withTx(ctx, s.client, s.dialect, func(q queries) error { return fn(&txQueries{q}) })
+	return s.withTx(ctx, func(q queries) error { return fn(&txQueries{q}) })
 }
 
 var _ audit.Tx = (*txQueries)(nil)

@@ -24,7 +24,7 @@ import (
 
 // WithCaseTx runs fn in a transaction.
 func (s *Store) WithCaseTx(ctx context.Context, fn func(tx cases.Tx) error) error {
-	return withTx(ctx, s.client, s.dialect, func(q queries) error { return fn(&txQueries{q}) })
+	return s.withTx(ctx, func(q queries) error { return fn(&txQueries{q}) })
 }
 
 var (

@@ -4,6 +4,7 @@ import (
 	"math"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/furrowhq/furrow/internal/health"
 )
@@ -31,5 +32,33 @@ func TestContributionsRoundTrip(t *testing.T) {
 	}
 	if _, err := decodeContributions("a|b|c"); err == nil {
 		t.Error("a malformed row decoded")
+	}
+}
+
+// The compact aggregate format decodes every field, NULLs and signs included.
+func TestAggregateGroupParse(t *testing.T) {
+	g := aggGroup{counts: make([]int64, 2), sums: make([]float64, 2),
+		layout: []aggField{{'c', 0}, {'s', 0}, {'c', 1}, {'l', 0}}}
+	keys := []string{"logins", "trust"}
+	if err := g.parse([]byte("1,1764591234.123456,3,1.5e+15,0,-42"), keys); err != nil {
+		t.Fatal(err)
+	}
+	want := time.Date(2025, 12, 1, 12, 13, 54, 123456000, time.UTC)
+	if g.source != "trust" || !g.hasLatest || !g.latest.Equal(want) || g.counts[0] != 3 || g.sums[0] != 1.5e15 || g.counts[1] != 0 || !g.hasLast || g.last != -42 {
+		t.Fatalf("parsed %+v", g)
+	}
+	if err := g.parse([]byte("0,,7,,2,"), keys); err != nil {
+		t.Fatal(err)
+	}
+	if g.source != "logins" || g.hasLatest || g.counts[0] != 7 || g.sums[0] != 0 || g.counts[1] != 2 || g.hasLast {
+		t.Fatalf("parsed %+v", g)
+	}
+	if err := g.parse([]byte("0,-1.500000,1,,1,9223372036854775807"), keys); err != nil || !g.latest.Equal(time.Unix(-1, -500000000)) || g.last != 9223372036854775807 {
+		t.Fatalf("parsed %+v, %v", g, err)
+	}
+	for _, bad := range []string{"2,,1,,1,", "x,,1,,1,", "0,1.2x,1,,1,", "0,,1a,,1,"} {
+		if err := g.parse([]byte(bad), keys); err == nil {
+			t.Errorf("%q parsed", bad)
+		}
 	}
 }

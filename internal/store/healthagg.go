@@ -1,11 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -99,8 +101,8 @@ func (q queries) eventSource(source string, a *sqlArgs) eventSource {
 
 // Aggregate implements health.Reader. Every signal measure of the batch is read by one
 // grouped query (one pass over the accounts' index range, with a count and a sum per
-// distinct window), each derived event source by one more; latest values by one
-// ranked query.
+// distinct window, and the latest value of LAST measures looked up per group), each
+// derived event source by one more.
 func (q queries) Aggregate(ctx context.Context, b health.Batch, asOf time.Time, qs []health.EventQuery) (map[uuid.UUID][]health.EventAgg, error) {
 	out := make(map[uuid.UUID][]health.EventAgg, len(b.IDs))
 	if len(b.IDs) == 0 || len(qs) == 0 {
@@ -126,13 +128,9 @@ func (q queries) Aggregate(ctx context.Context, b health.Batch, asOf time.Time, 
 		return aggs
 	}
 	signals := map[string]int{} // measure → query index
-	var lasts []health.EventQuery
 	for qi, eq := range qs {
 		if q.eventSource(eq.Source, &sqlArgs{}).signal {
 			signals[eq.Source] = qi
-			if eq.Last {
-				lasts = append(lasts, eq)
-			}
 			continue
 		}
 		if err := q.aggregate(ctx, b, asOf, []health.EventQuery{eq}, func(_ string) int { return qi }, get); err != nil {
@@ -140,16 +138,13 @@ func (q queries) Aggregate(ctx context.Context, b health.Batch, asOf time.Time, 
 		}
 	}
 	if len(signals) > 0 {
-		var sigQs []health.EventQuery
-		for _, qi := range signals {
-			sigQs = append(sigQs, qs[qi])
+		var sigQs []health.EventQuery // in plan order: the same statement every batch
+		for _, eq := range qs {
+			if _, ok := signals[eq.Source]; ok {
+				sigQs = append(sigQs, eq)
+			}
 		}
 		if err := q.aggregate(ctx, b, asOf, sigQs, func(m string) int { return signals[m] }, get); err != nil {
-			return nil, err
-		}
-	}
-	if len(lasts) > 0 {
-		if err := q.lastValues(ctx, b, asOf, lasts, signals, out); err != nil {
 			return nil, err
 		}
 	}
@@ -175,8 +170,10 @@ func (q queries) aggregate(ctx context.Context, b health.Batch, asOf time.Time, 
 		src.where = a.inStrings("measure", keys)
 	}
 	var (
-		froms []time.Time // the distinct windows of all of qs
-		sumOf [][]string  // per window: the sources that read its sum
+		froms   []time.Time // the distinct windows of all of qs
+		sumOf   [][]string  // per window: the sources that read its sum
+		latests []string    // the sources whose latest time is read
+		lasts   []string    // per LAST source: when its latest event's value is read
 	)
 	for _, eq := range qs {
 		for i, f := range eq.Froms {
@@ -189,15 +186,25 @@ func (q queries) aggregate(ctx context.Context, b health.Batch, asOf time.Time, 
 				sumOf[k] = append(sumOf[k], eq.Source)
 			}
 		}
+		if eq.Latest || eq.Last {
+			latests = append(latests, eq.Source)
+		}
+		if eq.Last && src.signal {
+			cond := "measure = " + a.add(eq.Source)
+			if !eq.LastSince.IsZero() {
+				cond += " AND mt > " + a.add(eq.LastSince.UTC()) // an older latest event is no data
+			}
+			lasts = append(lasts, "("+cond+")")
+		}
 	}
 	var cols strings.Builder
-	fmt.Fprintf(&cols, "account_id, %s, MAX(%s)", map[bool]string{true: "measure", false: "''"}[src.signal], src.timeExpr)
+	fmt.Fprintf(&cols, "account_id, %s AS measure, MAX(%s) AS mt", map[bool]string{true: "measure", false: "''"}[src.signal], src.timeExpr)
 	sumCol := make([]int, len(froms)) // window → its sum's column among the values, or -1
 	nvals := 0
 	for k, from := range froms {
 		// FILTER skips the rows outside the window; a CASE per row cost twice as much.
 		p := a.add(from.UTC())
-		fmt.Fprintf(&cols, ", COUNT(*) FILTER (WHERE %s > %s)", src.timeExpr, p)
+		fmt.Fprintf(&cols, ", COUNT(*) FILTER (WHERE %s > %s) AS c%d", src.timeExpr, p, k)
 		nvals++
 		sumCol[k] = -1
 		if len(sumOf[k]) == 0 {
@@ -211,11 +218,11 @@ func (q queries) aggregate(ctx context.Context, b health.Batch, asOf time.Time, 
 		// (integers add exactly below that on both databases), cheaper than
 		// PostgreSQL's numeric sum of bigints, and a larger sum never overflows and
 		// fails the batch.
-		sum := "SUM(CAST(%s AS DOUBLE PRECISION)) FILTER (WHERE %s)"
+		sum := "SUM(CAST(%s AS DOUBLE PRECISION)) FILTER (WHERE %s) AS s%d"
 		if !a.pg {
-			sum = "TOTAL(%s) FILTER (WHERE %s)"
+			sum = "TOTAL(%s) FILTER (WHERE %s) AS s%d"
 		}
-		fmt.Fprintf(&cols, ", "+sum, src.valueExpr, cond)
+		fmt.Fprintf(&cols, ", "+sum, src.valueExpr, cond, k)
 		sumCol[k] = nvals
 		nvals++
 	}
@@ -228,11 +235,34 @@ func (q queries) aggregate(ctx context.Context, b health.Batch, asOf time.Time, 
 		group += ", measure"
 	}
 	query := "SELECT " + cols.String() + " FROM " + src.table + " WHERE " + strings.Join(where, " AND ") + " GROUP BY " + group
-	rows, err := q.c.QueryContext(ctx, query, a.args...)
-	if err != nil {
-		return mapErr(fmt.Errorf("aggregate %s: %w", src.table, err))
+	// The outer query returns the latest time only where a measure reads it (decoding a
+	// time costs the client more than any other column), and looks up the latest
+	// value of a LAST measure by the group's latest time: one probe of the scoring
+	// index per group, where a separate ranked query scanned the batch's signals again.
+	outer := []string{"account_id", "measure"}
+	switch {
+	case len(latests) == len(qs):
+		outer = append(outer, "mt")
+	case len(latests) == 0:
+		outer = append(outer, "NULL")
+	default:
+		outer = append(outer, "CASE WHEN "+a.inStrings("measure", latests)+" THEN mt END")
 	}
-	defer rows.Close()
+	var layout []aggField // what outer's columns after the latest time are
+	for k := range froms {
+		outer = append(outer, fmt.Sprintf("c%d", k))
+		layout = append(layout, aggField{'c', k})
+		if sumCol[k] >= 0 {
+			outer = append(outer, fmt.Sprintf("s%d", k))
+			layout = append(layout, aggField{'s', k})
+		}
+	}
+	if len(lasts) > 0 {
+		layout = append(layout, aggField{kind: 'l'})
+		outer = append(outer, "CASE WHEN "+strings.Join(lasts, " OR ")+" THEN (SELECT s.value_micros FROM signals s "+
+			"WHERE s.account_id = g.account_id AND s.measure = g.measure AND s.time = g.mt "+
+			"ORDER BY s.value_micros DESC, s.id DESC LIMIT 1) END") // ties: the order of the scoring index
+	}
 	// windowAt[source][wi] is the distinct window of query source's window wi.
 	windowAt := make(map[string][]int, len(qs))
 	for _, eq := range qs {
@@ -244,116 +274,276 @@ func (q queries) aggregate(ctx context.Context, b health.Batch, asOf time.Time, 
 			windowAt[key] = append(windowAt[key], slices.IndexFunc(froms, f.Equal))
 		}
 	}
+	// g is one (account, source) group's values, filed under its account.
+	g := aggGroup{counts: make([]int64, len(froms)), sums: make([]float64, len(froms)), layout: layout}
+	file := func(id uuid.UUID) {
+		ag := &get(id)[qi(g.source)]
+		ag.Any = true
+		if g.hasLatest {
+			ag.Latest = g.latest
+		}
+		for wi, k := range windowAt[g.source] {
+			ag.Counts[wi] = g.counts[k]
+			if sumCol[k] >= 0 {
+				ag.Sums[wi] = clampMicros(g.sums[k])
+			}
+		}
+		switch {
+		case !src.signal:
+			ag.LastValue = 1_000_000 // a derived event counts 1
+		case g.hasLast:
+			ag.LastValue = g.last
+		}
+	}
+	if a.pg {
+		return q.aggregateCompact(ctx, a, query, outer, keys, &g, file)
+	}
+	query = "SELECT " + strings.Join(outer, ", ") + " FROM (" + query + ") g"
+	rows, err := q.c.QueryContext(ctx, query, a.args...)
+	if err != nil {
+		return mapErr(fmt.Errorf("aggregate %s: %w", src.table, err))
+	}
+	defer rows.Close()
 	// Typed destinations: scanning into interfaces allocated per value.
-	counts := make([]int64, len(froms))
 	sums := make([]sql.NullFloat64, len(froms))
 	var (
 		id      uuid.UUID
 		measure sql.RawBytes
-		latest  time.Time
-		latestS any // SQLite returns MAX(time) as text
+		latest  any // SQLite returns MAX(time) as text
+		last    sql.NullInt64
 	)
 	dest := []any{&id, &measure, &latest}
-	if !a.pg {
-		dest[2] = &latestS
-	}
 	for k := range froms {
-		dest = append(dest, &counts[k])
+		dest = append(dest, &g.counts[k])
 		if sumCol[k] >= 0 {
 			dest = append(dest, &sums[k])
 		}
+	}
+	if len(lasts) > 0 {
+		dest = append(dest, &last)
 	}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return mapErr(err)
 		}
-		t := latest.UTC()
-		if !a.pg {
-			if t, err = asTime(latestS); err != nil {
+		g.source, g.hasLatest, g.hasLast, g.last = string(measure), latest != nil, last.Valid, last.Int64
+		if g.hasLatest {
+			if g.latest, err = asTime(latest); err != nil {
 				return err
 			}
 		}
-		i := qi(string(measure))
-		ag := &get(id)[i]
-		ag.Any, ag.Latest = true, t
-		for wi, k := range windowAt[string(measure)] {
-			ag.Counts[wi] = counts[k]
-			if sumCol[k] >= 0 {
-				ag.Sums[wi] = clampMicros(sums[k].Float64)
+		for k := range sums {
+			g.sums[k] = sums[k].Float64
+		}
+		file(id)
+	}
+	return mapErr(rows.Err())
+}
+
+// aggGroup is one (account, source) row of a grouped aggregate query.
+type aggGroup struct {
+	source    string // the signal measure; "" for a derived source
+	latest    time.Time
+	hasLatest bool
+	counts    []int64   // per distinct window
+	sums      []float64 // per distinct window that has a sum column
+	last      int64
+	hasLast   bool
+	layout    []aggField
+}
+
+// aggField is a value column of a grouped aggregate query: the count ('c') or sum
+// ('s') of distinct window k, or the latest value ('l').
+type aggField struct {
+	kind byte
+	k    int
+}
+
+// parse reads a compact group (aggregateCompact's format) into g.
+func (g *aggGroup) parse(row []byte, keys []string) error {
+	field := func() []byte {
+		f, rest, _ := bytes.Cut(row, []byte{','})
+		row = rest
+		return f
+	}
+	src, err := parseInt(field())
+	if err != nil {
+		return err
+	}
+	g.source = ""
+	if len(keys) > 0 {
+		if src < 0 || src >= int64(len(keys)) {
+			return fmt.Errorf("source %d out of range", src)
+		}
+		g.source = keys[src]
+	}
+	g.hasLatest = false
+	if f := field(); len(f) > 0 {
+		sec, frac, _ := bytes.Cut(f, []byte{'.'})
+		neg := len(sec) > 0 && sec[0] == '-'
+		s, err := parseInt(sec)
+		if err != nil {
+			return err
+		}
+		var micros int64
+		for i := range 6 { // the fraction's microseconds, zero-padded
+			micros *= 10
+			if i < len(frac) {
+				if frac[i] < '0' || frac[i] > '9' {
+					return fmt.Errorf("bad time %q", f)
+				}
+				micros += int64(frac[i] - '0')
 			}
 		}
-		if !src.signal {
-			ag.LastValue = 1_000_000 // a derived event counts 1
+		if neg {
+			micros = -micros
+		}
+		g.latest, g.hasLatest = time.Unix(s, micros*1000).UTC(), true
+	}
+	g.hasLast = false
+	for _, c := range g.layout {
+		f := field()
+		switch c.kind {
+		case 'c':
+			if g.counts[c.k], err = parseInt(f); err != nil {
+				return err
+			}
+		case 's':
+			g.sums[c.k] = 0
+			if len(f) > 0 {
+				if g.sums[c.k], err = strconv.ParseFloat(string(f), 64); err != nil {
+					return err
+				}
+			}
+		case 'l':
+			if len(f) > 0 {
+				if g.last, err = parseInt(f); err != nil {
+					return err
+				}
+				g.hasLast = true
+			}
 		}
 	}
-	return mapErr(rows.Err())
+	return nil
 }
 
-// lastValues fills the latest value of each signal measure of lasts per account: the
-// last by (time, value, id), the order of the scoring index, which PostgreSQL then
-// reads backwards without sorting. Only events since a measure's LastSince are read:
-// an older latest event is no data.
-func (q queries) lastValues(ctx context.Context, b health.Batch, asOf time.Time, lasts []health.EventQuery, qi map[string]int, out map[uuid.UUID][]health.EventAgg) error {
-	a := &sqlArgs{pg: q.postgres()}
-	var all []string // measures read over their whole history
-	var since []string
-	for _, eq := range lasts {
-		if eq.LastSince.IsZero() {
-			all = append(all, eq.Source)
-		} else {
-			since = append(since, "(measure = "+a.add(eq.Source)+" AND time > "+a.add(eq.LastSince.UTC())+")")
+// parseInt parses a decimal integer without the allocation strconv's string costs.
+func parseInt(b []byte) (int64, error) {
+	if len(b) > 18 { // may not fit: let strconv check
+		return strconv.ParseInt(string(b), 10, 64)
+	}
+	neg := len(b) > 0 && b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	if len(b) == 0 {
+		return 0, fmt.Errorf("bad integer %q", b)
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, fmt.Errorf("bad integer %q", b)
 		}
+		n = n*10 + int64(c-'0')
 	}
-	if len(all) > 0 {
-		since = append(since, a.inStrings("measure", all))
+	if neg {
+		n = -n
 	}
-	where := a.accounts("account_id", b) + " AND (" + strings.Join(since, " OR ") + ") AND time <= " + a.add(asOf.UTC())
-	query := "SELECT account_id, measure, value_micros FROM (SELECT account_id, measure, value_micros, " +
-		"ROW_NUMBER() OVER (PARTITION BY account_id, measure ORDER BY time DESC, value_micros DESC, id DESC) AS rn FROM signals WHERE " +
-		where + ") latest WHERE rn = 1"
-	if q.postgres() {
-		query = "SELECT DISTINCT ON (account_id, measure) account_id, measure, value_micros FROM signals WHERE " + where +
-			" ORDER BY account_id DESC, measure DESC, time DESC, value_micros DESC, id DESC"
+	return n, nil
+}
+
+// aggregateCompact runs a grouped aggregate query on PostgreSQL with its groups folded
+// into one text per account: "source,latest,count,sum,…,last;…" (a source by its
+// index in keys, the latest time as epoch seconds, NULL as empty). The client then
+// decodes a row per account instead of one per account and source, which cost it
+// more than anything else in a recompute.
+func (q queries) aggregateCompact(ctx context.Context, a *sqlArgs, inner string, outer, keys []string, g *aggGroup, file func(uuid.UUID)) error {
+	source := "0"
+	if len(keys) > 0 {
+		var b strings.Builder
+		b.WriteString("CASE measure")
+		for i, k := range keys {
+			fmt.Fprintf(&b, " WHEN %s THEN %d", a.add(k), i)
+		}
+		b.WriteString(" END")
+		source = b.String()
 	}
+	parts := []string{source, "','", "EXTRACT(EPOCH FROM " + outer[2] + ")"}
+	if outer[2] == "NULL" {
+		parts[2] = "NULL"
+	}
+	for _, col := range outer[3:] {
+		parts = append(parts, "','", col)
+	}
+	query := "SELECT account_id, string_agg(concat(" + strings.Join(parts, ", ") + "), ';') FROM (" + inner + ") g GROUP BY account_id"
 	rows, err := q.c.QueryContext(ctx, query, a.args...)
 	if err != nil {
-		return mapErr(fmt.Errorf("latest values: %w", err))
+		return mapErr(fmt.Errorf("aggregate: %w", err))
 	}
 	defer rows.Close()
+	var (
+		id   uuid.UUID
+		text sql.RawBytes
+	)
 	for rows.Next() {
-		var id uuid.UUID
-		var measure string
-		var v int64
-		if err := rows.Scan(&id, &measure, &v); err != nil {
+		if err := rows.Scan(&id, &text); err != nil {
 			return mapErr(err)
 		}
-		if aggs := out[id]; aggs != nil {
-			aggs[qi[measure]].LastValue = v
+		for len(text) > 0 {
+			var row []byte
+			row, text, _ = bytes.Cut(text, []byte{';'})
+			if err := g.parse(row, keys); err != nil {
+				return fmt.Errorf("aggregate row %q: %w", row, err)
+			}
+			file(id)
 		}
 	}
 	return mapErr(rows.Err())
 }
 
-// CountsOf implements health.Reader.
+// CountsOf implements health.Reader. Levels are counted one FILTER each (the levels
+// are a fixed set): COUNT(DISTINCT …) sorted every account's contacts.
 func (q queries) CountsOf(ctx context.Context, b health.Batch) (map[uuid.UUID]health.Counts, error) {
 	out := make(map[uuid.UUID]health.Counts, len(b.IDs))
 	if len(b.IDs) == 0 {
 		return out, nil
 	}
 	a := &sqlArgs{pg: q.postgres()}
-	query := "SELECT account_id, COUNT(*), COUNT(DISTINCT CASE WHEN seniority_level <> '' THEN seniority_level END), " +
-		"CAST(SUM(CASE WHEN seniority_level = " + a.add("EXECUTIVE") + " THEN 1 ELSE 0 END) AS BIGINT) FROM contacts WHERE " +
-		a.accounts("account_id", b) + " GROUP BY account_id"
+	cols := []string{"account_id", "COUNT(*)"}
+	exec := -1
+	for i, level := range account.SeniorityLevels {
+		cols = append(cols, "COUNT(*) FILTER (WHERE seniority_level = "+a.add(level)+")")
+		if level == "EXECUTIVE" {
+			exec = i
+		}
+	}
+	query := "SELECT " + strings.Join(cols, ", ") + " FROM contacts WHERE " + a.accounts("account_id", b) + " GROUP BY account_id"
 	rows, err := q.c.QueryContext(ctx, query, a.args...)
 	if err != nil {
 		return nil, mapErr(fmt.Errorf("contact counts: %w", err))
 	}
 	defer rows.Close()
+	var (
+		id     uuid.UUID
+		total  int64
+		levels = make([]int64, len(account.SeniorityLevels))
+		dest   = []any{&id, &total}
+	)
+	for i := range levels {
+		dest = append(dest, &levels[i])
+	}
 	for rows.Next() {
-		var id uuid.UUID
-		var c health.Counts
-		if err := rows.Scan(&id, &c.Contacts, &c.Levels, &c.Executives); err != nil {
+		if err := rows.Scan(dest...); err != nil {
 			return nil, mapErr(err)
+		}
+		c := health.Counts{Contacts: total}
+		for i, n := range levels {
+			if n > 0 {
+				c.Levels++
+			}
+			if i == exec {
+				c.Executives = n
+			}
 		}
 		out[id] = c
 	}

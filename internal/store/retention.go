@@ -22,7 +22,7 @@ import (
 
 // WithRetentionTx runs fn in a transaction.
 func (s *Store) WithRetentionTx(ctx context.Context, fn func(tx retention.Tx) error) error {
-	return withTx(ctx, s.client, s.dialect, func(q queries) error { return fn(&txQueries{q}) })
+	return s.withTx(ctx, func(q queries) error { return fn(&txQueries{q}) })
 }
 
 var _ retention.Tx = (*txQueries)(nil)

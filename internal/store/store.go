@@ -5,6 +5,7 @@ package store
 
 import (
 	"context"
+	stdsql "database/sql"
 	"errors"
 	"fmt"
 
@@ -22,18 +23,22 @@ import (
 type Store struct {
 	queries
 	client *ent.Client
+	db     *stdsql.DB
 }
 
 // queries are the reads and writes shared by the store and its transactions.
 type queries struct {
 	c       *ent.Client
 	dialect string
+	// tx is the transaction c runs in (nil outside one), for what ent cannot send:
+	// PostgreSQL's COPY.
+	tx *stdsql.Tx
 }
 
 // New returns a Store over db.
 func New(db *database.DB) *Store {
 	client := ent.NewClient(ent.Driver(entsql.OpenDB(db.Dialect, db.DB)))
-	return &Store{queries: queries{c: client, dialect: db.Dialect}, client: client}
+	return &Store{queries: queries{c: client, dialect: db.Dialect}, client: client, db: db.DB}
 }
 
 // Client returns the ent client, for tools (seed, benchmarks) that write in bulk.
@@ -43,11 +48,13 @@ var _ account.Store = (*Store)(nil)
 
 // WithTx runs fn in a transaction; it is rolled back when fn fails or panics.
 func (s *Store) WithTx(ctx context.Context, fn func(tx account.Tx) error) error {
-	return withTx(ctx, s.client, s.dialect, func(q queries) error { return fn(&txQueries{q}) })
+	return s.withTx(ctx, func(q queries) error { return fn(&txQueries{q}) })
 }
 
-func withTx(ctx context.Context, client *ent.Client, dialect string, fn func(q queries) error) (err error) {
-	tx, err := client.Tx(ctx)
+// withTx runs fn in a database/sql transaction, with an ent client over it (ent's own
+// transactions hide the *sql.Tx, which COPY needs).
+func (s *Store) withTx(ctx context.Context, fn func(q queries) error) (err error) {
+	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return mapErr(fmt.Errorf("begin transaction: %w", err))
 	}
@@ -57,7 +64,8 @@ func withTx(ctx context.Context, client *ent.Client, dialect string, fn func(q q
 			panic(p)
 		}
 	}()
-	if err := fn(queries{c: tx.Client(), dialect: dialect}); err != nil {
+	client := ent.NewClient(ent.Driver(txDriver{entsql.NewDriver(s.dialect, entsql.Conn{ExecQuerier: tx})}))
+	if err := fn(queries{c: client, dialect: s.dialect, tx: tx}); err != nil {
 		if rerr := tx.Rollback(); rerr != nil {
 			return errors.Join(err, rerr)
 		}
@@ -68,6 +76,19 @@ func withTx(ctx context.Context, client *ent.Client, dialect string, fn func(q q
 	}
 	return nil
 }
+
+// txDriver is an ent driver over a transaction the store began. ent's own nested
+// transactions (an update with edges) join it, as they join an ent transaction.
+type txDriver struct{ *entsql.Driver }
+
+// Tx implements dialect.Driver.
+func (d txDriver) Tx(context.Context) (dialect.Tx, error) { return nestedTx(d), nil }
+
+// nestedTx leaves commit and rollback to the store's transaction.
+type nestedTx struct{ *entsql.Driver }
+
+func (nestedTx) Commit() error   { return nil }
+func (nestedTx) Rollback() error { return nil }
 
 // txQueries are queries inside a transaction.
 type txQueries struct{ queries }

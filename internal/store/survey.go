@@ -20,7 +20,7 @@ import (
 
 // WithSurveyTx runs fn in a transaction.
 func (s *Store) WithSurveyTx(ctx context.Context, fn func(tx survey.Tx) error) error {
-	return withTx(ctx, s.client, s.dialect, func(q queries) error { return fn(&txQueries{q}) })
+	return s.withTx(ctx, func(q queries) error { return fn(&txQueries{q}) })
 }
 
 var _ survey.Tx = (*txQueries)(nil)
