@@ -108,7 +108,7 @@ func (q queries) JobTargets(ctx context.Context, f filter.Expr, createdBy time.T
 		s.Where(sql.GT(s.C(entaccount.FieldID), *after))
 	}
 	query, args := s.OrderBy(s.C(entaccount.FieldID)).Limit(limit).Query()
-	rows, err := q.c.QueryContext(ctx, query, args...)
+	rows, err := q.hotQuery(ctx, query, args...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -486,7 +486,7 @@ func (q queries) currents(ctx context.Context, b health.Batch, lock bool) (map[u
 }
 
 func (q queries) scanCurrents(ctx context.Context, query string, args []any, out map[uuid.UUID]*health.Current) error {
-	rows, err := q.c.QueryContext(ctx, query, args...)
+	rows, err := q.hotQuery(ctx, query, args...)
 	if err != nil {
 		return mapErr(err)
 	}
