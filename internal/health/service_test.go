@@ -188,8 +188,8 @@ func TestLastValues(t *testing.T) {
 		e.signal(t, tie, "trust", 3, t0.AddDate(0, 0, -5), "t1")
 		e.signal(t, tie, "trust", 4, t0.AddDate(0, 0, -5), "t2") // same time: the larger value
 		e.signal(t, tie, "trust", 1, t0.AddDate(0, 0, -50), "t0")
-		e.signal(t, tie, "trust", 5, t0.Add(time.Minute), "late")  // after the moment scored
-		e.signal(t, tie, "logins", 7, t0.AddDate(0, 0, -40), "l1") // outside logins_last's 30 days
+		e.signal(t, tie, "trust", 5, t0.Add(time.Minute), "late")     // after the moment scored
+		e.signal(t, tie, "logins", 7, t0.AddDate(0, 0, -40), "l1")    // outside logins_last's 30 days
 		e.signal(t, tie, "not_scored", 1, t0.AddDate(0, 0, -1), "n1") // a measure no scorecard reads
 		old := e.account(t, "Old", "KEY", "software")
 		e.signal(t, old, "trust", 5, t0.AddDate(0, 0, -400), "t0") // outside trust's 365 days
