@@ -3,6 +3,7 @@ package store
 import (
 	"math"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 
@@ -59,6 +60,15 @@ func TestAggregateGroupParse(t *testing.T) {
 	for _, bad := range []string{"2,,1,,1,", "x,,1,,1,", "0,1.2x,1,,1,", "0,,1a,,1,"} {
 		if err := g.parse([]byte(bad), keys); err == nil {
 			t.Errorf("%q parsed", bad)
+		}
+	}
+}
+
+// appendFloat writes what strconv's shortest 'g' form writes.
+func TestAppendFloat(t *testing.T) {
+	for _, f := range []float64{0, math.Copysign(0, -1), 1, -1, 15, 999999, 1e6, -1e6, 123456.5, 0.1, 1e-7, 66.66666666666666, math.MaxFloat64, math.Inf(1)} {
+		if got, want := string(appendFloat(nil, f)), strconv.FormatFloat(f, 'g', -1, 64); got != want {
+			t.Errorf("appendFloat(%v) = %q, want %q", f, got, want)
 		}
 	}
 }
