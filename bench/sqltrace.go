@@ -211,6 +211,64 @@ func (c *tracedConn) QueryContext(ctx context.Context, query string, args []driv
 	return r, nil
 }
 
+// PrepareContext traces prepared statements too: the store prepares the reads every
+// recompute batch sends, and writes rows with COPY (a prepared statement executed once
+// per row, then once more to end it).
+func (c *tracedConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	st, err := c.pqConn.PrepareContext(ctx, query)
+	if err != nil {
+		return st, err
+	}
+	return &tracedStmt{Stmt: st, t: c.t, shape: c.t.shape(query)}, nil
+}
+
+type tracedStmt struct {
+	driver.Stmt
+	t     *tracer
+	shape string
+}
+
+// values turns positional arguments into what a driver's pre-context methods take.
+func values(args []driver.NamedValue) []driver.Value {
+	vs := make([]driver.Value, len(args))
+	for i, a := range args {
+		vs[i] = a.Value
+	}
+	return vs
+}
+
+func (s *tracedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	t0 := time.Now()
+	var r driver.Result
+	var err error
+	if ec, ok := s.Stmt.(driver.StmtExecContext); ok {
+		r, err = ec.ExecContext(ctx, args)
+	} else {
+		r, err = s.Stmt.Exec(values(args)) // lib/pq's COPY statement has only Exec
+	}
+	s.t.add(s.shape, time.Since(t0))
+	return r, err
+}
+
+func (s *tracedStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	t0 := time.Now()
+	var r driver.Rows
+	var err error
+	if qc, ok := s.Stmt.(driver.StmtQueryContext); ok {
+		r, err = qc.QueryContext(ctx, args)
+	} else {
+		r, err = s.Stmt.Query(values(args)) // as Exec
+	}
+	s.t.add(s.shape, time.Since(t0))
+	if err != nil {
+		return r, err
+	}
+	if pr, ok := r.(pqRows); ok {
+		return &tracedRows{pqRows: pr, t: s.t, shape: s.shape}, nil
+	}
+	return r, nil
+}
+
 func (c *tracedConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	t0 := time.Now()
 	tx, err := c.pqConn.BeginTx(ctx, opts)
