@@ -72,7 +72,7 @@ type healthResult struct {
 // job does not succeed or does not process every account.
 func runHealth(ctx context.Context, cfg config) error {
 	n, m := cfg.healthAccounts, cfg.healthSignals
-	fmt.Printf("health: %d accounts, %d signals over 365 days, default scorecard, recompute batches of %d accounts\n", n, m, cfg.healthBatch)
+	fmt.Printf("health: %d accounts, %d signals over 365 days, default scorecard, recompute batches of %d accounts, %d at once\n", n, m, cfg.healthBatch, cfg.healthParallel)
 	dbURL, drop, err := createDatabase(ctx)
 	if err != nil {
 		return err
@@ -110,7 +110,7 @@ func runHealth(ctx context.Context, cfg config) error {
 
 	// As an admin would start the job; the activity log records the caller.
 	ctx = auth.WithCaller(ctx, auth.Caller{Name: "apiKeys/bench", Role: auth.Admin})
-	svc := health.NewService(store.New(db), health.Options{BatchSize: cfg.healthBatch})
+	svc := health.NewService(store.New(db), health.Options{BatchSize: cfg.healthBatch, Parallel: cfg.healthParallel})
 	if err := svc.EnsureDefault(ctx); err != nil {
 		return fmt.Errorf("default scorecard: %w", err)
 	}

@@ -75,6 +75,7 @@ type config struct {
 	healthAccounts int
 	healthSignals  int
 	healthBatch    int
+	healthParallel int
 	healthArchive  bool
 	healthSQL      bool
 	// The analytics benchmark (scenario "analytics", analytics.go).
@@ -111,6 +112,7 @@ func main() {
 	flag.IntVar(&cfg.healthAccounts, "health-accounts", 100000, "accounts to load and recompute in the "+healthScenario+" scenario")
 	flag.IntVar(&cfg.healthSignals, "health-signals", 2000000, "signals to load in the "+healthScenario+" scenario, spread over the default scorecard's 7 signal measures and the last 365 days")
 	flag.IntVar(&cfg.healthBatch, "health-batch", 1000, "accounts per recompute transaction in the "+healthScenario+" scenario (the health service's BatchSize)")
+	flag.IntVar(&cfg.healthParallel, "health-parallel", 2, "batches of a recompute job in flight at once in the "+healthScenario+" scenario (the health service's Parallel)")
 	flag.BoolVar(&cfg.healthArchive, "health-archive", true, "also load a few contacts, interactions and won deals per account in the "+healthScenario+" scenario, which the default scorecard's relationship measures read")
 	flag.BoolVar(&cfg.healthSQL, "health-sql", false, "count and time the statements each "+healthScenario+" recompute pass sends, and print them")
 	flag.IntVar(&cfg.analyticsAccounts, "analytics-accounts", 100000, "accounts to load in the "+analyticsScenario+" scenario")
@@ -174,8 +176,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "bench: need -cases-count >= 1, -cases-rounds >= 1")
 		os.Exit(2)
 	}
-	if cfg.healthAccounts < 1 || cfg.healthSignals < 0 || cfg.healthBatch < 1 {
-		fmt.Fprintln(os.Stderr, "bench: need -health-accounts >= 1, -health-signals >= 0, -health-batch >= 1")
+	if cfg.healthAccounts < 1 || cfg.healthSignals < 0 || cfg.healthBatch < 1 || cfg.healthParallel < 1 {
+		fmt.Fprintln(os.Stderr, "bench: need -health-accounts >= 1, -health-signals >= 0, -health-batch >= 1, -health-parallel >= 1")
 		os.Exit(2)
 	}
 

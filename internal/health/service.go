@@ -27,6 +27,9 @@ var (
 	ErrNotFound = account.ErrNotFound
 	ErrStale    = account.ErrStale
 	ErrUnique   = account.ErrUnique
+	// ErrCurrentMoved: a current row another transaction wrote got in the way of
+	// InsertCurrents (which then wrote nothing).
+	ErrCurrentMoved = errors.New("an account's current health row was written meanwhile")
 )
 
 // Options tune the service.
@@ -858,11 +861,10 @@ func (s *Service) scoreLocking(ctx context.Context, tx Tx, cards []*Scorecard, t
 			}
 		}
 	}
-	if err := tx.InsertScores(ctx, newScores); err != nil {
-		return st, err
-	}
 	// Accounts scored for the first time are inserted, the cheaper write (a whole first
-	// recompute is made of them).
+	// recompute is made of them). Their rows could not be locked, being absent: one that
+	// another transaction inserted since is found here, before anything is written, and
+	// the batch is scored again against it, as for a row that moved.
 	var fresh, replaced []*Current
 	for _, c := range upserts {
 		if currents[c.Account] == nil {
@@ -871,10 +873,15 @@ func (s *Service) scoreLocking(ctx context.Context, tx Tx, cards []*Scorecard, t
 			replaced = append(replaced, c)
 		}
 	}
-	if err := tx.InsertCurrents(ctx, fresh); err != nil {
+	if err := tx.InsertCurrents(ctx, fresh); errors.Is(err, ErrCurrentMoved) {
+		return s.scoreLocking(ctx, tx, cards, ts, dense, asOf, jobID, true)
+	} else if err != nil {
 		return st, err
 	}
 	if err := tx.UpsertCurrents(ctx, replaced); err != nil {
+		return st, err
+	}
+	if err := tx.InsertScores(ctx, newScores); err != nil {
 		return st, err
 	}
 	for _, o := range expired {

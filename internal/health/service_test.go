@@ -1066,7 +1066,8 @@ func TestSurveyDetractorsMeasure(t *testing.T) {
 // between the batch's plain read and its write.
 type raceStore struct {
 	health.Store
-	hook func()
+	hook       func() // runs once, before a batch locks the rows it will write
+	insertHook func() // runs once, before a batch inserts first current rows
 }
 
 func (r *raceStore) WithHealthTx(ctx context.Context, fn func(tx health.Tx) error) error {
@@ -1084,6 +1085,65 @@ func (t *raceTx) LockCurrents(ctx context.Context, b health.Batch) (map[uuid.UUI
 		h()
 	}
 	return t.Tx.LockCurrents(ctx, b)
+}
+
+func (t *raceTx) InsertCurrents(ctx context.Context, cs []*health.Current) error {
+	if h := t.r.insertHook; h != nil && len(cs) > 0 {
+		t.r.insertHook = nil
+		h()
+	}
+	return t.Tx.InsertCurrents(ctx, cs)
+}
+
+// TestFirstScoresMeet: a job batch finds an account without a current row, and another
+// transaction gives it one before the batch inserts its own (absent rows cannot be
+// locked). The batch scores again against that row: its score follows the other as the
+// account's second, with a change. PostgreSQL only, as below.
+func TestFirstScoresMeet(t *testing.T) {
+	db := testdb.Open(t, "postgres")
+	e := newEnv(db)
+	e.card(t)
+	acc := e.account(t, "Acme", "", "")
+	e.account(t, "Globex", "", "") // two accounts a batch: a batch of one locks first
+	e.signal(t, acc, "logins", 90, t0.Add(-time.Hour), "1")
+	e.signal(t, acc, "logins", 30, t0.Add(45*time.Minute), "2") // counted by the job only
+	e.clk.t = t0.Add(time.Hour)
+	rs := &raceStore{Store: store.New(db)}
+	racing := health.NewService(rs, health.Options{Now: e.clk.now, BatchSize: 3})
+	job, err := racing.StartRecompute(e.ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var other *health.HealthScore
+	rs.insertHook = func() {
+		e.clk.t = t0.Add(30 * time.Minute) // a moment before the job's
+		defer func() { e.clk.t = t0.Add(time.Hour) }()
+		if other, err = e.health.ComputeHealthScore(e.ctx, acc); err != nil {
+			t.Errorf("compute while the batch runs: %v", err)
+		}
+	}
+	if _, err := racing.RunJobs(e.ctx, "w"); err != nil {
+		t.Fatal(err)
+	}
+	if rs.insertHook != nil || other == nil {
+		t.Fatal("the batch never inserted first current rows")
+	}
+	h, err := e.health.GetHealthScore(e.ctx, acc, nil)
+	if err != nil || !h.Computed.ComputeTime.Equal(job.ComputeTime) {
+		t.Fatalf("after the race = %+v, %v; want the job's score", h, err)
+	}
+	want := math.Round((h.Computed.Score-other.Computed.Score)*100) / 100
+	if h.Change == nil || *h.Change != want || want == 0 {
+		t.Errorf("change = %v, want %v (against the score that got in first)", h.Change, want)
+	}
+	hist, err := e.health.ListHealthScoreHistory(e.ctx, acc, 10, "")
+	if err != nil || len(hist.Items) != 2 {
+		t.Fatalf("history = %d rows, %v; want 2", len(hist.Items), err)
+	}
+	done, _ := racing.GetJob(e.ctx, job.ID)
+	if done.State != health.JobSucceeded || done.Processed != 2 {
+		t.Fatalf("job = %s", done)
+	}
 }
 
 // TestOverrideBetweenReadAndWrite: a batch reads current rows without locking them and

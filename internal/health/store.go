@@ -108,8 +108,9 @@ type Tx interface {
 	// transaction (scoring reads batches of accounts by id).
 	PreferIndexes(ctx context.Context) error
 	UpsertCurrents(ctx context.Context, cs []*Current) error
-	// InsertCurrents writes the current rows of accounts that had none when read; a
-	// row another transaction wrote since is replaced as UpsertCurrents would.
+	// InsertCurrents writes the current rows of accounts that had none when read. If
+	// another transaction has written one since, it writes none of them and returns
+	// ErrCurrentMoved.
 	InsertCurrents(ctx context.Context, cs []*Current) error
 	InsertOverride(ctx context.Context, o *Override) error
 	// EndOverride ends an override at t, by whom and why.

@@ -479,15 +479,22 @@ func (q queries) currents(ctx context.Context, b health.Batch, lock bool) (map[u
 			// never deadlock. (SQLite has one writer at a time.)
 			query += " ORDER BY id FOR UPDATE"
 		}
-		if err := q.scanCurrents(ctx, query, a.args, out); err != nil {
+		if err := q.scanCurrents(ctx, query, a.args, !lock, out); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
 }
 
-func (q queries) scanCurrents(ctx context.Context, query string, args []any, out map[uuid.UUID]*health.Current) error {
-	rows, err := q.hotQuery(ctx, query, args...)
+// scanCurrents runs query, prepared when hot. (Locking reads are not: an override's
+// lock of one row shares their text, and a plan PostgreSQL settled on outside a
+// scoring transaction, while the table was small, could be a whole-table scan.)
+func (q queries) scanCurrents(ctx context.Context, query string, args []any, hot bool, out map[uuid.UUID]*health.Current) error {
+	run := q.c.QueryContext
+	if hot {
+		run = q.hotQuery
+	}
+	rows, err := run(ctx, query, args...)
 	if err != nil {
 		return mapErr(err)
 	}
@@ -954,9 +961,9 @@ func (q txQueries) UpsertCurrents(ctx context.Context, cs []*health.Current) err
 	return nil
 }
 
-// InsertCurrents implements health.Tx: on PostgreSQL with COPY, inside a savepoint; a
-// row that another transaction inserted meanwhile fails the COPY, which is then undone
-// and the rows upserted.
+// InsertCurrents implements health.Tx: on PostgreSQL with COPY, inside a savepoint
+// that a row another transaction inserted meanwhile rolls back. (SQLite has one
+// writer: a row written since this transaction read fails its first write instead.)
 func (q txQueries) InsertCurrents(ctx context.Context, cs []*health.Current) error {
 	if len(cs) == 0 || !q.postgres() {
 		return q.UpsertCurrents(ctx, cs)
@@ -980,7 +987,7 @@ func (q txQueries) InsertCurrents(ctx context.Context, cs []*health.Current) err
 	if _, rerr := q.c.ExecContext(ctx, "ROLLBACK TO SAVEPOINT new_currents"); rerr != nil {
 		return errors.Join(err, mapErr(rerr))
 	}
-	return q.UpsertCurrents(ctx, cs)
+	return health.ErrCurrentMoved
 }
 
 // arrayText renders a value as a PostgreSQL array element.

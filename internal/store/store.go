@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
@@ -40,7 +41,7 @@ type queries struct {
 // New returns a Store over db.
 func New(db *database.DB) *Store {
 	client := ent.NewClient(ent.Driver(entsql.OpenDB(db.Dialect, db.DB)))
-	stmts := &stmtCache{db: db.DB, m: map[string]*stdsql.Stmt{}}
+	stmts := &stmtCache{db: db.DB, m: map[string]*stdsql.Stmt{}, pending: map[string]bool{}}
 	return &Store{queries: queries{c: client, dialect: db.Dialect, stmts: stmts}, client: client, db: db.DB}
 }
 
@@ -85,39 +86,63 @@ func (s *Store) withTx(ctx context.Context, fn func(q queries) error) (err error
 // once when a generic plan is as good (parsing and planning were a tenth of the
 // server's time for a recompute that found nothing changed).
 type stmtCache struct {
-	db *stdsql.DB
-	mu sync.Mutex
-	m  map[string]*stdsql.Stmt
+	db      *stdsql.DB
+	mu      sync.Mutex
+	m       map[string]*stdsql.Stmt
+	pending map[string]bool
 }
 
-// maxStmts bounds the cache: statements are per scorecard plan, which changes rarely.
+// maxStmts bounds the cache: statements are per scorecard plan and job filter, which
+// change rarely; a full cache starts over.
 const maxStmts = 64
 
-// stmt returns query prepared, or nil when the cache is full.
-func (c *stmtCache) stmt(ctx context.Context, query string) (*stdsql.Stmt, error) {
+// stmt returns query prepared, or nil when it is not yet. A statement is prepared in
+// the background, on a connection of its own: a caller inside a transaction already
+// holds one, and waiting for a second could wait forever with every connection held
+// by such callers.
+func (c *stmtCache) stmt(query string) *stdsql.Stmt {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if st, ok := c.m[query]; ok || len(c.m) >= maxStmts {
-		return st, nil
+	if st, ok := c.m[query]; ok {
+		return st
 	}
-	st, err := c.db.PrepareContext(ctx, query)
-	if err != nil {
-		return nil, err
+	if !c.pending[query] {
+		c.pending[query] = true
+		go c.prepare(query)
 	}
-	c.m[query] = st
-	return st, nil
+	return nil
 }
 
-// hotQuery runs a query every scoring batch sends: prepared on PostgreSQL. (SQLite's
-// statements differ in their number of placeholders, and parsing is cheap there.)
+func (c *stmtCache) prepare(query string) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := c.db.PrepareContext(ctx, query)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.pending, query)
+	if err != nil {
+		return // sent unprepared; tried again next time
+	}
+	if len(c.m) >= maxStmts {
+		for q, old := range c.m {
+			delete(c.m, q)
+			// Closed later: a caller may have just taken it from the cache. (A statement
+			// a transaction uses is closed when the transaction ends.)
+			time.AfterFunc(time.Minute, func() { _ = old.Close() })
+		}
+	}
+	c.m[query] = st
+}
+
+// hotQuery runs a query every scoring batch sends: prepared on PostgreSQL once the
+// cache has it. (SQLite's statements differ in their number of placeholders, and
+// parsing is cheap there.)
 func (q queries) hotQuery(ctx context.Context, query string, args ...any) (*stdsql.Rows, error) {
 	if !q.postgres() || q.stmts == nil {
 		return q.c.QueryContext(ctx, query, args...)
 	}
-	st, err := q.stmts.stmt(ctx, query)
+	st := q.stmts.stmt(query)
 	switch {
-	case err != nil:
-		return nil, err
 	case st == nil:
 		return q.c.QueryContext(ctx, query, args...)
 	case q.tx != nil:
