@@ -846,18 +846,24 @@ func (s *Service) scoreLocking(ctx context.Context, tx Tx, cards []*Scorecard, t
 		}
 		upserts = append(upserts, next)
 	}
-	if !lockFirst && len(upserts) > 0 {
-		ids := make([]uuid.UUID, len(upserts))
-		for i, c := range upserts {
-			ids[i] = c.Account
+	if !lockFirst {
+		// Rows that were absent have nothing to lock; InsertCurrents finds one that
+		// appeared since.
+		var ids []uuid.UUID
+		for _, c := range upserts {
+			if currents[c.Account] != nil {
+				ids = append(ids, c.Account)
+			}
 		}
-		locked, err := tx.LockCurrents(ctx, Batch{IDs: ids})
-		if err != nil {
-			return st, err
-		}
-		for _, id := range ids {
-			if !sameRow(currents[id], locked[id]) {
-				return s.scoreLocking(ctx, tx, cards, ts, dense, asOf, jobID, true) // moved under us
+		if len(ids) > 0 {
+			locked, err := tx.LockCurrents(ctx, Batch{IDs: ids})
+			if err != nil {
+				return st, err
+			}
+			for _, id := range ids {
+				if !sameRow(currents[id], locked[id]) {
+					return s.scoreLocking(ctx, tx, cards, ts, dense, asOf, jobID, true) // moved under us
+				}
 			}
 		}
 	}
