@@ -152,7 +152,8 @@ func (q queries) hotQuery(ctx context.Context, query string, args ...any) (*stds
 }
 
 // txDriver is an ent driver over a transaction the store began. ent's own nested
-// transactions (an update with edges) join it, as they join an ent transaction.
+// transactions (an update with edges) join it, as they join an ent transaction. (So
+// would a client.Tx call, which an ent transaction refuses; the store makes none.)
 type txDriver struct{ *entsql.Driver }
 
 // Tx implements dialect.Driver.
