@@ -1095,21 +1095,28 @@ func (t *raceTx) InsertCurrents(ctx context.Context, cs []*health.Current) error
 	return t.Tx.InsertCurrents(ctx, cs)
 }
 
+// newRace sets up a race on PostgreSQL: account acc with a signal and a second account
+// (two accounts a batch: a batch of one locks first), and a service over rs whose
+// hooks run inside a batch.
+func newRace(t *testing.T) (e *env, acc uuid.UUID, rs *raceStore, racing *health.Service) {
+	db := testdb.Open(t, "postgres")
+	e = newEnv(db)
+	e.card(t)
+	acc = e.account(t, "Acme", "", "")
+	e.account(t, "Globex", "", "")
+	e.signal(t, acc, "logins", 90, t0.Add(-time.Hour), "1")
+	rs = &raceStore{Store: store.New(db)}
+	return e, acc, rs, health.NewService(rs, health.Options{Now: e.clk.now, BatchSize: 3})
+}
+
 // TestFirstScoresMeet: a job batch finds an account without a current row, and another
 // transaction gives it one before the batch inserts its own (absent rows cannot be
 // locked). The batch scores again against that row: its score follows the other as the
 // account's second, with a change. PostgreSQL only, as below.
 func TestFirstScoresMeet(t *testing.T) {
-	db := testdb.Open(t, "postgres")
-	e := newEnv(db)
-	e.card(t)
-	acc := e.account(t, "Acme", "", "")
-	e.account(t, "Globex", "", "") // two accounts a batch: a batch of one locks first
-	e.signal(t, acc, "logins", 90, t0.Add(-time.Hour), "1")
+	e, acc, rs, racing := newRace(t)
 	e.signal(t, acc, "logins", 30, t0.Add(45*time.Minute), "2") // counted by the job only
 	e.clk.t = t0.Add(time.Hour)
-	rs := &raceStore{Store: store.New(db)}
-	racing := health.NewService(rs, health.Options{Now: e.clk.now, BatchSize: 3})
 	job, err := racing.StartRecompute(e.ctx, "")
 	if err != nil {
 		t.Fatal(err)
@@ -1151,19 +1158,12 @@ func TestFirstScoresMeet(t *testing.T) {
 // scores again, locking first), and the new score is still written. PostgreSQL only:
 // SQLite has one writer at a time, so nothing can land in between there.
 func TestOverrideBetweenReadAndWrite(t *testing.T) {
-	db := testdb.Open(t, "postgres")
-	e := newEnv(db)
-	e.card(t)
-	acc := e.account(t, "Acme", "", "")
-	e.account(t, "Globex", "", "") // two accounts a batch: a batch of one locks first
-	e.signal(t, acc, "logins", 90, t0.Add(-time.Hour), "1")
+	e, acc, rs, racing := newRace(t)
 	if _, err := e.health.ComputeHealthScore(e.ctx, acc); err != nil {
 		t.Fatal(err)
 	}
 	e.clk.t = t0.Add(time.Hour)
 	e.signal(t, acc, "logins", 5, t0.Add(30*time.Minute), "2")
-	rs := &raceStore{Store: store.New(db)}
-	racing := health.NewService(rs, health.Options{Now: e.clk.now, BatchSize: 3})
 	rs.hook = func() {
 		if _, err := e.health.OverrideHealthScore(e.ctx, acc, &health.Override{Grade: health.GradeGreen, Reason: "renewal signed"}); err != nil {
 			t.Errorf("override while the batch runs: %v", err)
