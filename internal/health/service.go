@@ -846,37 +846,31 @@ func (s *Service) scoreLocking(ctx context.Context, tx Tx, cards []*Scorecard, t
 		}
 		upserts = append(upserts, next)
 	}
-	if !lockFirst {
-		// Rows that were absent have nothing to lock; InsertCurrents finds one that
-		// appeared since.
-		var ids []uuid.UUID
-		for _, c := range upserts {
-			if currents[c.Account] != nil {
-				ids = append(ids, c.Account)
-			}
-		}
-		if len(ids) > 0 {
-			locked, err := tx.LockCurrents(ctx, Batch{IDs: ids})
-			if err != nil {
-				return st, err
-			}
-			for _, id := range ids {
-				if !sameRow(currents[id], locked[id]) {
-					return s.scoreLocking(ctx, tx, cards, ts, dense, asOf, jobID, true) // moved under us
-				}
-			}
-		}
-	}
 	// Accounts scored for the first time are inserted, the cheaper write (a whole first
 	// recompute is made of them). Their rows could not be locked, being absent: one that
-	// another transaction inserted since is found here, before anything is written, and
-	// the batch is scored again against it, as for a row that moved.
+	// another transaction inserted since is found by InsertCurrents, before anything is
+	// written, and the batch is scored again against it, as for a row that moved.
 	var fresh, replaced []*Current
 	for _, c := range upserts {
 		if currents[c.Account] == nil {
 			fresh = append(fresh, c)
 		} else {
 			replaced = append(replaced, c)
+		}
+	}
+	if !lockFirst && len(replaced) > 0 {
+		ids := make([]uuid.UUID, len(replaced))
+		for i, c := range replaced {
+			ids[i] = c.Account
+		}
+		locked, err := tx.LockCurrents(ctx, Batch{IDs: ids})
+		if err != nil {
+			return st, err
+		}
+		for _, id := range ids {
+			if !sameRow(currents[id], locked[id]) {
+				return s.scoreLocking(ctx, tx, cards, ts, dense, asOf, jobID, true) // moved under us
+			}
 		}
 	}
 	if err := tx.InsertCurrents(ctx, fresh); errors.Is(err, ErrCurrentMoved) {
