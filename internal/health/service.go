@@ -914,7 +914,7 @@ func overrideIDs(cs map[uuid.UUID]*Current) []uuid.UUID {
 }
 
 // sameRow reports whether two reads of an account's current row found it unchanged
-// (both absent counts as unchanged: a first score's insert is an upsert).
+// (both absent counts as unchanged: InsertCurrents catches a row that appears later).
 func sameRow(a, b *Current) bool {
 	if a == nil || b == nil {
 		return a == nil && b == nil

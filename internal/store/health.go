@@ -962,8 +962,8 @@ func (q txQueries) UpsertCurrents(ctx context.Context, cs []*health.Current) err
 }
 
 // InsertCurrents implements health.Tx: on PostgreSQL with COPY, inside a savepoint
-// that a row another transaction inserted meanwhile rolls back. (SQLite has one
-// writer: a row written since this transaction read fails its first write instead.)
+// that a row another transaction inserted meanwhile rolls back. (SQLite transactions
+// begin immediate, as writers: no row can be written between their reads and writes.)
 func (q txQueries) InsertCurrents(ctx context.Context, cs []*health.Current) error {
 	if len(cs) == 0 || !q.postgres() {
 		return q.UpsertCurrents(ctx, cs)

@@ -119,10 +119,12 @@ func (c *stmtCache) prepare(query string) {
 	st, err := c.db.PrepareContext(ctx, query)
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	delete(c.pending, query)
 	if err != nil {
-		return // sent unprepared; tried again next time
+		// Sent unprepared meanwhile; tried again in a minute, not on every call.
+		time.AfterFunc(time.Minute, func() { c.mu.Lock(); delete(c.pending, query); c.mu.Unlock() })
+		return
 	}
+	delete(c.pending, query)
 	if len(c.m) >= maxStmts {
 		for q, old := range c.m {
 			delete(c.m, q)
