@@ -775,9 +775,9 @@ type pgTime time.Time
 func (t pgTime) String() string { return time.Time(t).UTC().Format("2006-01-02 15:04:05.999999Z07:00") }
 
 // copyRows writes n rows into table with PostgreSQL's COPY, row(i) giving the values
-// in cols order (nil for NULL).
+// in cols order (nil for NULL). table and cols are the store's own names.
 func (q txQueries) copyRows(ctx context.Context, table string, cols []string, n int, row func(i int) []any) error {
-	st, err := q.tx.PrepareContext(ctx, pq.CopyIn(table, cols...))
+	st, err := q.tx.PrepareContext(ctx, "COPY "+table+" ("+strings.Join(cols, ", ")+") FROM STDIN")
 	if err != nil {
 		return mapErr(err)
 	}
