@@ -212,8 +212,8 @@ func (c *tracedConn) QueryContext(ctx context.Context, query string, args []driv
 }
 
 // PrepareContext traces prepared statements too: the store prepares the reads every
-// recompute batch sends, and writes rows with COPY (a prepared statement executed once
-// per row, then once more to end it).
+// recompute batch sends, and writes rows with COPY (a prepared statement that takes
+// chunks of rows, then an Exec that ends it).
 func (c *tracedConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
 	st, err := c.pqConn.PrepareContext(ctx, query)
 	if err != nil {
@@ -246,6 +246,21 @@ func (s *tracedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) 
 	} else {
 		r, err = s.Stmt.Exec(values(args)) // lib/pq's COPY statement has only Exec
 	}
+	s.t.add(s.shape, time.Since(t0))
+	return r, err
+}
+
+// CopyData forwards the rows of a COPY (the store formats them itself); its time is
+// the statement's.
+func (s *tracedStmt) CopyData(ctx context.Context, line string) (driver.Result, error) {
+	cd, ok := s.Stmt.(interface {
+		CopyData(context.Context, string) (driver.Result, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("bench: %T does not take COPY data", s.Stmt)
+	}
+	t0 := time.Now()
+	r, err := cd.CopyData(ctx, line)
 	s.t.add(s.shape, time.Since(t0))
 	return r, err
 }

@@ -403,15 +403,54 @@ func (q txQueries) ClearDefault(ctx context.Context) error {
 
 // ---- Scores ----
 
-func toScore(r *ent.HealthScore) (*health.Score, error) {
+func (q queries) toScore(ctx context.Context, r *ent.HealthScore) (*health.Score, error) {
 	s := &health.Score{ID: r.ID, Account: r.AccountID, Scorecard: r.ScorecardID, ScorecardVersion: r.ScorecardVersion,
 		Result: health.Result{Score: r.Score, Grade: r.Grade}, ComputeTime: r.ComputeTime.UTC(), Job: r.JobID}
-	cs, err := decodeContributions(r.Contributions)
+	cs, named, err := decodeContributions(r.Contributions)
 	if err != nil {
 		return nil, fmt.Errorf("score %s: %w", r.ID, err)
 	}
+	if !named && len(cs) > 0 {
+		names, err := q.measureNames(ctx, r.ScorecardID, r.ScorecardVersion)
+		if err != nil {
+			return nil, fmt.Errorf("score %s: %w", r.ID, err)
+		}
+		if len(names) != len(cs) {
+			return nil, fmt.Errorf("score %s: %d contributions for the %d measures of scorecard %s version %d", r.ID, len(cs), len(names), r.ScorecardID, r.ScorecardVersion)
+		}
+		for i := range cs {
+			cs[i].Measure, cs[i].Group = names[i].key, names[i].group
+		}
+	}
 	s.Contributions = cs
 	return s, nil
+}
+
+// measureName is a scorecard measure's key and group.
+type measureName struct{ key, group string }
+
+// measureNames returns the measures of a scorecard version, in order: history rows
+// store contributions by position. A version never changes once created (an edit
+// makes a new one), so they are cached.
+func (q queries) measureNames(ctx context.Context, id uuid.UUID, version int) ([]measureName, error) {
+	k := versionKey{id, version}
+	if names, ok := q.names.get(k); ok {
+		return names, nil
+	}
+	v, err := q.c.ScorecardVersion.Query().Where(scorecardversion.ScorecardID(id), scorecardversion.Version(version)).Only(ctx)
+	if err != nil {
+		return nil, mapErr(fmt.Errorf("scorecard %s version %d: %w", id, version, err))
+	}
+	var def health.Definition
+	if err := json.Unmarshal([]byte(v.Definition), &def); err != nil {
+		return nil, fmt.Errorf("scorecard %s version %d: %w", id, version, err)
+	}
+	names := make([]measureName, len(def.Measures))
+	for i, m := range def.Measures {
+		names[i] = measureName{m.Key, m.Group}
+	}
+	q.names.put(k, names)
+	return names, nil
 }
 
 func toCurrent(r *ent.AccountHealth) *health.Current {
@@ -609,7 +648,7 @@ func (q queries) GetScore(ctx context.Context, id uuid.UUID) (*health.Score, err
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	return toScore(r)
+	return q.toScore(ctx, r)
 }
 
 func (q queries) ScoreAt(ctx context.Context, acc uuid.UUID, t time.Time) (*health.Score, error) {
@@ -618,7 +657,7 @@ func (q queries) ScoreAt(ctx context.Context, acc uuid.UUID, t time.Time) (*heal
 	if err != nil {
 		return nil, mapErr(err)
 	}
-	return toScore(r)
+	return q.toScore(ctx, r)
 }
 
 func (q queries) ScoresAt(ctx context.Context, ids []uuid.UUID, t time.Time) (map[uuid.UUID]float64, error) {
@@ -673,7 +712,7 @@ func (q queries) ListScores(ctx context.Context, acc uuid.UUID, size int, after 
 	})
 	out := make([]*health.Score, len(rows))
 	for i, r := range rows {
-		if out[i], err = toScore(r); err != nil {
+		if out[i], err = q.toScore(ctx, r); err != nil {
 			return nil, nil, err
 		}
 	}
@@ -729,23 +768,30 @@ func (q txQueries) InsertScores(ctx context.Context, ss []*health.Score) error {
 	}
 	if q.postgres() {
 		// A pass's rows share their scorecard, moment and job: their text is made once.
-		texts := map[any]string{}
-		text := func(v fmt.Stringer) string {
-			t, ok := texts[v]
-			if !ok {
-				t = v.String()
-				texts[v] = t
-			}
-			return t
-		}
-		return q.copyRows(ctx, "health_scores", scoreCols, len(ss), func(i int) []any {
+		var (
+			card  sharedText[uuid.UUID]
+			at    sharedText[time.Time]
+			job   sharedText[uuid.UUID]
+			toPG  = func(t time.Time) string { return t.UTC().Format(pgTimeLayout) }
+			uuidS = func(id uuid.UUID) string { return id.String() }
+		)
+		var contributions []byte
+		return q.copyRows(ctx, "health_scores", scoreCols, len(ss), func(i int, w *copyWriter) {
 			s := ss[i]
-			var job any
+			w.uuid(s.ID)
+			w.uuid(s.Account)
+			w.raw(card.get(s.Scorecard, uuidS))
+			w.int(int64(s.ScorecardVersion))
+			w.float(s.Score)
+			w.text(s.Grade)
+			contributions = appendContributions(contributions[:0], s.Contributions)
+			w.textBytes(contributions)
+			w.raw(at.get(s.ComputeTime, toPG))
 			if s.Job != nil {
-				job = text(*s.Job)
+				w.raw(job.get(*s.Job, uuidS))
+			} else {
+				w.null()
 			}
-			return []any{s.ID.String(), s.Account.String(), text(s.Scorecard), int64(s.ScorecardVersion), s.Score, s.Grade,
-				string(encodeContributions(s.Contributions)), text(pgTime(s.ComputeTime)), job}
 		})
 	}
 	for _, part := range chunks(ss, 1000) {
@@ -769,50 +815,23 @@ func (q txQueries) InsertScores(ctx context.Context, ss []*health.Score) error {
 
 var scoreCols = []string{"id", "account_id", "scorecard_id", "scorecard_version", "score", "grade", "contributions", "compute_time", "job_id"}
 
-// pgTime is a time as PostgreSQL reads it, at microsecond precision.
-type pgTime time.Time
-
-func (t pgTime) String() string { return time.Time(t).UTC().Format("2006-01-02 15:04:05.999999Z07:00") }
-
-// copyRows writes n rows into table with PostgreSQL's COPY, row(i) giving the values
-// in cols order (nil for NULL). table and cols are the store's own names.
-func (q txQueries) copyRows(ctx context.Context, table string, cols []string, n int, row func(i int) []any) error {
-	st, err := q.tx.PrepareContext(ctx, "COPY "+table+" ("+strings.Join(cols, ", ")+") FROM STDIN")
-	if err != nil {
-		return mapErr(err)
-	}
-	for i := range n {
-		if _, err := st.ExecContext(ctx, row(i)...); err != nil {
-			return errors.Join(mapErr(err), st.Close())
-		}
-	}
-	if _, err := st.ExecContext(ctx); err != nil { // flushes and ends the COPY
-		return errors.Join(mapErr(err), st.Close())
-	}
-	return mapErr(st.Close())
+// Contributions are stored compactly, one "raw|normalized|weight|points|flags" per
+// measure of the scorecard version, in its order, joined by ";" (raw empty when missing;
+// flags "m" missing, "s" skipped). A recompute writes hundreds of thousands of them:
+// JSON cost twice the bytes and the time, and the measures' keys and groups, which the
+// version names, were 60 % of the text. Floats are written in their shortest exact
+// form, so they read back bit for bit. Rows written before carry the names
+// ("measure|group|raw|…") or are JSON; both still read.
+func encodeContributions(cs []health.Contribution) []byte {
+	return appendContributions(make([]byte, 0, 24*len(cs)), cs)
 }
 
-// Contributions are stored compactly, one "measure|group|raw|normalized|weight|points|flags"
-// per measure, joined by ";" (raw empty when missing; flags "m" missing, "s" skipped).
-// A recompute writes hundreds of thousands of them; JSON (kept as a fallback for keys
-// with separator characters, and read back either way) costs twice the bytes and the
-// time. Floats are written in their shortest exact form, so they read back bit for bit.
-func encodeContributions(cs []health.Contribution) []byte {
-	for _, c := range cs {
-		if strings.ContainsAny(c.Measure, "|;\n") || strings.ContainsAny(c.Group, "|;\n") {
-			b, _ := json.Marshal(cs)
-			return b
-		}
-	}
-	b := make([]byte, 0, 64*len(cs))
+// appendContributions appends encodeContributions' text to b.
+func appendContributions(b []byte, cs []health.Contribution) []byte {
 	for i, c := range cs {
 		if i > 0 {
 			b = append(b, ';')
 		}
-		b = append(b, c.Measure...)
-		b = append(b, '|')
-		b = append(b, c.Group...)
-		b = append(b, '|')
 		if c.Raw != nil {
 			b = appendFloat(b, *c.Raw)
 		}
@@ -831,7 +850,6 @@ func encodeContributions(cs []health.Contribution) []byte {
 	return b
 }
 
-// decodeContributions reads what encodeContributions wrote.
 // appendFloat appends f in its shortest exact form ('g'). Whole numbers below 10⁶,
 // most counts, weights and bands, take the integer path: the same text, a fifth of
 // the time (a first recompute formats four floats per measure and account).
@@ -842,40 +860,45 @@ func appendFloat(b []byte, f float64) []byte {
 	return strconv.AppendFloat(b, f, 'g', -1, 64)
 }
 
-func decodeContributions(s string) ([]health.Contribution, error) {
+// decodeContributions reads what encodeContributions (or an earlier version) wrote;
+// named tells whether the text carried the measures' keys and groups.
+func decodeContributions(s string) (cs []health.Contribution, named bool, err error) {
 	if strings.HasPrefix(s, "[") {
-		var cs []health.Contribution
 		err := json.Unmarshal([]byte(s), &cs)
-		return cs, err
+		return cs, true, err
 	}
 	if s == "" {
-		return nil, nil
+		return nil, true, nil
 	}
 	parts := strings.Split(s, ";")
-	cs := make([]health.Contribution, len(parts))
+	cs = make([]health.Contribution, len(parts))
 	for i, p := range parts {
 		f := strings.Split(p, "|")
-		if len(f) != 7 {
-			return nil, fmt.Errorf("contribution %d: %d fields", i, len(f))
+		if len(f) != 5 && len(f) != 7 || i > 0 && named != (len(f) == 7) {
+			return nil, false, fmt.Errorf("contribution %d: %d fields", i, len(f))
 		}
-		c := health.Contribution{Measure: f[0], Group: f[1], Missing: strings.Contains(f[6], "m"), Skipped: strings.Contains(f[6], "s")}
-		if f[2] != "" {
-			v, err := strconv.ParseFloat(f[2], 64)
+		if len(f) == 7 { // measure|group|raw|normalized|weight|points|flags
+			cs[i].Measure, cs[i].Group, named = f[0], f[1], true
+			f = f[2:]
+		}
+		c := &cs[i]
+		c.Missing, c.Skipped = strings.Contains(f[4], "m"), strings.Contains(f[4], "s")
+		if f[0] != "" {
+			v, err := strconv.ParseFloat(f[0], 64)
 			if err != nil {
-				return nil, fmt.Errorf("contribution %d: %w", i, err)
+				return nil, false, fmt.Errorf("contribution %d: %w", i, err)
 			}
 			c.Raw = &v
 		}
 		for k, dst := range []*float64{&c.Normalized, &c.Weight, &c.Points} {
-			v, err := strconv.ParseFloat(f[3+k], 64)
+			v, err := strconv.ParseFloat(f[1+k], 64)
 			if err != nil {
-				return nil, fmt.Errorf("contribution %d: %w", i, err)
+				return nil, false, fmt.Errorf("contribution %d: %w", i, err)
 			}
 			*dst = v
 		}
-		cs[i] = c
 	}
-	return cs, nil
+	return cs, named, nil
 }
 
 // currentCols are account_healths' columns in the order UpsertCurrents writes them,
@@ -905,6 +928,39 @@ func currentRow(c *health.Current) []any {
 	}
 	return []any{c.Account, c.ScoreID, c.Scorecard, int64(c.Version), c.Computed, c.Grade, c.Time.UTC(), change, c.Change != nil,
 		change30, c.Change30d != nil, c.Trend, c.Effective, c.EffGrade, c.Digest, override, expire}
+}
+
+// copyCurrent writes c's values in currentCols order.
+func copyCurrent(w *copyWriter, c *health.Current) {
+	w.uuid(c.Account)
+	w.uuid(c.ScoreID)
+	w.uuid(c.Scorecard)
+	w.int(int64(c.Version))
+	w.float(c.Computed)
+	w.text(c.Grade)
+	w.time(c.Time)
+	for _, f := range []*float64{c.Change, c.Change30d} {
+		if f != nil {
+			w.float(*f)
+		} else {
+			w.float(0)
+		}
+		w.bool(f != nil)
+	}
+	w.text(c.Trend)
+	w.float(c.Effective)
+	w.text(c.EffGrade)
+	w.text(c.Digest)
+	if c.OverrideID != nil {
+		w.uuid(*c.OverrideID)
+	} else {
+		w.null()
+	}
+	if c.OverrideExpire != nil {
+		w.time(*c.OverrideExpire)
+	} else {
+		w.null()
+	}
 }
 
 // UpsertCurrents writes whole rows (an absent override is written as NULL): on
@@ -975,7 +1031,7 @@ func (q txQueries) InsertCurrents(ctx context.Context, cs []*health.Current) err
 	for i, c := range currentCols {
 		names[i] = c.name
 	}
-	err := q.copyRows(ctx, "account_healths", names, len(cs), func(i int) []any { return currentRow(cs[i]) })
+	err := q.copyRows(ctx, "account_healths", names, len(cs), func(i int, w *copyWriter) { copyCurrent(w, cs[i]) })
 	if err == nil {
 		_, err = q.c.ExecContext(ctx, "RELEASE SAVEPOINT new_currents")
 		return mapErr(err)

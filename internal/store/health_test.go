@@ -10,29 +10,46 @@ import (
 	"github.com/furrowhq/furrow/internal/health"
 )
 
-// Stored contributions read back bit for bit, in the compact form and in the JSON
-// fallback for keys holding a separator.
+// Stored contributions read back bit for bit, without the measures' names (the store
+// fills them from the scorecard version), and rows written in the earlier forms (with
+// names; JSON for names holding a separator) still read.
 func TestContributionsRoundTrip(t *testing.T) {
 	raw, tiny := 55.5, math.Nextafter(1, 2)
-	for _, cs := range [][]health.Contribution{
-		{
-			{Measure: "usage", Group: "product_usage", Raw: &raw, Normalized: 100.0 / 3, Weight: 20, Points: 7.2727272727272725},
-			{Measure: "trust", Group: "relationship", Normalized: 50, Weight: 2, Points: tiny, Missing: true},
-			{Measure: "x", Group: "g", Weight: 1e-9, Missing: true, Skipped: true},
-		},
-		{{Measure: "odd|key;", Group: "g", Raw: &tiny, Normalized: 1, Weight: 1, Points: 1}},
-		nil,
+	cs := []health.Contribution{
+		{Raw: &raw, Normalized: 100.0 / 3, Weight: 20, Points: 7.2727272727272725},
+		{Normalized: 50, Weight: 2, Points: tiny, Missing: true},
+		{Weight: 1e-9, Missing: true, Skipped: true},
+		{Raw: &tiny, Normalized: -0.5, Weight: 1, Points: 1e-300},
+	}
+	text := string(encodeContributions(cs))
+	if want := "55.5|33.333333333333336|20|7.2727272727272725|;|50|2|1.0000000000000002|m;|0|1e-09|0|ms;1.0000000000000002|-0.5|1|1e-300|"; text != want {
+		t.Errorf("encoded %q, want %q", text, want)
+	}
+	got, named, err := decodeContributions(text)
+	if err != nil || named || !reflect.DeepEqual(got, cs) {
+		t.Errorf("round trip: named %v, %v\n got  %+v\n want %+v", named, err, got, cs)
+	}
+	if got, named, err := decodeContributions(""); err != nil || !named || got != nil {
+		t.Errorf("empty: %v %v %v", got, named, err)
+	}
+	old := []health.Contribution{
+		{Measure: "usage", Group: "product_usage", Raw: &raw, Normalized: 100.0 / 3, Weight: 20, Points: 7.2727272727272725},
+		{Measure: "trust", Group: "relationship", Normalized: 50, Weight: 2, Points: tiny, Missing: true},
+	}
+	for _, text := range []string{
+		"usage|product_usage|55.5|33.333333333333336|20|7.2727272727272725|;trust|relationship||50|2|1.0000000000000002|m",
+		`[{"measure":"usage","group":"product_usage","raw":55.5,"normalized":33.333333333333336,"weight":20,"points":7.2727272727272725},` +
+			`{"measure":"trust","group":"relationship","normalized":50,"weight":2,"points":1.0000000000000002,"missing":true}]`,
 	} {
-		got, err := decodeContributions(string(encodeContributions(cs)))
-		if err != nil {
-			t.Fatalf("decode(%v): %v", cs, err)
-		}
-		if !reflect.DeepEqual(got, cs) {
-			t.Errorf("round trip\n got  %+v\n want %+v", got, cs)
+		got, named, err := decodeContributions(text)
+		if err != nil || !named || !reflect.DeepEqual(got, old) {
+			t.Errorf("earlier form %q: named %v, %v\n got  %+v\n want %+v", text, named, err, got, old)
 		}
 	}
-	if _, err := decodeContributions("a|b|c"); err == nil {
-		t.Error("a malformed row decoded")
+	for _, bad := range []string{"a|b|c", "|1|1|1|;a|b||1|1|1|", "x|1|1|1|"} {
+		if _, _, err := decodeContributions(bad); err == nil {
+			t.Errorf("%q decoded", bad)
+		}
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"entgo.io/ent/dialect"
 	entsql "entgo.io/ent/dialect/sql"
+	"github.com/google/uuid"
 	"github.com/lib/pq"
 
 	"github.com/furrowhq/furrow/ent"
@@ -33,16 +34,19 @@ type queries struct {
 	c       *ent.Client
 	dialect string
 	// tx is the transaction c runs in (nil outside one), for what ent cannot send:
-	// PostgreSQL's COPY and prepared statements.
+	// prepared statements; conn is its connection, for COPY's data (copyRows).
 	tx    *stdsql.Tx
+	conn  *stdsql.Conn
 	stmts *stmtCache
+	names *nameCache
 }
 
 // New returns a Store over db.
 func New(db *database.DB) *Store {
 	client := ent.NewClient(ent.Driver(entsql.OpenDB(db.Dialect, db.DB)))
 	stmts := &stmtCache{db: db.DB, m: map[string]*stdsql.Stmt{}, pending: map[string]bool{}}
-	return &Store{queries: queries{c: client, dialect: db.Dialect, stmts: stmts}, client: client, db: db.DB}
+	names := &nameCache{m: map[versionKey][]measureName{}}
+	return &Store{queries: queries{c: client, dialect: db.Dialect, stmts: stmts, names: names}, client: client, db: db.DB}
 }
 
 // Client returns the ent client, for tools (seed, benchmarks) that write in bulk.
@@ -56,9 +60,14 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx account.Tx) error) error 
 }
 
 // withTx runs fn in a database/sql transaction, with an ent client over it (ent's own
-// transactions hide the *sql.Tx, which COPY needs).
+// transactions hide the *sql.Tx and its connection, which COPY needs).
 func (s *Store) withTx(ctx context.Context, fn func(q queries) error) (err error) {
-	tx, err := s.db.BeginTx(ctx, nil)
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return mapErr(fmt.Errorf("begin transaction: %w", err))
+	}
+	defer conn.Close() // back to the pool once the transaction ended
+	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return mapErr(fmt.Errorf("begin transaction: %w", err))
 	}
@@ -69,7 +78,7 @@ func (s *Store) withTx(ctx context.Context, fn func(q queries) error) (err error
 		}
 	}()
 	client := ent.NewClient(ent.Driver(txDriver{entsql.NewDriver(s.dialect, entsql.Conn{ExecQuerier: tx})}))
-	if err := fn(queries{c: client, dialect: s.dialect, tx: tx, stmts: s.stmts}); err != nil {
+	if err := fn(queries{c: client, dialect: s.dialect, tx: tx, conn: conn, stmts: s.stmts, names: s.names}); err != nil {
 		if rerr := tx.Rollback(); rerr != nil {
 			return errors.Join(err, rerr)
 		}
@@ -134,6 +143,36 @@ func (c *stmtCache) prepare(query string) {
 		}
 	}
 	c.m[query] = st
+}
+
+// nameCache holds scorecard versions' measure names (queries.measureNames).
+type nameCache struct {
+	mu sync.Mutex
+	m  map[versionKey][]measureName
+}
+
+type versionKey struct {
+	id      uuid.UUID
+	version int
+}
+
+// maxVersions bounds the cache; a full cache starts over.
+const maxVersions = 1024
+
+func (c *nameCache) get(k versionKey) ([]measureName, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	names, ok := c.m[k]
+	return names, ok
+}
+
+func (c *nameCache) put(k versionKey, names []measureName) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) >= maxVersions {
+		clear(c.m)
+	}
+	c.m[k] = names
 }
 
 // hotQuery runs a query every scoring batch sends: prepared on PostgreSQL once the
