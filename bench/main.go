@@ -111,7 +111,7 @@ func main() {
 	flag.BoolVar(&cfg.syncSQL, "sync-sql", false, "count and time the statements the server sends in each "+syncScenario+" pass, and print them")
 	flag.IntVar(&cfg.healthAccounts, "health-accounts", 100000, "accounts to load and recompute in the "+healthScenario+" scenario")
 	flag.IntVar(&cfg.healthSignals, "health-signals", 2000000, "signals to load in the "+healthScenario+" scenario, spread over the default scorecard's 7 signal measures and the last 365 days")
-	flag.IntVar(&cfg.healthBatch, "health-batch", 1000, "accounts per recompute transaction in the "+healthScenario+" scenario (the health service's BatchSize)")
+	flag.IntVar(&cfg.healthBatch, "health-batch", 4000, "accounts per recompute transaction in the "+healthScenario+" scenario (the health service's BatchSize; the server uses 4000 on PostgreSQL)")
 	flag.IntVar(&cfg.healthParallel, "health-parallel", 2, "batches of a recompute job in flight at once in the "+healthScenario+" scenario (the health service's Parallel)")
 	flag.BoolVar(&cfg.healthArchive, "health-archive", true, "also load a few contacts, interactions and won deals per account in the "+healthScenario+" scenario, which the default scorecard's relationship measures read")
 	flag.BoolVar(&cfg.healthSQL, "health-sql", false, "count and time the statements each "+healthScenario+" recompute pass sends, and print them")

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
 
 	"github.com/furrowhq/furrow/internal/access"
@@ -69,6 +70,18 @@ type App struct {
 	interval time.Duration
 }
 
+// recomputeBatch is how many accounts a recompute transaction scores. On PostgreSQL
+// larger batches spread each statement's fixed cost over more accounts (a first
+// recompute of 100,000 accounts: 2.3 s in batches of 1,000, 1.9–2.0 s of 4,000, 2.2 s
+// of 8,000, where two batches in flight leave a core idle longer at the end). SQLite
+// has one writer, and a batch holds it: smaller batches let the API's writes in.
+func recomputeBatch(d string) int {
+	if d == dialect.Postgres {
+		return 4000
+	}
+	return 1000
+}
+
 // New builds the API over db (already migrated) and listens on the configured
 // addresses.
 func New(ctx context.Context, db *database.DB, opts Options) (*App, error) {
@@ -88,6 +101,7 @@ func New(ctx context.Context, db *database.DB, opts Options) (*App, error) {
 		log = slog.Default()
 	}
 	scores := health.NewService(st, health.Options{Debounce: opts.HealthDebounce, RecomputeEvery: opts.HealthRecomputeEvery,
+		BatchSize: recomputeBatch(db.Dialect),
 		// Retention rules read grades: a changed grade re-evaluates the label at once
 		// (the periodic sweep catches anything this misses).
 		OnGradeChange: func(ctx context.Context, ids []uuid.UUID) {
