@@ -479,11 +479,15 @@ func (q queries) aggregateCompact(ctx context.Context, a *sqlArgs, inner string,
 	for _, col := range outer[3:] {
 		parts = append(parts, "','", col)
 	}
-	only := ""
+	var query string
 	if len(keys) > 0 {
-		only = " FILTER (WHERE " + a.inStrings("measure", keys) + ")" // measures no scorecard reads
+		only := " FILTER (WHERE " + a.inStrings("measure", keys) + ")" // measures no scorecard reads
+		query = "SELECT account_id, string_agg(concat(" + strings.Join(parts, ", ") + "), ';')" + only + " FROM (" + inner + ") g GROUP BY account_id"
+	} else {
+		// A derived source has one group per account already: a second aggregate would
+		// only cost (and, hashed over a batch's unordered rows, spill to disk).
+		query = "SELECT account_id, concat(" + strings.Join(parts, ", ") + ") FROM (" + inner + ") g"
 	}
-	query := "SELECT account_id, string_agg(concat(" + strings.Join(parts, ", ") + "), ';')" + only + " FROM (" + inner + ") g GROUP BY account_id"
 	rows, err := q.hotQuery(ctx, query, a.args...)
 	if err != nil {
 		return mapErr(fmt.Errorf("aggregate: %w", err))
