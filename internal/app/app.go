@@ -74,7 +74,8 @@ type App struct {
 // larger batches spread each statement's fixed cost over more accounts (a first
 // recompute of 100,000 accounts: 2.3 s in batches of 1,000, 1.9–2.0 s of 4,000, 2.2 s
 // of 8,000, where two batches in flight leave a core idle longer at the end). SQLite
-// has one writer, and a batch holds it: smaller batches let the API's writes in.
+// has one writer, and a batch holds it: smaller batches let the API's writes in. (It
+// also bounds how many accounts due for a debounced rescore one transaction claims.)
 func recomputeBatch(d string) int {
 	if d == dialect.Postgres {
 		return 4000

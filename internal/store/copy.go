@@ -23,46 +23,68 @@ func (q txQueries) copyRows(ctx context.Context, table string, cols []string, n 
 	if q.conn == nil {
 		return errors.New("store: COPY outside a transaction")
 	}
-	return mapErr(q.conn.Raw(func(dc any) error {
-		pc, ok := dc.(driver.ConnPrepareContext)
-		if !ok {
-			return fmt.Errorf("store: the driver's connection (%T) cannot prepare COPY", dc)
-		}
-		st, err := pc.PrepareContext(ctx, "COPY "+table+" ("+strings.Join(cols, ", ")+") FROM STDIN")
-		if err != nil {
-			return err
-		}
-		cd, ok := st.(copyDataer)
-		if !ok {
-			return errors.Join(fmt.Errorf("store: the driver's statement (%T) cannot send COPY data", st), st.Close())
-		}
-		w := copyWriter{b: make([]byte, 0, copyChunk+4096)}
-		send := func() error {
-			if len(w.b) == 0 {
-				return nil
+	// Raw closes its connection when f panics or reports a bad connection, and that
+	// close waits for the open transaction, which nothing would end: a panic is
+	// carried out of Raw and raised after it, and a bad connection reported as a plain
+	// error (the transaction's rollback then discards the connection).
+	var panicked any
+	err := q.conn.Raw(func(dc any) (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				panicked, err = p, errors.New("store: COPY panicked")
 			}
-			_, err := cd.CopyData(ctx, string(w.b[:len(w.b)-1])) // the driver ends each chunk with a newline
-			w.b = w.b[:0]
-			return err
+			if errors.Is(err, driver.ErrBadConn) {
+				err = fmt.Errorf("store: COPY into %s: the connection was lost: %v", table, err)
+			}
+		}()
+		return copyRaw(ctx, dc, table, cols, n, row)
+	})
+	if panicked != nil {
+		panic(panicked)
+	}
+	return mapErr(err)
+}
+
+// copyRaw sends the COPY on the driver's connection dc.
+func copyRaw(ctx context.Context, dc any, table string, cols []string, n int, row func(i int, w *copyWriter)) error {
+	pc, ok := dc.(driver.ConnPrepareContext)
+	if !ok {
+		return fmt.Errorf("store: the driver's connection (%T) cannot prepare COPY", dc)
+	}
+	st, err := pc.PrepareContext(ctx, "COPY "+table+" ("+strings.Join(cols, ", ")+") FROM STDIN")
+	if err != nil {
+		return err
+	}
+	cd, ok := st.(copyDataer)
+	if !ok {
+		return errors.Join(fmt.Errorf("store: the driver's statement (%T) cannot send COPY data", st), st.Close())
+	}
+	w := copyWriter{b: make([]byte, 0, copyChunk+4096)}
+	send := func() error {
+		if len(w.b) == 0 {
+			return nil
 		}
-		for i := range n {
-			row(i, &w)
-			w.b = append(w.b, '\n')
-			w.sep = false
-			if len(w.b) >= copyChunk {
-				if err := send(); err != nil {
-					return errors.Join(err, st.Close())
-				}
+		_, err := cd.CopyData(ctx, string(w.b[:len(w.b)-1])) // the driver ends each chunk with a newline
+		w.b = w.b[:0]
+		return err
+	}
+	for i := range n {
+		row(i, &w)
+		w.b = append(w.b, '\n')
+		w.sep = false
+		if len(w.b) >= copyChunk {
+			if err := send(); err != nil {
+				return errors.Join(err, st.Close())
 			}
 		}
-		if err := send(); err != nil {
-			return errors.Join(err, st.Close())
-		}
-		if err := endCopy(ctx, st); err != nil {
-			return errors.Join(err, st.Close())
-		}
-		return st.Close()
-	}))
+	}
+	if err := send(); err != nil {
+		return errors.Join(err, st.Close())
+	}
+	if err := endCopy(ctx, st); err != nil {
+		return errors.Join(err, st.Close())
+	}
+	return st.Close()
 }
 
 // endCopy executes st without arguments, which ends a COPY and reports any row's

@@ -449,7 +449,9 @@ func (q queries) measureNames(ctx context.Context, id uuid.UUID, version int) ([
 	for i, m := range def.Measures {
 		names[i] = measureName{m.Key, m.Group}
 	}
-	q.names.put(k, names)
+	if q.tx == nil { // a version read inside a transaction might yet roll back
+		q.names.put(k, names)
+	}
 	return names, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"math"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -87,5 +88,14 @@ func TestAppendFloat(t *testing.T) {
 		if got, want := string(appendFloat(nil, f)), strconv.FormatFloat(f, 'g', -1, 64); got != want {
 			t.Errorf("appendFloat(%v) = %q, want %q", f, got, want)
 		}
+	}
+}
+
+// copyCurrent writes one field per column InsertCurrents names.
+func TestCopyCurrentColumns(t *testing.T) {
+	var w copyWriter
+	copyCurrent(&w, &health.Current{Grade: health.GradeRed, Time: time.Now()})
+	if got := strings.Count(string(w.b), "\t") + 1; got != len(currentCols) {
+		t.Errorf("copyCurrent wrote %d fields for %d columns: %q", got, len(currentCols), w.b)
 	}
 }

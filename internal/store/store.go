@@ -62,15 +62,11 @@ func (s *Store) WithTx(ctx context.Context, fn func(tx account.Tx) error) error 
 // withTx runs fn in a database/sql transaction, with an ent client over it (ent's own
 // transactions hide the *sql.Tx and its connection, which COPY needs).
 func (s *Store) withTx(ctx context.Context, fn func(q queries) error) (err error) {
-	conn, err := s.db.Conn(ctx)
+	conn, tx, err := s.begin(ctx)
 	if err != nil {
 		return mapErr(fmt.Errorf("begin transaction: %w", err))
 	}
 	defer conn.Close() // back to the pool once the transaction ended
-	tx, err := conn.BeginTx(ctx, nil)
-	if err != nil {
-		return mapErr(fmt.Errorf("begin transaction: %w", err))
-	}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback()
@@ -88,6 +84,29 @@ func (s *Store) withTx(ctx context.Context, fn func(q queries) error) (err error
 		return mapErr(fmt.Errorf("commit: %w", err))
 	}
 	return nil
+}
+
+// begin takes a connection and begins a transaction on it. After a server restart
+// the pool's idle connections are dead, and BEGIN fails on each (as a bad connection,
+// or as the socket's error), which discards it; unlike DB.BeginTx, Conn.BeginTx does
+// not then try another. BEGIN has no effect, so begin tries again while the idle
+// connections that may all be stale are not used up.
+func (s *Store) begin(ctx context.Context) (*stdsql.Conn, *stdsql.Tx, error) {
+	stale := s.db.Stats().Idle
+	for attempt := 0; ; attempt++ {
+		conn, err := s.db.Conn(ctx)
+		if err != nil {
+			return nil, nil, err
+		}
+		tx, err := conn.BeginTx(ctx, nil)
+		if err == nil {
+			return conn, tx, nil
+		}
+		_ = conn.Close()
+		if attempt >= stale || ctx.Err() != nil {
+			return nil, nil, err
+		}
+	}
 }
 
 // stmtCache holds the statements a recompute sends every batch, prepared: database/sql
