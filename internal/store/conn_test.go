@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	stdsql "database/sql"
+	"errors"
 	"testing"
 	"time"
 
@@ -25,21 +26,28 @@ func within(t *testing.T, what string, fn func()) {
 }
 
 // killBackends ends every other connection to the database db is on, as a server
-// restart would.
-func killBackends(t *testing.T, ctx context.Context, db *stdsql.DB) {
-	t.Helper()
+// restart would, and waits until they are gone.
+func killBackends(ctx context.Context, db *stdsql.DB) error {
 	var name string
 	if err := db.QueryRowContext(ctx, "SELECT current_database()").Scan(&name); err != nil {
-		t.Fatal(err)
+		return err
 	}
 	admin, err := stdsql.Open("postgres", testdb.PostgresAdminURL())
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
 	defer admin.Close()
 	if _, err := admin.ExecContext(ctx, "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", name); err != nil {
-		t.Fatal(err)
+		return err
 	}
+	for range 100 {
+		var left int
+		if err := admin.QueryRowContext(ctx, "SELECT count(*) FROM pg_stat_activity WHERE datname = $1", name).Scan(&left); err != nil || left == 0 {
+			return err
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return errors.New("the backends outlived pg_terminate_backend")
 }
 
 // copyTestRow writes a history row for copyRows.
@@ -81,7 +89,9 @@ func TestCopyFailures(t *testing.T) {
 		err := s.withTx(ctx, func(q queries) error {
 			return txQueries{q}.copyRows(ctx, "health_scores", scoreCols, 20000, func(i int, w *copyWriter) {
 				if i == 1000 {
-					killBackends(t, ctx, db.DB)
+					if err := killBackends(ctx, db.DB); err != nil {
+						t.Error(err) // not Fatal: this runs inside the COPY
+					}
 				}
 				copyTestRow(w)
 			})
@@ -122,7 +132,9 @@ func TestBeginAfterRestart(t *testing.T) {
 	for _, c := range conns {
 		c.Close()
 	}
-	killBackends(t, ctx, db.DB)
+	if err := killBackends(ctx, db.DB); err != nil {
+		t.Fatal(err)
+	}
 	var one int
 	err := s.withTx(ctx, func(q queries) error { return q.tx.QueryRowContext(ctx, "SELECT 1").Scan(&one) })
 	if err != nil || one != 1 {

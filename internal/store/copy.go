@@ -55,9 +55,20 @@ func copyRaw(ctx context.Context, dc any, table string, cols []string, n int, ro
 	if err != nil {
 		return err
 	}
+	closed := false
+	closeSt := func() error {
+		if closed {
+			return nil
+		}
+		closed = true
+		return st.Close()
+	}
+	// A row that panics leaves the COPY open: it is ended, or the transaction's
+	// rollback would talk over it (lib/pq reads the COPY's replies in the background).
+	defer closeSt()
 	cd, ok := st.(copyDataer)
 	if !ok {
-		return errors.Join(fmt.Errorf("store: the driver's statement (%T) cannot send COPY data", st), st.Close())
+		return errors.Join(fmt.Errorf("store: the driver's statement (%T) cannot send COPY data", st), closeSt())
 	}
 	w := copyWriter{b: make([]byte, 0, copyChunk+4096)}
 	send := func() error {
@@ -74,17 +85,17 @@ func copyRaw(ctx context.Context, dc any, table string, cols []string, n int, ro
 		w.sep = false
 		if len(w.b) >= copyChunk {
 			if err := send(); err != nil {
-				return errors.Join(err, st.Close())
+				return errors.Join(err, closeSt())
 			}
 		}
 	}
 	if err := send(); err != nil {
-		return errors.Join(err, st.Close())
+		return errors.Join(err, closeSt())
 	}
 	if err := endCopy(ctx, st); err != nil {
-		return errors.Join(err, st.Close())
+		return errors.Join(err, closeSt())
 	}
-	return st.Close()
+	return closeSt()
 }
 
 // endCopy executes st without arguments, which ends a COPY and reports any row's

@@ -6,8 +6,11 @@ package store
 import (
 	"context"
 	stdsql "database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"sync"
 	"time"
 
@@ -87,10 +90,9 @@ func (s *Store) withTx(ctx context.Context, fn func(q queries) error) (err error
 }
 
 // begin takes a connection and begins a transaction on it. After a server restart
-// the pool's idle connections are dead, and BEGIN fails on each (as a bad connection,
-// or as the socket's error), which discards it; unlike DB.BeginTx, Conn.BeginTx does
-// not then try another. BEGIN has no effect, so begin tries again while the idle
-// connections that may all be stale are not used up.
+// the pool's idle connections are dead, and BEGIN fails on each, which discards it;
+// unlike DB.BeginTx, Conn.BeginTx does not then try another. So begin does, while
+// idle connections that may all be stale remain.
 func (s *Store) begin(ctx context.Context) (*stdsql.Conn, *stdsql.Tx, error) {
 	stale := s.db.Stats().Idle
 	for attempt := 0; ; attempt++ {
@@ -103,10 +105,20 @@ func (s *Store) begin(ctx context.Context) (*stdsql.Conn, *stdsql.Tx, error) {
 			return conn, tx, nil
 		}
 		_ = conn.Close()
-		if attempt >= stale || ctx.Err() != nil {
+		if !lostConn(err) || attempt >= stale || ctx.Err() != nil {
 			return nil, nil, err
 		}
 	}
+}
+
+// lostConn reports whether err says the connection is gone: lib/pq reports that as
+// driver.ErrBadConn, the socket's error, or the server's fatal error (a terminated
+// backend), and discards the connection in each case.
+func lostConn(err error) bool {
+	var netErr net.Error
+	var pqErr *pq.Error
+	return errors.Is(err, driver.ErrBadConn) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.As(err, &netErr) || errors.As(err, &pqErr) && pqErr.Fatal()
 }
 
 // stmtCache holds the statements a recompute sends every batch, prepared: database/sql
