@@ -244,7 +244,8 @@ func (s *tracedStmt) ExecContext(ctx context.Context, args []driver.NamedValue) 
 	if ec, ok := s.Stmt.(driver.StmtExecContext); ok {
 		r, err = ec.ExecContext(ctx, args)
 	} else {
-		r, err = s.Stmt.Exec(values(args)) // lib/pq's COPY statement has only Exec
+		//lint:ignore SA1019 lib/pq's COPY statement implements only Exec.
+		r, err = s.Stmt.Exec(values(args))
 	}
 	s.t.add(s.shape, time.Since(t0))
 	return r, err
@@ -272,7 +273,8 @@ func (s *tracedStmt) QueryContext(ctx context.Context, args []driver.NamedValue)
 	if qc, ok := s.Stmt.(driver.StmtQueryContext); ok {
 		r, err = qc.QueryContext(ctx, args)
 	} else {
-		r, err = s.Stmt.Query(values(args)) // as Exec
+		//lint:ignore SA1019 as Exec.
+		r, err = s.Stmt.Query(values(args))
 	}
 	s.t.add(s.shape, time.Since(t0))
 	if err != nil {
