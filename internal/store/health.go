@@ -932,36 +932,10 @@ func currentRow(c *health.Current) []any {
 		change30, c.Change30d != nil, c.Trend, c.Effective, c.EffGrade, c.Digest, override, expire}
 }
 
-// copyCurrent writes c's values in currentCols order.
+// copyCurrent writes c's values in currentCols order (currentRow's).
 func copyCurrent(w *copyWriter, c *health.Current) {
-	w.uuid(c.Account)
-	w.uuid(c.ScoreID)
-	w.uuid(c.Scorecard)
-	w.int(int64(c.Version))
-	w.float(c.Computed)
-	w.text(c.Grade)
-	w.time(c.Time)
-	for _, f := range []*float64{c.Change, c.Change30d} {
-		if f != nil {
-			w.float(*f)
-		} else {
-			w.float(0)
-		}
-		w.bool(f != nil)
-	}
-	w.text(c.Trend)
-	w.float(c.Effective)
-	w.text(c.EffGrade)
-	w.text(c.Digest)
-	if c.OverrideID != nil {
-		w.uuid(*c.OverrideID)
-	} else {
-		w.null()
-	}
-	if c.OverrideExpire != nil {
-		w.time(*c.OverrideExpire)
-	} else {
-		w.null()
+	for _, v := range currentRow(c) {
+		w.value(v)
 	}
 }
 
