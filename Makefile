@@ -30,6 +30,7 @@ generate: protos
 	go generate ./ent
 
 ## migration: write a migration for each dialect from ent/schema changes, NAME=what_changed
+## (data statements added to it by hand: then `go run ./cmd/migrategen -rehash`)
 migration:
 	@test -n "$(NAME)" || { echo "usage: make migration NAME=add_something"; exit 2; }
 	go run ./cmd/migrategen -name $(NAME)

@@ -64,7 +64,7 @@ type healthResult struct {
 	rows int             // result rows per run
 	// Recompute only.
 	job     *health.Job
-	written int64 // health_scores rows the pass added
+	written int64 // scores the pass stored (history plus current rows)
 	sql     *sqlTrace
 }
 
@@ -155,7 +155,7 @@ func runHealth(ctx context.Context, cfg config) error {
 	passes := results[2:]
 	for _, r := range passes {
 		j := r.job
-		fmt.Printf("%-19s %s: %s, processed %d, changed %d, no data %d; %d history rows written\n",
+		fmt.Printf("%-19s %s: %s, processed %d, changed %d, no data %d; %d scores stored\n",
 			r.name+":", health.JobName(j.ID), j.State, j.Processed, j.Changed, j.NoData, r.written)
 		if j.State != health.JobSucceeded || j.Processed != int64(n) {
 			problems = append(problems, fmt.Sprintf("%s: job %s with %d of %d accounts processed (%s)", r.name, j.State, j.Processed, n, j.Error))
@@ -488,9 +488,11 @@ func procStatFields(pid int) ([]string, error) {
 	return f, nil
 }
 
+// countScores counts the stored scores: an account's latest lives in its current row,
+// the ones it replaced in health_scores.
 func countScores(ctx context.Context, db *sql.DB) (int64, error) {
 	var n int64
-	err := db.QueryRowContext(ctx, "SELECT count(*) FROM health_scores").Scan(&n)
+	err := db.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM health_scores) + (SELECT count(*) FROM account_healths)").Scan(&n)
 	return n, err
 }
 

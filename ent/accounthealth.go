@@ -50,7 +50,11 @@ type AccountHealth struct {
 	OverrideID *uuid.UUID `json:"override_id,omitempty"`
 	// OverrideExpireTime holds the value of the "override_expire_time" field.
 	OverrideExpireTime *time.Time `json:"override_expire_time,omitempty"`
-	selectValues       sql.SelectValues
+	// Contributions holds the value of the "contributions" field.
+	Contributions string `json:"contributions,omitempty"`
+	// JobID holds the value of the "job_id" field.
+	JobID        *uuid.UUID `json:"job_id,omitempty"`
+	selectValues sql.SelectValues
 }
 
 // scanValues returns the types for scanning values from sql.Rows.
@@ -58,7 +62,7 @@ func (*AccountHealth) scanValues(columns []string) ([]any, error) {
 	values := make([]any, len(columns))
 	for i := range columns {
 		switch columns[i] {
-		case accounthealth.FieldOverrideID:
+		case accounthealth.FieldOverrideID, accounthealth.FieldJobID:
 			values[i] = &sql.NullScanner{S: new(uuid.UUID)}
 		case accounthealth.FieldHasChange, accounthealth.FieldHasChange30d:
 			values[i] = new(sql.NullBool)
@@ -66,7 +70,7 @@ func (*AccountHealth) scanValues(columns []string) ([]any, error) {
 			values[i] = new(sql.NullFloat64)
 		case accounthealth.FieldScorecardVersion:
 			values[i] = new(sql.NullInt64)
-		case accounthealth.FieldComputedGrade, accounthealth.FieldTrend, accounthealth.FieldGrade, accounthealth.FieldDigest:
+		case accounthealth.FieldComputedGrade, accounthealth.FieldTrend, accounthealth.FieldGrade, accounthealth.FieldDigest, accounthealth.FieldContributions:
 			values[i] = new(sql.NullString)
 		case accounthealth.FieldComputeTime, accounthealth.FieldOverrideExpireTime:
 			values[i] = new(sql.NullTime)
@@ -191,6 +195,19 @@ func (_m *AccountHealth) assignValues(columns []string, values []any) error {
 				_m.OverrideExpireTime = new(time.Time)
 				*_m.OverrideExpireTime = value.Time
 			}
+		case accounthealth.FieldContributions:
+			if value, ok := values[i].(*sql.NullString); !ok {
+				return fmt.Errorf("unexpected type %T for field contributions", values[i])
+			} else if value.Valid {
+				_m.Contributions = value.String
+			}
+		case accounthealth.FieldJobID:
+			if value, ok := values[i].(*sql.NullScanner); !ok {
+				return fmt.Errorf("unexpected type %T for field job_id", values[i])
+			} else if value.Valid {
+				_m.JobID = new(uuid.UUID)
+				*_m.JobID = *value.S.(*uuid.UUID)
+			}
 		default:
 			_m.selectValues.Set(columns[i], values[i])
 		}
@@ -277,6 +294,14 @@ func (_m *AccountHealth) String() string {
 	if v := _m.OverrideExpireTime; v != nil {
 		builder.WriteString("override_expire_time=")
 		builder.WriteString(v.Format(time.ANSIC))
+	}
+	builder.WriteString(", ")
+	builder.WriteString("contributions=")
+	builder.WriteString(_m.Contributions)
+	builder.WriteString(", ")
+	if v := _m.JobID; v != nil {
+		builder.WriteString("job_id=")
+		builder.WriteString(fmt.Sprintf("%v", *v))
 	}
 	builder.WriteByte(')')
 	return builder.String()

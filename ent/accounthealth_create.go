@@ -184,6 +184,34 @@ func (_c *AccountHealthCreate) SetNillableOverrideExpireTime(v *time.Time) *Acco
 	return _c
 }
 
+// SetContributions sets the "contributions" field.
+func (_c *AccountHealthCreate) SetContributions(v string) *AccountHealthCreate {
+	_c.mutation.SetContributions(v)
+	return _c
+}
+
+// SetNillableContributions sets the "contributions" field if the given value is not nil.
+func (_c *AccountHealthCreate) SetNillableContributions(v *string) *AccountHealthCreate {
+	if v != nil {
+		_c.SetContributions(*v)
+	}
+	return _c
+}
+
+// SetJobID sets the "job_id" field.
+func (_c *AccountHealthCreate) SetJobID(v uuid.UUID) *AccountHealthCreate {
+	_c.mutation.SetJobID(v)
+	return _c
+}
+
+// SetNillableJobID sets the "job_id" field if the given value is not nil.
+func (_c *AccountHealthCreate) SetNillableJobID(v *uuid.UUID) *AccountHealthCreate {
+	if v != nil {
+		_c.SetJobID(*v)
+	}
+	return _c
+}
+
 // SetID sets the "id" field.
 func (_c *AccountHealthCreate) SetID(v uuid.UUID) *AccountHealthCreate {
 	_c.mutation.SetID(v)
@@ -249,6 +277,10 @@ func (_c *AccountHealthCreate) defaults() {
 		v := accounthealth.DefaultDigest
 		_c.mutation.SetDigest(v)
 	}
+	if _, ok := _c.mutation.Contributions(); !ok {
+		v := accounthealth.DefaultContributions
+		_c.mutation.SetContributions(v)
+	}
 }
 
 // check runs all checks and user-defined validators on the builder.
@@ -294,6 +326,9 @@ func (_c *AccountHealthCreate) check() error {
 	}
 	if _, ok := _c.mutation.Digest(); !ok {
 		return &ValidationError{Name: "digest", err: errors.New(`ent: missing required field "AccountHealth.digest"`)}
+	}
+	if _, ok := _c.mutation.Contributions(); !ok {
+		return &ValidationError{Name: "contributions", err: errors.New(`ent: missing required field "AccountHealth.contributions"`)}
 	}
 	return nil
 }
@@ -394,6 +429,14 @@ func (_c *AccountHealthCreate) createSpec() (*AccountHealth, *sqlgraph.CreateSpe
 	if value, ok := _c.mutation.OverrideExpireTime(); ok {
 		_spec.SetField(accounthealth.FieldOverrideExpireTime, field.TypeTime, value)
 		_node.OverrideExpireTime = &value
+	}
+	if value, ok := _c.mutation.Contributions(); ok {
+		_spec.SetField(accounthealth.FieldContributions, field.TypeString, value)
+		_node.Contributions = value
+	}
+	if value, ok := _c.mutation.JobID(); ok {
+		_spec.SetField(accounthealth.FieldJobID, field.TypeUUID, value)
+		_node.JobID = &value
 	}
 	return _node, _spec
 }
@@ -678,6 +721,36 @@ func (u *AccountHealthUpsert) UpdateOverrideExpireTime() *AccountHealthUpsert {
 // ClearOverrideExpireTime clears the value of the "override_expire_time" field.
 func (u *AccountHealthUpsert) ClearOverrideExpireTime() *AccountHealthUpsert {
 	u.SetNull(accounthealth.FieldOverrideExpireTime)
+	return u
+}
+
+// SetContributions sets the "contributions" field.
+func (u *AccountHealthUpsert) SetContributions(v string) *AccountHealthUpsert {
+	u.Set(accounthealth.FieldContributions, v)
+	return u
+}
+
+// UpdateContributions sets the "contributions" field to the value that was provided on create.
+func (u *AccountHealthUpsert) UpdateContributions() *AccountHealthUpsert {
+	u.SetExcluded(accounthealth.FieldContributions)
+	return u
+}
+
+// SetJobID sets the "job_id" field.
+func (u *AccountHealthUpsert) SetJobID(v uuid.UUID) *AccountHealthUpsert {
+	u.Set(accounthealth.FieldJobID, v)
+	return u
+}
+
+// UpdateJobID sets the "job_id" field to the value that was provided on create.
+func (u *AccountHealthUpsert) UpdateJobID() *AccountHealthUpsert {
+	u.SetExcluded(accounthealth.FieldJobID)
+	return u
+}
+
+// ClearJobID clears the value of the "job_id" field.
+func (u *AccountHealthUpsert) ClearJobID() *AccountHealthUpsert {
+	u.SetNull(accounthealth.FieldJobID)
 	return u
 }
 
@@ -999,6 +1072,41 @@ func (u *AccountHealthUpsertOne) UpdateOverrideExpireTime() *AccountHealthUpsert
 func (u *AccountHealthUpsertOne) ClearOverrideExpireTime() *AccountHealthUpsertOne {
 	return u.Update(func(s *AccountHealthUpsert) {
 		s.ClearOverrideExpireTime()
+	})
+}
+
+// SetContributions sets the "contributions" field.
+func (u *AccountHealthUpsertOne) SetContributions(v string) *AccountHealthUpsertOne {
+	return u.Update(func(s *AccountHealthUpsert) {
+		s.SetContributions(v)
+	})
+}
+
+// UpdateContributions sets the "contributions" field to the value that was provided on create.
+func (u *AccountHealthUpsertOne) UpdateContributions() *AccountHealthUpsertOne {
+	return u.Update(func(s *AccountHealthUpsert) {
+		s.UpdateContributions()
+	})
+}
+
+// SetJobID sets the "job_id" field.
+func (u *AccountHealthUpsertOne) SetJobID(v uuid.UUID) *AccountHealthUpsertOne {
+	return u.Update(func(s *AccountHealthUpsert) {
+		s.SetJobID(v)
+	})
+}
+
+// UpdateJobID sets the "job_id" field to the value that was provided on create.
+func (u *AccountHealthUpsertOne) UpdateJobID() *AccountHealthUpsertOne {
+	return u.Update(func(s *AccountHealthUpsert) {
+		s.UpdateJobID()
+	})
+}
+
+// ClearJobID clears the value of the "job_id" field.
+func (u *AccountHealthUpsertOne) ClearJobID() *AccountHealthUpsertOne {
+	return u.Update(func(s *AccountHealthUpsert) {
+		s.ClearJobID()
 	})
 }
 
@@ -1487,6 +1595,41 @@ func (u *AccountHealthUpsertBulk) UpdateOverrideExpireTime() *AccountHealthUpser
 func (u *AccountHealthUpsertBulk) ClearOverrideExpireTime() *AccountHealthUpsertBulk {
 	return u.Update(func(s *AccountHealthUpsert) {
 		s.ClearOverrideExpireTime()
+	})
+}
+
+// SetContributions sets the "contributions" field.
+func (u *AccountHealthUpsertBulk) SetContributions(v string) *AccountHealthUpsertBulk {
+	return u.Update(func(s *AccountHealthUpsert) {
+		s.SetContributions(v)
+	})
+}
+
+// UpdateContributions sets the "contributions" field to the value that was provided on create.
+func (u *AccountHealthUpsertBulk) UpdateContributions() *AccountHealthUpsertBulk {
+	return u.Update(func(s *AccountHealthUpsert) {
+		s.UpdateContributions()
+	})
+}
+
+// SetJobID sets the "job_id" field.
+func (u *AccountHealthUpsertBulk) SetJobID(v uuid.UUID) *AccountHealthUpsertBulk {
+	return u.Update(func(s *AccountHealthUpsert) {
+		s.SetJobID(v)
+	})
+}
+
+// UpdateJobID sets the "job_id" field to the value that was provided on create.
+func (u *AccountHealthUpsertBulk) UpdateJobID() *AccountHealthUpsertBulk {
+	return u.Update(func(s *AccountHealthUpsert) {
+		s.UpdateJobID()
+	})
+}
+
+// ClearJobID clears the value of the "job_id" field.
+func (u *AccountHealthUpsertBulk) ClearJobID() *AccountHealthUpsertBulk {
+	return u.Update(func(s *AccountHealthUpsert) {
+		s.ClearJobID()
 	})
 }
 

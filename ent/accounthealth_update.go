@@ -301,6 +301,40 @@ func (_u *AccountHealthUpdate) ClearOverrideExpireTime() *AccountHealthUpdate {
 	return _u
 }
 
+// SetContributions sets the "contributions" field.
+func (_u *AccountHealthUpdate) SetContributions(v string) *AccountHealthUpdate {
+	_u.mutation.SetContributions(v)
+	return _u
+}
+
+// SetNillableContributions sets the "contributions" field if the given value is not nil.
+func (_u *AccountHealthUpdate) SetNillableContributions(v *string) *AccountHealthUpdate {
+	if v != nil {
+		_u.SetContributions(*v)
+	}
+	return _u
+}
+
+// SetJobID sets the "job_id" field.
+func (_u *AccountHealthUpdate) SetJobID(v uuid.UUID) *AccountHealthUpdate {
+	_u.mutation.SetJobID(v)
+	return _u
+}
+
+// SetNillableJobID sets the "job_id" field if the given value is not nil.
+func (_u *AccountHealthUpdate) SetNillableJobID(v *uuid.UUID) *AccountHealthUpdate {
+	if v != nil {
+		_u.SetJobID(*v)
+	}
+	return _u
+}
+
+// ClearJobID clears the value of the "job_id" field.
+func (_u *AccountHealthUpdate) ClearJobID() *AccountHealthUpdate {
+	_u.mutation.ClearJobID()
+	return _u
+}
+
 // Mutation returns the AccountHealthMutation object of the builder.
 func (_u *AccountHealthUpdate) Mutation() *AccountHealthMutation {
 	return _u.mutation
@@ -416,6 +450,15 @@ func (_u *AccountHealthUpdate) sqlSave(ctx context.Context) (_node int, err erro
 	}
 	if _u.mutation.OverrideExpireTimeCleared() {
 		_spec.ClearField(accounthealth.FieldOverrideExpireTime, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Contributions(); ok {
+		_spec.SetField(accounthealth.FieldContributions, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.JobID(); ok {
+		_spec.SetField(accounthealth.FieldJobID, field.TypeUUID, value)
+	}
+	if _u.mutation.JobIDCleared() {
+		_spec.ClearField(accounthealth.FieldJobID, field.TypeUUID)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	if _node, err = sqlgraph.UpdateNodes(ctx, _u.driver, _spec); err != nil {
@@ -710,6 +753,40 @@ func (_u *AccountHealthUpdateOne) ClearOverrideExpireTime() *AccountHealthUpdate
 	return _u
 }
 
+// SetContributions sets the "contributions" field.
+func (_u *AccountHealthUpdateOne) SetContributions(v string) *AccountHealthUpdateOne {
+	_u.mutation.SetContributions(v)
+	return _u
+}
+
+// SetNillableContributions sets the "contributions" field if the given value is not nil.
+func (_u *AccountHealthUpdateOne) SetNillableContributions(v *string) *AccountHealthUpdateOne {
+	if v != nil {
+		_u.SetContributions(*v)
+	}
+	return _u
+}
+
+// SetJobID sets the "job_id" field.
+func (_u *AccountHealthUpdateOne) SetJobID(v uuid.UUID) *AccountHealthUpdateOne {
+	_u.mutation.SetJobID(v)
+	return _u
+}
+
+// SetNillableJobID sets the "job_id" field if the given value is not nil.
+func (_u *AccountHealthUpdateOne) SetNillableJobID(v *uuid.UUID) *AccountHealthUpdateOne {
+	if v != nil {
+		_u.SetJobID(*v)
+	}
+	return _u
+}
+
+// ClearJobID clears the value of the "job_id" field.
+func (_u *AccountHealthUpdateOne) ClearJobID() *AccountHealthUpdateOne {
+	_u.mutation.ClearJobID()
+	return _u
+}
+
 // Mutation returns the AccountHealthMutation object of the builder.
 func (_u *AccountHealthUpdateOne) Mutation() *AccountHealthMutation {
 	return _u.mutation
@@ -855,6 +932,15 @@ func (_u *AccountHealthUpdateOne) sqlSave(ctx context.Context) (_node *AccountHe
 	}
 	if _u.mutation.OverrideExpireTimeCleared() {
 		_spec.ClearField(accounthealth.FieldOverrideExpireTime, field.TypeTime)
+	}
+	if value, ok := _u.mutation.Contributions(); ok {
+		_spec.SetField(accounthealth.FieldContributions, field.TypeString, value)
+	}
+	if value, ok := _u.mutation.JobID(); ok {
+		_spec.SetField(accounthealth.FieldJobID, field.TypeUUID, value)
+	}
+	if _u.mutation.JobIDCleared() {
+		_spec.ClearField(accounthealth.FieldJobID, field.TypeUUID)
 	}
 	_spec.AddModifiers(_u.modifiers...)
 	_node = &AccountHealth{config: _u.config}

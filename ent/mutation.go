@@ -2709,6 +2709,8 @@ type AccountHealthMutation struct {
 	digest               *string
 	override_id          *uuid.UUID
 	override_expire_time *time.Time
+	contributions        *string
+	job_id               *uuid.UUID
 	clearedFields        map[string]struct{}
 	done                 bool
 	oldValue             func(context.Context) (*AccountHealth, error)
@@ -3521,6 +3523,91 @@ func (m *AccountHealthMutation) ResetOverrideExpireTime() {
 	delete(m.clearedFields, accounthealth.FieldOverrideExpireTime)
 }
 
+// SetContributions sets the "contributions" field.
+func (m *AccountHealthMutation) SetContributions(s string) {
+	m.contributions = &s
+}
+
+// Contributions returns the value of the "contributions" field in the mutation.
+func (m *AccountHealthMutation) Contributions() (r string, exists bool) {
+	v := m.contributions
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldContributions returns the old "contributions" field's value of the AccountHealth entity.
+// If the AccountHealth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountHealthMutation) OldContributions(ctx context.Context) (v string, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldContributions is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldContributions requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldContributions: %w", err)
+	}
+	return oldValue.Contributions, nil
+}
+
+// ResetContributions resets all changes to the "contributions" field.
+func (m *AccountHealthMutation) ResetContributions() {
+	m.contributions = nil
+}
+
+// SetJobID sets the "job_id" field.
+func (m *AccountHealthMutation) SetJobID(u uuid.UUID) {
+	m.job_id = &u
+}
+
+// JobID returns the value of the "job_id" field in the mutation.
+func (m *AccountHealthMutation) JobID() (r uuid.UUID, exists bool) {
+	v := m.job_id
+	if v == nil {
+		return
+	}
+	return *v, true
+}
+
+// OldJobID returns the old "job_id" field's value of the AccountHealth entity.
+// If the AccountHealth object wasn't provided to the builder, the object is fetched from the database.
+// An error is returned if the mutation operation is not UpdateOne, or the database query fails.
+func (m *AccountHealthMutation) OldJobID(ctx context.Context) (v *uuid.UUID, err error) {
+	if !m.op.Is(OpUpdateOne) {
+		return v, errors.New("OldJobID is only allowed on UpdateOne operations")
+	}
+	if m.id == nil || m.oldValue == nil {
+		return v, errors.New("OldJobID requires an ID field in the mutation")
+	}
+	oldValue, err := m.oldValue(ctx)
+	if err != nil {
+		return v, fmt.Errorf("querying old value for OldJobID: %w", err)
+	}
+	return oldValue.JobID, nil
+}
+
+// ClearJobID clears the value of the "job_id" field.
+func (m *AccountHealthMutation) ClearJobID() {
+	m.job_id = nil
+	m.clearedFields[accounthealth.FieldJobID] = struct{}{}
+}
+
+// JobIDCleared returns if the "job_id" field was cleared in this mutation.
+func (m *AccountHealthMutation) JobIDCleared() bool {
+	_, ok := m.clearedFields[accounthealth.FieldJobID]
+	return ok
+}
+
+// ResetJobID resets all changes to the "job_id" field.
+func (m *AccountHealthMutation) ResetJobID() {
+	m.job_id = nil
+	delete(m.clearedFields, accounthealth.FieldJobID)
+}
+
 // Where appends a list predicates to the AccountHealthMutation builder.
 func (m *AccountHealthMutation) Where(ps ...predicate.AccountHealth) {
 	m.predicates = append(m.predicates, ps...)
@@ -3555,7 +3642,7 @@ func (m *AccountHealthMutation) Type() string {
 // order to get all numeric fields that were incremented/decremented, call
 // AddedFields().
 func (m *AccountHealthMutation) Fields() []string {
-	fields := make([]string, 0, 16)
+	fields := make([]string, 0, 18)
 	if m.score_id != nil {
 		fields = append(fields, accounthealth.FieldScoreID)
 	}
@@ -3604,6 +3691,12 @@ func (m *AccountHealthMutation) Fields() []string {
 	if m.override_expire_time != nil {
 		fields = append(fields, accounthealth.FieldOverrideExpireTime)
 	}
+	if m.contributions != nil {
+		fields = append(fields, accounthealth.FieldContributions)
+	}
+	if m.job_id != nil {
+		fields = append(fields, accounthealth.FieldJobID)
+	}
 	return fields
 }
 
@@ -3644,6 +3737,10 @@ func (m *AccountHealthMutation) Field(name string) (ent.Value, bool) {
 		return m.OverrideID()
 	case accounthealth.FieldOverrideExpireTime:
 		return m.OverrideExpireTime()
+	case accounthealth.FieldContributions:
+		return m.Contributions()
+	case accounthealth.FieldJobID:
+		return m.JobID()
 	}
 	return nil, false
 }
@@ -3685,6 +3782,10 @@ func (m *AccountHealthMutation) OldField(ctx context.Context, name string) (ent.
 		return m.OldOverrideID(ctx)
 	case accounthealth.FieldOverrideExpireTime:
 		return m.OldOverrideExpireTime(ctx)
+	case accounthealth.FieldContributions:
+		return m.OldContributions(ctx)
+	case accounthealth.FieldJobID:
+		return m.OldJobID(ctx)
 	}
 	return nil, fmt.Errorf("unknown AccountHealth field %s", name)
 }
@@ -3806,6 +3907,20 @@ func (m *AccountHealthMutation) SetField(name string, value ent.Value) error {
 		}
 		m.SetOverrideExpireTime(v)
 		return nil
+	case accounthealth.FieldContributions:
+		v, ok := value.(string)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetContributions(v)
+		return nil
+	case accounthealth.FieldJobID:
+		v, ok := value.(uuid.UUID)
+		if !ok {
+			return fmt.Errorf("unexpected type %T for field %s", value, name)
+		}
+		m.SetJobID(v)
+		return nil
 	}
 	return fmt.Errorf("unknown AccountHealth field %s", name)
 }
@@ -3905,6 +4020,9 @@ func (m *AccountHealthMutation) ClearedFields() []string {
 	if m.FieldCleared(accounthealth.FieldOverrideExpireTime) {
 		fields = append(fields, accounthealth.FieldOverrideExpireTime)
 	}
+	if m.FieldCleared(accounthealth.FieldJobID) {
+		fields = append(fields, accounthealth.FieldJobID)
+	}
 	return fields
 }
 
@@ -3924,6 +4042,9 @@ func (m *AccountHealthMutation) ClearField(name string) error {
 		return nil
 	case accounthealth.FieldOverrideExpireTime:
 		m.ClearOverrideExpireTime()
+		return nil
+	case accounthealth.FieldJobID:
+		m.ClearJobID()
 		return nil
 	}
 	return fmt.Errorf("unknown AccountHealth nullable field %s", name)
@@ -3980,6 +4101,12 @@ func (m *AccountHealthMutation) ResetField(name string) error {
 		return nil
 	case accounthealth.FieldOverrideExpireTime:
 		m.ResetOverrideExpireTime()
+		return nil
+	case accounthealth.FieldContributions:
+		m.ResetContributions()
+		return nil
+	case accounthealth.FieldJobID:
+		m.ResetJobID()
 		return nil
 	}
 	return fmt.Errorf("unknown AccountHealth field %s", name)

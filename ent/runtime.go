@@ -125,6 +125,10 @@ func init() {
 	accounthealthDescDigest := accounthealthFields[14].Descriptor()
 	// accounthealth.DefaultDigest holds the default value on creation for the digest field.
 	accounthealth.DefaultDigest = accounthealthDescDigest.Default.(string)
+	// accounthealthDescContributions is the schema descriptor for contributions field.
+	accounthealthDescContributions := accounthealthFields[17].Descriptor()
+	// accounthealth.DefaultContributions holds the default value on creation for the contributions field.
+	accounthealth.DefaultContributions = accounthealthDescContributions.Default.(string)
 	activityFields := schema.Activity{}.Fields()
 	_ = activityFields
 	// activityDescActorRole is the schema descriptor for actor_role field.

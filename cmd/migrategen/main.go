@@ -4,6 +4,7 @@
 //
 //	go run ./cmd/migrategen -name add_accounts
 //	go run ./cmd/migrategen -check
+//	go run ./cmd/migrategen -rehash   (after adding data statements to a new migration by hand)
 package main
 
 import (
@@ -39,7 +40,16 @@ func main() {
 	dir := flag.String("dir", "ent/migrate/migrations", "migrations folder (one subfolder per dialect)")
 	pgURL := flag.String("dev-postgres", envOr("FURROW_DEV_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable&connect_timeout=10"),
 		"PostgreSQL server on which a throw-away dev database is created")
+	rehashOnly := flag.Bool("rehash", false, "rewrite each dialect's atlas.sum after a migration was edited by hand; write nothing else")
 	flag.Parse()
+	if *rehashOnly {
+		for _, d := range []string{dialect.SQLite, dialect.Postgres} {
+			if err := rehash(filepath.Join(*dir, folder(d))); err != nil {
+				log.Fatalf("migrategen: %s: %v", d, err)
+			}
+		}
+		return
+	}
 	if !*check && *name == "" {
 		log.Fatal("migrategen: -name or -check is required")
 	}
@@ -146,6 +156,11 @@ func markNoTransaction(dir string, files []string) error {
 	if !changed {
 		return nil
 	}
+	return rehash(dir)
+}
+
+// rehash rewrites dir's atlas.sum from its files.
+func rehash(dir string) error {
 	ld, err := atlasmigrate.NewLocalDir(dir)
 	if err != nil {
 		return err

@@ -43,6 +43,10 @@ const (
 	FieldOverrideID = "override_id"
 	// FieldOverrideExpireTime holds the string denoting the override_expire_time field in the database.
 	FieldOverrideExpireTime = "override_expire_time"
+	// FieldContributions holds the string denoting the contributions field in the database.
+	FieldContributions = "contributions"
+	// FieldJobID holds the string denoting the job_id field in the database.
+	FieldJobID = "job_id"
 	// Table holds the table name of the accounthealth in the database.
 	Table = "account_healths"
 )
@@ -66,6 +70,8 @@ var Columns = []string{
 	FieldDigest,
 	FieldOverrideID,
 	FieldOverrideExpireTime,
+	FieldContributions,
+	FieldJobID,
 }
 
 // ValidColumn reports if the column name is valid (part of the table columns).
@@ -91,6 +97,8 @@ var (
 	DefaultTrend string
 	// DefaultDigest holds the default value on creation for the "digest" field.
 	DefaultDigest string
+	// DefaultContributions holds the default value on creation for the "contributions" field.
+	DefaultContributions string
 )
 
 // OrderOption defines the ordering options for the AccountHealth queries.
@@ -179,4 +187,14 @@ func ByOverrideID(opts ...sql.OrderTermOption) OrderOption {
 // ByOverrideExpireTime orders the results by the override_expire_time field.
 func ByOverrideExpireTime(opts ...sql.OrderTermOption) OrderOption {
 	return sql.OrderByField(FieldOverrideExpireTime, opts...).ToFunc()
+}
+
+// ByContributions orders the results by the contributions field.
+func ByContributions(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldContributions, opts...).ToFunc()
+}
+
+// ByJobID orders the results by the job_id field.
+func ByJobID(opts ...sql.OrderTermOption) OrderOption {
+	return sql.OrderByField(FieldJobID, opts...).ToFunc()
 }

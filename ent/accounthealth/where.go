@@ -135,6 +135,16 @@ func OverrideExpireTime(v time.Time) predicate.AccountHealth {
 	return predicate.AccountHealth(sql.FieldEQ(FieldOverrideExpireTime, v))
 }
 
+// Contributions applies equality check predicate on the "contributions" field. It's identical to ContributionsEQ.
+func Contributions(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldEQ(FieldContributions, v))
+}
+
+// JobID applies equality check predicate on the "job_id" field. It's identical to JobIDEQ.
+func JobID(v uuid.UUID) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldEQ(FieldJobID, v))
+}
+
 // ScoreIDEQ applies the EQ predicate on the "score_id" field.
 func ScoreIDEQ(v uuid.UUID) predicate.AccountHealth {
 	return predicate.AccountHealth(sql.FieldEQ(FieldScoreID, v))
@@ -833,6 +843,121 @@ func OverrideExpireTimeIsNil() predicate.AccountHealth {
 // OverrideExpireTimeNotNil applies the NotNil predicate on the "override_expire_time" field.
 func OverrideExpireTimeNotNil() predicate.AccountHealth {
 	return predicate.AccountHealth(sql.FieldNotNull(FieldOverrideExpireTime))
+}
+
+// ContributionsEQ applies the EQ predicate on the "contributions" field.
+func ContributionsEQ(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldEQ(FieldContributions, v))
+}
+
+// ContributionsNEQ applies the NEQ predicate on the "contributions" field.
+func ContributionsNEQ(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldNEQ(FieldContributions, v))
+}
+
+// ContributionsIn applies the In predicate on the "contributions" field.
+func ContributionsIn(vs ...string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldIn(FieldContributions, vs...))
+}
+
+// ContributionsNotIn applies the NotIn predicate on the "contributions" field.
+func ContributionsNotIn(vs ...string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldNotIn(FieldContributions, vs...))
+}
+
+// ContributionsGT applies the GT predicate on the "contributions" field.
+func ContributionsGT(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldGT(FieldContributions, v))
+}
+
+// ContributionsGTE applies the GTE predicate on the "contributions" field.
+func ContributionsGTE(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldGTE(FieldContributions, v))
+}
+
+// ContributionsLT applies the LT predicate on the "contributions" field.
+func ContributionsLT(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldLT(FieldContributions, v))
+}
+
+// ContributionsLTE applies the LTE predicate on the "contributions" field.
+func ContributionsLTE(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldLTE(FieldContributions, v))
+}
+
+// ContributionsContains applies the Contains predicate on the "contributions" field.
+func ContributionsContains(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldContains(FieldContributions, v))
+}
+
+// ContributionsHasPrefix applies the HasPrefix predicate on the "contributions" field.
+func ContributionsHasPrefix(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldHasPrefix(FieldContributions, v))
+}
+
+// ContributionsHasSuffix applies the HasSuffix predicate on the "contributions" field.
+func ContributionsHasSuffix(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldHasSuffix(FieldContributions, v))
+}
+
+// ContributionsEqualFold applies the EqualFold predicate on the "contributions" field.
+func ContributionsEqualFold(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldEqualFold(FieldContributions, v))
+}
+
+// ContributionsContainsFold applies the ContainsFold predicate on the "contributions" field.
+func ContributionsContainsFold(v string) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldContainsFold(FieldContributions, v))
+}
+
+// JobIDEQ applies the EQ predicate on the "job_id" field.
+func JobIDEQ(v uuid.UUID) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldEQ(FieldJobID, v))
+}
+
+// JobIDNEQ applies the NEQ predicate on the "job_id" field.
+func JobIDNEQ(v uuid.UUID) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldNEQ(FieldJobID, v))
+}
+
+// JobIDIn applies the In predicate on the "job_id" field.
+func JobIDIn(vs ...uuid.UUID) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldIn(FieldJobID, vs...))
+}
+
+// JobIDNotIn applies the NotIn predicate on the "job_id" field.
+func JobIDNotIn(vs ...uuid.UUID) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldNotIn(FieldJobID, vs...))
+}
+
+// JobIDGT applies the GT predicate on the "job_id" field.
+func JobIDGT(v uuid.UUID) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldGT(FieldJobID, v))
+}
+
+// JobIDGTE applies the GTE predicate on the "job_id" field.
+func JobIDGTE(v uuid.UUID) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldGTE(FieldJobID, v))
+}
+
+// JobIDLT applies the LT predicate on the "job_id" field.
+func JobIDLT(v uuid.UUID) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldLT(FieldJobID, v))
+}
+
+// JobIDLTE applies the LTE predicate on the "job_id" field.
+func JobIDLTE(v uuid.UUID) predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldLTE(FieldJobID, v))
+}
+
+// JobIDIsNil applies the IsNil predicate on the "job_id" field.
+func JobIDIsNil() predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldIsNull(FieldJobID))
+}
+
+// JobIDNotNil applies the NotNil predicate on the "job_id" field.
+func JobIDNotNil() predicate.AccountHealth {
+	return predicate.AccountHealth(sql.FieldNotNull(FieldJobID))
 }
 
 // And groups predicates with the AND operator between them.

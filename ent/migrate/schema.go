@@ -142,6 +142,8 @@ var (
 		{Name: "digest", Type: field.TypeString, Default: ""},
 		{Name: "override_id", Type: field.TypeUUID, Nullable: true},
 		{Name: "override_expire_time", Type: field.TypeTime, Nullable: true},
+		{Name: "contributions", Type: field.TypeString, Size: 2147483647, Default: ""},
+		{Name: "job_id", Type: field.TypeUUID, Nullable: true},
 	}
 	// AccountHealthsTable holds the schema information for the "account_healths" table.
 	AccountHealthsTable = &schema.Table{

@@ -83,8 +83,9 @@ func (ScorecardVersion) Indexes() []ent.Index {
 	return []ent.Index{index.Fields("scorecard_id", "version").Unique()}
 }
 
-// HealthScore is one computed score of an account: the history. A row is written only
-// when the result changed.
+// HealthScore is one computed score of an account that a later one replaced: the
+// history. An account's latest score lives in its AccountHealth row, and moves here
+// when a changed result replaces it, so a first score is one row, not two.
 type HealthScore struct{ ent.Schema }
 
 // Fields of HealthScore.
@@ -96,7 +97,7 @@ func (HealthScore) Fields() []ent.Field {
 		field.Int("scorecard_version").Immutable(),
 		field.Float("score").Immutable(),
 		field.String("grade").Immutable(),
-		// contributions are the measures' contributions as JSON.
+		// contributions are the measures' contributions (see the store's encoding).
 		field.Text("contributions").Immutable(),
 		field.Time("compute_time").Immutable(),
 		// job_id is the recompute job that wrote the row, if one did: unique with the
@@ -113,8 +114,9 @@ func (HealthScore) Indexes() []ent.Index {
 	}
 }
 
-// AccountHealth is an account's current health: the latest score, its trend, and the
-// effective score and grade after any override. Lists filter and sort on it.
+// AccountHealth is an account's current health: the latest score (with its
+// contributions: it is the history's newest entry), its trend, and the effective score
+// and grade after any override. Lists filter and sort on it.
 type AccountHealth struct{ ent.Schema }
 
 // Fields of AccountHealth.
@@ -143,6 +145,10 @@ func (AccountHealth) Fields() []ent.Field {
 		field.UUID("override_id", uuid.UUID{}).Optional().Nillable(),
 		// override_expire_time lets the sweep find expired overrides with an index.
 		field.Time("override_expire_time").Optional().Nillable(),
+		// contributions and job_id belong to the score score_id names, as in HealthScore;
+		// they move to the history with it.
+		field.Text("contributions").Default(""),
+		field.UUID("job_id", uuid.UUID{}).Optional().Nillable(),
 	}
 }
 

@@ -112,6 +112,19 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	return len(res), nil
 }
 
+// MigrateTo applies the committed migrations up to and including version (a
+// migration file's number): tests of a data migration start from the schema before it.
+func (db *DB) MigrateTo(ctx context.Context, version int64) error {
+	p, err := db.migrator()
+	if err != nil {
+		return err
+	}
+	if _, err := p.UpTo(ctx, version); err != nil {
+		return fmt.Errorf("apply migrations up to %d: %w", version, err)
+	}
+	return nil
+}
+
 // Pending returns how many committed migrations db has not applied.
 func (db *DB) Pending(ctx context.Context) (int, error) {
 	p, err := db.migrator()

@@ -464,7 +464,7 @@ func (s *Service) liftExpired(ctx context.Context, now time.Time) error {
 			}
 			cur.OverrideID, cur.OverrideExpire = nil, nil
 			cur.Effective, cur.EffGrade = cur.Computed, cur.Grade
-			if err := tx.UpsertCurrents(ctx, []*Current{cur}); err != nil {
+			if err := tx.UpdateCurrents(ctx, []*Current{cur}); err != nil {
 				return err
 			}
 			if err := endExpired(ctx, tx, o, now); err != nil {

@@ -440,7 +440,7 @@ func (s *Service) GetHealthScore(ctx context.Context, acc uuid.UUID, asOf *time.
 
 // present turns a current row into what callers read.
 func (s *Service) present(ctx context.Context, cur *Current, now time.Time) (*HealthScore, error) {
-	sc, err := s.store.GetScore(ctx, cur.ScoreID)
+	sc, err := s.store.GetScore(ctx, cur.Account, cur.ScoreID)
 	if err != nil {
 		return nil, fmt.Errorf("score %s of account %s: %w", cur.ScoreID, cur.Account, err)
 	}
@@ -612,7 +612,7 @@ func (s *Service) OverrideHealthScore(ctx context.Context, acc uuid.UUID, o *Ove
 		}
 		cur.Effective, cur.EffGrade = effective(cur.Computed, cur.Grade, card.Definition.Bands, o)
 		cur.OverrideID, cur.OverrideExpire = &o.ID, o.ExpireTime
-		if err := tx.UpsertCurrents(ctx, []*Current{cur}); err != nil {
+		if err := tx.UpdateCurrents(ctx, []*Current{cur}); err != nil {
 			return err
 		}
 		return tx.RecordActivity(ctx, activity.New(ctx, now, ScoreName(acc), "override", acc, overrideFields(o)))
@@ -677,7 +677,7 @@ func clearOverride(ctx context.Context, tx Tx, cur *Current, t time.Time, by, re
 	}
 	cur.OverrideID, cur.OverrideExpire = nil, nil
 	cur.Effective, cur.EffGrade = cur.Computed, cur.Grade
-	return tx.UpsertCurrents(ctx, []*Current{cur})
+	return tx.UpdateCurrents(ctx, []*Current{cur})
 }
 
 // ---- Scoring ----
@@ -782,8 +782,8 @@ func (s *Service) scoreLocking(ctx context.Context, tx Tx, cards []*Scorecard, t
 		maps.Copy(old, hist)
 	}
 	var (
-		newScores []*Score
 		upserts   []*Current
+		newScores []*Score // upserts[i]'s new score, nil when it keeps its score
 		// Overrides are people's decisions in force now, whatever moment a job scores.
 		now     = s.clock()
 		expired []*Override
@@ -808,11 +808,11 @@ func (s *Service) scoreLocking(ctx context.Context, tx Tx, cards []*Scorecard, t
 		}
 		digest := r.Digest(card.ID, card.Version)
 		next := &Current{Account: t.ID, Scorecard: card.ID, Version: card.Version, Digest: digest}
+		var sc *Score // a new score, when the result changed
 		if cur != nil && cur.Digest == digest {
 			next.ScoreID, next.Computed, next.Grade, next.Time, next.Change = cur.ScoreID, cur.Computed, cur.Grade, cur.Time, cur.Change
 		} else {
-			sc := &Score{ID: newID(), Account: t.ID, Scorecard: card.ID, ScorecardVersion: card.Version, Result: r, ComputeTime: asOf, Job: jobID}
-			newScores = append(newScores, sc)
+			sc = &Score{ID: newID(), Account: t.ID, Scorecard: card.ID, ScorecardVersion: card.Version, Result: r, ComputeTime: asOf, Job: jobID}
 			next.ScoreID, next.Computed, next.Grade, next.Time = sc.ID, r.Score, r.Grade, asOf
 			if cur != nil {
 				d := round2(r.Score - cur.Computed)
@@ -844,18 +844,27 @@ func (s *Service) scoreLocking(ctx context.Context, tx Tx, cards []*Scorecard, t
 		if cur == nil || cur.EffGrade != next.EffGrade {
 			st.Regraded = append(st.Regraded, t.ID)
 		}
-		upserts = append(upserts, next)
+		upserts, newScores = append(upserts, next), append(newScores, sc)
 	}
 	// Accounts scored for the first time are inserted, the cheaper write (a whole first
-	// recompute is made of them). Their rows could not be locked, being absent: one that
-	// another transaction inserted since is found by InsertCurrents, before anything is
-	// written, and the batch is scored again against it, as for a row that moved.
-	var fresh, replaced []*Current
-	for _, c := range upserts {
-		if currents[c.Account] == nil {
-			fresh = append(fresh, c)
-		} else {
-			replaced = append(replaced, c)
+	// recompute is made of them): one row each, the current row holding the score.
+	// Their rows could not be locked, being absent: one that another transaction
+	// inserted since is found by InsertCurrents, before anything is written, and the
+	// batch is scored again against it, as for a row that moved.
+	var (
+		fresh, replaced, rescored []*Current
+		freshScores, rescoredNew  []*Score
+		kept                      []*Current
+	)
+	for i, c := range upserts {
+		sc := newScores[i]
+		switch {
+		case currents[c.Account] == nil:
+			fresh, freshScores = append(fresh, c), append(freshScores, sc)
+		case sc != nil:
+			replaced, rescored, rescoredNew = append(replaced, c), append(rescored, c), append(rescoredNew, sc)
+		default:
+			replaced, kept = append(replaced, c), append(kept, c)
 		}
 	}
 	if !lockFirst && len(replaced) > 0 {
@@ -873,15 +882,15 @@ func (s *Service) scoreLocking(ctx context.Context, tx Tx, cards []*Scorecard, t
 			}
 		}
 	}
-	if err := tx.InsertCurrents(ctx, fresh); errors.Is(err, ErrCurrentMoved) {
+	if err := tx.InsertCurrents(ctx, fresh, freshScores); errors.Is(err, ErrCurrentMoved) {
 		return s.scoreLocking(ctx, tx, cards, ts, dense, asOf, jobID, true)
 	} else if err != nil {
 		return st, err
 	}
-	if err := tx.UpsertCurrents(ctx, replaced); err != nil {
+	if err := tx.ReplaceCurrents(ctx, rescored, rescoredNew); err != nil {
 		return st, err
 	}
-	if err := tx.InsertScores(ctx, newScores); err != nil {
+	if err := tx.UpdateCurrents(ctx, kept); err != nil {
 		return st, err
 	}
 	for _, o := range expired {

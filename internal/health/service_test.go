@@ -1087,12 +1087,12 @@ func (t *raceTx) LockCurrents(ctx context.Context, b health.Batch) (map[uuid.UUI
 	return t.Tx.LockCurrents(ctx, b)
 }
 
-func (t *raceTx) InsertCurrents(ctx context.Context, cs []*health.Current) error {
+func (t *raceTx) InsertCurrents(ctx context.Context, cs []*health.Current, scores []*health.Score) error {
 	if h := t.r.insertHook; h != nil && len(cs) > 0 {
 		t.r.insertHook = nil
 		h()
 	}
-	return t.Tx.InsertCurrents(ctx, cs)
+	return t.Tx.InsertCurrents(ctx, cs, scores)
 }
 
 // newRace sets up a race on PostgreSQL: account acc with a signal and a second account

@@ -51,7 +51,8 @@ type Reader interface {
 
 	GetCurrent(ctx context.Context, account uuid.UUID) (*Current, error)
 	ListCurrents(ctx context.Context, p listing.Params) ([]*Current, *page.Cursor, error)
-	GetScore(ctx context.Context, id uuid.UUID) (*Score, error)
+	// GetScore returns one of the account's scores, the current one or an older one.
+	GetScore(ctx context.Context, account, id uuid.UUID) (*Score, error)
 	// ScoreAt returns the account's latest score computed at or before t.
 	ScoreAt(ctx context.Context, account uuid.UUID, t time.Time) (*Score, error)
 	// ScoresAt returns, per account, the latest computed score at or before t.
@@ -94,7 +95,6 @@ type Tx interface {
 	// ClearDefault makes no scorecard the default.
 	ClearDefault(ctx context.Context) error
 
-	InsertScores(ctx context.Context, ss []*Score) error
 	// LockCurrents and LockCurrent read current rows for update: a scoring pass and a
 	// person's override of the same account take turns, so neither undoes the other.
 	LockCurrents(ctx context.Context, b Batch) (map[uuid.UUID]*Current, error)
@@ -107,11 +107,16 @@ type Tx interface {
 	// PreferIndexes tells the database to look rows up by index for the rest of the
 	// transaction (scoring reads batches of accounts by id).
 	PreferIndexes(ctx context.Context) error
-	UpsertCurrents(ctx context.Context, cs []*Current) error
-	// InsertCurrents writes the current rows of accounts that had none when read. If
-	// another transaction has written one since, it writes none of them and returns
-	// ErrCurrentMoved.
-	InsertCurrents(ctx context.Context, cs []*Current) error
+	// An account's current row holds its latest score: scores[i] is the new score
+	// cs[i] points at. InsertCurrents writes the current rows of accounts that had none
+	// when read. If another transaction has written one since, it writes none of them
+	// and returns ErrCurrentMoved.
+	InsertCurrents(ctx context.Context, cs []*Current, scores []*Score) error
+	// ReplaceCurrents rewrites current rows with new scores; the scores they held
+	// become history.
+	ReplaceCurrents(ctx context.Context, cs []*Current, scores []*Score) error
+	// UpdateCurrents rewrites current rows that keep their score (trend, override).
+	UpdateCurrents(ctx context.Context, cs []*Current) error
 	InsertOverride(ctx context.Context, o *Override) error
 	// EndOverride ends an override at t, by whom and why.
 	EndOverride(ctx context.Context, id uuid.UUID, t time.Time, by, reason string) error

@@ -24,7 +24,6 @@ import (
 	entactivity "github.com/furrowhq/furrow/ent/activity"
 	"github.com/furrowhq/furrow/ent/healthdirty"
 	"github.com/furrowhq/furrow/ent/healthoverride"
-	"github.com/furrowhq/furrow/ent/healthscore"
 	"github.com/furrowhq/furrow/ent/recomputejob"
 	"github.com/furrowhq/furrow/ent/scorecard"
 	"github.com/furrowhq/furrow/ent/scorecardversion"
@@ -403,27 +402,69 @@ func (q txQueries) ClearDefault(ctx context.Context) error {
 
 // ---- Scores ----
 
-func (q queries) toScore(ctx context.Context, r *ent.HealthScore) (*health.Score, error) {
-	s := &health.Score{ID: r.ID, Account: r.AccountID, Scorecard: r.ScorecardID, ScorecardVersion: r.ScorecardVersion,
-		Result: health.Result{Score: r.Score, Grade: r.Grade}, ComputeTime: r.ComputeTime.UTC(), Job: r.JobID}
-	cs, named, err := decodeContributions(r.Contributions)
+// Scores are read from the history and the current rows alike: an account's latest
+// score lives in its current row (written there by InsertCurrents or ReplaceCurrents),
+// the ones it replaced in health_scores. scoreUnion is both as one relation with
+// health_scores' columns, each side filtered by its own condition.
+func scoreUnion(hist, cur string) string {
+	return "SELECT " + strings.Join(scoreCols, ", ") + " FROM health_scores WHERE " + hist +
+		" UNION ALL SELECT score_id, id, scorecard_id, scorecard_version, computed_score, computed_grade, contributions, compute_time, job_id" +
+		" FROM account_healths WHERE " + cur
+}
+
+// scanScores reads scoreCols rows.
+func (q queries) scanScores(ctx context.Context, query string, args []any) ([]*health.Score, error) {
+	rows, err := q.c.QueryContext(ctx, query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("score %s: %w", r.ID, err)
+		return nil, mapErr(err)
 	}
-	if !named && len(cs) > 0 {
-		names, err := q.measureNames(ctx, r.ScorecardID, r.ScorecardVersion)
-		if err != nil {
-			return nil, fmt.Errorf("score %s: %w", r.ID, err)
+	defer rows.Close()
+	var out []*health.Score
+	for rows.Next() {
+		s := &health.Score{}
+		var (
+			contributions string
+			at            any
+			job           uuid.NullUUID
+		)
+		if err := rows.Scan(&s.ID, &s.Account, &s.Scorecard, &s.ScorecardVersion, &s.Score, &s.Grade, &contributions, &at, &job); err != nil {
+			return nil, mapErr(err)
 		}
-		if len(names) != len(cs) {
-			return nil, fmt.Errorf("score %s: %d contributions for the %d measures of scorecard %s version %d", r.ID, len(cs), len(names), r.ScorecardID, r.ScorecardVersion)
+		if s.ComputeTime, err = asTime(at); err != nil {
+			return nil, err
 		}
-		for i := range cs {
-			cs[i].Measure, cs[i].Group = names[i].key, names[i].group
+		if job.Valid {
+			s.Job = &job.UUID
 		}
+		if s.Contributions, err = q.contributions(ctx, s, contributions); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
 	}
-	s.Contributions = cs
-	return s, nil
+	return out, mapErr(rows.Err())
+}
+
+// contributions decodes score s's stored contributions, naming the measures from its
+// scorecard version when the text does not.
+func (q queries) contributions(ctx context.Context, s *health.Score, text string) ([]health.Contribution, error) {
+	cs, named, err := decodeContributions(text)
+	if err != nil {
+		return nil, fmt.Errorf("score %s: %w", s.ID, err)
+	}
+	if named || len(cs) == 0 {
+		return cs, nil
+	}
+	names, err := q.measureNames(ctx, s.Scorecard, s.ScorecardVersion)
+	if err != nil {
+		return nil, fmt.Errorf("score %s: %w", s.ID, err)
+	}
+	if len(names) != len(cs) {
+		return nil, fmt.Errorf("score %s: %d contributions for the %d measures of scorecard %s version %d", s.ID, len(cs), len(names), s.Scorecard, s.ScorecardVersion)
+	}
+	for i := range cs {
+		cs[i].Measure, cs[i].Group = names[i].key, names[i].group
+	}
+	return cs, nil
 }
 
 // measureName is a scorecard measure's key and group.
@@ -645,47 +686,70 @@ func (q queries) ListCurrents(ctx context.Context, p listing.Params) ([]*health.
 	return out, next, nil
 }
 
-func (q queries) GetScore(ctx context.Context, id uuid.UUID) (*health.Score, error) {
-	r, err := q.c.HealthScore.Get(ctx, id)
+func (q queries) GetScore(ctx context.Context, acc, id uuid.UUID) (*health.Score, error) {
+	a := &sqlArgs{pg: q.postgres()}
+	hist := "id = " + a.add(id) + " AND account_id = " + a.add(acc)
+	ss, err := q.scanScores(ctx, scoreUnion(hist, "id = "+a.add(acc)+" AND score_id = "+a.add(id)), a.args)
 	if err != nil {
-		return nil, mapErr(err)
+		return nil, err
 	}
-	return q.toScore(ctx, r)
+	if len(ss) == 0 {
+		return nil, account.ErrNotFound
+	}
+	return ss[0], nil
 }
 
 func (q queries) ScoreAt(ctx context.Context, acc uuid.UUID, t time.Time) (*health.Score, error) {
-	r, err := q.c.HealthScore.Query().Where(healthscore.AccountID(acc), healthscore.ComputeTimeLTE(t.UTC())).
-		Order(ent.Desc(healthscore.FieldComputeTime), ent.Desc(healthscore.FieldID)).First(ctx)
+	a := &sqlArgs{pg: q.postgres()}
+	hist := "account_id = " + a.add(acc) + " AND compute_time <= " + a.add(t.UTC())
+	cur := "id = " + a.add(acc) + " AND compute_time <= " + a.add(t.UTC())
+	ss, err := q.scanScores(ctx, "SELECT * FROM ("+scoreUnion(hist, cur)+") s ORDER BY compute_time DESC, id DESC LIMIT 1", a.args)
 	if err != nil {
-		return nil, mapErr(err)
+		return nil, err
 	}
-	return q.toScore(ctx, r)
+	if len(ss) == 0 {
+		return nil, account.ErrNotFound
+	}
+	return ss[0], nil
 }
 
 func (q queries) ScoresAt(ctx context.Context, ids []uuid.UUID, t time.Time) (map[uuid.UUID]float64, error) {
 	out := make(map[uuid.UUID]float64, len(ids))
 	for _, part := range chunks(ids, 1000) {
 		a := &sqlArgs{pg: q.postgres()}
-		// The latest row at or before t per account: its time from a grouped subquery,
-		// ties (same microsecond) broken by the larger id below.
+		// The latest history row at or before t per account: its time from a grouped
+		// subquery. The current row, when computed by t, is later than all of them; it
+		// is compared all the same, and ties (same microsecond) go to the larger id.
 		inner := "SELECT account_id, MAX(compute_time) AS mt FROM health_scores WHERE " + a.in("account_id", part) +
 			" AND compute_time <= " + a.add(t.UTC()) + " GROUP BY account_id"
-		query := "SELECT h.account_id, h.id, h.score FROM health_scores h JOIN (" + inner +
-			") m ON h.account_id = m.account_id AND h.compute_time = m.mt"
+		query := "SELECT h.account_id, h.id, h.score, h.compute_time FROM health_scores h JOIN (" + inner +
+			") m ON h.account_id = m.account_id AND h.compute_time = m.mt" +
+			" UNION ALL SELECT id, score_id, computed_score, compute_time FROM account_healths WHERE " + a.in("id", part) +
+			" AND compute_time <= " + a.add(t.UTC())
 		rows, err := q.c.QueryContext(ctx, query, a.args...)
 		if err != nil {
 			return nil, mapErr(err)
 		}
-		best := map[uuid.UUID]uuid.UUID{}
+		type pick struct {
+			at time.Time
+			id string
+		}
+		best := map[uuid.UUID]pick{}
 		for rows.Next() {
 			var acc, id uuid.UUID
 			var score float64
-			if err := rows.Scan(&acc, &id, &score); err != nil {
+			var at any
+			if err := rows.Scan(&acc, &id, &score, &at); err != nil {
 				rows.Close()
 				return nil, mapErr(err)
 			}
-			if b, ok := best[acc]; !ok || strings.Compare(id.String(), b.String()) > 0 {
-				best[acc], out[acc] = id, score
+			p := pick{id: id.String()}
+			if p.at, err = asTime(at); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if b, ok := best[acc]; !ok || p.at.After(b.at) || p.at.Equal(b.at) && p.id > b.id {
+				best[acc], out[acc] = p, score
 			}
 		}
 		if err := rows.Close(); err != nil {
@@ -695,30 +759,36 @@ func (q queries) ScoresAt(ctx context.Context, ids []uuid.UUID, t time.Time) (ma
 	return out, nil
 }
 
+// ListScores lists an account's scores newest first. Its cursor holds the last row's
+// time and id (the keyset encoding lists share).
 func (q queries) ListScores(ctx context.Context, acc uuid.UUID, size int, after *page.Cursor) ([]*health.Score, *page.Cursor, error) {
-	ks := resolveOrder([]orderby.Term{{Field: "compute_time", Desc: true}}, map[string]sortCol{"compute_time": {col: healthscore.FieldComputeTime, kind: keyTime}})
-	var seekErr error
-	rows, err := q.c.HealthScore.Query().Where(healthscore.AccountID(acc), func(s *sql.Selector) { seekErr = orderAndSeek(s, ks, after) }).
-		Limit(size + 1).All(ctx)
-	if seekErr != nil {
-		return nil, nil, seekErr
+	a := &sqlArgs{pg: q.postgres()}
+	hist, cur := "account_id = "+a.add(acc), "id = "+a.add(acc)
+	if after != nil {
+		if len(after.Keys) != 2 {
+			return nil, nil, account.ErrBadCursor
+		}
+		at, err1 := decodeKey(keyTime, after.Keys[0])
+		id, err2 := decodeKey(keyUUID, after.Keys[1])
+		if err1 != nil || err2 != nil {
+			return nil, nil, account.ErrBadCursor
+		}
+		// Row values: an index range on (account_id, compute_time, id).
+		hist += " AND (compute_time, id) < (" + a.add(at.(time.Time).UTC()) + ", " + a.add(id) + ")"
+		cur += " AND (compute_time, score_id) < (" + a.add(at.(time.Time).UTC()) + ", " + a.add(id) + ")"
 	}
+	ss, err := q.scanScores(ctx, "SELECT * FROM ("+scoreUnion(hist, cur)+") s ORDER BY compute_time DESC, id DESC LIMIT "+strconv.Itoa(size+1), a.args)
 	if err != nil {
-		return nil, nil, mapErr(err)
+		return nil, nil, err
 	}
-	rows, next := cut(rows, size, ks, func(r *ent.HealthScore, col string) any {
-		if col == healthscore.FieldComputeTime {
-			return r.ComputeTime.UTC()
+	ks := []keyTerm{{col: "compute_time", kind: keyTime, desc: true}, {col: "id", kind: keyUUID, desc: true}}
+	ss, next := cut(ss, size, ks, func(s *health.Score, col string) any {
+		if col == "compute_time" {
+			return s.ComputeTime
 		}
-		return r.ID
+		return s.ID
 	})
-	out := make([]*health.Score, len(rows))
-	for i, r := range rows {
-		if out[i], err = q.toScore(ctx, r); err != nil {
-			return nil, nil, err
-		}
-	}
-	return out, next, nil
+	return ss, next, nil
 }
 
 func toOverride(r *ent.HealthOverride) *health.Override {
@@ -760,59 +830,6 @@ func (q queries) OverrideAt(ctx context.Context, acc uuid.UUID, t time.Time) (*h
 		return nil, account.ErrNotFound
 	}
 	return o, nil
-}
-
-// InsertScores appends history rows: on PostgreSQL with COPY (half the server's time
-// of an INSERT of column arrays), on SQLite multi-row VALUES.
-func (q txQueries) InsertScores(ctx context.Context, ss []*health.Score) error {
-	if len(ss) == 0 {
-		return nil
-	}
-	if q.postgres() {
-		// A pass's rows share their scorecard, moment and job: their text is made once.
-		var (
-			card  sharedText[uuid.UUID]
-			at    sharedText[time.Time]
-			job   sharedText[uuid.UUID]
-			toPG  = func(t time.Time) string { return t.UTC().Format(pgTimeLayout) }
-			uuidS = func(id uuid.UUID) string { return id.String() }
-		)
-		var contributions []byte
-		return q.copyRows(ctx, "health_scores", scoreCols, len(ss), func(i int, w *copyWriter) {
-			s := ss[i]
-			w.uuid(s.ID)
-			w.uuid(s.Account)
-			w.raw(card.get(s.Scorecard, uuidS))
-			w.int(int64(s.ScorecardVersion))
-			w.float(s.Score)
-			w.text(s.Grade)
-			contributions = appendContributions(contributions[:0], s.Contributions)
-			w.textBytes(contributions)
-			w.raw(at.get(s.ComputeTime, toPG))
-			if s.Job != nil {
-				w.raw(job.get(*s.Job, uuidS))
-			} else {
-				w.null()
-			}
-		})
-	}
-	for _, part := range chunks(ss, 1000) {
-		var job any
-		if part[0].Job != nil {
-			job = *part[0].Job // a pass writes for one job or none
-		}
-		a := &sqlArgs{}
-		vals := make([]string, len(part))
-		for i, s := range part {
-			vals[i] = "(" + strings.Join([]string{a.add(s.ID), a.add(s.Account), a.add(s.Scorecard), a.add(s.ScorecardVersion), a.add(s.Score),
-				a.add(s.Grade), a.add(string(encodeContributions(s.Contributions))), a.add(s.ComputeTime.UTC()), a.add(job)}, ", ") + ")"
-		}
-		if _, err := q.c.ExecContext(ctx, "INSERT INTO health_scores ("+strings.Join(scoreCols, ", ")+") VALUES "+
-			strings.Join(vals, ", "), a.args...); err != nil {
-			return mapErr(err)
-		}
-	}
-	return nil
 }
 
 var scoreCols = []string{"id", "account_id", "scorecard_id", "scorecard_version", "score", "grade", "contributions", "compute_time", "job_id"}
@@ -932,82 +949,75 @@ func currentRow(c *health.Current) []any {
 		change30, c.Change30d != nil, c.Trend, c.Effective, c.EffGrade, c.Digest, override, expire}
 }
 
-// copyCurrent writes c's values in currentCols order (currentRow's).
-func copyCurrent(w *copyWriter, c *health.Current) {
+// currentScoreCols are the columns a current row holds for its score beyond
+// currentCols' (as health_scores holds them).
+var currentScoreCols = []struct{ name, pgType string }{{"contributions", "text"}, {"job_id", "uuid"}}
+
+// scoreRow is c's values in currentCols order, then its score s's currentScoreCols.
+func scoreRow(c *health.Current, s *health.Score) []any {
+	var job any
+	if s.Job != nil {
+		job = *s.Job
+	}
+	return append(currentRow(c), string(encodeContributions(s.Contributions)), job)
+}
+
+// copyCurrent writes scoreRow(c, s) for COPY; contributions is a reused buffer.
+func copyCurrent(w *copyWriter, c *health.Current, s *health.Score, contributions []byte) []byte {
 	for _, v := range currentRow(c) {
 		w.value(v)
 	}
+	contributions = appendContributions(contributions[:0], s.Contributions)
+	w.textBytes(contributions)
+	if s.Job != nil {
+		w.uuid(*s.Job)
+	} else {
+		w.null()
+	}
+	return contributions
 }
 
-// UpsertCurrents writes whole rows (an absent override is written as NULL): on
-// PostgreSQL one statement of column arrays per 1000 rows, on SQLite multi-row VALUES.
-func (q txQueries) UpsertCurrents(ctx context.Context, cs []*health.Current) error {
-	names := make([]string, len(currentCols))
-	set := make([]string, 0, len(currentCols)-1)
-	for i, c := range currentCols {
-		names[i] = c.name
-		if i > 0 {
-			set = append(set, c.name+" = excluded."+c.name)
-		}
+// checkScores checks that scores[i] is the score cs[i] points at.
+func checkScores(cs []*health.Current, scores []*health.Score) error {
+	if len(cs) != len(scores) {
+		return fmt.Errorf("store: %d current rows with %d scores", len(cs), len(scores))
 	}
-	// A row computed for a later moment is never replaced by an earlier one (two passes
-	// that both found no row).
-	upsert := " ON CONFLICT (id) DO UPDATE SET " + strings.Join(set, ", ") + " WHERE account_healths.compute_time <= excluded.compute_time"
-	for _, part := range chunks(cs, 1000) {
-		if q.postgres() {
-			cols := make([][]stdsql.NullString, len(currentCols))
-			for i := range cols {
-				cols[i] = make([]stdsql.NullString, len(part))
-			}
-			for r, c := range part {
-				for i, v := range currentRow(c) {
-					cols[i][r] = arrayText(v)
-				}
-			}
-			args := make([]any, len(cols))
-			params := make([]string, len(cols))
-			for i, c := range currentCols {
-				args[i] = pq.Array(cols[i])
-				params[i] = fmt.Sprintf("$%d::%s[]", i+1, c.pgType)
-			}
-			if _, err := q.c.ExecContext(ctx, "INSERT INTO account_healths ("+strings.Join(names, ", ")+") SELECT * FROM unnest("+
-				strings.Join(params, ", ")+")"+upsert, args...); err != nil {
-				return mapErr(err)
-			}
-			continue
-		}
-		a := &sqlArgs{}
-		vals := make([]string, len(part))
-		for r, c := range part {
-			row := currentRow(c)
-			ps := make([]string, len(row))
-			for i, v := range row {
-				ps[i] = a.add(v)
-			}
-			vals[r] = "(" + strings.Join(ps, ", ") + ")"
-		}
-		if _, err := q.c.ExecContext(ctx, "INSERT INTO account_healths ("+strings.Join(names, ", ")+") VALUES "+strings.Join(vals, ", ")+upsert, a.args...); err != nil {
-			return mapErr(err)
+	for i, c := range cs {
+		if s := scores[i]; s.ID != c.ScoreID || s.Account != c.Account || !s.ComputeTime.Equal(c.Time) {
+			return fmt.Errorf("store: score %s is not the one current row %s points at", s.ID, c.Account)
 		}
 	}
 	return nil
 }
 
+func colNames(cols ...[]struct{ name, pgType string }) []string {
+	var names []string
+	for _, cs := range cols {
+		for _, c := range cs {
+			names = append(names, c.name)
+		}
+	}
+	return names
+}
+
 // InsertCurrents implements health.Tx: on PostgreSQL with COPY, inside a savepoint
-// that a row another transaction inserted meanwhile rolls back. (SQLite transactions
-// begin immediate, as writers: no row can be written between their reads and writes.)
-func (q txQueries) InsertCurrents(ctx context.Context, cs []*health.Current) error {
-	if len(cs) == 0 || !q.postgres() {
-		return q.UpsertCurrents(ctx, cs)
+// that a row another transaction inserted meanwhile rolls back; on SQLite with
+// multi-row VALUES. (SQLite transactions begin immediate, as writers: no row can be
+// written between their reads and writes.) A first score is this one row: it reaches
+// the history only once replaced.
+func (q txQueries) InsertCurrents(ctx context.Context, cs []*health.Current, scores []*health.Score) error {
+	if err := checkScores(cs, scores); err != nil || len(cs) == 0 {
+		return err
+	}
+	names := colNames(currentCols, currentScoreCols)
+	if !q.postgres() {
+		return q.writeCurrents(ctx, append(slices.Clone(currentCols), currentScoreCols...), scoreRows(cs, scores), "")
 	}
 	if _, err := q.c.ExecContext(ctx, "SAVEPOINT new_currents"); err != nil {
 		return mapErr(err)
 	}
-	names := make([]string, len(currentCols))
-	for i, c := range currentCols {
-		names[i] = c.name
-	}
-	err := q.copyRows(ctx, "account_healths", names, len(cs), func(i int, w *copyWriter) { copyCurrent(w, cs[i]) })
+	var buf []byte
+	err := q.copyRows(ctx, "account_healths", names, len(cs), func(i int, w *copyWriter) { buf = copyCurrent(w, cs[i], scores[i], buf) })
 	if err == nil {
 		_, err = q.c.ExecContext(ctx, "RELEASE SAVEPOINT new_currents")
 		return mapErr(err)
@@ -1020,6 +1030,146 @@ func (q txQueries) InsertCurrents(ctx context.Context, cs []*health.Current) err
 		return errors.Join(err, mapErr(rerr))
 	}
 	return health.ErrCurrentMoved
+}
+
+// ReplaceCurrents implements health.Tx: each row's score moves into the history (one
+// INSERT … SELECT, nothing crosses the wire), then the row is rewritten with its new
+// score. Both skip a row already computed for the new score's moment or later.
+func (q txQueries) ReplaceCurrents(ctx context.Context, cs []*health.Current, scores []*health.Score) error {
+	if err := checkScores(cs, scores); err != nil || len(cs) == 0 {
+		return err
+	}
+	for _, part := range chunks(cs, 1000) {
+		// A pass scores one moment; the archive is one statement per moment in part.
+		byTime := map[time.Time][]uuid.UUID{}
+		var times []time.Time
+		for _, c := range part {
+			t := c.Time.UTC()
+			if _, ok := byTime[t]; !ok {
+				times = append(times, t)
+			}
+			byTime[t] = append(byTime[t], c.Account)
+		}
+		for _, t := range times {
+			a := &sqlArgs{pg: q.postgres()}
+			if _, err := q.c.ExecContext(ctx, "INSERT INTO health_scores ("+strings.Join(scoreCols, ", ")+
+				") SELECT score_id, id, scorecard_id, scorecard_version, computed_score, computed_grade, contributions, compute_time, job_id"+
+				" FROM account_healths WHERE "+a.in("id", byTime[t])+" AND compute_time < "+a.add(t), a.args...); err != nil {
+				return mapErr(err)
+			}
+		}
+	}
+	return q.writeCurrents(ctx, append(slices.Clone(currentCols), currentScoreCols...), scoreRows(cs, scores), "<")
+}
+
+func scoreRows(cs []*health.Current, scores []*health.Score) [][]any {
+	rows := make([][]any, len(cs))
+	for i, c := range cs {
+		rows[i] = scoreRow(c, scores[i])
+	}
+	return rows
+}
+
+// UpdateCurrents implements health.Tx: the rows keep their score (and its
+// contributions); a row that is missing or now points at another score is an error.
+func (q txQueries) UpdateCurrents(ctx context.Context, cs []*health.Current) error {
+	names := colNames(currentCols)
+	set := make([]string, 0, len(names)-1)
+	for _, n := range names[1:] {
+		set = append(set, n+" = n."+n)
+	}
+	for _, part := range chunks(cs, 1000) {
+		var n int64
+		if q.postgres() {
+			args, params := pgArrays(currentCols, part, currentRow)
+			res, err := q.c.ExecContext(ctx, "UPDATE account_healths AS h SET "+strings.Join(set, ", ")+" FROM unnest("+strings.Join(params, ", ")+
+				") AS n("+strings.Join(names, ", ")+") WHERE h.id = n.id AND h.score_id = n.score_id", args...)
+			if err != nil {
+				return mapErr(err)
+			}
+			if n, err = res.RowsAffected(); err != nil {
+				return mapErr(err)
+			}
+		} else {
+			// One statement a row: SQLite runs in process, and UPDATE … FROM VALUES
+			// would name its columns column1, column2, ….
+			stmt := "UPDATE account_healths SET " + strings.Join(names[1:], " = ?, ") + " = ? WHERE id = ? AND score_id = ?"
+			for _, c := range part {
+				row := currentRow(c)
+				res, err := q.c.ExecContext(ctx, stmt, append(row[1:], c.Account, c.ScoreID)...)
+				if err != nil {
+					return mapErr(err)
+				}
+				k, err := res.RowsAffected()
+				if err != nil {
+					return mapErr(err)
+				}
+				n += k
+			}
+		}
+		if n != int64(len(part)) {
+			return fmt.Errorf("store: %d of %d current rows to update are missing or point at another score", int64(len(part))-n, len(part))
+		}
+	}
+	return nil
+}
+
+// pgArrays renders rows as one array parameter per column, typed.
+func pgArrays[T any](cols []struct{ name, pgType string }, part []T, row func(T) []any) ([]any, []string) {
+	arrays := make([][]stdsql.NullString, len(cols))
+	for i := range arrays {
+		arrays[i] = make([]stdsql.NullString, len(part))
+	}
+	for r, x := range part {
+		for i, v := range row(x) {
+			arrays[i][r] = arrayText(v)
+		}
+	}
+	args := make([]any, len(cols))
+	params := make([]string, len(cols))
+	for i, c := range cols {
+		args[i] = pq.Array(arrays[i])
+		params[i] = fmt.Sprintf("$%d::%s[]", i+1, c.pgType)
+	}
+	return args, params
+}
+
+// writeCurrents inserts whole rows of cols: on PostgreSQL one statement of column
+// arrays per 1000 rows, on SQLite multi-row VALUES. With op ("<"), an existing row is
+// replaced when computed for an earlier moment, else kept; without, it is an error.
+func (q txQueries) writeCurrents(ctx context.Context, cols []struct{ name, pgType string }, rows [][]any, op string) error {
+	names := colNames(cols)
+	var upsert string
+	if op != "" {
+		set := make([]string, 0, len(names)-1)
+		for _, n := range names[1:] {
+			set = append(set, n+" = excluded."+n)
+		}
+		upsert = " ON CONFLICT (id) DO UPDATE SET " + strings.Join(set, ", ") + " WHERE account_healths.compute_time " + op + " excluded.compute_time"
+	}
+	for _, part := range chunks(rows, 1000) {
+		if q.postgres() {
+			args, params := pgArrays(cols, part, func(r []any) []any { return r })
+			if _, err := q.c.ExecContext(ctx, "INSERT INTO account_healths ("+strings.Join(names, ", ")+") SELECT * FROM unnest("+
+				strings.Join(params, ", ")+")"+upsert, args...); err != nil {
+				return mapErr(err)
+			}
+			continue
+		}
+		a := &sqlArgs{}
+		vals := make([]string, len(part))
+		for r, row := range part {
+			ps := make([]string, len(row))
+			for i, v := range row {
+				ps[i] = a.add(v)
+			}
+			vals[r] = "(" + strings.Join(ps, ", ") + ")"
+		}
+		if _, err := q.c.ExecContext(ctx, "INSERT INTO account_healths ("+strings.Join(names, ", ")+") VALUES "+strings.Join(vals, ", ")+upsert, a.args...); err != nil {
+			return mapErr(err)
+		}
+	}
+	return nil
 }
 
 // arrayText renders a value as a PostgreSQL array element.

@@ -94,8 +94,9 @@ func TestAppendFloat(t *testing.T) {
 // copyCurrent writes one field per column InsertCurrents names.
 func TestCopyCurrentColumns(t *testing.T) {
 	var w copyWriter
-	copyCurrent(&w, &health.Current{Grade: health.GradeRed, Time: time.Now()})
-	if got := strings.Count(string(w.b), "\t") + 1; got != len(currentCols) {
-		t.Errorf("copyCurrent wrote %d fields for %d columns: %q", got, len(currentCols), w.b)
+	c := &health.Current{Grade: health.GradeRed, Time: time.Now()}
+	copyCurrent(&w, c, &health.Score{Result: health.Result{Contributions: []health.Contribution{{Weight: 1}, {Weight: 2}}}}, nil)
+	if got, want := strings.Count(string(w.b), "\t")+1, len(currentCols)+len(currentScoreCols); got != want {
+		t.Errorf("copyCurrent wrote %d fields for %d columns: %q", got, want, w.b)
 	}
 }

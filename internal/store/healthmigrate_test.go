@@ -1,0 +1,83 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/furrowhq/furrow/internal/database"
+	"github.com/furrowhq/furrow/internal/store"
+	"github.com/furrowhq/furrow/internal/testdb"
+)
+
+// TestCurrentScoreMigration: the migration that moved an account's latest score into
+// its current row keeps every score readable. Rows are written in the layout before it
+// (every score in health_scores, in both earlier contribution forms), then migrated.
+func TestCurrentScoreMigration(t *testing.T) {
+	const before = 20261202060612 // api_key_person, the migration before current_score_in_current_row
+	for _, d := range testdb.Dialects {
+		t.Run(testdb.Name(d), func(t *testing.T) {
+			ctx := context.Background()
+			db, err := database.Open(ctx, testdb.URL(t, d))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			if err := db.MigrateTo(ctx, before); err != nil {
+				t.Fatal(err)
+			}
+			acc, card, job := uuid.New(), uuid.New(), uuid.New()
+			old, cur := uuid.New(), uuid.New()
+			t0 := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
+			t1 := t0.Add(24 * time.Hour)
+			p := func(i int) string {
+				if d == "postgres" {
+					return fmt.Sprintf("$%d", i)
+				}
+				return "?"
+			}
+			insertScore := "INSERT INTO health_scores (id, account_id, scorecard_id, scorecard_version, score, grade, contributions, compute_time, job_id) VALUES (" +
+				p(1) + ", " + p(2) + ", " + p(3) + ", 1, " + p(4) + ", 'RED', " + p(5) + ", " + p(6) + ", " + p(7) + ")"
+			for _, r := range []struct {
+				id    uuid.UUID
+				score float64
+				cs    string
+				at    time.Time
+				job   any
+			}{
+				{old, 30, `[{"measure":"usage","group":"product","raw":2,"normalized":30,"weight":1,"points":30}]`, t0, nil},
+				{cur, 35, "usage|product|3|35|1|35|", t1, job},
+			} {
+				if _, err := db.ExecContext(ctx, insertScore, r.id, acc, card, r.score, r.cs, r.at, r.job); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := db.ExecContext(ctx, "INSERT INTO account_healths (id, score_id, scorecard_id, scorecard_version, computed_score, computed_grade, compute_time, score, grade) VALUES ("+
+				p(1)+", "+p(2)+", "+p(3)+", 1, 35, 'RED', "+p(4)+", 35, 'RED')", acc, cur, card, t1); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := db.QueryRowContext(ctx, "SELECT count(*) FROM health_scores").Scan(&n); err != nil || n != 1 {
+				t.Fatalf("history rows after the migration: %d, %v; want 1 (the current score moved out)", n, err)
+			}
+			st := store.New(db)
+			ss, _, err := st.ListScores(ctx, acc, 10, nil)
+			if err != nil || len(ss) != 2 {
+				t.Fatalf("scores after the migration: %+v, %v", ss, err)
+			}
+			if s := ss[0]; s.ID != cur || s.Score != 35 || !s.ComputeTime.Equal(t1) || s.Job == nil || *s.Job != job ||
+				len(s.Contributions) != 1 || s.Contributions[0].Measure != "usage" || *s.Contributions[0].Raw != 3 {
+				t.Errorf("current score %+v", s)
+			}
+			if s := ss[1]; s.ID != old || s.Score != 30 || s.Job != nil || len(s.Contributions) != 1 || s.Contributions[0].Points != 30 {
+				t.Errorf("older score %+v", s)
+			}
+		})
+	}
+}
