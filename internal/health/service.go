@@ -696,9 +696,10 @@ func (s *Service) notify(ctx context.Context, ids ...uuid.UUID) {
 	}
 }
 
-// scoreTargets scores accounts at asOf in tx and writes what changed: a history row
-// when the result differs from the current one, and the current row when anything
-// (including the trend) differs. jobID tags the history rows of a recompute job.
+// scoreTargets scores accounts at asOf in tx and writes what changed: a new score when
+// the result differs from the current one (the current row holds it; the one it
+// replaces becomes history), and the current row when anything else (the trend, say)
+// differs. jobID tags the scores of a recompute job.
 func (s *Service) scoreTargets(ctx context.Context, tx Tx, ts []*Target, dense bool, asOf time.Time, jobID *uuid.UUID) (Stats, error) {
 	return s.scoreWith(ctx, tx, nil, ts, dense, asOf, jobID)
 }

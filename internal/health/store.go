@@ -110,7 +110,8 @@ type Tx interface {
 	// An account's current row holds its latest score: scores[i] is the new score
 	// cs[i] points at. InsertCurrents writes the current rows of accounts that had none
 	// when read. If another transaction has written one since, it writes none of them
-	// and returns ErrCurrentMoved.
+	// and returns ErrCurrentMoved (PostgreSQL; a SQLite transaction is the only writer
+	// from its start, so none can).
 	InsertCurrents(ctx context.Context, cs []*Current, scores []*Score) error
 	// ReplaceCurrents rewrites current rows with new scores; the scores they held
 	// become history.

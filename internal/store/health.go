@@ -496,6 +496,12 @@ func (q queries) measureNames(ctx context.Context, id uuid.UUID, version int) ([
 	return names, nil
 }
 
+// currentFields are the columns toCurrent reads: not the score's contributions, which
+// the score's readers fetch.
+var currentFields = slices.DeleteFunc(slices.Clone(accounthealth.Columns), func(c string) bool {
+	return c == accounthealth.FieldContributions || c == accounthealth.FieldJobID
+})
+
 func toCurrent(r *ent.AccountHealth) *health.Current {
 	c := &health.Current{Account: r.ID, ScoreID: r.ScoreID, Scorecard: r.ScorecardID, Version: r.ScorecardVersion,
 		Computed: r.ComputedScore, Grade: r.ComputedGrade, Time: r.ComputeTime.UTC(), Trend: r.Trend,
@@ -516,7 +522,7 @@ func toCurrent(r *ent.AccountHealth) *health.Current {
 }
 
 func (q queries) GetCurrent(ctx context.Context, acc uuid.UUID) (*health.Current, error) {
-	r, err := q.c.AccountHealth.Get(ctx, acc)
+	r, err := q.c.AccountHealth.Query().Where(accounthealth.ID(acc)).Select(currentFields...).Only(ctx)
 	if err != nil {
 		return nil, mapErr(err)
 	}
@@ -659,7 +665,7 @@ func (q queries) ListCurrents(ctx context.Context, p listing.Params) ([]*health.
 			s.Where(wherePredicate(s, p.Filter, currentFilterCols))
 		}
 		seekErr = orderAndSeek(s, ks, p.After)
-	}).Limit(p.Size + 1).All(ctx)
+	}).Limit(p.Size + 1).Select(currentFields...).All(ctx)
 	if seekErr != nil {
 		return nil, nil, seekErr
 	}
@@ -920,8 +926,8 @@ func decodeContributions(s string) (cs []health.Contribution, named bool, err er
 	return cs, named, nil
 }
 
-// currentCols are account_healths' columns in the order UpsertCurrents writes them,
-// with their PostgreSQL array types.
+// currentCols are account_healths' columns but the score's own (currentScoreCols), in
+// the order the writes send them, with their PostgreSQL array types.
 var currentCols = []struct{ name, pgType string }{
 	{"id", "uuid"}, {"score_id", "uuid"}, {"scorecard_id", "uuid"}, {"scorecard_version", "bigint"}, {"computed_score", "float8"},
 	{"computed_grade", "text"}, {"compute_time", "timestamptz"}, {"change", "float8"}, {"has_change", "bool"}, {"change_30d", "float8"},
@@ -1011,7 +1017,8 @@ func (q txQueries) InsertCurrents(ctx context.Context, cs []*health.Current, sco
 	}
 	names := colNames(currentCols, currentScoreCols)
 	if !q.postgres() {
-		return q.writeCurrents(ctx, append(slices.Clone(currentCols), currentScoreCols...), scoreRows(cs, scores), "")
+		_, err := q.writeCurrents(ctx, append(slices.Clone(currentCols), currentScoreCols...), scoreRows(cs, scores), "")
+		return err
 	}
 	if _, err := q.c.ExecContext(ctx, "SAVEPOINT new_currents"); err != nil {
 		return mapErr(err)
@@ -1034,7 +1041,8 @@ func (q txQueries) InsertCurrents(ctx context.Context, cs []*health.Current, sco
 
 // ReplaceCurrents implements health.Tx: each row's score moves into the history (one
 // INSERT … SELECT, nothing crosses the wire), then the row is rewritten with its new
-// score. Both skip a row already computed for the new score's moment or later.
+// score. A row already computed for the new score's moment or later is left as it is,
+// and the call fails (its caller read and locked it as older).
 func (q txQueries) ReplaceCurrents(ctx context.Context, cs []*health.Current, scores []*health.Score) error {
 	if err := checkScores(cs, scores); err != nil || len(cs) == 0 {
 		return err
@@ -1059,7 +1067,13 @@ func (q txQueries) ReplaceCurrents(ctx context.Context, cs []*health.Current, sc
 			}
 		}
 	}
-	return q.writeCurrents(ctx, append(slices.Clone(currentCols), currentScoreCols...), scoreRows(cs, scores), "<")
+	n, err := q.writeCurrents(ctx, append(slices.Clone(currentCols), currentScoreCols...), scoreRows(cs, scores), "<")
+	if err == nil && n != int64(len(cs)) {
+		// The caller locked rows it read as older: a row already this new would drop
+		// its new score (the archive skipped it too), so say so rather than lose it.
+		err = fmt.Errorf("store: %d of %d current rows to replace were computed for that moment or later", int64(len(cs))-n, len(cs))
+	}
+	return err
 }
 
 func scoreRows(cs []*health.Current, scores []*health.Score) [][]any {
@@ -1134,10 +1148,11 @@ func pgArrays[T any](cols []struct{ name, pgType string }, part []T, row func(T)
 	return args, params
 }
 
-// writeCurrents inserts whole rows of cols: on PostgreSQL one statement of column
-// arrays per 1000 rows, on SQLite multi-row VALUES. With op ("<"), an existing row is
-// replaced when computed for an earlier moment, else kept; without, it is an error.
-func (q txQueries) writeCurrents(ctx context.Context, cols []struct{ name, pgType string }, rows [][]any, op string) error {
+// writeCurrents inserts whole rows of cols and returns how many it wrote: on
+// PostgreSQL one statement of column arrays per 1000 rows, on SQLite multi-row VALUES.
+// With op ("<"), an existing row is replaced when computed for an earlier moment, else
+// kept (not counted); without, it is an error.
+func (q txQueries) writeCurrents(ctx context.Context, cols []struct{ name, pgType string }, rows [][]any, op string) (written int64, err error) {
 	names := colNames(cols)
 	var upsert string
 	if op != "" {
@@ -1150,10 +1165,16 @@ func (q txQueries) writeCurrents(ctx context.Context, cols []struct{ name, pgTyp
 	for _, part := range chunks(rows, 1000) {
 		if q.postgres() {
 			args, params := pgArrays(cols, part, func(r []any) []any { return r })
-			if _, err := q.c.ExecContext(ctx, "INSERT INTO account_healths ("+strings.Join(names, ", ")+") SELECT * FROM unnest("+
-				strings.Join(params, ", ")+")"+upsert, args...); err != nil {
-				return mapErr(err)
+			res, err := q.c.ExecContext(ctx, "INSERT INTO account_healths ("+strings.Join(names, ", ")+") SELECT * FROM unnest("+
+				strings.Join(params, ", ")+")"+upsert, args...)
+			if err != nil {
+				return written, mapErr(err)
 			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return written, mapErr(err)
+			}
+			written += n
 			continue
 		}
 		a := &sqlArgs{}
@@ -1165,11 +1186,17 @@ func (q txQueries) writeCurrents(ctx context.Context, cols []struct{ name, pgTyp
 			}
 			vals[r] = "(" + strings.Join(ps, ", ") + ")"
 		}
-		if _, err := q.c.ExecContext(ctx, "INSERT INTO account_healths ("+strings.Join(names, ", ")+") VALUES "+strings.Join(vals, ", ")+upsert, a.args...); err != nil {
-			return mapErr(err)
+		res, err := q.c.ExecContext(ctx, "INSERT INTO account_healths ("+strings.Join(names, ", ")+") VALUES "+strings.Join(vals, ", ")+upsert, a.args...)
+		if err != nil {
+			return written, mapErr(err)
 		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return written, mapErr(err)
+		}
+		written += n
 	}
-	return nil
+	return written, nil
 }
 
 // arrayText renders a value as a PostgreSQL array element.
@@ -1256,7 +1283,7 @@ func (q txQueries) ExpiredOverrides(ctx context.Context, t time.Time, limit int)
 	if q.postgres() {
 		query = query.ForUpdate()
 	}
-	rows, err := query.All(ctx)
+	rows, err := query.Select(currentFields...).All(ctx)
 	if err != nil {
 		return nil, mapErr(err)
 	}

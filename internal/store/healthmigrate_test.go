@@ -17,7 +17,8 @@ import (
 // its current row keeps every score readable. Rows are written in the layout before it
 // (every score in health_scores, in both earlier contribution forms), then migrated.
 func TestCurrentScoreMigration(t *testing.T) {
-	const before = 20261202060612 // api_key_person, the migration before current_score_in_current_row
+	// api_key_person, the migration before current_score_in_current_row, per dialect
+	before := map[string]int64{"sqlite3": 20261202060606, "postgres": 20261202060612}
 	for _, d := range testdb.Dialects {
 		t.Run(testdb.Name(d), func(t *testing.T) {
 			ctx := context.Background()
@@ -26,7 +27,7 @@ func TestCurrentScoreMigration(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { db.Close() })
-			if err := db.MigrateTo(ctx, before); err != nil {
+			if err := db.MigrateTo(ctx, before[d]); err != nil {
 				t.Fatal(err)
 			}
 			acc, card, job := uuid.New(), uuid.New(), uuid.New()

@@ -178,10 +178,16 @@ func TestScoresRoundTrip(t *testing.T) {
 		if err := st.WithHealthTx(ctx, func(tx health.Tx) error { return tx.ReplaceCurrents(ctx, nextC, next) }); err != nil {
 			t.Fatal(err)
 		}
-		// Replacing with an earlier moment changes nothing and archives nothing.
+		// Replacing with an earlier moment fails: the new score would be lost. Nothing
+		// is archived.
 		stale, staleScore := scoreAt(firstC[0].Account, 99, at.Add(time.Minute), nil)
+		fresh, freshScore := scoreAt(firstC[1].Account, 98, later.Add(time.Hour), nil)
 		if err := st.WithHealthTx(ctx, func(tx health.Tx) error {
-			return tx.ReplaceCurrents(ctx, []*health.Current{stale}, []*health.Score{staleScore})
+			err := tx.ReplaceCurrents(ctx, []*health.Current{fresh, stale}, []*health.Score{freshScore, staleScore})
+			if err == nil || !strings.Contains(err.Error(), "1 of 2 current rows to replace were computed for that moment or later") {
+				t.Errorf("replacing with an earlier moment: %v", err)
+			}
+			return nil // commit the rest: the stale row must be as it was
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -206,6 +212,9 @@ func TestScoresRoundTrip(t *testing.T) {
 		}
 		if all, _, err := st.ListScores(ctx, acc, 10, nil); err != nil || len(all) != 2 {
 			t.Fatalf("all scores %+v, %v (the stale replacement must not have archived a copy)", all, err)
+		}
+		if all, _, err := st.ListScores(ctx, firstC[1].Account, 10, nil); err != nil || len(all) != 3 || all[0].ID != freshScore.ID {
+			t.Fatalf("scores of the account replaced beside the stale one: %+v, %v", all, err)
 		}
 		for _, tc := range []struct {
 			at   time.Time
