@@ -112,12 +112,23 @@ func (db *DB) Migrate(ctx context.Context) (int, error) {
 	return len(res), nil
 }
 
-// MigrateTo applies the committed migrations up to and including version (a
-// migration file's number): tests of a data migration start from the schema before it.
+// MigrateTo brings db to migration version (a migration file's number): up, applying
+// the migrations to it, or down, reverting those after it. Tests of a data migration
+// start from the schema before it, and check its way back.
 func (db *DB) MigrateTo(ctx context.Context, version int64) error {
 	p, err := db.migrator()
 	if err != nil {
 		return err
+	}
+	at, err := p.GetDBVersion(ctx)
+	if err != nil {
+		return fmt.Errorf("migration version: %w", err)
+	}
+	if at > version {
+		if _, err := p.DownTo(ctx, version); err != nil {
+			return fmt.Errorf("revert migrations down to %d: %w", version, err)
+		}
+		return nil
 	}
 	if _, err := p.UpTo(ctx, version); err != nil {
 		return fmt.Errorf("apply migrations up to %d: %w", version, err)

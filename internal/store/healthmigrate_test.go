@@ -15,7 +15,8 @@ import (
 
 // TestCurrentScoreMigration: the migration that moved an account's latest score into
 // its current row keeps every score readable. Rows are written in the layout before it
-// (every score in health_scores, in both earlier contribution forms), then migrated.
+// (every score in health_scores, in both earlier contribution forms), then migrated,
+// reverted and migrated again.
 func TestCurrentScoreMigration(t *testing.T) {
 	// api_key_person, the migration before current_score_in_current_row, per dialect
 	before := map[string]int64{"sqlite3": 20261202060606, "postgres": 20261202060612}
@@ -60,13 +61,30 @@ func TestCurrentScoreMigration(t *testing.T) {
 				p(1)+", "+p(2)+", "+p(3)+", 1, 35, 'RED', "+p(4)+", 35, 'RED')", acc, cur, card, t1); err != nil {
 				t.Fatal(err)
 			}
+			history := func(want int, when string) {
+				t.Helper()
+				var n int
+				if err := db.QueryRowContext(ctx, "SELECT count(*) FROM health_scores").Scan(&n); err != nil || n != want {
+					t.Fatalf("history rows %s: %d, %v; want %d", when, n, err, want)
+				}
+			}
 			if _, err := db.Migrate(ctx); err != nil {
 				t.Fatal(err)
 			}
-			var n int
-			if err := db.QueryRowContext(ctx, "SELECT count(*) FROM health_scores").Scan(&n); err != nil || n != 1 {
-				t.Fatalf("history rows after the migration: %d, %v; want 1 (the current score moved out)", n, err)
+			history(1, "after the migration (the current score moved out)")
+			// Down puts the current score back into the history and drops the columns;
+			// up again moves it out again.
+			if err := db.MigrateTo(ctx, before[d]); err != nil {
+				t.Fatal(err)
 			}
+			history(2, "after reverting the migration")
+			if _, err := db.ExecContext(ctx, "SELECT contributions FROM account_healths"); err == nil {
+				t.Error("account_healths.contributions is still there after reverting")
+			}
+			if _, err := db.Migrate(ctx); err != nil {
+				t.Fatal(err)
+			}
+			history(1, "after migrating again")
 			st := store.New(db)
 			ss, _, err := st.ListScores(ctx, acc, 10, nil)
 			if err != nil || len(ss) != 2 {

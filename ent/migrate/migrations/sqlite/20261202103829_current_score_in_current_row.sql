@@ -27,11 +27,12 @@ COMMIT;
 PRAGMA foreign_keys = on;
 
 -- +goose Down
+-- (written by hand: the generated reverse of a table rebuild drops the live indexes and
+-- a table that no longer exists)
+BEGIN;
 -- reverse: the current rows' scores go back into the history
 INSERT INTO `health_scores` (`id`, `account_id`, `scorecard_id`, `scorecard_version`, `score`, `grade`, `contributions`, `compute_time`, `job_id`) SELECT `score_id`, `id`, `scorecard_id`, `scorecard_version`, `computed_score`, `computed_grade`, `contributions`, `compute_time`, `job_id` FROM `account_healths` WHERE NOT EXISTS (SELECT 1 FROM `health_scores` AS h WHERE h.`id` = `account_healths`.`score_id`);
--- reverse: create index "accounthealth_override_expire_time" to table: "account_healths"
-DROP INDEX `accounthealth_override_expire_time`;
--- reverse: create index "accounthealth_score_id" to table: "account_healths"
-DROP INDEX `accounthealth_score_id`;
--- reverse: create "new_account_healths" table
-DROP TABLE `new_account_healths`;
+-- reverse: the two columns (neither is indexed, so SQLite drops them in place)
+ALTER TABLE `account_healths` DROP COLUMN `job_id`;
+ALTER TABLE `account_healths` DROP COLUMN `contributions`;
+COMMIT;
