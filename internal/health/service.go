@@ -868,6 +868,20 @@ func (s *Service) scoreLocking(ctx context.Context, tx Tx, cards []*Scorecard, t
 			replaced, kept = append(replaced, c), append(kept, c)
 		}
 	}
+	// Scoring again the locking way first gives back the row locks taken here: holding
+	// some while waiting for the rest could deadlock with another batch doing the same.
+	again := func() (Stats, error) { return s.scoreLocking(ctx, tx, cards, ts, dense, asOf, jobID, true) }
+	if !lockFirst && len(replaced)+len(fresh) > 0 {
+		if err := tx.Savepoint(ctx, "optimistic_locks"); err != nil {
+			return st, err
+		}
+		again = func() (Stats, error) {
+			if err := tx.RollbackTo(ctx, "optimistic_locks"); err != nil {
+				return st, err
+			}
+			return s.scoreLocking(ctx, tx, cards, ts, dense, asOf, jobID, true)
+		}
+	}
 	if !lockFirst && len(replaced) > 0 {
 		ids := make([]uuid.UUID, len(replaced))
 		for i, c := range replaced {
@@ -879,12 +893,12 @@ func (s *Service) scoreLocking(ctx context.Context, tx Tx, cards []*Scorecard, t
 		}
 		for _, id := range ids {
 			if !sameRow(currents[id], locked[id]) {
-				return s.scoreLocking(ctx, tx, cards, ts, dense, asOf, jobID, true) // moved under us
+				return again() // moved under us
 			}
 		}
 	}
 	if err := tx.InsertCurrents(ctx, fresh, freshScores); errors.Is(err, ErrCurrentMoved) {
-		return s.scoreLocking(ctx, tx, cards, ts, dense, asOf, jobID, true)
+		return again()
 	} else if err != nil {
 		return st, err
 	}

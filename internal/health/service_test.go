@@ -1068,6 +1068,8 @@ type raceStore struct {
 	health.Store
 	hook       func() // runs once, before a batch locks the rows it will write
 	insertHook func() // runs once, before a batch inserts first current rows
+	relockHook func() // runs once, before a batch's second lock of current rows
+	locks      int
 }
 
 func (r *raceStore) WithHealthTx(ctx context.Context, fn func(tx health.Tx) error) error {
@@ -1080,8 +1082,12 @@ type raceTx struct {
 }
 
 func (t *raceTx) LockCurrents(ctx context.Context, b health.Batch) (map[uuid.UUID]*health.Current, error) {
+	t.r.locks++
 	if h := t.r.hook; h != nil {
 		t.r.hook = nil
+		h()
+	} else if h := t.r.relockHook; h != nil && t.r.locks > 1 {
+		t.r.relockHook = nil
 		h()
 	}
 	return t.Tx.LockCurrents(ctx, b)
@@ -1150,6 +1156,57 @@ func TestFirstScoresMeet(t *testing.T) {
 	done, _ := racing.GetJob(e.ctx, job.ID)
 	if done.State != health.JobSucceeded || done.Processed != 2 {
 		t.Fatalf("job = %s", done)
+	}
+}
+
+// TestMovedRowReleasesLocks: when a row a batch locks to write has moved since it was
+// read, the batch gives back the locks it took before locking the whole batch in order.
+// Holding them while waiting for others' could deadlock with another batch doing the
+// same; here another transaction must be able to lock one at that moment.
+func TestMovedRowReleasesLocks(t *testing.T) {
+	e, acc, rs, racing := newRace(t)
+	other := e.account(t, "Initech", "", "")
+	e.signal(t, other, "logins", 40, t0.Add(-time.Hour), "o1")
+	for _, id := range []uuid.UUID{acc, other} {
+		if _, err := e.health.ComputeHealthScore(e.ctx, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.clk.t = t0.Add(time.Hour)
+	e.signal(t, acc, "logins", 5, t0.Add(30*time.Minute), "2")
+	e.signal(t, other, "logins", 7, t0.Add(30*time.Minute), "o2")
+	rs.hook = func() { // acc moves between the batch's read and its lock
+		if _, err := e.health.OverrideHealthScore(e.ctx, acc, &health.Override{Grade: health.GradeGreen, Reason: "renewal signed"}); err != nil {
+			t.Errorf("override while the batch runs: %v", err)
+		}
+	}
+	probed := false
+	rs.relockHook = func() {
+		probed = true
+		ctx, cancel := context.WithTimeout(e.ctx, 3*time.Second)
+		defer cancel()
+		err := rs.Store.WithHealthTx(ctx, func(tx health.Tx) error {
+			_, err := tx.LockCurrents(ctx, health.Batch{IDs: []uuid.UUID{other}})
+			return err
+		})
+		if err != nil {
+			t.Errorf("locking a row the batch had locked before it found another moved: %v (want the lock given back)", err)
+		}
+	}
+	if _, err := racing.StartRecompute(e.ctx, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := racing.RunJobs(e.ctx, "w"); err != nil {
+		t.Fatal(err)
+	}
+	if !probed {
+		t.Fatal("the batch never locked its rows a second time")
+	}
+	for _, id := range []uuid.UUID{acc, other} {
+		h, err := e.health.GetHealthScore(e.ctx, id, nil)
+		if err != nil || !h.Computed.ComputeTime.Equal(e.clk.t) {
+			t.Fatalf("after the race %s = %+v, %v; want the job's score", id, h, err)
+		}
 	}
 }
 
