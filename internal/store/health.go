@@ -1096,13 +1096,10 @@ func (q txQueries) UpdateCurrents(ctx context.Context, cs []*health.Current) err
 		var n int64
 		if q.postgres() {
 			args, params := pgArrays(currentCols, part, currentRow)
-			res, err := q.c.ExecContext(ctx, "UPDATE account_healths AS h SET "+strings.Join(set, ", ")+" FROM unnest("+strings.Join(params, ", ")+
-				") AS n("+strings.Join(names, ", ")+") WHERE h.id = n.id AND h.score_id = n.score_id", args...)
-			if err != nil {
-				return mapErr(err)
-			}
-			if n, err = res.RowsAffected(); err != nil {
-				return mapErr(err)
+			var err error
+			if n, err = q.execCount(ctx, "UPDATE account_healths AS h SET "+strings.Join(set, ", ")+" FROM unnest("+strings.Join(params, ", ")+
+				") AS n("+strings.Join(names, ", ")+") WHERE h.id = n.id AND h.score_id = n.score_id", args...); err != nil {
+				return err
 			}
 		} else {
 			// One statement a row: SQLite runs in process, and UPDATE … FROM VALUES
@@ -1110,13 +1107,9 @@ func (q txQueries) UpdateCurrents(ctx context.Context, cs []*health.Current) err
 			stmt := "UPDATE account_healths SET " + strings.Join(names[1:], " = ?, ") + " = ? WHERE id = ? AND score_id = ?"
 			for _, c := range part {
 				row := currentRow(c)
-				res, err := q.c.ExecContext(ctx, stmt, append(row[1:], c.Account, c.ScoreID)...)
+				k, err := q.execCount(ctx, stmt, append(row[1:], c.Account, c.ScoreID)...)
 				if err != nil {
-					return mapErr(err)
-				}
-				k, err := res.RowsAffected()
-				if err != nil {
-					return mapErr(err)
+					return err
 				}
 				n += k
 			}
@@ -1126,6 +1119,16 @@ func (q txQueries) UpdateCurrents(ctx context.Context, cs []*health.Current) err
 		}
 	}
 	return nil
+}
+
+// execCount runs a write and returns how many rows it wrote.
+func (q txQueries) execCount(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := q.c.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, mapErr(err)
+	}
+	n, err := res.RowsAffected()
+	return n, mapErr(err)
 }
 
 // pgArrays renders rows as one array parameter per column, typed.
@@ -1163,36 +1166,27 @@ func (q txQueries) writeCurrents(ctx context.Context, cols []struct{ name, pgTyp
 		upsert = " ON CONFLICT (id) DO UPDATE SET " + strings.Join(set, ", ") + " WHERE account_healths.compute_time " + op + " excluded.compute_time"
 	}
 	for _, part := range chunks(rows, 1000) {
+		var query string
+		var args []any
 		if q.postgres() {
-			args, params := pgArrays(cols, part, func(r []any) []any { return r })
-			res, err := q.c.ExecContext(ctx, "INSERT INTO account_healths ("+strings.Join(names, ", ")+") SELECT * FROM unnest("+
-				strings.Join(params, ", ")+")"+upsert, args...)
-			if err != nil {
-				return written, mapErr(err)
+			var params []string
+			args, params = pgArrays(cols, part, func(r []any) []any { return r })
+			query = "INSERT INTO account_healths (" + strings.Join(names, ", ") + ") SELECT * FROM unnest(" + strings.Join(params, ", ") + ")"
+		} else {
+			a := &sqlArgs{}
+			vals := make([]string, len(part))
+			for r, row := range part {
+				ps := make([]string, len(row))
+				for i, v := range row {
+					ps[i] = a.add(v)
+				}
+				vals[r] = "(" + strings.Join(ps, ", ") + ")"
 			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return written, mapErr(err)
-			}
-			written += n
-			continue
+			query, args = "INSERT INTO account_healths ("+strings.Join(names, ", ")+") VALUES "+strings.Join(vals, ", "), a.args
 		}
-		a := &sqlArgs{}
-		vals := make([]string, len(part))
-		for r, row := range part {
-			ps := make([]string, len(row))
-			for i, v := range row {
-				ps[i] = a.add(v)
-			}
-			vals[r] = "(" + strings.Join(ps, ", ") + ")"
-		}
-		res, err := q.c.ExecContext(ctx, "INSERT INTO account_healths ("+strings.Join(names, ", ")+") VALUES "+strings.Join(vals, ", ")+upsert, a.args...)
+		n, err := q.execCount(ctx, query+upsert, args...)
 		if err != nil {
-			return written, mapErr(err)
-		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return written, mapErr(err)
+			return written, err
 		}
 		written += n
 	}
