@@ -134,6 +134,7 @@ func runHealth(ctx context.Context, cfg config) error {
 		return fmt.Errorf("baseline without parallel workers: %w", err)
 	}
 	results := []healthResult{base, serial}
+	var passRuns [][]healthResult // every run of each pass, checked below
 	if err := warmConnections(ctx, db.DB, cfg.healthParallel+1); err != nil {
 		return fmt.Errorf("warm connections: %w", err)
 	}
@@ -165,6 +166,7 @@ func runHealth(ctx context.Context, cfg config) error {
 			runs = append(runs, r)
 		}
 		results = append(results, medianPass(name, runs))
+		passRuns = append(passRuns, runs)
 	}
 
 	fmt.Println()
@@ -173,15 +175,20 @@ func runHealth(ctx context.Context, cfg config) error {
 	passes := results[2:]
 	for _, r := range passes {
 		j := r.job
-		fmt.Printf("%-19s %s: %s, processed %d, changed %d, no data %d; %d scores stored\n",
+		fmt.Printf("%-19s %s: %s, processed %d, changed %d, no data %d; %d scores stored (the median run)\n",
 			r.name+":", health.JobName(j.ID), j.State, j.Processed, j.Changed, j.NoData, r.written)
-		if j.State != health.JobSucceeded || j.Processed != int64(n) {
-			problems = append(problems, fmt.Sprintf("%s: job %s with %d of %d accounts processed (%s)", r.name, j.State, j.Processed, n, j.Error))
-		}
 	}
-	if second := passes[1]; second.written > int64(n)/100 {
-		// Only windows sliding and day counts ticking over between the passes change scores.
-		problems = append(problems, fmt.Sprintf("%s wrote %d scores for unchanged data (more than 1%% of the accounts)", second.name, second.written))
+	for i, runs := range passRuns {
+		for k, r := range runs {
+			if j := r.job; j.State != health.JobSucceeded || j.Processed != int64(n) {
+				problems = append(problems, fmt.Sprintf("%s, run %d: job %s with %d of %d accounts processed (%s)", passes[i].name, k+1, j.State, j.Processed, n, j.Error))
+			}
+			// Only windows sliding and day counts ticking over since the run before
+			// change scores in a pass over unchanged data.
+			if i == 1 && r.written > int64(n)/100 {
+				problems = append(problems, fmt.Sprintf("%s, run %d: wrote %d scores for unchanged data (more than 1%% of the accounts)", passes[i].name, k+1, r.written))
+			}
+		}
 	}
 	worst := 0.0
 	var peak uint64
@@ -224,10 +231,6 @@ FROM pg_class WHERE relname IN ('signals', 'contacts', 'interactions', 'deals') 
 	return rows.Err()
 }
 
-// healthBaseline runs the baseline query healthBaselineRuns times on one connection,
-// reading and scanning every row, and returns the median run. It prints the plan
-// first. Without parallel, the connection sets max_parallel_workers_per_gather to 0, so
-// one backend does all the work, as it does for the recompute's queries.
 // warmConnections runs the baseline query once on each of n pooled connections, held
 // at once so they are distinct, and returns them to the pool for the recompute. A
 // PostgreSQL backend faults in each page of the shared buffer pool the first time it
@@ -256,6 +259,10 @@ func warmConnections(ctx context.Context, db *sql.DB, n int) error {
 	return nil
 }
 
+// healthBaseline runs the baseline query healthBaselineRuns times on one connection,
+// reading and scanning every row, and returns the median run. It prints the plan
+// first. Without parallel, the connection sets max_parallel_workers_per_gather to 0, so
+// one backend does all the work, as it does for the recompute's queries.
 func healthBaseline(ctx context.Context, db *sql.DB, meter pgMeter, profile string, parallel bool) (healthResult, error) {
 	name, suffix := "baseline (median)", "health-baseline"
 	conn, err := db.Conn(ctx)
@@ -591,7 +598,7 @@ func printHealthTable(w io.Writer, results []healthResult, accounts, signals int
 		}
 		return strings.Join(out, " ")
 	}
-	fmt.Fprintf(w, "ratio = the pass's seconds ÷ the baseline's, 1 proc = ÷ the one-process baseline's; every row is the median of its runs: baseline %s s, one process %s s (%d rows each, one per account and measure)",
+	fmt.Fprintf(w, "ratio = the pass's seconds ÷ the baseline's, 1 proc = ÷ the one-process baseline's; times are the median of each row's runs, memory the highest run's (baselines: the median run's): baseline %s s, one process %s s (%d rows each, one per account and measure)",
 		runs(base), runs(serial), base.rows)
 	for _, r := range results[2:] {
 		fmt.Fprintf(w, ", %s %s s", r.name, runs(r))

@@ -871,7 +871,8 @@ func (s *Service) scoreLocking(ctx context.Context, tx Tx, cards []*Scorecard, t
 	// Scoring again the locking way first gives back the row locks taken here: holding
 	// some while waiting for the rest could deadlock with another batch doing the same.
 	again := func() (Stats, error) { return s.scoreLocking(ctx, tx, cards, ts, dense, asOf, jobID, true) }
-	if !lockFirst && len(replaced)+len(fresh) > 0 {
+	optimistic := !lockFirst && len(replaced) > 0
+	if optimistic {
 		if err := tx.Savepoint(ctx, "optimistic_locks"); err != nil {
 			return st, err
 		}
@@ -881,8 +882,6 @@ func (s *Service) scoreLocking(ctx context.Context, tx Tx, cards []*Scorecard, t
 			}
 			return s.scoreLocking(ctx, tx, cards, ts, dense, asOf, jobID, true)
 		}
-	}
-	if !lockFirst && len(replaced) > 0 {
 		ids := make([]uuid.UUID, len(replaced))
 		for i, c := range replaced {
 			ids[i] = c.Account
@@ -901,6 +900,11 @@ func (s *Service) scoreLocking(ctx context.Context, tx Tx, cards []*Scorecard, t
 		return again()
 	} else if err != nil {
 		return st, err
+	}
+	if optimistic { // the locks are kept now: the rest needs no subtransaction
+		if err := tx.Release(ctx, "optimistic_locks"); err != nil {
+			return st, err
+		}
 	}
 	if err := tx.ReplaceCurrents(ctx, rescored, rescoredNew); err != nil {
 		return st, err

@@ -100,9 +100,10 @@ type Tx interface {
 	LockCurrents(ctx context.Context, b Batch) (map[uuid.UUID]*Current, error)
 	LockCurrent(ctx context.Context, account uuid.UUID) (*Current, error)
 	// Savepoint marks the transaction's state; RollbackTo undoes what came after it,
-	// row locks included.
+	// row locks included; Release keeps it and forgets the mark.
 	Savepoint(ctx context.Context, name string) error
 	RollbackTo(ctx context.Context, name string) error
+	Release(ctx context.Context, name string) error
 	// Rederivable marks the transaction as writing only what a re-run derives again
 	// (a recompute job's batch, cursor included): the database may acknowledge its
 	// commit before it is durable. A crash then loses the last batches whole, cursor

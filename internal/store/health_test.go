@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/furrowhq/furrow/internal/health"
 )
 
@@ -91,12 +93,35 @@ func TestAppendFloat(t *testing.T) {
 	}
 }
 
-// copyCurrent writes one field per column InsertCurrents names.
-func TestCopyCurrentColumns(t *testing.T) {
-	var w copyWriter
-	c := &health.Current{Grade: health.GradeRed, Time: time.Now()}
-	copyCurrent(&w, c, &health.Score{Result: health.Result{Contributions: []health.Contribution{{Weight: 1}, {Weight: 2}}}}, nil)
-	if got, want := strings.Count(string(w.b), "\t")+1, len(currentCols)+len(currentScoreCols); got != want {
-		t.Errorf("copyCurrent wrote %d fields for %d columns: %q", got, want, w.b)
+// The current rows' COPY writer writes, field for field, what the generic writer
+// writes for scoreRow's values: one per column, the same text.
+func TestCurrentCopier(t *testing.T) {
+	at := time.Date(2026, 6, 1, 12, 0, 0, 123456000, time.UTC)
+	change, change30, override, expire, job := -1.25, 1.0/3, uuid.New(), at.Add(time.Hour), uuid.New()
+	raw := 0.1 + 0.2
+	cs := []health.Contribution{{Raw: &raw, Normalized: 50, Weight: 2, Points: 1e-9}, {Normalized: 0, Weight: 1, Missing: true}}
+	rows := []struct {
+		c *health.Current
+		s *health.Score
+	}{
+		{&health.Current{Account: uuid.New(), ScoreID: uuid.New(), Scorecard: uuid.New(), Version: 3, Computed: 55.5, Grade: health.GradeYellow, Time: at,
+			Trend: health.TrendStable, Effective: 55.5, EffGrade: health.GradeYellow, Digest: "d"}, &health.Score{Result: health.Result{Contributions: cs}}},
+		{&health.Current{Account: uuid.New(), ScoreID: uuid.New(), Scorecard: uuid.New(), Version: 1, Computed: math.Inf(1), Grade: "g\t\n", Time: at.Add(time.Second),
+			Change: &change, Change30d: &change30, Trend: health.TrendDeclining, Effective: math.Copysign(0, -1), EffGrade: health.GradeRed, Digest: "a\\b\r",
+			OverrideID: &override, OverrideExpire: &expire}, &health.Score{Job: &job, Result: health.Result{Contributions: cs[:1]}}},
+	}
+	var cc currentCopier
+	for _, r := range rows {
+		var got, want copyWriter
+		cc.row(&got, r.c, r.s)
+		for _, v := range scoreRow(r.c, r.s) {
+			want.value(v)
+		}
+		if string(got.b) != string(want.b) {
+			t.Errorf("currentCopier wrote\n%q, the generic writer\n%q", got.b, want.b)
+		}
+		if n := strings.Count(string(got.b), "\t") + 1; n != len(currentCols)+len(currentScoreCols) {
+			t.Errorf("%d fields for %d columns", n, len(currentCols)+len(currentScoreCols))
+		}
 	}
 }
