@@ -190,28 +190,6 @@ func (w *copyWriter) textBytes(s []byte) { w.next(); w.b = appendCopyEscaped(w.b
 // raw writes s as it is: a value the caller formatted and escaped (see copyText).
 func (w *copyWriter) raw(s string) { w.next(); w.b = append(w.b, s...) }
 
-// value writes v, one of the types currentRow returns (nil for NULL).
-func (w *copyWriter) value(v any) {
-	switch v := v.(type) {
-	case nil:
-		w.null()
-	case uuid.UUID:
-		w.uuid(v)
-	case time.Time:
-		w.time(v)
-	case float64:
-		w.float(v)
-	case int64:
-		w.int(v)
-	case bool:
-		w.bool(v)
-	case string:
-		w.text(v)
-	default:
-		panic(fmt.Sprintf("store: no COPY encoding for %T", v))
-	}
-}
-
 // sharedText is the COPY text of a value many rows share, made once.
 type sharedText[T comparable] struct {
 	k  T

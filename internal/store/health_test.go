@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"math"
 	"reflect"
 	"strconv"
@@ -115,7 +116,7 @@ func TestCurrentCopier(t *testing.T) {
 		var got, want copyWriter
 		cc.row(&got, r.c, r.s)
 		for _, v := range scoreRow(r.c, r.s) {
-			want.value(v)
+			writeValue(&want, v)
 		}
 		if string(got.b) != string(want.b) {
 			t.Errorf("currentCopier wrote\n%q, the generic writer\n%q", got.b, want.b)
@@ -123,5 +124,28 @@ func TestCurrentCopier(t *testing.T) {
 		if n := strings.Count(string(got.b), "\t") + 1; n != len(currentCols)+len(currentScoreCols) {
 			t.Errorf("%d fields for %d columns", n, len(currentCols)+len(currentScoreCols))
 		}
+	}
+}
+
+// writeValue writes v, one of the types currentRow returns (nil for NULL), through the
+// generic writers: the reference currentCopier is held to.
+func writeValue(w *copyWriter, v any) {
+	switch v := v.(type) {
+	case nil:
+		w.null()
+	case uuid.UUID:
+		w.uuid(v)
+	case time.Time:
+		w.time(v)
+	case float64:
+		w.float(v)
+	case int64:
+		w.int(v)
+	case bool:
+		w.bool(v)
+	case string:
+		w.text(v)
+	default:
+		panic(fmt.Sprintf("store: no COPY encoding for %T", v))
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"entgo.io/ent/dialect"
 	"github.com/google/uuid"
 
 	"github.com/furrowhq/furrow/internal/database"
@@ -19,7 +20,7 @@ import (
 // reverted and migrated again.
 func TestCurrentScoreMigration(t *testing.T) {
 	// api_key_person, the migration before current_score_in_current_row, per dialect
-	before := map[string]int64{"sqlite3": 20261202060606, "postgres": 20261202060612}
+	before := map[string]int64{dialect.SQLite: 20261202060606, dialect.Postgres: 20261202060612}
 	for _, d := range testdb.Dialects {
 		t.Run(testdb.Name(d), func(t *testing.T) {
 			ctx := context.Background()
@@ -36,7 +37,7 @@ func TestCurrentScoreMigration(t *testing.T) {
 			t0 := time.Date(2026, 5, 1, 8, 0, 0, 0, time.UTC)
 			t1 := t0.Add(24 * time.Hour)
 			p := func(i int) string {
-				if d == "postgres" {
+				if d == dialect.Postgres {
 					return fmt.Sprintf("$%d", i)
 				}
 				return "?"
