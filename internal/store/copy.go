@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"github.com/google/uuid"
 )
@@ -75,7 +76,10 @@ func copyRaw(ctx context.Context, dc any, table string, cols []string, n int, ro
 		if len(w.b) == 0 {
 			return nil
 		}
-		_, err := cd.CopyData(ctx, string(w.b[:len(w.b)-1])) // the driver ends each chunk with a newline
+		// The driver ends each chunk with a newline. It copies the text before
+		// returning, so the chunk is lent, not converted: a copy of 64 KiB per chunk
+		// cost a first recompute 2 % of its Go time.
+		_, err := cd.CopyData(ctx, unsafe.String(unsafe.SliceData(w.b), len(w.b)-1))
 		w.b = w.b[:0]
 		return err
 	}

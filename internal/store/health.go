@@ -116,7 +116,7 @@ func (q queries) JobTargets(ctx context.Context, f filter.Expr, createdBy time.T
 	out := make([]*health.Target, 0, limit)
 	for rows.Next() {
 		t := &health.Target{}
-		if err := rows.Scan(&t.ID, &t.Tier, &t.Industry); err != nil {
+		if err := rows.Scan(uuidDest{&t.ID}, &t.Tier, &t.Industry); err != nil {
 			return nil, mapErr(err)
 		}
 		out = append(out, t)

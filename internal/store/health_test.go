@@ -149,3 +149,19 @@ func writeValue(w *copyWriter, v any) {
 		panic(fmt.Sprintf("store: no COPY encoding for %T", v))
 	}
 }
+
+// uuidDest reads the driver's forms of a uuid as google/uuid's Scan does, and refuses
+// what is not one.
+func TestUUIDDest(t *testing.T) {
+	want := uuid.MustParse("01a236c9-8cca-7485-9e25-6d0004a23da9")
+	for _, src := range []any{[]byte(want.String()), want.String(), want[:]} {
+		var got uuid.UUID
+		if err := (uuidDest{&got}).Scan(src); err != nil || got != want {
+			t.Errorf("Scan(%T %v) = %s, %v; want %s", src, src, got, err, want)
+		}
+	}
+	var got uuid.UUID
+	if err := (uuidDest{&got}).Scan([]byte("01a236c9-8cca-7485-9e25-6d0004a23dzz")); err == nil {
+		t.Errorf("a bad uuid scanned as %s", got)
+	}
+}

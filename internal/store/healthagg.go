@@ -112,19 +112,33 @@ func (q queries) Aggregate(ctx context.Context, b health.Batch, asOf time.Time, 
 	for _, eq := range qs {
 		windows += len(eq.Froms)
 	}
+	// Accounts' aggregates and their counts and sums come from shared blocks (a batch
+	// files thousands), small enough for the allocator to reuse warm memory for them,
+	// and the account last filed is looked up first: a compact row files all its
+	// account's groups in a row.
+	var (
+		aggBlock []health.EventAgg
+		numBlock []int64
+		lastID   uuid.UUID
+		lastAggs []health.EventAgg
+	)
 	get := func(id uuid.UUID) []health.EventAgg {
+		if lastAggs != nil && id == lastID {
+			return lastAggs
+		}
 		aggs, ok := out[id]
 		if !ok {
-			// One allocation for all of an account's counts and sums: a batch creates
-			// thousands of these.
-			aggs = make([]health.EventAgg, len(qs))
-			nums := make([]int64, 2*windows)
+			if len(aggBlock) < len(qs) {
+				aggBlock, numBlock = make([]health.EventAgg, len(qs)*aggBlockAccounts), make([]int64, 2*windows*aggBlockAccounts)
+			}
+			aggs, aggBlock = aggBlock[:len(qs):len(qs)], aggBlock[len(qs):]
 			for i := range qs {
 				n := len(qs[i].Froms)
-				aggs[i].Counts, aggs[i].Sums, nums = nums[:n:n], nums[n:2*n:2*n], nums[2*n:]
+				aggs[i].Counts, aggs[i].Sums, numBlock = numBlock[:n:n], numBlock[n:2*n:2*n], numBlock[2*n:]
 			}
 			out[id] = aggs
 		}
+		lastID, lastAggs = id, aggs
 		return aggs
 	}
 	signals := map[string]int{} // measure → query index
@@ -150,6 +164,11 @@ func (q queries) Aggregate(ctx context.Context, b health.Batch, asOf time.Time, 
 	}
 	return out, nil
 }
+
+// aggBlockAccounts is how many accounts' aggregates Aggregate allocates at once: a
+// block under 32 KiB for a scorecard's ten or so sources, where larger ones, fresh
+// from the OS each batch, cost a page fault per 4 KiB first written.
+const aggBlockAccounts = 32
 
 // aggregate runs one grouped query for qs, which share a table (several signal
 // measures, or one derived source), and files each row under the query index qi(source).
@@ -431,6 +450,27 @@ func (g *aggGroup) parse(row []byte, keys []string) error {
 	return nil
 }
 
+// pgUUIDBytes selects account_id as its 16 bytes on PostgreSQL: lib/pq reads a bytea
+// in place, where it formats a uuid as text, which the scan then parses back (a
+// recompute reads one per account and query).
+const pgUUIDBytes = "uuid_send(account_id)"
+
+// uuidDest scans a uuid column into id without the string google/uuid's Scan makes
+// of the driver's text: a recompute scans one per account and query.
+type uuidDest struct{ id *uuid.UUID }
+
+func (d uuidDest) Scan(src any) error {
+	if b, ok := src.([]byte); ok && len(b) == 36 {
+		id, err := uuid.ParseBytes(b)
+		if err != nil {
+			return fmt.Errorf("uuid %q: %w", b, err)
+		}
+		*d.id = id
+		return nil
+	}
+	return d.id.Scan(src)
+}
+
 // parseInt parses a decimal integer without the allocation strconv's string costs.
 func parseInt(b []byte) (int64, error) {
 	if len(b) > 18 { // may not fit: let strconv check
@@ -482,11 +522,11 @@ func (q queries) aggregateCompact(ctx context.Context, a *sqlArgs, inner string,
 	var query string
 	if len(keys) > 0 {
 		only := " FILTER (WHERE " + a.inStrings("measure", keys) + ")" // measures no scorecard reads
-		query = "SELECT account_id, string_agg(concat(" + strings.Join(parts, ", ") + "), ';')" + only + " FROM (" + inner + ") g GROUP BY account_id"
+		query = "SELECT " + pgUUIDBytes + ", string_agg(concat(" + strings.Join(parts, ", ") + "), ';')" + only + " FROM (" + inner + ") g GROUP BY account_id"
 	} else {
 		// A derived source has one group per account already: a second aggregate would
 		// only cost (and, hashed over a batch's unordered rows, spill to disk).
-		query = "SELECT account_id, concat(" + strings.Join(parts, ", ") + ") FROM (" + inner + ") g"
+		query = "SELECT " + pgUUIDBytes + ", concat(" + strings.Join(parts, ", ") + ") FROM (" + inner + ") g"
 	}
 	rows, err := q.hotQuery(ctx, query, a.args...)
 	if err != nil {
@@ -498,7 +538,7 @@ func (q queries) aggregateCompact(ctx context.Context, a *sqlArgs, inner string,
 		text sql.RawBytes
 	)
 	for rows.Next() {
-		if err := rows.Scan(&id, &text); err != nil {
+		if err := rows.Scan(uuidDest{&id}, &text); err != nil {
 			return mapErr(err)
 		}
 		for len(text) > 0 {
@@ -522,6 +562,9 @@ func (q queries) CountsOf(ctx context.Context, b health.Batch) (map[uuid.UUID]he
 	}
 	a := &sqlArgs{pg: q.postgres()}
 	cols := []string{"account_id", "COUNT(*)"}
+	if a.pg {
+		cols[0] = pgUUIDBytes
+	}
 	exec := -1
 	for i, level := range account.SeniorityLevels {
 		cols = append(cols, "COUNT(*) FILTER (WHERE seniority_level = "+a.add(level)+")")
@@ -539,7 +582,7 @@ func (q queries) CountsOf(ctx context.Context, b health.Batch) (map[uuid.UUID]he
 		id     uuid.UUID
 		total  int64
 		levels = make([]int64, len(account.SeniorityLevels))
-		dest   = []any{&id, &total}
+		dest   = []any{uuidDest{&id}, &total}
 	)
 	for i := range levels {
 		dest = append(dest, &levels[i])
