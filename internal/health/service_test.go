@@ -614,6 +614,71 @@ func TestRecomputeJobResumes(t *testing.T) {
 	})
 }
 
+// TestRecomputeSharesLastRound: what is left for the last round of a job is shared
+// evenly by its workers' batches, rather than a last full batch running alone.
+func TestRecomputeSharesLastRound(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		e.card(t)
+		var ids []uuid.UUID
+		for i := range 10 {
+			id := e.account(t, fmt.Sprint("acc", i), "", "")
+			ids = append(ids, id)
+			e.signal(t, id, "logins", float64(5*i), t0.Add(-time.Hour), "1")
+		}
+		e.clk.t = t0.Add(time.Minute)
+		job, err := e.health.StartRecompute(e.ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec := &batchRecorder{Store: store.New(db)}
+		svc := health.NewService(rec, health.Options{Now: e.clk.now, BatchSize: 4, Parallel: 2})
+		if n, err := svc.RunJobs(e.ctx, "w"); err != nil || n != 1 {
+			t.Fatalf("RunJobs = %d, %v", n, err)
+		}
+		// A batch of 4 while two batches' worth or more is left; then the 6 left, in two
+		// (not 4 and 2). The batches run at once: their order is not known.
+		slices.Sort(rec.sizes)
+		if !slices.Equal(rec.sizes, []int{3, 3, 4}) {
+			t.Errorf("batch sizes = %v, want 3, 3 and 4", rec.sizes)
+		}
+		done, _ := e.health.GetJob(e.ctx, job.ID)
+		if done.State != health.JobSucceeded || done.Processed != 10 || done.Changed != 10 {
+			t.Fatalf("job = %s", done)
+		}
+		for _, id := range ids {
+			hist, err := e.health.ListHealthScoreHistory(e.ctx, id, 10, "")
+			if err != nil || len(hist.Items) != 1 || !hist.Items[0].ComputeTime.Equal(job.ComputeTime) {
+				t.Fatalf("history of %s = %+v, %v (want exactly the job's score)", id, hist, err)
+			}
+		}
+	})
+}
+
+// batchRecorder records the size of every batch scored through it, in the order the
+// batches read their aggregates.
+type batchRecorder struct {
+	health.Store
+	mu    sync.Mutex
+	sizes []int
+}
+
+func (r *batchRecorder) WithHealthTx(ctx context.Context, fn func(tx health.Tx) error) error {
+	return r.Store.WithHealthTx(ctx, func(tx health.Tx) error { return fn(&recordingTx{Tx: tx, r: r}) })
+}
+
+type recordingTx struct {
+	health.Tx
+	r *batchRecorder
+}
+
+func (t *recordingTx) Aggregate(ctx context.Context, b health.Batch, asOf time.Time, qs []health.EventQuery) (map[uuid.UUID][]health.EventAgg, error) {
+	t.r.mu.Lock()
+	t.r.sizes = append(t.r.sizes, len(b.IDs))
+	t.r.mu.Unlock()
+	return t.Tx.Aggregate(ctx, b, asOf, qs)
+}
+
 // TestFilteredRecompute runs a job over a filtered set: only live matching accounts
 // get a score at its moment (batches of them are not a dense id range).
 func TestFilteredRecompute(t *testing.T) {
@@ -1102,8 +1167,8 @@ func (t *raceTx) InsertCurrents(ctx context.Context, cs []*health.Current, score
 }
 
 // newRace sets up a race on PostgreSQL: account acc with a signal and a second account
-// (two accounts a batch: a batch of one locks first), and a service over rs whose
-// hooks run inside a batch.
+// (two accounts a batch: a batch of one locks first, and one worker, which does not
+// share a last round out), and a service over rs whose hooks run inside a batch.
 func newRace(t *testing.T) (e *env, acc uuid.UUID, rs *raceStore, racing *health.Service) {
 	db := testdb.Open(t, "postgres")
 	e = newEnv(db)
@@ -1112,7 +1177,7 @@ func newRace(t *testing.T) (e *env, acc uuid.UUID, rs *raceStore, racing *health
 	e.account(t, "Globex", "", "")
 	e.signal(t, acc, "logins", 90, t0.Add(-time.Hour), "1")
 	rs = &raceStore{Store: store.New(db)}
-	return e, acc, rs, health.NewService(rs, health.Options{Now: e.clk.now, BatchSize: 3})
+	return e, acc, rs, health.NewService(rs, health.Options{Now: e.clk.now, BatchSize: 3, Parallel: 1})
 }
 
 // TestFirstScoresMeet: a job batch finds an account without a current row, and another
