@@ -242,3 +242,17 @@ func TestHealthMeasuresAreTheDefaultScorecards(t *testing.T) {
 		t.Errorf("generated signal measures %v, the default scorecard reads %v", got, want)
 	}
 }
+
+// A pass's ratio pairs each run with its round's baseline run: a round on a slow
+// stretch of the machine is slow in both.
+func TestMedianPassRatios(t *testing.T) {
+	s := func(x float64) time.Duration { return time.Duration(x * float64(time.Second)) }
+	runs := []healthResult{{elapsed: s(3)}, {elapsed: s(2)}, {elapsed: s(2.2)}}
+	p := medianPass("pass", runs, []time.Duration{s(1.5), s(0.8), s(1)})
+	if p.elapsed != s(2.2) || p.name != "pass" {
+		t.Errorf("median run = %v %q, want 2.2s", p.elapsed, p.name)
+	}
+	if want := []float64{2, 2.5, 2.2}; !slices.Equal(p.ratios, want) || p.ratio != 2.2 {
+		t.Errorf("ratios = %v, median %v; want %v, median 2.2", p.ratios, p.ratio, want)
+	}
+}

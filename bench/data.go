@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -101,6 +102,31 @@ func createDatabase(ctx context.Context) (dbURL string, drop func(), err error) 
 	u.Path = "/" + name
 	fmt.Printf("created database %s\n", name)
 	return u.String(), drop, nil
+}
+
+// reuseDatabase returns the URL of name, a database an earlier run kept, after checking
+// that it is one (the health scenario empties its health tables).
+func reuseDatabase(ctx context.Context, name string) (string, error) {
+	if !strings.HasPrefix(name, "furrow_bench_") {
+		return "", fmt.Errorf("%q is not a database the benchmark created (furrow_bench_...)", name)
+	}
+	u, err := url.Parse(adminURL())
+	if err != nil {
+		return "", fmt.Errorf("PostgreSQL URL: %w", err)
+	}
+	u.Path = "/" + name
+	db, err := sql.Open("postgres", u.String())
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := db.PingContext(pctx); err != nil {
+		return "", fmt.Errorf("reuse database %s: %w", name, err)
+	}
+	fmt.Printf("reusing database %s\n", name)
+	return u.String(), nil
 }
 
 // dataset is what load wrote.

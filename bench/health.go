@@ -34,10 +34,11 @@ import (
 const (
 	// healthScenario is the scenario name that selects the health benchmark.
 	healthScenario = "health"
-	// healthBaselineRuns is how often the baseline query runs; the median counts.
-	healthBaselineRuns = 3
-	// healthPassRuns is how often each recompute pass runs; the median counts.
-	healthPassRuns = 3
+	// healthRounds is how many rounds run: each runs the baseline query, then a first
+	// pass, then a second one. Times are the median of the rounds', and ratios the
+	// median of each round's pass ÷ that round's baseline: this machine's speed drifts
+	// by a third over minutes, and runs seconds apart share the drift.
+	healthRounds = 5
 	// healthProgressEvery is how often a recompute pass prints its progress.
 	healthProgressEvery = 15 * time.Second
 	// memInterval is how often memory is sampled during a pass.
@@ -65,6 +66,8 @@ type healthResult struct {
 	// Baseline only.
 	rows int // result rows per run
 	// Recompute only.
+	ratios  []float64 // per round: this pass's time ÷ that round's baseline's
+	ratio   float64   // their median
 	job     *health.Job
 	written int64 // scores the pass stored (history plus current rows)
 	sql     *sqlTrace
@@ -75,11 +78,21 @@ type healthResult struct {
 func runHealth(ctx context.Context, cfg config) error {
 	n, m := cfg.healthAccounts, cfg.healthSignals
 	fmt.Printf("health: %d accounts, %d signals over 365 days, default scorecard, recompute batches of %d accounts, %d at once\n", n, m, cfg.healthBatch, cfg.healthParallel)
-	dbURL, drop, err := createDatabase(ctx)
-	if err != nil {
-		return err
+	var (
+		dbURL string
+		err   error
+	)
+	if cfg.healthReuse != "" {
+		if dbURL, err = reuseDatabase(ctx, cfg.healthReuse); err != nil {
+			return err
+		}
+	} else {
+		var drop func()
+		if dbURL, drop, err = createDatabase(ctx); err != nil {
+			return err
+		}
+		defer drop()
 	}
-	defer drop()
 	var trace *tracer
 	var db *database.DB
 	if cfg.healthSQL {
@@ -96,16 +109,21 @@ func runHealth(ctx context.Context, cfg config) error {
 		return err
 	}
 
-	start := time.Now()
-	rng := mrand.New(mrand.NewPCG(healthSeed, healthSeed))
-	data := genHealth(rng, time.Now(), n, m) // garbage once loaded, before the passes measure memory
-	idle, churned := data.idle, data.churned
-	ld, err := loadHealth(ctx, db.DB, rng, data, cfg.healthArchive)
-	if err != nil {
-		return fmt.Errorf("load: %w", err)
+	if cfg.healthReuse != "" {
+		if err := emptyHealth(ctx, db.DB); err != nil {
+			return err
+		}
+	} else {
+		start := time.Now()
+		rng := mrand.New(mrand.NewPCG(healthSeed, healthSeed))
+		data := genHealth(rng, time.Now(), n, m) // garbage once loaded, before the passes measure memory
+		ld, err := loadHealth(ctx, db.DB, rng, data, cfg.healthArchive)
+		if err != nil {
+			return fmt.Errorf("load: %w", err)
+		}
+		fmt.Printf("loaded %d accounts (%d without signals, %d stopped 30-300 days ago), %d signals, %d contacts, %d interactions, %d won deals with COPY, then VACUUM ANALYZE, in %s\n",
+			ld.accounts, data.idle, data.churned, ld.signals, ld.contacts, ld.interactions, ld.deals, time.Since(start).Round(time.Millisecond))
 	}
-	fmt.Printf("loaded %d accounts (%d without signals, %d stopped 30-300 days ago), %d signals, %d contacts, %d interactions, %d won deals with COPY, then VACUUM ANALYZE, in %s\n",
-		ld.accounts, idle, churned, ld.signals, ld.contacts, ld.interactions, ld.deals, time.Since(start).Round(time.Millisecond))
 	if err := printHealthSizes(ctx, db.DB); err != nil {
 		return err
 	}
@@ -125,48 +143,50 @@ func runHealth(ctx context.Context, cfg config) error {
 	}
 	meter := pgMeter{cpuMeter: newCPUMeter(db.DB, dbURL)}
 
-	base, err := healthBaseline(ctx, db.DB, meter, cfg.cpuProfile, true)
-	if err != nil {
-		return fmt.Errorf("baseline: %w", err)
-	}
 	serial, err := healthBaseline(ctx, db.DB, meter, cfg.cpuProfile, false)
 	if err != nil {
 		return fmt.Errorf("baseline without parallel workers: %w", err)
 	}
-	results := []healthResult{base, serial}
-	var passRuns [][]healthResult // every run of each pass, checked below
-	if err := warmConnections(ctx, db.DB, cfg.healthParallel+1); err != nil {
+	base, err := newBaseline(ctx, db.DB, meter, cfg.cpuProfile, true)
+	if err != nil {
+		return fmt.Errorf("baseline: %w", err)
+	}
+	defer base.close()
+	if err := warmConnections(ctx, db.DB, cfg.healthParallel+3); err != nil {
 		return fmt.Errorf("warm connections: %w", err)
 	}
-	for i, name := range []string{"recompute 1 (new)", "recompute 2 (same)"} {
-		if i == 1 {
-			// The health tables were analyzed empty, with the others after loading.
-			// Autovacuum analyzes them within a minute or so of the first pass (50 rows
-			// plus 10 % changed); do it now, so the second pass runs with the plans a
-			// later recompute gets, whenever autovacuum comes round.
-			if _, err := db.ExecContext(ctx, "ANALYZE health_scores, account_healths"); err != nil {
-				return err
-			}
+	names := []string{"recompute 1 (new)", "recompute 2 (same)"}
+	passRuns := make([][]healthResult, len(names)) // every run of each pass, checked below
+	for k := range healthRounds {
+		if err := base.run(ctx); err != nil {
+			return fmt.Errorf("baseline: %w", err)
 		}
-		// Each pass runs healthPassRuns times and the median counts, as for the
-		// baseline: single runs moved by a third from one to the next.
-		var runs []healthResult
-		for k := range healthPassRuns {
-			if i == 0 && k > 0 {
+		for i, name := range names {
+			q := "ANALYZE health_scores, account_healths"
+			if i == 0 {
 				// Every first pass starts from empty health tables.
-				if _, err := db.ExecContext(ctx, "TRUNCATE health_scores, account_healths"); err != nil {
+				q = "TRUNCATE health_scores, account_healths"
+			}
+			// The health tables were analyzed empty, with the others after loading.
+			// Autovacuum analyzes them within a minute or so of a first pass (50 rows
+			// plus 10 % changed); the second pass runs after it has, with the plans a
+			// later recompute gets, whenever autovacuum comes round.
+			if k > 0 || i > 0 {
+				if _, err := db.ExecContext(ctx, q); err != nil {
 					return err
 				}
 			}
-			label := fmt.Sprintf("%s %d/%d", name, k+1, healthPassRuns)
+			label := fmt.Sprintf("%s %d/%d", name, k+1, healthRounds)
 			r, err := recomputePass(ctx, svc, db.DB, meter, trace, label, fmt.Sprintf("health%d-%d", i+1, k+1), cfg.cpuProfile)
 			if err != nil {
 				return fmt.Errorf("%s: %w", label, err)
 			}
-			runs = append(runs, r)
+			passRuns[i] = append(passRuns[i], r)
 		}
-		results = append(results, medianPass(name, runs))
-		passRuns = append(passRuns, runs)
+	}
+	results := []healthResult{base.result(), serial}
+	for i, name := range names {
+		results = append(results, medianPass(name, passRuns[i], base.runs))
 	}
 
 	fmt.Println()
@@ -193,7 +213,7 @@ func runHealth(ctx context.Context, cfg config) error {
 	worst := 0.0
 	var peak uint64
 	for _, r := range passes {
-		worst = max(worst, r.elapsed.Seconds()/base.elapsed.Seconds())
+		worst = max(worst, r.ratio)
 		peak = max(peak, r.mem.rss)
 	}
 	fmt.Printf("goal: recompute within %dx of the baseline: %s (%.1fx at worst); peak RSS under 1 GiB: %s (%s)\n",
@@ -259,64 +279,103 @@ func warmConnections(ctx context.Context, db *sql.DB, n int) error {
 	return nil
 }
 
-// healthBaseline runs the baseline query healthBaselineRuns times on one connection,
-// reading and scanning every row, and returns the median run. It prints the plan
-// first. Without parallel, the connection sets max_parallel_workers_per_gather to 0, so
-// one backend does all the work, as it does for the recompute's queries.
+// healthBaseline runs the baseline query healthRounds times in a row (see baseline)
+// and returns the median run.
 func healthBaseline(ctx context.Context, db *sql.DB, meter pgMeter, profile string, parallel bool) (healthResult, error) {
-	name, suffix := "baseline (median)", "health-baseline"
+	b, err := newBaseline(ctx, db, meter, profile, parallel)
+	if err != nil {
+		return healthResult{}, err
+	}
+	defer b.close()
+	for range healthRounds {
+		if err := b.run(ctx); err != nil {
+			return healthResult{}, err
+		}
+	}
+	return b.result(), nil
+}
+
+// baseline runs the baseline query on one connection, reading and scanning every row.
+// Without parallel, the connection sets max_parallel_workers_per_gather to 0, so one
+// backend does all the work, as it does for the recompute's queries.
+type baseline struct {
+	conn          *sql.Conn
+	meter         pgMeter
+	name, suffix  string
+	profile       string
+	asOf          time.Time
+	runs          []time.Duration
+	cpus          []cpuSample
+	mems          []memPeak
+	rows          int
+	resetParallel bool
+}
+
+// newBaseline opens the baseline's connection and prints its plan.
+func newBaseline(ctx context.Context, db *sql.DB, meter pgMeter, profile string, parallel bool) (*baseline, error) {
 	conn, err := db.Conn(ctx)
 	if err != nil {
-		return healthResult{}, err
+		return nil, err
 	}
-	defer conn.Close()
+	b := &baseline{conn: conn, meter: meter, name: "baseline (median)", suffix: "health-baseline", profile: profile, asOf: time.Now().UTC()}
 	if !parallel {
-		name, suffix = "baseline, 1 process", "health-serial"
+		b.name, b.suffix, b.resetParallel = "baseline, 1 process", "health-serial", true
 		if _, err := conn.ExecContext(ctx, "SET max_parallel_workers_per_gather = 0"); err != nil {
-			return healthResult{}, err
+			conn.Close()
+			return nil, err
 		}
-		defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), "RESET max_parallel_workers_per_gather") }()
 	}
-	asOf := time.Now().UTC()
-	plan, err := explain(ctx, conn, healthBaselineQuery, asOf)
+	plan, err := explain(ctx, conn, healthBaselineQuery, b.asOf)
 	if err != nil {
-		return healthResult{}, err
+		b.close()
+		return nil, err
 	}
-	fmt.Printf("%s plan: %s\n", name, plan)
-	type run struct {
-		elapsed time.Duration
-		cpu     cpuSample
-		mem     memPeak
+	fmt.Printf("%s plan: %s\n", b.name, plan)
+	return b, nil
+}
+
+// run runs the query once.
+func (b *baseline) run(ctx context.Context) error {
+	i := len(b.runs) + 1
+	fmt.Printf("running health %s %d/%d\n", b.name, i, healthRounds)
+	stopProfile, err := startProfile(b.profile, fmt.Sprintf("%s%d", b.suffix, i))
+	if err != nil {
+		return err
 	}
-	var runs []run
-	rows := 0
-	for i := range healthBaselineRuns {
-		fmt.Printf("running health %s %d/%d\n", name, i+1, healthBaselineRuns)
-		stopProfile, err := startProfile(profile, fmt.Sprintf("%s%d", suffix, i+1))
-		if err != nil {
-			return healthResult{}, err
-		}
-		mem := watchMemory(memInterval)
-		cpu0 := meter.sample(ctx)
-		t0 := time.Now()
-		rows, err = aggregateSignals(ctx, conn, asOf)
-		elapsed := time.Since(t0)
-		cpu1 := meter.sample(ctx)
-		peak := mem.end()
-		stopProfile()
-		if err != nil {
-			return healthResult{}, err
-		}
-		runs = append(runs, run{elapsed: elapsed, cpu: cpuSample{self: cpu1.self - cpu0.self, pg: cpu1.pg - cpu0.pg, pgOK: cpu0.pgOK && cpu1.pgOK}, mem: peak})
+	mem := watchMemory(memInterval)
+	cpu0 := b.meter.sample(ctx)
+	t0 := time.Now()
+	rows, err := aggregateSignals(ctx, b.conn, b.asOf)
+	elapsed := time.Since(t0)
+	cpu1 := b.meter.sample(ctx)
+	peak := mem.end()
+	stopProfile()
+	if err != nil {
+		return err
 	}
-	sorted := slices.Clone(runs)
-	slices.SortFunc(sorted, func(a, b run) int { return cmp.Compare(a.elapsed, b.elapsed) })
-	med := sorted[len(sorted)/2]
-	r := healthResult{name: name, elapsed: med.elapsed, cpu: med.cpu, mem: med.mem, rows: rows}
-	for _, x := range runs {
-		r.runs = append(r.runs, x.elapsed)
+	b.rows = rows
+	b.runs = append(b.runs, elapsed)
+	b.cpus = append(b.cpus, cpuSample{self: cpu1.self - cpu0.self, pg: cpu1.pg - cpu0.pg, pgOK: cpu0.pgOK && cpu1.pgOK})
+	b.mems = append(b.mems, peak)
+	return nil
+}
+
+// result is the median run, with every run's time in order.
+func (b *baseline) result() healthResult {
+	order := make([]int, len(b.runs))
+	for i := range order {
+		order[i] = i
 	}
-	return r, nil
+	slices.SortFunc(order, func(x, y int) int { return cmp.Compare(b.runs[x], b.runs[y]) })
+	m := order[len(order)/2]
+	return healthResult{name: b.name, elapsed: b.runs[m], cpu: b.cpus[m], mem: b.mems[m], rows: b.rows, runs: slices.Clone(b.runs)}
+}
+
+func (b *baseline) close() {
+	if b.resetParallel {
+		_, _ = b.conn.ExecContext(context.Background(), "RESET max_parallel_workers_per_gather")
+	}
+	b.conn.Close()
 }
 
 // aggregateSignals runs the baseline query once and scans every row into Go values, as
@@ -412,13 +471,26 @@ func recomputePass(ctx context.Context, svc *health.Service, db *sql.DB, meter p
 	return r, err
 }
 
-// medianPass returns the run of median time, named name, with every run's time and
-// the highest memory of any run (the memory goal is about the worst).
-func medianPass(name string, runs []healthResult) healthResult {
+// median returns the median of xs (the upper one of an even count).
+func median(xs []float64) float64 {
+	sorted := slices.Clone(xs)
+	slices.Sort(sorted)
+	return sorted[len(sorted)/2]
+}
+
+// medianPass returns the run of median time, named name, with every run's time, the
+// highest memory of any run (the memory goal is about the worst) and its ratios to the
+// baseline: each run's to its round's baseline run (baseRuns, in round order) and
+// their median.
+func medianPass(name string, runs []healthResult, baseRuns []time.Duration) healthResult {
 	sorted := slices.Clone(runs)
 	slices.SortFunc(sorted, func(a, b healthResult) int { return cmp.Compare(a.elapsed, b.elapsed) })
 	m := sorted[len(sorted)/2]
 	m.name = name
+	for k, r := range runs {
+		m.ratios = append(m.ratios, r.elapsed.Seconds()/baseRuns[k].Seconds())
+	}
+	m.ratio = median(m.ratios)
 	for _, r := range runs {
 		m.runs = append(m.runs, r.elapsed)
 		m.mem.heap, m.mem.runtime = max(m.mem.heap, r.mem.heap), max(m.mem.runtime, r.mem.runtime)
@@ -427,6 +499,17 @@ func medianPass(name string, runs []healthResult) healthResult {
 		}
 	}
 	return m
+}
+
+// emptyHealth empties a reused database's health tables, as a fresh load leaves them
+// (empty, and analyzed so).
+func emptyHealth(ctx context.Context, db *sql.DB) error {
+	for _, q := range []string{"TRUNCATE health_scores, account_healths", "ANALYZE health_scores, account_healths"} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("empty the health tables: %w", err)
+		}
+	}
+	return nil
 }
 
 // cancelRunningJobs cancels every recompute job that has not ended and returns how
@@ -567,16 +650,18 @@ func countScores(ctx context.Context, db *sql.DB) (int64, error) {
 }
 
 // printHealthTable writes the baselines (default settings, then one process) and the
-// recompute passes, each compared with both: ratio is how many times the baseline's
-// time it took, "1 proc" how many times the one-process baseline's.
+// recompute passes, each compared with both: ratio is the median of the rounds' ratios
+// to the baseline run of the same round, "medians" the median time ÷ the baseline's,
+// "1 proc" ÷ the one-process baseline's.
 func printHealthTable(w io.Writer, results []healthResult, accounts, signals int) {
-	const format = "%-20s %8v %10v %10v %9v %9v %9v %9v %9v %6v %6v\n"
-	fmt.Fprintf(w, format, "pass", "seconds", "accounts/s", "signals/s", "peak heap", "peak Go", "peak RSS", "cpu/acct", "pg/acct", "ratio", "1 proc")
+	const format = "%-20s %8v %10v %10v %9v %9v %9v %9v %9v %6v %8v %6v\n"
+	fmt.Fprintf(w, format, "pass", "seconds", "accounts/s", "signals/s", "peak heap", "peak Go", "peak RSS", "cpu/acct", "pg/acct", "ratio", "medians", "1 proc")
 	base, serial := results[0], results[1]
 	for i, r := range results {
-		ratio, ratio1 := "", ""
+		ratio, medians, ratio1 := "", "", ""
 		if i >= 2 {
-			ratio = fmt.Sprintf("%.1f", r.elapsed.Seconds()/base.elapsed.Seconds())
+			ratio = fmt.Sprintf("%.1f", r.ratio)
+			medians = fmt.Sprintf("%.1f", r.elapsed.Seconds()/base.elapsed.Seconds())
 			ratio1 = fmt.Sprintf("%.1f", r.elapsed.Seconds()/serial.elapsed.Seconds())
 		}
 		pg := "-"
@@ -589,7 +674,7 @@ func printHealthTable(w io.Writer, results []healthResult, accounts, signals int
 		}
 		fmt.Fprintf(w, format, r.name, fmt.Sprintf("%.2f", r.elapsed.Seconds()),
 			fmt.Sprintf("%.0f", float64(accounts)/r.elapsed.Seconds()), fmt.Sprintf("%.0f", float64(signals)/r.elapsed.Seconds()),
-			mib(r.mem.heap), mib(r.mem.runtime), rss, perRequest(r.cpu.self, accounts), pg, ratio, ratio1)
+			mib(r.mem.heap), mib(r.mem.runtime), rss, perRequest(r.cpu.self, accounts), pg, ratio, medians, ratio1)
 	}
 	runs := func(r healthResult) string {
 		out := make([]string, len(r.runs))
@@ -598,11 +683,20 @@ func printHealthTable(w io.Writer, results []healthResult, accounts, signals int
 		}
 		return strings.Join(out, " ")
 	}
-	fmt.Fprintf(w, "ratio = the pass's seconds ÷ the baseline's, 1 proc = ÷ the one-process baseline's; times are the median of each row's runs, memory the highest run's (baselines: the median run's): baseline %s s, one process %s s (%d rows each, one per account and measure)",
-		runs(base), runs(serial), base.rows)
+	fmt.Fprintf(w, "rounds: the baseline, then each pass, %d times; times are the median of each row's runs, memory the highest run's (baselines: the median run's): baseline %s s, one process (before the rounds) %s s (%d rows each, one per account and measure)",
+		healthRounds, runs(base), runs(serial), base.rows)
 	for _, r := range results[2:] {
 		fmt.Fprintf(w, ", %s %s s", r.name, runs(r))
 	}
 	fmt.Fprintln(w)
+	fmt.Fprint(w, "ratio = the median of each round's pass ÷ that round's baseline")
+	for _, r := range results[2:] {
+		out := make([]string, len(r.ratios))
+		for i, x := range r.ratios {
+			out[i] = fmt.Sprintf("%.2f", x)
+		}
+		fmt.Fprintf(w, " (%s: %s)", r.name, strings.Join(out, " "))
+	}
+	fmt.Fprintln(w, "; medians = the median seconds ÷ the baseline's; 1 proc = ÷ the one-process baseline's")
 	fmt.Fprintln(w, "peak heap, peak Go: the Go heap's objects and all the Go runtime's memory, sampled every 10 ms; peak RSS: the kernel's high-water mark for this process during the pass (* sampled)")
 }

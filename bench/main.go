@@ -78,6 +78,7 @@ type config struct {
 	healthParallel int
 	healthArchive  bool
 	healthSQL      bool
+	healthReuse    string
 	// The analytics benchmark (scenario "analytics", analytics.go).
 	analytics             bool
 	analyticsAccounts     int
@@ -115,6 +116,7 @@ func main() {
 	flag.IntVar(&cfg.healthParallel, "health-parallel", 2, "batches of a recompute job in flight at once in the "+healthScenario+" scenario (the health service's Parallel)")
 	flag.BoolVar(&cfg.healthArchive, "health-archive", true, "also load a few contacts, interactions and won deals per account in the "+healthScenario+" scenario, which the default scorecard's relationship measures read")
 	flag.BoolVar(&cfg.healthSQL, "health-sql", false, "count and time the statements each "+healthScenario+" recompute pass sends, and print them")
+	flag.StringVar(&cfg.healthReuse, "health-reuse", "", "run the "+healthScenario+" scenario on this database, one an earlier run kept (FURROW_BENCH_KEEP=1) with the same -health-accounts, instead of loading a new one: builds compare on the same data without the minute of loading (its health tables are emptied first)")
 	flag.IntVar(&cfg.analyticsAccounts, "analytics-accounts", 100000, "accounts to load in the "+analyticsScenario+" scenario")
 	flag.IntVar(&cfg.analyticsDeals, "analytics-deals", 1000000, "deals to load in the "+analyticsScenario+" scenario")
 	flag.IntVar(&cfg.analyticsInteractions, "analytics-interactions", 1000000, "interactions to load in the "+analyticsScenario+" scenario")
