@@ -72,16 +72,16 @@ type Plan struct {
 	// scored reads them, and working them out (windows are dates) cost more than
 	// the arithmetic.
 	slots map[*Definition][]slot
-	// Evaluate hands out results' contributions and raw values from shared blocks: a
-	// batch scores thousands of accounts, and allocating each one's apart cost a
-	// tenth of a recompute's Go time. A Plan is therefore for one goroutine at a time.
+	// Evaluate hands out results' contributions and raw values from shared blocks
+	// rather than allocating each account's (a batch scores thousands). A Plan is
+	// therefore for one goroutine at a time.
 	contribs []Contribution
 	raws     []float64
 }
 
 // evalBlock is how many accounts' contributions a block holds: under 32 KiB for a
-// scorecard of a dozen measures, which the allocator serves from warm memory (larger
-// blocks came fresh from the OS, a page fault per 4 KiB).
+// scorecard of a dozen measures. Blocks for a whole batch measured slower, their time
+// going to the first stores into them.
 const evalBlock = 32
 
 // slot is where a measure's inputs are in Inputs: its query, its window there (-1:
