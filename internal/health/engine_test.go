@@ -202,3 +202,57 @@ func TestPlanWindows(t *testing.T) {
 		t.Errorf("a COUNT window needs no sum: %+v", q)
 	}
 }
+
+// One Plan scores a batch's accounts from shared blocks: across block boundaries and
+// accounts without a score, every result kept is the one a Plan of its own gives.
+func TestEvaluateSharesBlocks(t *testing.T) {
+	asOf := time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+	card := DefaultScorecard()
+	def := &card.Definition
+	shared := NewPlan(asOf, def)
+	inputs := func(i int) *Inputs {
+		ev := make([]EventAgg, len(shared.Queries))
+		if i%7 == 3 {
+			return &Inputs{Events: ev} // no signal: the default card still scores the counts
+		}
+		for q := range ev {
+			n := len(shared.Queries[q].Froms)
+			ev[q] = EventAgg{Any: (i+q)%5 != 0, Latest: asOf.Add(-time.Duration(i*7+q) * time.Hour), LastValue: int64(i*100_000 + q),
+				Counts: make([]int64, n), Sums: make([]int64, n)}
+			for k := range n {
+				ev[q].Counts[k], ev[q].Sums[k] = int64(i%(k+4)+1), int64(i*(k+1))*250_000
+			}
+		}
+		return &Inputs{Events: ev, Counts: Counts{Contacts: int64(i % 6), Levels: int64(i % 4), Executives: int64(i % 3)}}
+	}
+	skipOnly := &Definition{Bands: def.Bands, Measures: []Measure{{Key: "k", Source: "logins", Aggregation: AggCount, WindowDays: 30,
+		Linear: &Linear{Low: 0, High: 10}, Weight: 1, Missing: MissingSkip}}}
+	type kept struct {
+		i int
+		r Result
+	}
+	var results []kept
+	for i := range 3*evalBlock + 5 {
+		if i%11 == 0 { // no score between scored accounts: its slots are given back
+			if _, ok := shared.Evaluate(skipOnly, &Inputs{Events: make([]EventAgg, len(shared.Queries))}, asOf); ok {
+				t.Fatal("a score without data")
+			}
+		}
+		r, ok := shared.Evaluate(def, inputs(i), asOf)
+		if !ok {
+			t.Fatalf("account %d: no score", i)
+		}
+		results = append(results, kept{i, r})
+	}
+	for _, k := range results {
+		want, _ := NewPlan(asOf, def).Evaluate(def, inputs(k.i), asOf)
+		if k.r.Digest(card.ID, 1) != want.Digest(card.ID, 1) || len(k.r.Contributions) != len(want.Contributions) {
+			t.Fatalf("account %d: %+v, want %+v", k.i, k.r, want)
+		}
+		for m, c := range k.r.Contributions {
+			if w := want.Contributions[m]; (c.Raw == nil) != (w.Raw == nil) || c.Raw != nil && *c.Raw != *w.Raw {
+				t.Fatalf("account %d, measure %d: raw %v, want %v", k.i, m, c.Raw, w.Raw)
+			}
+		}
+	}
+}

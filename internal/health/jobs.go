@@ -238,6 +238,11 @@ func (s *Service) runJob(ctx context.Context, owner string, j *Job) error {
 		if exhausted && len(pending) < round {
 			if share == 0 {
 				share = (len(pending) + s.opts.Parallel - 1) / s.opts.Parallel
+				if share < max(1, s.opts.BatchSize/4) {
+					// A small remainder stays whole: batches of a few accounts cost more
+					// per account than sharing saves (and a batch of one locks first).
+					share = s.opts.BatchSize
+				}
 			}
 			n = share
 		}

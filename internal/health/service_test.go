@@ -652,6 +652,70 @@ func TestRecomputeSharesLastRound(t *testing.T) {
 				t.Fatalf("history of %s = %+v, %v (want exactly the job's score)", id, hist, err)
 			}
 		}
+		// A remainder under a quarter batch a worker stays whole: 10 accounts in batches
+		// of 50 are one batch, not two of 5.
+		e.clk.t = t0.Add(2 * time.Minute)
+		if _, err := e.health.StartRecompute(e.ctx, ""); err != nil {
+			t.Fatal(err)
+		}
+		rec.sizes = nil
+		whole := health.NewService(rec, health.Options{Now: e.clk.now, BatchSize: 50, Parallel: 2})
+		if n, err := whole.RunJobs(e.ctx, "w"); err != nil || n != 1 {
+			t.Fatalf("RunJobs = %d, %v", n, err)
+		}
+		if !slices.Equal(rec.sizes, []int{10}) {
+			t.Errorf("batch sizes = %v, want one batch of 10", rec.sizes)
+		}
+	})
+}
+
+// TestRecomputeManyInOneBatch: a batch of 70 accounts (the store and the engine file
+// them in blocks of 32) gives every account its own aggregates: each one's raw values
+// are its own signals'.
+func TestRecomputeManyInOneBatch(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		e.card(t)
+		type want struct{ sum, count, last, trust float64 }
+		wants := map[uuid.UUID]want{}
+		for i := range 70 {
+			id := e.account(t, fmt.Sprint("acc", i), "", "")
+			var w want
+			for k := range i%4 + 1 { // the latest is the last sent: hours apart
+				v := float64(i + k + 1)
+				e.signal(t, id, "logins", v, t0.Add(-time.Duration(10-k)*time.Hour), fmt.Sprint("l", k))
+				w.sum, w.count, w.last = w.sum+v, w.count+1, v
+			}
+			if i%2 == 0 {
+				w.trust = float64(i%5 + 1)
+				e.signal(t, id, "trust", w.trust, t0.Add(-48*time.Hour), "t")
+			}
+			wants[id] = w
+		}
+		e.clk.t = t0.Add(time.Minute)
+		if _, err := e.health.StartRecompute(e.ctx, ""); err != nil {
+			t.Fatal(err)
+		}
+		one := health.NewService(store.New(db), health.Options{Now: e.clk.now, BatchSize: 100, Parallel: 1})
+		if n, err := one.RunJobs(e.ctx, "w"); err != nil || n != 1 {
+			t.Fatalf("RunJobs = %d, %v", n, err)
+		}
+		for id, w := range wants {
+			h, err := e.health.GetHealthScore(e.ctx, id, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw := func(key string) float64 {
+				c := contribution(t, h, key)
+				if c.Raw == nil {
+					return 0
+				}
+				return *c.Raw
+			}
+			if got := (want{raw("logins_sum"), raw("logins_count"), raw("logins_last"), raw("trust")}); got != w {
+				t.Errorf("account %s: sum, count (7 days), last, trust = %v, want %v", id, got, w)
+			}
+		}
 	})
 }
 
@@ -1167,8 +1231,9 @@ func (t *raceTx) InsertCurrents(ctx context.Context, cs []*health.Current, score
 }
 
 // newRace sets up a race on PostgreSQL: account acc with a signal and a second account
-// (two accounts a batch: a batch of one locks first, and one worker, which does not
-// share a last round out), and a service over rs whose hooks run inside a batch.
+// (two accounts a batch, as a batch of one locks first: one worker, so that the job's
+// last round is not shared out into batches of one), and a service over rs whose
+// hooks run inside a batch.
 func newRace(t *testing.T) (e *env, acc uuid.UUID, rs *raceStore, racing *health.Service) {
 	db := testdb.Open(t, "postgres")
 	e = newEnv(db)
