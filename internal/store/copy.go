@@ -115,6 +115,9 @@ func endCopy(ctx context.Context, st driver.Stmt) error {
 }
 
 // copyDataer is lib/pq's COPY statement: it takes rows already in COPY's text format.
+// copyRaw lends it each chunk's bytes (unsafe.String): lib/pq (v1.12.3) appends the
+// line to its own buffer before CopyData returns and keeps no reference to it. Check
+// that again when upgrading lib/pq.
 type copyDataer interface {
 	CopyData(ctx context.Context, line string) (driver.Result, error)
 }

@@ -450,8 +450,9 @@ func (g *aggGroup) parse(row []byte, keys []string) error {
 }
 
 // pgUUIDBytes selects account_id as its 16 bytes on PostgreSQL: lib/pq reads a bytea
-// in place, where it formats a uuid as text, which the scan then parses back (a
-// recompute reads one per account and query).
+// in place (in the binary results its prepared statements get), where it formats a
+// uuid as text, which the scan then parses back (a recompute reads one per account
+// and query).
 const pgUUIDBytes = "uuid_send(account_id)"
 
 // uuidDest scans a uuid column into id without the string google/uuid's Scan makes
