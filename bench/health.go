@@ -52,8 +52,10 @@ const (
 )
 
 // healthBaselineQuery aggregates every signal up to $1 per account and measure. The
-// sum is cast back to bigint, as the store's aggregates do (SUM(bigint) is numeric).
-const healthBaselineQuery = `SELECT account_id, measure, count(*), sum(value_micros)::bigint, max(time)
+// sum is cast back to bigint, as the store's aggregates do (SUM(bigint) is numeric);
+// the account id comes as bytea, as the recompute reads it (lib/pq reads a bytea in
+// place, a uuid as text to parse).
+const healthBaselineQuery = `SELECT uuid_send(account_id), measure, count(*), sum(value_micros)::bigint, max(time)
 FROM signals WHERE time <= $1 GROUP BY account_id, measure`
 
 // healthResult is what one pass measured.
@@ -110,6 +112,9 @@ func runHealth(ctx context.Context, cfg config) error {
 	}
 
 	if cfg.healthReuse != "" {
+		if err := checkReused(ctx, db.DB, n, m); err != nil {
+			return err
+		}
 		if err := emptyHealth(ctx, db.DB); err != nil {
 			return err
 		}
@@ -162,16 +167,19 @@ func runHealth(ctx context.Context, cfg config) error {
 			return fmt.Errorf("baseline: %w", err)
 		}
 		for i, name := range names {
-			q := "ANALYZE health_scores, account_healths"
-			if i == 0 {
-				// Every first pass starts from empty health tables.
-				q = "TRUNCATE health_scores, account_healths"
-			}
 			// The health tables were analyzed empty, with the others after loading.
 			// Autovacuum analyzes them within a minute or so of a first pass (50 rows
 			// plus 10 % changed); the second pass runs after it has, with the plans a
-			// later recompute gets, whenever autovacuum comes round.
-			if k > 0 || i > 0 {
+			// later recompute gets, whenever autovacuum comes round. Every first pass
+			// starts from empty health tables, analyzed so, as the first round's does.
+			var setup []string
+			switch {
+			case i == 1:
+				setup = []string{"ANALYZE health_scores, account_healths"}
+			case k > 0:
+				setup = []string{"TRUNCATE health_scores, account_healths", "ANALYZE health_scores, account_healths"}
+			}
+			for _, q := range setup {
 				if _, err := db.ExecContext(ctx, q); err != nil {
 					return err
 				}
@@ -379,7 +387,9 @@ func (b *baseline) close() {
 }
 
 // aggregateSignals runs the baseline query once and scans every row into Go values, as
-// a client that uses them would; it returns the row count.
+// a client that uses them would, and as cheaply as the recompute reads its rows: the
+// account id as its 16 bytes, the measure in place (a client maps it to its query by
+// comparing bytes); it returns the row count.
 func aggregateSignals(ctx context.Context, db querier, asOf time.Time) (int, error) {
 	rows, err := db.QueryContext(ctx, healthBaselineQuery, asOf)
 	if err != nil {
@@ -388,14 +398,17 @@ func aggregateSignals(ctx context.Context, db querier, asOf time.Time) (int, err
 	defer rows.Close()
 	n := 0
 	var (
-		id         uuid.UUID
-		measure    string
-		count, sum int64
-		latest     time.Time
+		raw, measure sql.RawBytes
+		id           uuid.UUID
+		count, sum   int64
+		latest       time.Time
 	)
 	for rows.Next() {
-		if err := rows.Scan(&id, &measure, &count, &sum, &latest); err != nil {
+		if err := rows.Scan(&raw, &measure, &count, &sum, &latest); err != nil {
 			return n, err
+		}
+		if copy(id[:], raw) != len(id) || len(measure) == 0 {
+			return n, fmt.Errorf("baseline row %d: account id of %d bytes, measure %q", n, len(raw), measure)
 		}
 		n++
 	}
@@ -499,6 +512,19 @@ func medianPass(name string, runs []healthResult, baseRuns []time.Duration) heal
 		}
 	}
 	return m
+}
+
+// checkReused checks that a reused database holds the data the flags describe: a
+// health scenario's, with n accounts and m signals.
+func checkReused(ctx context.Context, db *sql.DB, n, m int) error {
+	var accounts, signals int
+	if err := db.QueryRowContext(ctx, "SELECT (SELECT count(*) FROM accounts), (SELECT count(*) FROM signals)").Scan(&accounts, &signals); err != nil {
+		return fmt.Errorf("reuse: %w", err)
+	}
+	if accounts != n || signals != m {
+		return fmt.Errorf("reuse: the database holds %d accounts and %d signals; the flags say %d and %d", accounts, signals, n, m)
+	}
+	return nil
 }
 
 // emptyHealth empties a reused database's health tables, as a fresh load leaves them

@@ -21,7 +21,8 @@
 // each pass with one SQL query that aggregates the same signals per account, in the
 // same run: accounts/s, peak memory and the ratio.
 //
-// Every database is dropped at the end, also on errors and Ctrl-C.
+// Every database is dropped at the end, also on errors and Ctrl-C, unless
+// FURROW_BENCH_KEEP is set (-health-reuse then runs the health scenario on one again).
 // docs/performance.md explains the scenarios and the numbers.
 //
 // Run it with `make bench` or `go run ./bench -h`. PostgreSQL is found at
@@ -105,7 +106,7 @@ func main() {
 	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "measured time per scenario")
 	flag.DurationVar(&cfg.warmup, "warmup", 2*time.Second, "unrecorded warm-up before each scenario")
 	flag.IntVar(&cfg.concurrency, "concurrency", 50, "closed-loop workers per scenario")
-	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the read scenarios (client, server and driver; not PostgreSQL) to this file, and one of each partner-sync and health pass to this file with a suffix (.copy1, .copy2, .sync1, ..., .health-baseline1, ..., .health1, .health2)")
+	flag.StringVar(&cfg.cpuProfile, "cpuprofile", "", "write a CPU profile of the read scenarios (client, server and driver; not PostgreSQL) to this file, and one of each partner-sync and health pass to this file with a suffix (.copy1, .copy2, .sync1, ..., .health-baseline1, ..., .health1-1, ..., .health2-5)")
 	names := flag.String("scenarios", strings.Join(append(scenarioNames(), analyticsScenario, casesScenario, auditScenario), ","), "comma-separated scenarios to run (the read scenarios first, then "+syncScenario+", then "+healthScenario+", then "+analyticsScenario+", then "+casesScenario+", then "+auditScenario+")")
 	flag.IntVar(&cfg.syncRecords, "sync-records", 100000, "partner records to upsert in the "+syncScenario+" scenario")
 	flag.IntVar(&cfg.syncClients, "sync-clients", 1, "when more than 1, also run the "+syncScenario+" scenario's two runs, over another fresh database, with this many clients sending batches at once")
