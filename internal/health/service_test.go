@@ -614,6 +614,52 @@ func TestRecomputeJobResumes(t *testing.T) {
 	})
 }
 
+// TestRecomputeResumesTwoWorkers: a job run by two workers at once, reading ahead,
+// dies after some batches committed (in whatever order they finished); the job
+// resumes from its cursor and ends with every account scored exactly once.
+func TestRecomputeResumesTwoWorkers(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := newEnv(db)
+		e.card(t)
+		var ids []uuid.UUID
+		for i := range 11 {
+			id := e.account(t, fmt.Sprint("acc", i), "", "")
+			ids = append(ids, id)
+			e.signal(t, id, "logins", float64(3*i+1), t0.Add(-time.Hour), "1")
+		}
+		e.clk.t = t0.Add(time.Minute)
+		job, err := e.health.StartRecompute(e.ctx, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		crashCtx, crash := context.WithCancel(e.ctx)
+		calls := 0
+		dying := health.NewService(&crashAfter{Store: store.New(db), crash: crash, commits: &calls, after: 3},
+			health.Options{Now: e.clk.now, BatchSize: 2, Parallel: 2})
+		if _, err := dying.RunJobs(crashCtx, "worker-1"); !errors.Is(err, context.Canceled) {
+			t.Fatalf("dying worker: %v", err)
+		}
+		if mid, _ := e.health.GetJob(e.ctx, job.ID); mid.State != health.JobRunning || mid.Processed >= 11 {
+			t.Fatalf("after the crash: %s", mid)
+		}
+		e.clk.t = t0.Add(2 * time.Minute) // the lease lapses
+		resumed := health.NewService(store.New(db), health.Options{Now: e.clk.now, BatchSize: 2, Parallel: 2})
+		if n, err := resumed.RunJobs(e.ctx, "worker-2"); err != nil || n != 1 {
+			t.Fatalf("resume: %d %v", n, err)
+		}
+		done, _ := e.health.GetJob(e.ctx, job.ID)
+		if done.State != health.JobSucceeded || done.Processed != 11 || done.Changed != 11 {
+			t.Fatalf("done = %s, changed %d", done, done.Changed)
+		}
+		for _, id := range ids {
+			hist, err := e.health.ListHealthScoreHistory(e.ctx, id, 10, "")
+			if err != nil || len(hist.Items) != 1 || !hist.Items[0].ComputeTime.Equal(job.ComputeTime) {
+				t.Fatalf("history of %s = %+v, %v (want exactly the job's score)", id, hist, err)
+			}
+		}
+	})
+}
+
 // TestRecomputeSharesLastRound: what is left for the last round of a job is shared
 // evenly by its workers' batches, rather than a last full batch running alone.
 func TestRecomputeSharesLastRound(t *testing.T) {
