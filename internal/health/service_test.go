@@ -67,6 +67,29 @@ func (e *env) signal(t *testing.T, acc uuid.UUID, measure string, value float64,
 	}
 }
 
+// accountsWithLogins creates n accounts, acc0 to acc<n-1>, each with a logins signal
+// (10 × its number) an hour before t0.
+func (e *env) accountsWithLogins(t *testing.T, n int) []uuid.UUID {
+	t.Helper()
+	ids := make([]uuid.UUID, n)
+	for i := range ids {
+		ids[i] = e.account(t, fmt.Sprint("acc", i), "", "")
+		e.signal(t, ids[i], "logins", float64(10*i), t0.Add(-time.Hour), "1")
+	}
+	return ids
+}
+
+// wantOnlyScore fails unless each of ids has exactly one score, computed at at.
+func (e *env) wantOnlyScore(t *testing.T, ids []uuid.UUID, at time.Time) {
+	t.Helper()
+	for _, id := range ids {
+		hist, err := e.health.ListHealthScoreHistory(e.ctx, id, 10, "")
+		if err != nil || len(hist.Items) != 1 || !hist.Items[0].ComputeTime.Equal(at) {
+			t.Fatalf("history of %s = %+v, %v (want exactly one score, at %s)", id, hist, err, at)
+		}
+	}
+}
+
 // card creates testCard as the default and runs the recompute job its creation queued.
 func (e *env) card(t *testing.T) *health.Scorecard {
 	t.Helper()
@@ -556,12 +579,7 @@ func TestRecomputeJobResumes(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(db)
 		e.card(t)
-		var ids []uuid.UUID
-		for i := range 8 {
-			id := e.account(t, fmt.Sprint("acc", i), "", "")
-			ids = append(ids, id)
-			e.signal(t, id, "logins", float64(10*i), t0.Add(-time.Hour), "1")
-		}
+		ids := e.accountsWithLogins(t, 8)
 		e.account(t, "no signals", "", "") // scored too: the card's missing-data rules give points
 		e.clk.t = t0.Add(time.Minute)
 		job, err := e.health.StartRecompute(e.ctx, "")
@@ -592,12 +610,7 @@ func TestRecomputeJobResumes(t *testing.T) {
 		if done.State != health.JobSucceeded || done.Processed != 9 || done.Changed != 9 || done.NoData != 0 {
 			t.Fatalf("done = %s changed %d no data %d", done, done.Changed, done.NoData)
 		}
-		for _, id := range ids {
-			hist, err := e.health.ListHealthScoreHistory(e.ctx, id, 10, "")
-			if err != nil || len(hist.Items) != 1 || !hist.Items[0].ComputeTime.Equal(job.ComputeTime) {
-				t.Fatalf("history of %s = %+v, %v (want exactly one row)", id, hist, err)
-			}
-		}
+		e.wantOnlyScore(t, ids, job.ComputeTime)
 		// A cancelled job stops.
 		j2, _ := e.health.StartRecompute(e.ctx, `display_name = "acc1"`)
 		if j2.Total != 1 {
@@ -621,12 +634,7 @@ func TestRecomputeResumesTwoWorkers(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(db)
 		e.card(t)
-		var ids []uuid.UUID
-		for i := range 11 {
-			id := e.account(t, fmt.Sprint("acc", i), "", "")
-			ids = append(ids, id)
-			e.signal(t, id, "logins", float64(3*i+1), t0.Add(-time.Hour), "1")
-		}
+		ids := e.accountsWithLogins(t, 11)
 		e.clk.t = t0.Add(time.Minute)
 		job, err := e.health.StartRecompute(e.ctx, "")
 		if err != nil {
@@ -651,12 +659,7 @@ func TestRecomputeResumesTwoWorkers(t *testing.T) {
 		if done.State != health.JobSucceeded || done.Processed != 11 || done.Changed != 11 {
 			t.Fatalf("done = %s, changed %d", done, done.Changed)
 		}
-		for _, id := range ids {
-			hist, err := e.health.ListHealthScoreHistory(e.ctx, id, 10, "")
-			if err != nil || len(hist.Items) != 1 || !hist.Items[0].ComputeTime.Equal(job.ComputeTime) {
-				t.Fatalf("history of %s = %+v, %v (want exactly the job's score)", id, hist, err)
-			}
-		}
+		e.wantOnlyScore(t, ids, job.ComputeTime)
 	})
 }
 
@@ -666,12 +669,7 @@ func TestRecomputeSharesLastRound(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		e := newEnv(db)
 		e.card(t)
-		var ids []uuid.UUID
-		for i := range 10 {
-			id := e.account(t, fmt.Sprint("acc", i), "", "")
-			ids = append(ids, id)
-			e.signal(t, id, "logins", float64(5*i), t0.Add(-time.Hour), "1")
-		}
+		ids := e.accountsWithLogins(t, 10)
 		e.clk.t = t0.Add(time.Minute)
 		job, err := e.health.StartRecompute(e.ctx, "")
 		if err != nil {
@@ -692,12 +690,7 @@ func TestRecomputeSharesLastRound(t *testing.T) {
 		if done.State != health.JobSucceeded || done.Processed != 10 || done.Changed != 10 {
 			t.Fatalf("job = %s", done)
 		}
-		for _, id := range ids {
-			hist, err := e.health.ListHealthScoreHistory(e.ctx, id, 10, "")
-			if err != nil || len(hist.Items) != 1 || !hist.Items[0].ComputeTime.Equal(job.ComputeTime) {
-				t.Fatalf("history of %s = %+v, %v (want exactly the job's score)", id, hist, err)
-			}
-		}
+		e.wantOnlyScore(t, ids, job.ComputeTime)
 		// A remainder under a quarter batch a worker stays whole: 10 accounts in batches
 		// of 50 are one batch, not two of 5.
 		e.clk.t = t0.Add(2 * time.Minute)
